@@ -1,0 +1,1 @@
+"""The `neutra` command line: parse arguments, call core and formats, print."""

@@ -1,0 +1,139 @@
+"""Units of activity data and of emission factors, on pint.
+
+Quantities in activity files and factor denominators are converted here, once
+per distinct pair of units, never per row. Besides pint's own units it knows
+the energy, volume and activity units of GHG accounting (kWh, MWh, GJ, therm,
+mmBtu, scf, passenger_km, tonne_km, night) and the ISO 4217 currencies, each
+its own dimension: converting between currencies needs exchange rates and
+price years, never a fixed unit ratio.
+
+It must never hold per-row state, and never guess a unit it does not know.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib.resources import files
+from typing import Any
+
+import pint
+
+from neutra.core.errors import UnitError
+
+__all__ = [
+    "CURRENCIES",
+    "UnitError",
+    "conversion_factor",
+    "dimension_name",
+    "is_currency",
+    "parse_unit",
+    "registry",
+]
+
+# ISO 4217 active codes, each its own base dimension (reference data file).
+CURRENCIES = frozenset(
+    line.strip()
+    for line in (files("neutra.data") / "currencies.txt").read_text().splitlines()
+    if line.strip() and not line.startswith("#")
+)
+
+_DEFINITIONS = [
+    # Energy: mmBtu is a million British thermal units (the US convention).
+    "mmBtu = 1e6 * Btu = MMBtu = MMBTU = mmbtu",
+    # Volume: a standard cubic foot is a cubic foot of gas at standard conditions.
+    "standard_cubic_foot = foot ** 3 = scf",
+    # Activity units that are not physical quantities of their own.
+    "passenger = [passenger]",
+    "passenger_km = passenger * kilometer = pkm = passenger_kilometer",
+    "passenger_mile = passenger * mile = pmi",
+    "tonne_km = tonne * kilometer = tkm = tonne_kilometer",
+    "ton_mile = short_ton * mile",
+    "night = [night] = room_night",
+    "unit = [item] = item = piece",
+]
+_DEFINITIONS += [f"{code} = [currency_{code}]" for code in sorted(CURRENCIES)]
+
+# "m3", "km2": an exponent glued to a unit name, as publishers write it.
+_GLUED_EXPONENT = re.compile(r"(?<=[A-Za-z])([23])\b")
+
+
+def _make_registry() -> pint.UnitRegistry[Any]:
+    ureg: pint.UnitRegistry[Any] = pint.UnitRegistry(
+        autoconvert_offset_to_baseunit=True, cache_folder=None
+    )
+    for definition in _DEFINITIONS:
+        ureg.define(definition)
+    return ureg
+
+
+registry = _make_registry()
+
+
+def _normalise(text: str) -> str:
+    text = text.strip().replace("³", "3").replace("²", "2")
+    return _GLUED_EXPONENT.sub(r"**\1", text)
+
+
+@lru_cache(maxsize=4096)
+def parse_unit(text: str) -> pint.Unit:
+    """The pint unit a user wrote, or a `UnitError` saying why not."""
+    if not isinstance(text, str) or not text.strip():
+        raise UnitError("no unit given", unit=text)
+    try:
+        parsed = registry.parse_units(_normalise(text))
+    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError) as exc:
+        raise UnitError(f"unknown unit {text!r}", unit=text) from exc
+    except Exception as exc:  # pint's parser raises assorted errors on garbage
+        raise UnitError(f"cannot read unit {text!r}", unit=text) from exc
+    return parsed
+
+
+def dimension_name(text: str) -> str:
+    """The dimension of a unit, in words: 'energy', 'volume', 'currency USD', ..."""
+    unit = parse_unit(text)
+    dims = dict(registry.get_dimensionality(unit))
+    if not dims:
+        return "dimensionless"
+    for name, dimensionality in _NAMED_DIMENSIONS.items():
+        if dims == dimensionality:
+            return name
+    if len(dims) == 1:
+        ((dim, power),) = dims.items()
+        if dim.startswith("[currency_") and power == 1:
+            return "currency " + dim[len("[currency_") : -1]
+    return str(registry.get_dimensionality(unit))
+
+
+_NAMED_DIMENSIONS: dict[str, dict[str, float]] = {
+    "energy": {"[mass]": 1, "[length]": 2, "[time]": -2},
+    "mass": {"[mass]": 1},
+    "volume": {"[length]": 3},
+    "distance": {"[length]": 1},
+    "passenger distance": {"[passenger]": 1, "[length]": 1},
+    "freight (mass x distance)": {"[mass]": 1, "[length]": 1},
+    "nights": {"[night]": 1},
+    "items": {"[item]": 1},
+    "area": {"[length]": 2},
+    "time": {"[time]": 1},
+}
+
+
+def is_currency(text: str) -> bool:
+    """Whether a unit is an amount of money (in any single currency)."""
+    return dimension_name(text).startswith("currency ")
+
+
+@lru_cache(maxsize=16384)
+def conversion_factor(from_unit: str, to_unit: str) -> float:
+    """How many `to_unit` one `from_unit` is; a `UnitError` naming both if incompatible."""
+    source, target = parse_unit(from_unit), parse_unit(to_unit)
+    try:
+        return float(registry.Quantity(1.0, source).to(target).magnitude)
+    except pint.errors.DimensionalityError as exc:
+        raise UnitError(
+            f"unit {from_unit!r} ({dimension_name(from_unit)}) cannot be converted to "
+            f"{to_unit!r} ({dimension_name(to_unit)})",
+            from_unit=from_unit,
+            to_unit=to_unit,
+        ) from exc

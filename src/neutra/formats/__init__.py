@@ -1,0 +1,1 @@
+"""Outside file formats into core values and back: one module per format or publisher."""
