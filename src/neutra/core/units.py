@@ -39,8 +39,10 @@ CURRENCIES = frozenset(
 )
 
 _DEFINITIONS = [
-    # Energy: mmBtu is a million British thermal units (the US convention).
-    "mmBtu = 1e6 * Btu = MMBtu = MMBTU = mmbtu",
+    # Energy: mmBtu is a million British thermal units (the US convention), in
+    # the International Table Btu that US statistics and EPA factors use (pint's
+    # plain Btu is the ISO one, 1055.056 J, about 1.4e-7 larger).
+    "mmBtu = 1e6 * Btu_it = MMBtu = MMBTU = mmbtu",
     # Volume: a standard cubic foot is a cubic foot of gas at standard conditions.
     "standard_cubic_foot = foot ** 3 = scf",
     # Activity units that are not physical quantities of their own.
