@@ -11,11 +11,28 @@ expressions, and unit checks run once per distinct unit.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+import ibis
 import ibis.expr.types as ir
+from ibis.backends import BaseBackend
 
-__all__ = ["CANONICAL_COLUMNS", "ActivityData"]
+from neutra.core.errors import InvalidInputError, Problem, UnitError
+from neutra.core.regions import SUBREGION_PATTERN, country_codes, region_codes
+from neutra.core.units import parse_unit
+
+__all__ = [
+    "CANONICAL_COLUMNS",
+    "MAX_PROBLEMS",
+    "ActivityData",
+    "as_text",
+    "canonical_name",
+    "header_problems",
+    "validate_activities",
+]
 
 # Column name -> Ibis type of the validated table. `_source` and `_row` locate a
 # row for errors and lines; `id` is the user's id (default: the row number).
@@ -35,6 +52,26 @@ CANONICAL_COLUMNS: dict[str, str] = {
     "description": "string",  # free text, or null
 }
 
+# Columns a user may write: the canonical ones less the locators we add.
+_USER_COLUMNS = tuple(name for name in CANONICAL_COLUMNS if not name.startswith("_"))
+_INPUT_COLUMNS = (*_USER_COLUMNS, "period_start", "period_end")
+_RESERVED = ("_source", "_row")
+
+MAX_PROBLEMS = 1000  # a user fixes the first thousand before wanting the rest
+MAX_VALUE_CHARS = 80  # a problem shows this much of the offending value
+_MAX_DISTINCT_UNITS = 100_000  # more distinct units than this is not a unit column
+
+# Patterns run in the backend (RE2 / POSIX-compatible syntax). A number has `.` as
+# decimal point and no thousands separators, so "1,000" is refused, not misread.
+_NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+# Spreadsheets store whole numbers as floats: "2024.0" is a year, "2024.5" is not.
+_WHOLE = r"^[+-]?[0-9]{1,9}(\.0*)?$"
+_ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+# Internal column prefixes, chosen so no user header collides with them.
+_RAW = "__neutra_raw__"
+_ERR = "__neutra_err__"
+
 
 @dataclass(frozen=True, slots=True)
 class ActivityData:
@@ -43,3 +80,365 @@ class ActivityData:
     table: ir.Table  # CANONICAL_COLUMNS first, then pass-through columns as strings
     sources: dict[str, str]  # file label -> sha256 of its content, for provenance
     passthrough: tuple[str, ...] = field(default=())  # unknown columns kept, in file order
+
+
+def canonical_name(header: str) -> str:
+    """The column name a header stands for: stripped, canonical names matched case-blind."""
+    name = header.strip()
+    lowered = name.lower()
+    return lowered if lowered in _INPUT_COLUMNS or lowered in _RESERVED else name
+
+
+def header_problems(columns: Iterable[str], file: str) -> list[Problem]:
+    """Problems with a file's header alone: duplicates and missing required columns.
+
+    `columns` are the names after `canonical_name`.
+    """
+    names = list(columns)
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for name in names:
+        key = name.lower()
+        if key in seen:
+            problems.append(Problem(file, 1, name, name, "the column name appears twice"))
+        seen.add(key)
+    present = set(names)
+    for required in ("quantity", "unit"):
+        if required not in present:
+            problems.append(
+                Problem(file, 1, required, None, f"required column {required!r} is missing")
+            )
+    if "year" not in present and not {"period_start", "period_end"} <= present:
+        reason = "needs a 'year' column, or both 'period_start' and 'period_end'"
+        problems.append(Problem(file, 1, "year", None, reason))
+    if "activity" not in present and "factor" not in present:
+        reason = "needs an 'activity' column, a 'factor' column, or both"
+        problems.append(Problem(file, 1, "activity", None, reason))
+    return problems
+
+
+def as_text(value: ir.Column) -> ir.StringColumn:
+    """A column of any type as the text a user would have typed."""
+    dtype = value.type()
+    if dtype.is_string():
+        return value
+    if dtype.is_timestamp():
+        # Parquet writers store dates as midnight timestamps; a date was meant.
+        as_date = value.cast("date").cast("string")
+        midnight = value.cast("date").cast("timestamp") == value.cast("timestamp")
+        return ibis.ifelse(midnight, as_date, value.cast("string"))
+    return value.cast("string")
+
+
+def validate_activities(
+    table: ir.Table, sources: dict[str, str], *, backend: BaseBackend | None = None
+) -> ActivityData:
+    """Check a raw activity table whole; typed `ActivityData`, or every problem at once.
+
+    `table` holds the columns of DESIGN §3.1 as text (or typed, from Parquet), with
+    `_source` and `_row` locating each row; `sources` maps file labels to content
+    hashes. Checks run as Ibis expressions on `backend` (DuckDB by default), where
+    the checked table is materialised once.
+    """
+    backend = backend or ibis.duckdb.connect()
+    label = ", ".join(sources) or "input"
+    table, renames = _with_canonical_names(table)
+    problems = header_problems(renames, label)
+    if any(problem.reason == "the column name appears twice" for problem in problems):
+        raise InvalidInputError(problems)
+    table = _with_locators(table, label)
+    present = frozenset(table.columns)
+    passthrough = tuple(c for c in table.columns if c not in _INPUT_COLUMNS and c not in _RESERVED)
+    checked = _checked(table, present, passthrough)
+    name = f"neutra_activities_{uuid.uuid4().hex}"
+    stored = backend.create_table(name, checked, temp=True)
+    problems += _row_problems(stored, present, list(sources), backend)
+    if problems:
+        raise InvalidInputError(_capped(problems))
+    return ActivityData(_output(stored, passthrough), dict(sources), passthrough)
+
+
+def _with_canonical_names(table: ir.Table) -> tuple[ir.Table, list[str]]:
+    names = [canonical_name(c) for c in table.columns]
+    if len(set(names)) != len(names):
+        return table, names  # duplicates are reported; renaming would fail
+    return table.rename(dict(zip(names, table.columns, strict=True))), names
+
+
+def _with_locators(table: ir.Table, label: str) -> ir.Table:
+    # Callers outside the file readers may hand a bare table: locate rows anyway.
+    if "_source" not in table.columns:
+        table = table.mutate(_source=ibis.literal(label))
+    if "_row" not in table.columns:
+        table = table.mutate(_row=ibis.row_number().cast("int64") + 2)
+    return table.mutate(_source=table._source.cast("string"), _row=table._row.cast("int64"))
+
+
+def _checked(table: ir.Table, present: frozenset[str], passthrough: Sequence[str]) -> ir.Table:
+    """Raw text, typed value and reason-or-null of every input column, in one table."""
+    text = {c: as_text(table[c]) for c in _INPUT_COLUMNS if c in present}
+    clean: dict[str, ir.StringColumn] = {c: v.strip().nullif("") for c, v in text.items()}
+    typed = _typed(clean, table._row)
+    reasons = _reasons(clean, typed, present)
+    columns: dict[str, Any] = {"_source": table._source, "_row": table._row}
+    columns |= {_RAW + c: v for c, v in text.items()}
+    columns |= dict(typed)
+    columns |= {_ERR + c: reason for c, reason in reasons.items()}
+    columns |= {c: as_text(table[c]).strip().nullif("") for c in passthrough}
+    return table.select(**columns)
+
+
+def _typed(clean: Mapping[str, ir.StringColumn], row: ir.IntegerColumn) -> dict[str, ir.Column]:
+    """Each canonical column parsed to its type; null where the text does not parse."""
+    typed: dict[str, ir.Column] = {}
+    for name in ("entity", "activity", "factor", "unit", "description"):
+        typed[name] = clean.get(name, _null("string"))
+    typed["id"] = clean["id"].fill_null(row.cast("string")) if "id" in clean else row.cast("string")
+    typed["quantity"] = _parsed(clean.get("quantity"), _NUMBER, "float64")
+    typed["scope"] = _whole(clean.get("scope"))
+    typed["category"] = _whole(clean.get("category"))
+    typed["region"] = clean["region"].upper() if "region" in clean else _null("string")
+    typed["period_start"] = _parsed(clean.get("period_start"), _ISO_DATE, "date")
+    typed["period_end"] = _parsed(clean.get("period_end"), _ISO_DATE, "date")
+    typed["year_given"] = _whole(clean.get("year"))
+    period_year = typed["period_start"].year().cast("int64")
+    typed["year"] = typed["year_given"].fill_null(period_year)
+    return typed
+
+
+def _null(dtype: str) -> ir.Column:
+    return ibis.null().cast(dtype)
+
+
+def _parsed(text: ir.StringColumn | None, pattern: str, dtype: str) -> ir.Column:
+    if text is None:
+        return _null(dtype)
+    return ibis.ifelse(text.re_search(pattern), text.try_cast(dtype), _null(dtype))
+
+
+def _whole(text: ir.StringColumn | None) -> ir.Column:
+    if text is None:
+        return _null("int64")
+    digits = text.re_extract(r"^([+-]?[0-9]+)", 1).try_cast("int64")
+    return ibis.ifelse(text.re_search(_WHOLE), digits, _null("int64"))
+
+
+def _reasons(
+    clean: Mapping[str, ir.StringColumn], typed: Mapping[str, ir.Column], present: frozenset[str]
+) -> dict[str, ir.StringValue]:
+    """Column -> reason the row's value is wrong, or null. One reason per cell."""
+    reasons: dict[str, ir.StringValue] = {}
+    if "quantity" in clean:
+        reasons["quantity"] = _quantity_reason(clean["quantity"], typed["quantity"])
+    if "unit" in clean:
+        reasons["unit"] = ibis.ifelse(clean["unit"].isnull(), "unit is empty", _null("string"))
+    reasons |= _period_reasons(clean, typed)
+    reasons["year"] = _year_reason(clean, typed, present)
+    if "scope" in clean:
+        bad = clean["scope"].notnull() & ~typed["scope"].isin([1, 2, 3])
+        reasons["scope"] = _when(bad, "scope must be 1, 2 or 3")
+    if "category" in clean:
+        reasons["category"] = _category_reason(clean["category"], typed)
+    if "region" in clean:
+        reasons["region"] = _region_reason(typed["region"])
+    if "activity" in present or "factor" in present:
+        neither = typed["activity"].isnull() & typed["factor"].isnull()
+        reasons["activity"] = _when(neither, "the row has neither an activity nor a factor")
+    return reasons
+
+
+def _when(condition: ir.BooleanValue, reason: str | ir.StringValue) -> ir.StringValue:
+    return ibis.ifelse(condition, reason, _null("string"))
+
+
+def _quantity_reason(text: ir.StringColumn, value: ir.Column) -> ir.StringValue:
+    return ibis.cases(
+        (text.isnull(), "quantity is empty"),
+        (
+            ~text.re_search(_NUMBER),
+            "quantity is not a number (write it with '.' as the decimal point and no "
+            "thousands separators, e.g. 1234.5)",
+        ),
+        (value.isnull() | value.isinf(), "quantity is too large to be a number"),
+        else_=_null("string"),
+    )
+
+
+def _period_reasons(
+    clean: Mapping[str, ir.StringColumn], typed: Mapping[str, ir.Column]
+) -> dict[str, ir.StringValue]:
+    if "period_start" not in clean and "period_end" not in clean:
+        return {}
+    start_text = clean.get("period_start", _null("string"))
+    end_text = clean.get("period_end", _null("string"))
+    start, end = typed["period_start"], typed["period_end"]
+    not_date = "is not a date in the form yyyy-mm-dd"
+    start_reason = ibis.cases(
+        (start_text.notnull() & start.isnull(), f"period_start {not_date}"),
+        (start_text.isnull() & end_text.notnull(), "period_start is empty but period_end is given"),
+        else_=_null("string"),
+    )
+    start_year = start.year().cast("string")
+    end_year = end.year().cast("string")
+    end_reason = ibis.cases(
+        (end_text.notnull() & end.isnull(), f"period_end {not_date}"),
+        (end_text.isnull() & start_text.notnull(), "period_end is empty but period_start is given"),
+        (end < start, "period_end is before period_start"),
+        (
+            end.year() != start.year(),
+            "the period spans two calendar years ("
+            + start_year
+            + " and "
+            + end_year
+            + "); split the row by year",
+        ),
+        else_=_null("string"),
+    )
+    return {"period_start": start_reason, "period_end": end_reason}
+
+
+def _year_reason(
+    clean: Mapping[str, ir.StringColumn], typed: Mapping[str, ir.Column], present: frozenset[str]
+) -> ir.StringValue:
+    text = clean.get("year", _null("string"))
+    year = typed["year_given"]
+    period_year = typed["period_start"].year().cast("int64")
+    has_period_text = (
+        clean.get("period_start", _null("string")).notnull()
+        | clean.get("period_end", _null("string")).notnull()
+    )
+    return ibis.cases(
+        (text.notnull() & year.isnull(), "year is not a whole number"),
+        (text.notnull() & ~year.between(1900, 2100), "year must be between 1900 and 2100"),
+        (
+            year.notnull() & period_year.notnull() & (year != period_year),
+            "year "
+            + year.cast("string")
+            + " does not agree with the period ("
+            + period_year.cast("string")
+            + ")",
+        ),
+        (
+            text.isnull() & ~has_period_text,
+            "the row has no year: give year, or period_start and period_end",
+        ),
+        else_=_null("string"),
+    )
+
+
+def _category_reason(text: ir.StringColumn, typed: Mapping[str, ir.Column]) -> ir.StringValue:
+    category, scope = typed["category"], typed["scope"]
+    return ibis.cases(
+        (
+            text.notnull() & ~category.between(1, 15),
+            "category must be a whole number from 1 to 15",
+        ),
+        (
+            category.notnull() & scope.isin([1, 2]),
+            "a category is for scope 3 only, but the row's scope is " + scope.cast("string"),
+        ),
+        else_=_null("string"),
+    )
+
+
+def _region_reason(region: ir.Column) -> ir.StringValue:
+    known = sorted(country_codes() | region_codes())
+    country = region.re_extract(SUBREGION_PATTERN, 1)
+    ok = region.isin(known) | country.isin(sorted(country_codes()))
+    return _when(
+        region.notnull() & ~ok,
+        "unknown region: use an ISO 3166 alpha-2 country code (DE), a country code with "
+        "a subregion (US-CAMX), or a region such as EU27 or WORLD",
+    )
+
+
+def _row_problems(
+    stored: ir.Table, present: frozenset[str], files: list[str], backend: BaseBackend
+) -> list[Problem]:
+    """Every row-level problem (first MAX_PROBLEMS + 1 of them), in file and row order."""
+    order = {name: index for index, name in enumerate(files)}
+    branches = [
+        _branch(stored, column, stored[_RAW + column], stored[_ERR + column])
+        for column in _INPUT_COLUMNS
+        if _ERR + column in stored.columns
+    ]
+    branches += _unit_branches(stored, backend)
+    if "id" in present:
+        branches.append(_duplicate_id_branch(stored))
+    if not branches:
+        return []
+    union = ibis.union(*branches) if len(branches) > 1 else branches[0]
+    rank = _column_rank()
+    union = union.mutate(
+        file_order=union.file.substitute(order, else_=len(order)),
+        column_order=union.column.substitute(rank, else_=len(rank)),
+    )
+    ordered = union.order_by(["file_order", "row", "column_order"]).limit(MAX_PROBLEMS + 1)
+    found = backend.to_pyarrow(ordered.drop("file_order", "column_order")).to_pylist()
+    problems = [Problem(**record) for record in found]
+    if len(problems) > MAX_PROBLEMS:
+        total = int(backend.execute(union.count()))
+        problems = problems[:MAX_PROBLEMS]
+        more = total - MAX_PROBLEMS
+        problems.append(
+            Problem(", ".join(files) or "input", None, None, None, f"... and {more} more problems")
+        )
+    return problems
+
+
+def _column_rank() -> dict[str, int]:
+    return {name: index for index, name in enumerate(("id", *_INPUT_COLUMNS))}
+
+
+def _branch(stored: ir.Table, column: str, raw: ir.Value, reason: ir.Value) -> ir.Table:
+    return stored.filter(reason.notnull()).select(
+        file=stored._source,
+        row=stored._row,
+        column=ibis.literal(column),
+        value=raw.cast("string").substr(0, MAX_VALUE_CHARS),
+        reason=reason.cast("string"),
+    )
+
+
+def _unit_branches(stored: ir.Table, backend: BaseBackend) -> list[ir.Table]:
+    """Rows whose unit pint cannot read, parsing each distinct unit once."""
+    if "unit" not in stored.columns:
+        return []
+    distinct = stored.select("unit").filter(stored.unit.notnull()).distinct()
+    units = backend.to_pyarrow(distinct.limit(_MAX_DISTINCT_UNITS)).column("unit").to_pylist()
+    bad: dict[str, list[str]] = {"unit": [], "reason": []}
+    for unit in units:
+        try:
+            parse_unit(unit)
+        except UnitError as exc:
+            bad["unit"].append(unit)
+            bad["reason"].append(str(exc))
+    if not bad["unit"]:
+        return []
+    reasons = ibis.memtable(bad, schema={"unit": "string", "reason": "string"})
+    joined = stored.inner_join(reasons, stored.unit == reasons.unit)
+    return [_branch(joined, "unit", joined[_RAW + "unit"], joined.reason)]
+
+
+def _duplicate_id_branch(stored: ir.Table) -> ir.Table:
+    """A later row reusing an id names the first row with it: both rows are named."""
+    first = stored.group_by(["_source", "id"]).aggregate(
+        first_row=stored._row.min(), rows=stored.count()
+    )
+    first = first.filter(first.rows > 1)
+    joined = stored.inner_join(first, ["_source", "id"])
+    joined = joined.filter(joined._row != joined.first_row)
+    reason = "duplicate id: the same id is on row " + joined.first_row.cast("string")
+    return _branch(joined, "id", joined.id, reason)
+
+
+def _capped(problems: list[Problem]) -> list[Problem]:
+    if len(problems) <= MAX_PROBLEMS + 1:
+        return problems
+    return [*problems[:MAX_PROBLEMS], problems[-1]]
+
+
+def _output(stored: ir.Table, passthrough: Sequence[str]) -> ir.Table:
+    columns = {name: stored[name].cast(dtype) for name, dtype in CANONICAL_COLUMNS.items()}
+    columns |= {name: stored[name] for name in passthrough}
+    return stored.select(**columns)
