@@ -1,0 +1,249 @@
+"""The instrument file (DESIGN §3.4): a CSV of contractual instruments for market-based scope 2.
+
+Columns: `instrument_id, type, entity, region, year, quantity, unit, value,
+value_unit, gas`, plus the optional quality columns `tracking_id`,
+`cancelled_for`, `vintage` and `market`. `quantity` + `unit` (any energy unit)
+becomes kWh; `value` + `value_unit` (a mass per energy unit such as `kg/kWh`,
+`g/kWh`, `t/MWh`, `lb/MWh`) + `gas` becomes t CO2e per kWh. `gas` must be CO2e;
+CO2 is accepted and treated as CO2e, because a market-based rate stands for the
+whole emission rate of the energy and instruments seldom state other gases.
+
+A quality column the file lacks is read as None on every instrument (cannot be
+judged, does not disqualify); a column that is present but empty on a row is
+read as "" (does disqualify). Regions and markets are upper-cased; an empty
+entity or region means any.
+
+It must never return part of a file: every problem is raised at once as
+`InvalidInputError`.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from pathlib import Path
+
+from neutra.core.errors import InvalidInputError, Problem
+from neutra.core.scope2 import Instrument, InstrumentType
+from neutra.core.units import UnitError, conversion_factor, dimension_name
+
+__all__ = ["QUALITY_COLUMNS", "REQUIRED_COLUMNS", "read_instruments"]
+
+REQUIRED_COLUMNS = (
+    "instrument_id",
+    "type",
+    "entity",
+    "region",
+    "year",
+    "quantity",
+    "unit",
+    "value",
+    "value_unit",
+    "gas",
+)
+QUALITY_COLUMNS = ("tracking_id", "cancelled_for", "vintage", "market")
+
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")  # plain decimal, no "1_000"
+_INTEGER = re.compile(r"[+-]?\d+")
+_TYPES = ", ".join(t.value for t in InstrumentType)
+# Names users write for a type, with the word the file wants instead.
+_TYPE_HINTS = {
+    "go": "certificate",
+    "rec": "certificate",
+    "i-rec": "certificate",
+    "irec": "certificate",
+    "eac": "certificate",
+    "ppa": "contract",
+    "supplier": "supplier_rate",
+}
+_GASES = {"co2e": "CO2e", "co2": "CO2"}
+
+Record = dict[str, str]
+
+
+def read_instruments(path: Path) -> tuple[Instrument, ...]:
+    """The instruments of the file at `path`, in file order, or every problem at once."""
+    label = str(path)
+    header, rows, problems = _read_csv(path, label)
+    if problems:
+        raise InvalidInputError(problems)
+    present = frozenset(name for name in QUALITY_COLUMNS if name in header)
+    instruments: list[Instrument] = []
+    first_row: dict[str, int] = {}
+    for row, record in rows:
+        instrument, row_problems = _parse_row(record, row, label, present)
+        problems += row_problems
+        problems += _duplicate_problem(record.get("instrument_id", ""), row, label, first_row)
+        if instrument is not None:
+            instruments.append(instrument)
+    if problems:
+        raise InvalidInputError(problems)
+    return tuple(instruments)
+
+
+def _read_csv(path: Path, label: str) -> tuple[list[str], list[tuple[int, Record]], list[Problem]]:
+    """Header, (row number, record) pairs without blank lines, and file-level problems."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        return [], [], [Problem(label, None, None, None, "the file is not UTF-8 text")]
+    except OSError as exc:
+        return [], [], [Problem(label, None, None, None, f"cannot read the file: {exc.strerror}")]
+    lines = list(csv.reader(text.splitlines()))
+    if not lines:
+        return (
+            [],
+            [],
+            [Problem(label, None, None, None, "the file is empty: it needs a header row")],
+        )
+    header = [name.strip().lower() for name in lines[0]]
+    problems = [
+        Problem(label, 1, name, None, f"missing column {name!r}")
+        for name in REQUIRED_COLUMNS
+        if name not in header
+    ]
+    problems += [
+        Problem(label, 1, name, None, "the column appears more than once")
+        for name in sorted({n for n in header if n and header.count(n) > 1})
+    ]
+    rows = [
+        (number, {name: cell.strip() for name, cell in zip(header, cells, strict=False)})
+        for number, cells in enumerate(lines[1:], start=2)
+        if any(cell.strip() for cell in cells)  # blank lines are spreadsheet leftovers
+    ]
+    return header, rows, problems
+
+
+class _Row:
+    """One record being parsed: collects problems so every cell is checked."""
+
+    def __init__(self, record: Record, row: int, label: str) -> None:
+        self.record, self.row, self.label = record, row, label
+        self.problems: list[Problem] = []
+
+    def text(self, column: str) -> str:
+        return self.record.get(column, "")
+
+    def problem(self, column: str, reason: str) -> None:
+        self.problems.append(Problem(self.label, self.row, column, self.text(column), reason))
+
+    def required(self, column: str) -> str | None:
+        value = self.text(column)
+        if not value:
+            self.problem(column, f"no {column} given")
+            return None
+        return value
+
+    def number(self, column: str) -> float | None:
+        text = self.required(column)
+        if text is None:
+            return None
+        if not _NUMBER.fullmatch(text) or not math.isfinite(value := float(text)):
+            self.problem(column, "not a number (write e.g. 600000 or 0.45, no separators)")
+            return None
+        if value < 0:
+            self.problem(column, "must not be negative")
+            return None
+        return value
+
+    def integer(self, column: str, *, optional: bool = False) -> int | None:
+        text = self.text(column) if optional else self.required(column)
+        if not text:
+            return None
+        if not _INTEGER.fullmatch(text):
+            self.problem(column, "not a whole year, e.g. 2024")
+            return None
+        return int(text)
+
+    def factor(self, column: str, target: str, meaning: str) -> float | None:
+        """How many `target` one unit of `column` is, or None after a problem."""
+        unit = self.required(column)
+        if unit is None:
+            return None
+        try:
+            return conversion_factor(unit, target)
+        except UnitError as exc:
+            self.problem(column, _unit_reason(unit, meaning, exc))
+            return None
+
+
+def _unit_reason(unit: str, meaning: str, error: UnitError) -> str:
+    try:
+        dimension = dimension_name(unit)
+    except UnitError:  # not a unit at all: say so as the units module does
+        return f"{error.message}: it must be {meaning}"
+    return f"unit {unit!r} is a {dimension}, not {meaning}"
+
+
+def _parse_row(
+    record: Record, row: int, label: str, present: frozenset[str]
+) -> tuple[Instrument | None, list[Problem]]:
+    cells = _Row(record, row, label)
+    instrument_id = cells.required("instrument_id")
+    kind = _parse_type(cells)
+    year = cells.integer("year")
+    quantity = cells.number("quantity")
+    to_kwh = cells.factor("unit", "kWh", "an energy, e.g. kWh or MWh")
+    value = cells.number("value")
+    to_rate = cells.factor("value_unit", "t/kWh", "a mass per energy, e.g. kg/kWh or t/MWh")
+    _check_gas(cells)
+    vintage = cells.integer("vintage", optional=True)
+    if (  # every None above came with a problem; spelt out so the types narrow
+        cells.problems
+        or instrument_id is None
+        or kind is None
+        or year is None
+        or quantity is None
+        or to_kwh is None
+        or value is None
+        or to_rate is None
+    ):
+        return None, cells.problems
+    return (
+        Instrument(
+            instrument_id=instrument_id,
+            type=kind,
+            entity=cells.text("entity") or None,
+            region=cells.text("region").upper() or None,
+            year=year,
+            quantity_kwh=quantity * to_kwh,
+            rate_t_co2e_per_kwh=value * to_rate,
+            tracking_id=cells.text("tracking_id") if "tracking_id" in present else None,
+            cancelled_for=cells.text("cancelled_for") if "cancelled_for" in present else None,
+            vintage=vintage,
+            market=cells.text("market").upper() or None,
+        ),
+        [],
+    )
+
+
+def _parse_type(cells: _Row) -> InstrumentType | None:
+    text = cells.required("type")
+    if text is None:
+        return None
+    try:
+        return InstrumentType(text.lower())
+    except ValueError:
+        hint = _TYPE_HINTS.get(text.lower())
+        instead = f"; for {text} write {hint!r}" if hint else ""
+        cells.problem("type", f"unknown type: write one of {_TYPES}{instead}")
+        return None
+
+
+def _check_gas(cells: _Row) -> None:
+    gas = cells.required("gas")
+    if gas is not None and gas.lower() not in _GASES:
+        cells.problem("gas", "market-based rates must be in CO2e (or CO2)")
+
+
+def _duplicate_problem(
+    instrument_id: str, row: int, label: str, first_row: dict[str, int]
+) -> list[Problem]:
+    if not instrument_id:
+        return []
+    if instrument_id in first_row:
+        reason = f"duplicate instrument_id (first on row {first_row[instrument_id]})"
+        return [Problem(label, row, "instrument_id", instrument_id, reason)]
+    first_row[instrument_id] = row
+    return []
