@@ -1,0 +1,5 @@
+"""`python -m neutra`: the same as the `neutra` command."""
+
+from neutra.cli.main import main
+
+main()

@@ -1,0 +1,364 @@
+"""The `neutra` command (DESIGN.md §3.5): parse arguments, call core and formats, print.
+
+Exit status 0 on success, 2 on bad input with every problem listed (file, row,
+column, value, reason). It must never compute from input with problems, and
+never show a user a traceback for a mistake in their input.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from importlib.resources import as_file, files
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from neutra.cli import render
+from neutra.core.boundary import Approach, Boundary
+from neutra.core.engine import FootprintOptions, compute_footprint
+from neutra.core.errors import InvalidInputError, NeutraError, Problem
+from neutra.core.factors import FactorSet
+from neutra.core.gwp import gwp_set
+from neutra.core.scope2 import Instrument
+from neutra.formats.activity_files import read_activities
+from neutra.formats.entity_file import read_entities
+from neutra.formats.factor_csv import read_factor_csv
+from neutra.formats.factor_store import FactorStore
+from neutra.formats.footprint_output import write_csv, write_xlsx
+from neutra.formats.hashing import file_sha256
+from neutra.formats.instrument_file import read_instruments
+
+app = typer.Typer(
+    name="neutra",
+    help="Count an organisation's greenhouse-gas footprint under the GHG Protocol.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+factors_app = typer.Typer(
+    help="Import, list and inspect emission factor sets.", no_args_is_help=True
+)
+app.add_typer(factors_app, name="factors")
+
+out = Console()
+err = Console(stderr=True)
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+class Engine(StrEnum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+class GWPName(StrEnum):
+    AR4 = "AR4"
+    AR5 = "AR5"
+    AR6 = "AR6"
+
+
+class FactorKind(StrEnum):
+    csv = "csv"
+    desnz = "desnz"
+    epa_hub = "epa-hub"
+    useeio = "useeio"
+    grid = "grid"
+
+
+def fail(problems: list[Problem] | tuple[Problem, ...], *, as_json: bool = False) -> NoReturn:
+    render.problems(err, problems)
+    if as_json:
+        document = {"schema": "neutra.errors/1", "problems": [p.as_dict() for p in problems]}
+        print(json.dumps(document, indent=2))
+    raise typer.Exit(2)
+
+
+@app.command()
+def footprint(
+    activity_files: Annotated[
+        list[Path], typer.Argument(help="Activity files: CSV, XLSX or Parquet.")
+    ],
+    factors: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--factors",
+            "-f",
+            help="Factor set name or custom factor CSV; repeat, in priority order.",
+        ),
+    ] = None,
+    gwp: Annotated[GWPName, typer.Option(help="GWP100 set for CO2e.")] = GWPName.AR5,
+    entities: Annotated[
+        Path | None, typer.Option(help="Entity file for the organisational boundary.")
+    ] = None,
+    approach: Annotated[
+        Approach | None,
+        typer.Option(help="Boundary approach (with --entities; default operational)."),
+    ] = None,
+    instruments: Annotated[
+        Path | None, typer.Option(help="Instrument file for market-based scope 2.")
+    ] = None,
+    engine: Annotated[Engine, typer.Option(help="Where the calculation runs.")] = Engine.duckdb,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="Output format.")
+    ] = OutputFormat.table,
+    output: Annotated[
+        Path | None, typer.Option(help="Write to this file instead of the screen.")
+    ] = None,
+    lines: Annotated[
+        bool, typer.Option("--lines", help="Include one line per activity row.")
+    ] = False,
+) -> None:
+    """Compute the footprint of activity files."""
+    as_json = output_format is OutputFormat.json
+    if approach is not None and entities is None:
+        fail(
+            [
+                Problem(
+                    "--approach",
+                    None,
+                    None,
+                    approach.value,
+                    "needs an entity file: give --entities FILE",
+                )
+            ],
+            as_json=as_json,
+        )
+    if output_format is OutputFormat.xlsx and output is None:
+        fail(
+            [Problem("--format", None, None, "xlsx", "XLSX needs a file: give --output PATH")],
+            as_json=as_json,
+        )
+    try:
+        result = _compute(
+            activity_files, factors or [], gwp.value, entities, approach, instruments, engine, lines
+        )
+    except InvalidInputError as exc:
+        fail(exc.problems, as_json=as_json)
+    except NeutraError as exc:
+        fail([Problem(exc.extra.get("file", ""), None, None, None, exc.message)], as_json=as_json)
+    _emit(result, output_format, output, lines)
+
+
+def _compute(
+    paths: list[Path],
+    factor_refs: list[str],
+    gwp_name: str,
+    entities: Path | None,
+    approach: Approach | None,
+    instruments_path: Path | None,
+    engine: Engine,
+    lines: bool,
+) -> Any:
+    problems: list[Problem] = []
+    factor_sets = _load_factor_sets(factor_refs, problems)
+    boundary: Boundary | None = None
+    instruments: tuple[Instrument, ...] = ()
+    inputs: dict[str, str] = {}
+    if entities is not None:
+        boundary = _collect(problems, read_entities, entities)
+        inputs[str(entities)] = file_sha256(entities) if boundary is not None else ""
+    if instruments_path is not None:
+        instruments = _collect(problems, read_instruments, instruments_path) or ()
+        inputs[str(instruments_path)] = file_sha256(instruments_path) if instruments else ""
+    with render.progress(err) as report:
+        data = _collect(problems, lambda p: read_activities(p, progress=report), paths)
+    if problems or data is None:
+        raise InvalidInputError(problems)
+    backend = None  # DuckDB: run where the reader put the data
+    if engine is Engine.spark:
+        from neutra.core.engine.backends import load_into, spark_backend
+
+        backend = spark_backend()
+        data = load_into(backend, data)
+    return compute_footprint(
+        data,
+        factor_sets,
+        gwp_set(gwp_name),
+        boundary=boundary,
+        instruments=instruments,
+        options=FootprintOptions(approach=approach, lines=lines),
+        backend=backend,
+        inputs=inputs,
+    )
+
+
+def _collect(problems: list[Problem], reader: Any, path: Any) -> Any:
+    """Run a reader, adding its problems to the list instead of stopping at the first file."""
+    try:
+        return reader(path)
+    except InvalidInputError as exc:
+        problems.extend(exc.problems)
+        return None
+
+
+def _load_factor_sets(refs: list[str], problems: list[Problem]) -> list[FactorSet]:
+    if not refs:
+        problems.append(
+            Problem(
+                "--factors",
+                None,
+                None,
+                None,
+                "no factor set given: use --factors FILE_OR_SET (repeat for several)",
+            )
+        )
+        return []
+    store = FactorStore()
+    sets = []
+    for ref in refs:
+        path = Path(ref)
+        try:
+            if path.suffix.lower() == ".csv" or path.exists():
+                sets.append(read_factor_csv(path))
+            else:
+                sets.append(store.load(ref))
+        except InvalidInputError as exc:
+            problems.extend(exc.problems)
+        except NeutraError as exc:
+            problems.append(Problem("--factors", None, None, ref, exc.message))
+    return sets
+
+
+def _emit(result: Any, output_format: OutputFormat, output: Path | None, lines: bool) -> None:
+    if output_format is OutputFormat.table:
+        console = Console(file=output.open("w"), width=120) if output else out
+        render.footprint(console, result, lines=lines)
+    elif output_format is OutputFormat.json:
+        text = json.dumps(result.as_json(), indent=2, ensure_ascii=False)
+        if output:
+            output.write_text(text + "\n")
+        else:
+            print(text)
+    elif output_format is OutputFormat.csv:
+        if output:
+            with output.open("w", newline="") as handle:
+                write_csv(result, handle, lines=lines)
+        else:
+            write_csv(result, sys.stdout, lines=lines)
+    else:
+        assert output is not None
+        write_xlsx(result, output)
+    if output:
+        err.print(f"Wrote {output}")
+
+
+@app.command()
+def example(
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="Output format.")
+    ] = OutputFormat.table,
+    output: Annotated[
+        Path | None, typer.Option(help="Write to this file instead of the screen.")
+    ] = None,
+) -> None:
+    """Print the footprint of the bundled example organisation (works offline)."""
+    folder = files("neutra.data") / "examples" / "acme"
+    with as_file(folder) as path:
+        footprint(
+            [path / "activities.csv"],
+            factors=[str(path / "acme-factors.csv")],
+            gwp=GWPName.AR5,
+            entities=path / "entities.csv",
+            approach=Approach.OPERATIONAL,
+            instruments=path / "instruments.csv",
+            engine=Engine.duckdb,
+            output_format=output_format,
+            output=output,
+            lines=False,
+        )
+
+
+@factors_app.command("import")
+def factors_import(
+    kind: Annotated[FactorKind, typer.Argument(help="What kind of file it is.")],
+    path: Annotated[Path, typer.Argument(help="The file to import.")],
+    name: Annotated[
+        str | None, typer.Option(help="Name of the factor set (default: from the file).")
+    ] = None,
+) -> None:
+    """Import a factor file into the local factor store."""
+    if kind is not FactorKind.csv:
+        fail(
+            [
+                Problem(
+                    str(path),
+                    None,
+                    None,
+                    None,
+                    f"the {kind.value} importer is not available in this version",
+                )
+            ]
+        )
+    try:
+        factor_set = read_factor_csv(path, name=name)
+        created = FactorStore().save(factor_set)
+    except InvalidInputError as exc:
+        fail(exc.problems)
+    except NeutraError as exc:
+        fail([Problem(str(path), None, None, None, exc.message)])
+    verb = "Imported" if created else "Already imported (no change):"
+    out.print(f"{verb} {factor_set.name} version {factor_set.version}, {len(factor_set)} factors")
+
+
+@factors_app.command("list")
+def factors_list() -> None:
+    """List the stored factor sets and their versions."""
+    render.stored_sets(out, FactorStore().list())
+
+
+@factors_app.command("show")
+def factors_show(
+    reference: Annotated[str, typer.Argument(help="NAME or NAME@VERSION")],
+) -> None:
+    """Show the factors of a stored set."""
+    try:
+        factor_set = FactorStore().load(reference)
+    except NeutraError as exc:
+        fail([Problem(reference, None, None, None, exc.message)])
+    render.factor_set(out, factor_set)
+
+
+@factors_app.command("search")
+def factors_search(
+    text: Annotated[
+        str, typer.Argument(help="Words to look for in factor ids, activities and sources.")
+    ],
+) -> None:
+    """Find factors in the stored sets by words."""
+    store = FactorStore()
+    words = text.lower().split()
+    hits = []
+    for stored in store.list():
+        if not stored.current:
+            continue
+        for factor in store.load(f"{stored.name}@{stored.version}").factors:
+            haystack = " ".join(
+                str(v)
+                for v in (
+                    factor.factor_id,
+                    factor.activity,
+                    factor.unit,
+                    factor.region,
+                    factor.source,
+                )
+            ).lower()
+            if all(w in haystack for w in words):
+                hits.append((stored.name, factor))
+    render.search_hits(out, hits)
+
+
+def main() -> None:
+    try:
+        app()
+    except NeutraError as exc:  # a mistake outside any one command's handling
+        err.print(f"neutra: {exc.message}", markup=False)
+        sys.exit(2)

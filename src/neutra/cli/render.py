@@ -1,0 +1,234 @@
+"""How the command line shows results, problems and progress to people (rich).
+
+It must never compute a figure: it only formats what core returned.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from neutra.core.engine import Footprint
+from neutra.core.errors import Problem
+from neutra.core.factors import Factor, FactorSet
+from neutra.core.rounding import format_tonnes
+from neutra.formats.factor_store import StoredSet
+
+SCOPE3_NAMES = {
+    1: "Purchased goods and services",
+    2: "Capital goods",
+    3: "Fuel- and energy-related activities",
+    4: "Upstream transportation and distribution",
+    5: "Waste generated in operations",
+    6: "Business travel",
+    7: "Employee commuting",
+    8: "Upstream leased assets",
+    9: "Downstream transportation and distribution",
+    10: "Processing of sold products",
+    11: "Use of sold products",
+    12: "End-of-life treatment of sold products",
+    13: "Downstream leased assets",
+    14: "Franchises",
+    15: "Investments",
+}
+MAX_FLAGS_SHOWN = 10
+
+
+def problems(console: Console, found: Sequence[Problem]) -> None:
+    count = len(found)
+    table = Table(
+        title=f"{count} problem{'s' if count != 1 else ''}: nothing was computed",
+        title_justify="left",
+    )
+    for column in ("file", "row", "column", "value", "reason"):
+        table.add_column(column, overflow="fold")
+    for p in found:
+        table.add_row(
+            p.file, "" if p.row is None else str(p.row), p.column or "", p.value or "", p.reason
+        )
+    console.print(table)
+
+
+@contextmanager
+def progress(console: Console) -> Iterator[Callable[[str, int, int], None]]:
+    """A progress bar for long reads; silent when the output is not a terminal."""
+    bar = Progress(
+        TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+        console=console, transient=True, disable=not console.is_terminal,
+    )  # fmt: skip
+    tasks: dict[str, TaskID] = {}
+
+    def report(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=total or None)
+        bar.update(tasks[stage], completed=done, total=total or None)
+
+    with bar:
+        yield report
+
+
+def footprint(console: Console, result: Footprint, *, lines: bool = False) -> None:
+    t = result.totals
+    summary = Table(title=f"GHG footprint (t CO2e, GWP {result.gwp_set})", title_justify="left")
+    summary.add_column("")
+    summary.add_column("t CO2e", justify="right")
+    for label, key in (
+        ("Scope 1", "scope1"),
+        ("Scope 2, location-based", "scope2_location"),
+        ("Scope 2, market-based", "scope2_market"),
+        ("Scope 3", "scope3"),
+        ("Total, location-based", "total_location"),
+        ("Total, market-based", "total_market"),
+    ):
+        summary.add_row(
+            label, format_tonnes(t[key]), style="bold" if key.startswith("total") else None
+        )
+    summary.add_row(
+        "Biogenic CO2 (memo, outside the scopes)", format_tonnes(result.biogenic_co2_t), style="dim"
+    )
+    console.print(summary)
+
+    categories = [(int(n), v) for n, v in result.scope3_categories.items() if v]
+    if categories:
+        table = Table(title="Scope 3 by category", title_justify="left")
+        table.add_column("Category")
+        table.add_column("t CO2e", justify="right")
+        for number, value in categories:
+            table.add_row(f"{number}. {SCOPE3_NAMES[number]}", format_tonnes(value))
+        console.print(table)
+
+    gases = Table(title="By gas", title_justify="left")
+    for column in ("Gas", "t of gas", "t CO2e"):
+        gases.add_column(column, justify="left" if column == "Gas" else "right")
+    for gas, figures in result.by_gas.items():
+        gases.add_row(gas, f"{figures['t']:,.6g}", format_tonnes(figures["t_co2e"]))
+    console.print(gases)
+
+    if len(result.by_entity) > 1 or "" not in result.by_entity:
+        entities = Table(title="By entity (t CO2e)", title_justify="left")
+        entities.add_column("Entity")
+        for label in ("Scope 1", "Scope 2 LB", "Scope 2 MB", "Scope 3", "Total LB", "Total MB"):
+            entities.add_column(label, justify="right")
+        for name, figures in result.by_entity.items():
+            entities.add_row(name or "(no entity)", *(format_tonnes(v) for v in figures.values()))
+        console.print(entities)
+
+    if result.flags:
+        counts = Counter(f.flag for f in result.flags)
+        console.print(
+            "[bold]Flags:[/] " + ", ".join(f"{flag} x{n}" for flag, n in sorted(counts.items()))
+        )
+        for flag in result.flags[:MAX_FLAGS_SHOWN]:
+            console.print(f"  row {flag.row}: {flag.flag}: {flag.detail}", markup=False)
+        if len(result.flags) > MAX_FLAGS_SHOWN:
+            console.print(
+                f"  ... {len(result.flags) - MAX_FLAGS_SHOWN} more (all of them with --format json)"
+            )
+
+    if lines and result.lines is not None:
+        table = Table(title="Lines", title_justify="left")
+        shown = [
+            "file",
+            "row",
+            "id",
+            "entity",
+            "scope",
+            "category",
+            "quantity",
+            "unit",
+            "factor",
+            "emissions_t_co2e",
+        ]
+        for column in shown:
+            table.add_column(column)
+        for row in result.lines.select(shown).to_pylist():
+            table.add_row(*("" if v is None else str(v) for v in row.values()))
+        console.print(table)
+
+    p = result.provenance
+    sets = ", ".join(f"{s['name']}@{s['version']}" for s in p["factor_sets"])
+    console.print(
+        f"[dim]Factor sets: {sets}. GWP: {result.gwp_set}. {p['engine']}. Hash {p['hash'][:16]}.[/]"
+    )
+
+
+def stored_sets(console: Console, sets: list[StoredSet]) -> None:
+    if not sets:
+        console.print(
+            "No factor sets stored yet. Import one with `neutra factors import csv PATH`."
+        )
+        return
+    table = Table()
+    for column in ("name", "version", "factors", "current", "source"):
+        table.add_column(column)
+    for s in sets:
+        table.add_row(s.name, s.version, str(s.factors), "yes" if s.current else "", s.source or "")
+    console.print(table)
+
+
+def factor_set(console: Console, factor_set: FactorSet) -> None:
+    table = Table(
+        title=f"{factor_set.name} version {factor_set.version}: {len(factor_set)} factors",
+        title_justify="left",
+    )
+    for column in (
+        "factor_id",
+        "activity",
+        "per",
+        "region",
+        "year",
+        "scope",
+        "cat.",
+        "gases (t per unit)",
+        "source",
+    ):
+        table.add_column(column, overflow="fold")
+    for f in factor_set.factors:
+        table.add_row(*_factor_cells(f))
+    console.print(table)
+
+
+def _factor_cells(f: Factor) -> list[str]:
+    gases = ", ".join(
+        f"{g.gas}{' (biogenic)' if g.biogenic else ''} {g.t_per_unit:.6g}" for g in f.gases
+    )
+    return [
+        f.factor_id, f.activity or "", f.unit, f.region or "WORLD", "" if f.year is None else str(f.year),
+        "" if f.scope is None else f.scope.value, "" if f.category is None else str(f.category),
+        gases, f.source or "",
+    ]  # fmt: skip
+
+
+def search_hits(console: Console, hits: list[tuple[str, Factor]]) -> None:
+    if not hits:
+        console.print("No factor matches.")
+        return
+    table = Table()
+    for column in (
+        "set",
+        "factor_id",
+        "activity",
+        "per",
+        "region",
+        "year",
+        "scope",
+        "cat.",
+        "gases",
+        "source",
+    ):
+        table.add_column(column, overflow="fold")
+    for name, f in hits:
+        table.add_row(name, *_factor_cells(f))
+    console.print(table)

@@ -1,0 +1,10 @@
+"""The footprint engine: one pure function from inputs to figures.
+
+(activities, factor sets, GWP set, boundary, instruments, options) ->
+emission lines + summary + provenance. See `compute_footprint`.
+"""
+
+from neutra.core.engine.compute import FootprintOptions, compute_footprint
+from neutra.core.engine.result import Flag, Footprint
+
+__all__ = ["Flag", "Footprint", "FootprintOptions", "compute_footprint"]

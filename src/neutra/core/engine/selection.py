@@ -1,0 +1,197 @@
+"""Factor selection: which factor serves each distinct activity key.
+
+Runs once per distinct (factor, activity, unit, region, year) of the input,
+never per row. An explicit factor reference wins; otherwise the factor sets
+are searched in the order they are pinned, and within a set the region chain
+(subregion -> country -> region -> world), then the year (same year, else the
+latest earlier one). Every fallback is a flag; a key without a factor is an
+error, never a zero.
+
+It must never touch the activity table: it sees only distinct keys.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from neutra.core.errors import UnitError
+from neutra.core.factors import Basis, Factor, FactorSet
+from neutra.core.regions import fallback_chain
+from neutra.core.units import conversion_factor, dimension_name
+
+__all__ = ["ActivityKey", "FactorIndex", "Selection", "select_factor"]
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityKey:
+    """What the engine needs to pick a factor for a group of rows."""
+
+    factor: str | None  # explicit reference "SET:ID" or "ID"
+    activity: str | None  # activity key
+    unit: str  # activity unit as written
+    region: str | None  # region of the rows
+    year: int  # data year of the rows
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """The factor chosen for a key, or why none could be."""
+
+    key: ActivityKey
+    factor: Factor | None  # None when `error` says why
+    factor_set: FactorSet | None  # the set the factor came from
+    scale: float = 0.0  # factor units per one activity unit
+    residual: Factor | None = None  # residual-mix factor for market-based scope 2, if any
+    residual_scale: float = 0.0  # its factor units per one activity unit
+    flags: tuple[tuple[str, str], ...] = ()  # (flag, detail) for every fallback taken
+    error: str | None = None  # why no factor could be used
+
+    @property
+    def factor_ref(self) -> str:
+        assert self.factor is not None
+        assert self.factor_set is not None
+        return f"{self.factor_set.name}:{self.factor.factor_id}"
+
+
+@dataclass(slots=True)
+class FactorIndex:
+    """Factors of the pinned sets, indexed for selection."""
+
+    sets: Sequence[FactorSet]
+    _by_activity: dict[tuple[int, str, Basis], list[Factor]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        index: dict[tuple[int, str, Basis], list[Factor]] = defaultdict(list)
+        for position, factor_set in enumerate(self.sets):
+            for factor in factor_set.factors:
+                if factor.activity:
+                    index[(position, factor.activity, factor.basis)].append(factor)
+        self._by_activity = dict(index)
+
+    def by_reference(self, reference: str) -> tuple[FactorSet, Factor] | None:
+        set_name, _, factor_id = reference.rpartition(":")
+        for factor_set in self.sets:
+            if set_name and set_name not in (factor_set.name, factor_set.label):
+                continue
+            factor = factor_set.get(factor_id)
+            if factor is not None:
+                return factor_set, factor
+        return None
+
+    def candidates(self, position: int, activity: str, basis: Basis) -> list[Factor]:
+        return self._by_activity.get((position, activity, basis), [])
+
+
+def select_factor(index: FactorIndex, key: ActivityKey) -> Selection:
+    """Pick the factor (and residual-mix factor) for one activity key."""
+    if key.factor:
+        found = index.by_reference(key.factor)
+        if found is None:
+            names = ", ".join(s.name for s in index.sets) or "none"
+            return Selection(
+                key, None, None, error=f"factor {key.factor!r} is not in the factor sets ({names})"
+            )
+        factor_set, factor = found
+        flags: list[tuple[str, str]] = []  # an explicit reference is the user's choice: no fallback
+    else:
+        if not key.activity:
+            return Selection(
+                key, None, None, error="the row names neither an activity nor a factor"
+            )
+        picked = _match(index, key, Basis.LOCATION)
+        if isinstance(picked, str):
+            return Selection(key, None, None, error=picked)
+        factor_set, factor, flags = picked
+    try:
+        scale = conversion_factor(key.unit, factor.unit)
+    except UnitError as exc:
+        return Selection(
+            key,
+            None,
+            None,
+            error=f"{exc.message} (factor {factor_set.name}:{factor.factor_id} is per {factor.unit})",
+        )
+    residual, residual_scale = None, 0.0
+    activity = factor.activity or key.activity
+    if activity:
+        found_residual = _match(
+            index, ActivityKey(None, activity, key.unit, key.region, key.year), Basis.RESIDUAL_MIX
+        )
+        if not isinstance(found_residual, str):
+            residual = found_residual[1]
+            flags += [(flag, f"residual mix: {detail}") for flag, detail in found_residual[2]]
+            try:
+                residual_scale = conversion_factor(key.unit, residual.unit)
+            except UnitError:
+                residual = None
+    return Selection(key, factor, factor_set, scale, residual, residual_scale, tuple(flags))
+
+
+def _match(
+    index: FactorIndex, key: ActivityKey, basis: Basis
+) -> tuple[FactorSet, Factor, list[tuple[str, str]]] | str:
+    assert key.activity is not None
+    dimension = _dimension(key.unit)
+    chain = fallback_chain(key.region)
+    unit_mismatch: list[str] = []
+    later_only: list[int] = []
+    for position, factor_set in enumerate(index.sets):
+        candidates = index.candidates(position, key.activity, basis)
+        if not candidates:
+            continue
+        usable = [f for f in candidates if _dimension(f.unit) == dimension]
+        unit_mismatch += [f.unit for f in candidates if f not in usable]
+        # A factor without a region applies anywhere: it is tried last, and is no fallback.
+        for region in (*chain, None):
+            here = [f for f in usable if f.region == region]
+            if not here:
+                continue
+            exact = [f for f in here if f.year is None or f.year == key.year]
+            earlier = [f for f in here if f.year is not None and f.year < key.year]
+            flags = []
+            if region is not None and region != chain[0]:
+                flags.append(
+                    (
+                        "region_fallback",
+                        f"no {key.activity} factor for {chain[0]} in {factor_set.name}; used {region}",
+                    )
+                )
+            if exact:
+                chosen = _prefer_unit(exact, key.unit)
+            elif earlier:
+                latest = max(f.year or 0 for f in earlier)
+                chosen = _prefer_unit([f for f in earlier if f.year == latest], key.unit)
+                flags.append(
+                    (
+                        "year_fallback",
+                        f"no {key.year} factor in {factor_set.name}; used {latest} ({chosen.factor_id})",
+                    )
+                )
+            else:
+                later_only += [f.year or 0 for f in here]
+                continue
+            return factor_set, chosen, flags
+    what = "residual-mix " if basis is Basis.RESIDUAL_MIX else ""
+    if later_only:
+        return f"no {what}factor for {key.activity!r} in {key.year} or earlier (the earliest is {min(later_only)})"
+    if unit_mismatch:
+        units = ", ".join(sorted(set(unit_mismatch)))
+        return (
+            f"unit {key.unit!r} ({dimension}) does not fit the factors for {key.activity!r} "
+            f"(per {units}, {_dimension(unit_mismatch[0])})"
+        )
+    return f"no {what}factor for activity {key.activity!r} in region {' -> '.join(chain)}"
+
+
+def _prefer_unit(factors: list[Factor], unit: str) -> Factor:
+    """Same unit as written first, then the lowest factor id: deterministic."""
+    return min(factors, key=lambda f: (f.unit != unit, f.factor_id))
+
+
+def _dimension(unit: str) -> str:
+    try:
+        return dimension_name(unit)
+    except UnitError:
+        return "unknown"
