@@ -7,10 +7,13 @@ region and year, else the grid average, disclosed as a fallback. An instrument
 lowers the market-based figure only if it meets the quality criteria, judged
 here by a named, versioned `QualityRules` setting.
 
-Same market is judged by country only: a region "US-CAMX" is in market "US",
-"DE" in "DE". Multi-country markets ("EU27", "EUROPE") would need a region table
-Neutra does not have yet, so an instrument whose market is one of them does not
-qualify, and the flag says why.
+Of the quality criteria, "conveys the emission rate" is met by the rate every
+instrument carries, and "the only claim on that energy" is the reporter's
+attestation, which no file can show; tracking, cancellation, vintage and market
+are checked here. Same market is judged by country only: a region "US-CAMX"
+is in market "US", "DE" in "DE". Multi-country markets ("EU27", "EUROPE") would
+need a region table Neutra does not have yet, so an instrument whose market is
+one of them does not qualify, and the flag says why.
 
 It must never read files, never net instruments against gross figures
 elsewhere, and never let one kWh of an instrument cover two consumptions.
@@ -297,11 +300,13 @@ class _Ledger:
     remaining_kwh: dict[str, float]  # instrument id -> kWh not yet applied
     matched: set[str] = field(default_factory=set)  # ids that matched some group
     qualified: set[str] = field(default_factory=set)  # ids that qualified for some group
-    flags: list[Flag] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)  # notes, in the order they arose
+    seen: set[Flag] = field(default_factory=set)  # the same notes, for constant-time lookup
 
     def flag(self, subject: str, kind: FlagKind, detail: str) -> None:
         new = Flag(subject, kind, detail)
-        if new not in self.flags:  # one note per cause, however many groups hit it
+        if new not in self.seen:  # one note per cause, however many groups hit it
+            self.seen.add(new)
             self.flags.append(new)
 
 
