@@ -1,0 +1,340 @@
+"""The footprint engine against hand-computed answers (DuckDB, in memory)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import ibis
+import pyarrow as pa
+import pytest
+
+from neutra.core.activities import ActivityData, validate_activities
+from neutra.core.boundary import Approach, Boundary, Control, EntityLink
+from neutra.core.engine import FootprintOptions, compute_footprint
+from neutra.core.errors import InvalidInputError
+from neutra.core.factors import Basis, Factor, FactorSet, GasAmount, Scope
+from neutra.core.gwp import gwp_set
+from neutra.core.scope2 import Instrument, InstrumentType
+
+AR4, AR5 = gwp_set("AR4"), gwp_set("AR5")
+COLUMNS = (
+    "id",
+    "entity",
+    "year",
+    "activity",
+    "factor",
+    "quantity",
+    "unit",
+    "region",
+    "scope",
+    "category",
+)
+
+
+def activities(*rows: dict[str, Any]) -> ActivityData:
+    table = pa.table(
+        {
+            c: pa.array([None if r.get(c) is None else str(r[c]) for r in rows], pa.string())
+            for c in COLUMNS
+        }
+    )
+    return validate_activities(ibis.memtable(table), {"test.csv": "0" * 64})
+
+
+def row(id: str, activity: str | None, quantity: float, unit: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": id,
+        "activity": activity,
+        "quantity": quantity,
+        "unit": unit,
+        "year": 2024,
+        **extra,
+    }
+
+
+def factor(
+    factor_id: str, activity: str | None, unit: str, gases: dict[str, float], **extra: Any
+) -> Factor:
+    """gases: gas -> kg per unit (biogenic CO2 as 'CO2_bio')."""
+    amounts = tuple(
+        sorted(
+            (
+                GasAmount(g.removesuffix("_bio"), kg / 1000, g.endswith("_bio"))
+                for g, kg in gases.items()
+            ),
+            key=lambda a: (a.gas, a.biogenic),
+        )
+    )
+    return Factor(factor_id=factor_id, activity=activity, unit=unit, gases=amounts, **extra)
+
+
+def factor_set(*factors: Factor, name: str = "test") -> FactorSet:
+    return FactorSet(name=name, factors=factors)
+
+
+GAS = factor("gas", "fuel.natural_gas", "kWh", {"CO2e": 0.2}, gwp_set="AR5", scope=Scope.S1)
+
+
+def test_a_fuel_row_multiplies_quantity_by_factor_in_tonnes():
+    result = compute_footprint(
+        activities(row("1", "fuel.natural_gas", 1000, "kWh")), [factor_set(GAS)], AR5
+    )
+    assert result.totals["scope1"] == pytest.approx(0.2)  # 1000 kWh x 0.2 kg/kWh = 200 kg
+    assert result.totals["total_location"] == result.totals["total_market"] == pytest.approx(0.2)
+
+
+def test_units_are_converted_to_the_factor_unit():
+    result = compute_footprint(
+        activities(row("1", "fuel.natural_gas", 3, "MWh")), [factor_set(GAS)], AR5
+    )
+    assert result.totals["scope1"] == pytest.approx(0.6)  # 3000 kWh x 0.2 kg
+
+
+def test_a_unit_of_the_wrong_dimension_is_an_error_naming_both_units():
+    with pytest.raises(InvalidInputError) as caught:
+        compute_footprint(activities(row("1", "fuel.natural_gas", 5, "L")), [factor_set(GAS)], AR5)
+    (problem,) = caught.value.problems
+    assert problem.row == 2
+    assert "'L'" in problem.reason
+    assert "kWh" in problem.reason
+
+
+def test_an_activity_without_a_factor_is_an_error_never_a_zero():
+    with pytest.raises(InvalidInputError) as caught:
+        compute_footprint(
+            activities(row("1", "fuel.natural_gas", 1, "kWh"), row("2", "fuel.coal", 1, "kWh")),
+            [factor_set(GAS)],
+            AR5,
+        )
+    (problem,) = caught.value.problems
+    assert (problem.row, problem.column, problem.value) == (3, "activity", "fuel.coal")
+
+
+def test_per_gas_factors_give_the_same_masses_and_different_co2e_under_ar4_and_ar5():
+    diesel = factor(
+        "d", "fuel.diesel", "L", {"CO2": 2.5, "CH4": 0.001, "N2O": 0.0002}, scope=Scope.S1
+    )
+    data = activities(row("1", "fuel.diesel", 1000, "L"))
+    ar4 = compute_footprint(data, [factor_set(diesel)], AR4)
+    ar5 = compute_footprint(data, [factor_set(diesel)], AR5)
+    assert ar4.by_gas["CH4"]["t"] == ar5.by_gas["CH4"]["t"] == pytest.approx(0.001)
+    # AR4: 2.5 + 0.001 x 25 + 0.0002 x 298 = 2.5846 t; AR5: 2.5 + 0.001 x 28 + 0.0002 x 265 = 2.581 t
+    assert ar4.totals["scope1"] == pytest.approx(2.5846)
+    assert ar5.totals["scope1"] == pytest.approx(2.581)
+
+
+def test_biogenic_co2_is_a_memo_outside_the_scopes_but_its_methane_counts():
+    pellets = factor(
+        "p", "fuel.wood_pellets", "t", {"CO2_bio": 1677.18, "CH4": 0.3}, scope=Scope.S1
+    )
+    result = compute_footprint(
+        activities(row("1", "fuel.wood_pellets", 2, "t")), [factor_set(pellets)], AR5
+    )
+    assert result.biogenic_co2_t == pytest.approx(3.35436)
+    assert result.totals["scope1"] == pytest.approx(2 * 0.3 * 28 / 1000)
+    assert "CO2" not in result.by_gas
+
+
+def test_a_refrigerant_blend_is_split_into_its_gases():
+    r410a = factor("r", "refrigerant.r410a", "kg", {"R410A": 1}, scope=Scope.S1)
+    result = compute_footprint(
+        activities(row("1", "refrigerant.r410a", 2, "kg")), [factor_set(r410a)], AR5
+    )
+    assert result.by_gas["HFC32"]["t"] == pytest.approx(0.001)
+    assert result.by_gas["HFC125"]["t"] == pytest.approx(0.001)
+    assert result.totals["scope1"] == pytest.approx(0.002 * 1923.5)
+
+
+def test_the_latest_earlier_year_is_used_and_flagged():
+    old = factor(
+        "g2022", "fuel.natural_gas", "kWh", {"CO2e": 0.3}, gwp_set="AR5", scope=Scope.S1, year=2022
+    )
+    older = factor(
+        "g2021", "fuel.natural_gas", "kWh", {"CO2e": 0.4}, gwp_set="AR5", scope=Scope.S1, year=2021
+    )
+    later = factor(
+        "g2025", "fuel.natural_gas", "kWh", {"CO2e": 0.9}, gwp_set="AR5", scope=Scope.S1, year=2025
+    )
+    result = compute_footprint(
+        activities(row("a", "fuel.natural_gas", 1000, "kWh")), [factor_set(old, older, later)], AR5
+    )
+    assert result.totals["scope1"] == pytest.approx(0.3)
+    assert [(f.row, f.flag) for f in result.flags] == [("a", "year_fallback")]
+
+
+def test_a_year_with_only_later_factors_is_an_error():
+    later = factor(
+        "g2025", "fuel.natural_gas", "kWh", {"CO2e": 0.9}, gwp_set="AR5", scope=Scope.S1, year=2025
+    )
+    with pytest.raises(InvalidInputError, match="problem"):
+        compute_footprint(
+            activities(row("a", "fuel.natural_gas", 1, "kWh")), [factor_set(later)], AR5
+        )
+
+
+def test_a_subregion_falls_back_to_its_country_with_a_flag():
+    us = factor(
+        "us", "electricity.grid", "kWh", {"CO2e": 0.4}, gwp_set="AR5", scope=Scope.S2, region="US"
+    )
+    camx = factor(
+        "nwpp",
+        "electricity.grid",
+        "kWh",
+        {"CO2e": 0.3},
+        gwp_set="AR5",
+        scope=Scope.S2,
+        region="US-NWPP",
+    )
+    result = compute_footprint(
+        activities(row("a", "electricity.grid", 1000, "kWh", region="US-CAMX")),
+        [factor_set(us, camx)],
+        AR5,
+    )
+    assert result.totals["scope2_location"] == pytest.approx(0.4)
+    flags = {(f.row, f.flag) for f in result.flags}
+    assert ("a", "region_fallback") in flags
+
+
+def test_an_explicit_factor_reference_wins_over_the_activity_key():
+    other = factor("special", None, "kWh", {"CO2e": 1.0}, gwp_set="AR5", scope=Scope.S1)
+    result = compute_footprint(
+        activities(row("1", "fuel.natural_gas", 1000, "kWh", factor="test:special")),
+        [factor_set(GAS, other)],
+        AR5,
+    )
+    assert result.totals["scope1"] == pytest.approx(1.0)
+
+
+def test_the_first_pinned_set_wins():
+    mine = factor("gas", "fuel.natural_gas", "kWh", {"CO2e": 0.5}, gwp_set="AR5", scope=Scope.S1)
+    data = activities(row("1", "fuel.natural_gas", 1000, "kWh"))
+    first = compute_footprint(data, [factor_set(mine, name="mine"), factor_set(GAS)], AR5)
+    assert first.totals["scope1"] == pytest.approx(0.5)
+
+
+def test_the_row_scope_overrides_the_factor_scope_and_scope_3_needs_a_category():
+    data = activities(row("1", "fuel.natural_gas", 1000, "kWh", scope=3, category=7))
+    result = compute_footprint(data, [factor_set(GAS)], AR5)
+    assert result.totals["scope1"] == 0
+    assert result.scope3_categories["7"] == pytest.approx(0.2)
+    with pytest.raises(InvalidInputError) as caught:
+        compute_footprint(
+            activities(row("1", "fuel.natural_gas", 1, "kWh", scope=3)), [factor_set(GAS)], AR5
+        )
+    assert caught.value.problems[0].column == "category"
+
+
+def test_a_negative_quantity_is_kept_and_flagged():
+    data = activities(
+        row("1", "fuel.natural_gas", 1000, "kWh"), row("2", "fuel.natural_gas", -250, "kWh")
+    )
+    result = compute_footprint(data, [factor_set(GAS)], AR5)
+    assert result.totals["scope1"] == pytest.approx(0.15)
+    assert [(f.row, f.flag) for f in result.flags] == [("2", "negative_quantity")]
+
+
+def test_the_domain_scope2_case_gives_200_t_location_and_180_t_market():
+    grid = factor(
+        "grid", "electricity.grid", "kWh", {"CO2e": 0.2}, gwp_set="AR5", scope=Scope.S2, region="DE"
+    )
+    residual = factor(
+        "rm", "electricity.grid", "kWh", {"CO2e": 0.45}, gwp_set="AR5", scope=Scope.S2, region="DE",
+        basis=Basis.RESIDUAL_MIX,
+    )  # fmt: skip
+    go = Instrument("GO-1", InstrumentType.CERTIFICATE, "Site", "DE", 2024, 600_000, 0.0)
+    data = activities(row("1", "electricity.grid", 1_000_000, "kWh", region="DE", entity="Site"))
+    result = compute_footprint(data, [factor_set(grid, residual)], AR5, instruments=[go])
+    assert result.totals["scope2_location"] == pytest.approx(200)
+    assert result.totals["scope2_market"] == pytest.approx(180)
+
+
+def test_market_based_without_residual_mix_uses_the_grid_average_and_says_so():
+    grid = factor("grid", "electricity.grid", "kWh", {"CO2e": 0.2}, gwp_set="AR5", scope=Scope.S2)
+    result = compute_footprint(
+        activities(row("1", "electricity.grid", 1000, "kWh")), [factor_set(grid)], AR5
+    )
+    assert result.totals["scope2_market"] == pytest.approx(0.2)
+    assert [f.flag for f in result.flags] == ["residual_mix_missing"]
+
+
+def test_the_boundary_case_includes_the_joint_venture_by_approach():
+    links = (
+        EntityLink("Parent", None, 1.0, Control.FULL, Control.FULL),
+        EntityLink("A", "Parent", 0.83, Control.FULL, Control.FULL),
+        EntityLink("B", "A", 0.5, Control.JOINT, Control.NONE),
+    )
+    data = activities(row("1", "fuel.natural_gas", 500_000, "kWh", entity="B"))  # 100 t
+    expected = {Approach.EQUITY: 41.5, Approach.FINANCIAL: 50.0, Approach.OPERATIONAL: 0.0}
+    for approach, tonnes in expected.items():
+        result = compute_footprint(
+            data,
+            [factor_set(GAS)],
+            AR5,
+            boundary=Boundary(links),
+            options=FootprintOptions(approach=approach),
+        )
+        assert result.totals["scope1"] == pytest.approx(tonnes), approach
+        assert result.by_entity["B"]["scope1"] == pytest.approx(tonnes)
+
+
+def test_an_entity_missing_from_the_entity_file_is_an_error():
+    links = (EntityLink("Parent", None, 1.0, Control.FULL, Control.FULL),)
+    with pytest.raises(InvalidInputError) as caught:
+        compute_footprint(
+            activities(row("1", "fuel.natural_gas", 1, "kWh", entity="Elsewhere")),
+            [factor_set(GAS)],
+            AR5,
+            boundary=Boundary(links),
+        )
+    assert caught.value.problems[0].column == "entity"
+
+
+def test_totals_are_the_sums_of_their_scopes():
+    grid = factor("grid", "electricity.grid", "kWh", {"CO2e": 0.2}, gwp_set="AR5", scope=Scope.S2)
+    flight = factor(
+        "f", "travel.air", "passenger_km", {"CO2e": 0.15}, gwp_set="AR5", scope=Scope.S3, category=6
+    )
+    data = activities(
+        row("1", "fuel.natural_gas", 1000, "kWh"),
+        row("2", "electricity.grid", 2000, "kWh"),
+        row("3", "travel.air", 3000, "passenger_km"),
+    )
+    t = compute_footprint(data, [factor_set(GAS, grid, flight)], AR5).totals
+    assert t["total_location"] == pytest.approx(t["scope1"] + t["scope2_location"] + t["scope3"])
+    assert t["total_location"] == pytest.approx(0.2 + 0.4 + 0.45)
+
+
+def test_lines_trace_every_row_to_its_factor_and_add_up_to_the_totals():
+    data = activities(
+        row("1", "fuel.natural_gas", 1000, "kWh"), row("2", "fuel.natural_gas", 500, "kWh")
+    )
+    result = compute_footprint(data, [factor_set(GAS)], AR5, options=FootprintOptions(lines=True))
+    assert result.lines is not None
+    lines = result.lines.to_pylist()
+    assert [line["factor"] for line in lines] == ["test:gas", "test:gas"]
+    assert math.fsum(line["emissions_t_co2e"] for line in lines) == pytest.approx(
+        result.totals["scope1"]
+    )
+
+
+def test_the_same_inputs_give_the_same_hash_and_a_changed_factor_another():
+    data = activities(row("1", "fuel.natural_gas", 1000, "kWh"))
+    first = compute_footprint(data, [factor_set(GAS)], AR5).provenance["hash"]
+    again = compute_footprint(data, [factor_set(GAS)], AR5).provenance["hash"]
+    changed = factor(
+        "gas", "fuel.natural_gas", "kWh", {"CO2e": 0.21}, gwp_set="AR5", scope=Scope.S1
+    )
+    other = compute_footprint(data, [factor_set(changed)], AR5).provenance["hash"]
+    assert first == again
+    assert first != other
+
+
+def test_provenance_names_the_factor_set_version_and_gwp_set():
+    result = compute_footprint(
+        activities(row("1", "fuel.natural_gas", 1, "kWh")), [factor_set(GAS)], AR5
+    )
+    provenance = result.as_json()["provenance"]
+    assert provenance["factor_sets"][0]["version"] == factor_set(GAS).version
+    assert provenance["gwp_set"]["name"] == "AR5"
+    assert provenance["inputs"] == {"test.csv": "0" * 64}
