@@ -1,0 +1,431 @@
+"""Activity files (CSV, XLSX first sheet, Parquet) read into validated `ActivityData`.
+
+Each file is streamed into an embedded DuckDB table of text (Parquet keeps its
+types), with `_source` (the file name as the user gave it) and `_row` (the
+spreadsheet row: header 1, first data row 2); the files are then concatenated
+and handed to `neutra.core.activities.validate_activities`.
+
+It must never let a malformed file surface as a traceback: every unreadable
+file, bad header or ragged line is a `Problem` in one `InvalidInputError`,
+together with the row problems of the files that could be read. It must never
+run Python per row on the CSV or Parquet paths.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+from python_calamine import CalamineWorkbook
+
+from neutra.core.activities import (
+    MAX_PROBLEMS,
+    MAX_VALUE_CHARS,
+    ActivityData,
+    as_text,
+    canonical_name,
+    header_problems,
+    quiet_duckdb,
+    validate_activities,
+)
+from neutra.core.errors import InvalidInputError, Problem
+
+__all__ = ["SUFFIXES", "Progress", "read_activities"]
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+SUFFIXES = (".csv", ".xlsx", ".xlsm", ".parquet")
+_BLOCK_BYTES = 16 << 20  # CSV block: big enough that per-block overhead vanishes
+_PARQUET_BATCH_ROWS = 256_000
+_XLSX_PROGRESS_ROWS = 50_000
+_MAX_RAGGED = 100  # past this many ragged lines the file is not the CSV we expect
+
+
+class _FileError(Exception):
+    """A file that cannot be read at all; carries its problems."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(problems)
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    """One file streamed into the DuckDB connection."""
+
+    label: str  # the file name as the user gave it
+    table: ir.Table  # columns c0..cN, `_source`, `_row`
+    names: list[str]  # canonical header name of each cN
+    sha256: str  # content hash, for provenance
+
+
+def read_activities(paths: Sequence[Path], *, progress: Progress | None = None) -> ActivityData:
+    """Read and validate activity files; every problem in all files comes back at once."""
+    # No DuckDB progress bar: the CLI draws its own from `progress`.
+    con = quiet_duckdb()
+    problems: list[Problem] = []
+    loaded: list[_Loaded] = []
+    labels = [str(path) for path in paths]
+    for index, path in enumerate(paths):
+        label = labels[index]
+        if label in labels[:index]:
+            problems.append(Problem(label, None, None, None, "the file is given twice"))
+            continue
+        try:
+            file = _load(con, Path(path), label, f"neutra_file_{index}", progress)
+        except _FileError as exc:
+            problems += exc.problems
+            continue
+        found = header_problems(file.names, label)
+        if found:
+            problems += found  # its rows would only repeat what the header says
+        else:
+            loaded.append(file)
+    if not loaded and not problems:
+        problems.append(Problem("input", None, None, None, "no activity file was given"))
+    return _validated(con, loaded, problems, labels, progress)
+
+
+def _validated(
+    con: Any,
+    loaded: list[_Loaded],
+    problems: list[Problem],
+    labels: list[str],
+    progress: Progress | None,
+) -> ActivityData:
+    if not loaded:
+        raise InvalidInputError(_sorted(problems, labels))
+    if progress:
+        progress("validating", 0, 1)
+    sources = {file.label: file.sha256 for file in loaded}
+    try:
+        data = validate_activities(_concatenated(loaded), sources, backend=con)
+    except InvalidInputError as exc:
+        raise InvalidInputError(_sorted(problems + list(exc.problems), labels)) from None
+    if problems:
+        raise InvalidInputError(_sorted(problems, labels))
+    if progress:
+        progress("validating", 1, 1)
+    return data
+
+
+def _sorted(problems: list[Problem], labels: list[str]) -> list[Problem]:
+    """File order, then row order; the 'and N more' line of a capped list stays last."""
+    order = {label: index for index, label in enumerate(labels)}
+    more = [p for p in problems if p.reason.startswith("... and ")]
+    rest = [p for p in problems if not p.reason.startswith("... and ")]
+    rest.sort(key=lambda p: (order.get(p.file, len(order)), p.row or 0))
+    if len(rest) > MAX_PROBLEMS:
+        extra = len(rest) - MAX_PROBLEMS + sum(_count_more(p) for p in more)
+        return [
+            *rest[:MAX_PROBLEMS],
+            Problem(rest[0].file, None, None, None, f"... and {extra} more problems"),
+        ]
+    return rest + more
+
+
+def _count_more(problem: Problem) -> int:
+    return int(problem.reason.split()[2])
+
+
+def _concatenated(loaded: list[_Loaded]) -> ir.Table:
+    """All files as one table of text columns: canonical names first seen first."""
+    columns: list[str] = []
+    for file in loaded:
+        columns += [name for name in file.names if name not in columns]
+    parts = []
+    for file in loaded:
+        by_name = dict(zip(file.names, file.table.columns, strict=False))
+        values = {
+            name: as_text(file.table[by_name[name]])
+            if name in by_name
+            else ibis.null().cast("string")
+            for name in columns
+        }
+        parts.append(file.table.select(_source=file.table._source, _row=file.table._row, **values))
+    return ibis.union(*parts) if len(parts) > 1 else parts[0]
+
+
+def _load(con: Any, path: Path, label: str, name: str, progress: Progress | None) -> _Loaded:
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        reason = f"unsupported file type {suffix or '(none)'!r}: use .csv, .xlsx, .xlsm or .parquet"
+        raise _FileError([Problem(label, None, None, None, reason)])
+    if not path.exists():
+        raise _FileError([Problem(label, None, None, None, "the file does not exist")])
+    if not path.is_file():
+        raise _FileError([Problem(label, None, None, None, "this is a directory, not a file")])
+    if path.stat().st_size == 0:
+        raise _FileError([Problem(label, None, None, None, "the file is empty")])
+    reader = {".csv": _load_csv, ".parquet": _load_parquet}.get(suffix, _load_xlsx)
+    file = reader(con, path, label, name, progress)
+    if file.table.count().execute() == 0:
+        raise _FileError(
+            [Problem(label, None, None, None, "the file has a header but no data rows")]
+        )
+    return file
+
+
+def _problem(label: str, reason: str, row: int | None = None) -> _FileError:
+    return _FileError([Problem(label, row, None, None, reason)])
+
+
+def _header(label: str, cells: Sequence[object]) -> list[str]:
+    names = [canonical_name(str(cell)) for cell in cells]
+    # A column without a header still gets a name, so its values are not lost.
+    names = [name or f"column_{index + 1}" for index, name in enumerate(names)]
+    if not names or all(name.startswith("column_") for name in names):
+        raise _problem(label, "the file has no header row", row=1)
+    return names
+
+
+# ---------------------------------------------------------------- CSV
+
+
+class _HashingReader(io.RawIOBase):
+    """A binary file that hashes what is read and reports bytes read as progress."""
+
+    def __init__(
+        self, file: io.BufferedReader, total: int, report: Callable[[int, int], None]
+    ) -> None:
+        self._file, self._total, self._report = file, total, report
+        self.sha256 = hashlib.sha256()
+        self.done = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        count = self._file.readinto(buffer)
+        if count:
+            self.sha256.update(memoryview(buffer)[:count])
+            self.done += count
+            self._report(self.done, self._total)
+        return count or 0
+
+
+def _load_csv(con: Any, path: Path, label: str, name: str, progress: Progress | None) -> _Loaded:
+    names = _header(label, _csv_header(path, label))
+    size = path.stat().st_size
+    skipped: list[int] = []
+    ragged: list[Problem] = []
+
+    def on_ragged(row: pacsv.InvalidRow) -> str:
+        # Ragged lines are listed, skipped, and their numbers keep `_row` exact.
+        if len(skipped) >= _MAX_RAGGED:
+            return "error"
+        skipped.append(row.number if row.number is not None else -1)
+        ragged.append(
+            Problem(
+                label,
+                skipped[-1] if skipped[-1] > 0 else None,
+                None,
+                row.text[:MAX_VALUE_CHARS],
+                f"the line has {row.actual_columns} values but the header has "
+                f"{row.expected_columns} (check quotes and commas)",
+            )
+        )
+        return "skip"
+
+    def report(done: int, total: int) -> None:
+        if progress:
+            progress(f"reading {label}", done, total)
+
+    columns = [f"c{index}" for index in range(len(names))]
+    with path.open("rb") as raw:
+        stream = _HashingReader(raw, size, report)
+        try:
+            reader = pacsv.open_csv(
+                stream,
+                read_options=pacsv.ReadOptions(
+                    column_names=columns, skip_rows=1, block_size=_BLOCK_BYTES, use_threads=False
+                ),
+                parse_options=pacsv.ParseOptions(
+                    invalid_row_handler=on_ragged, newlines_in_values=True
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=dict.fromkeys(columns, pa.string()),
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+            table = _stream_into(con, name, label, reader, skipped)
+        except pa.ArrowException as exc:
+            raise _csv_failure(label, exc, ragged) from None
+        while stream.read(1 << 20):
+            pass  # hash the whole content even if the parser stopped early
+    if skipped:
+        raise _FileError(ragged)
+    return _Loaded(label, table, names, stream.sha256.hexdigest())
+
+
+def _csv_header(path: Path, label: str) -> list[str]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as text:
+            return next(csv.reader(text), [])
+    except UnicodeDecodeError:
+        raise _not_utf8(label) from None
+    except csv.Error as exc:
+        raise _problem(label, f"cannot read the header: {exc}", row=1) from None
+
+
+def _not_utf8(label: str) -> _FileError:
+    return _problem(label, "the file is not UTF-8 text: save it as 'CSV UTF-8'")
+
+
+def _csv_failure(label: str, exc: Exception, ragged: list[Problem]) -> _FileError:
+    message = str(exc)
+    if "utf8" in message.lower() or "utf-8" in message.lower():
+        return _not_utf8(label)
+    if len(ragged) >= _MAX_RAGGED:
+        too_many = Problem(label, None, None, None, "too many ragged lines; not read further")
+        return _FileError([*ragged, too_many])
+    return _problem(label, f"cannot read the file as CSV: {message[:200]}")
+
+
+def _stream_into(
+    con: Any, name: str, label: str, batches: Iterator[pa.RecordBatch], skipped: list[int]
+) -> ir.Table:
+    """Append each batch, with `_source` and `_row`, to a new DuckDB table `name`."""
+    done = 0
+    for batch in batches:
+        rows = np.arange(done, done + batch.num_rows, dtype=np.int64) + 2
+        for number in sorted(n for n in skipped if n > 0):
+            rows[rows >= number] += 1  # a skipped line still has its row number
+        _insert(con, name, _located(batch, label, rows), first=done == 0)
+        done += batch.num_rows
+    return con.table(name) if done else _empty_table(con, name)
+
+
+def _located(batch: pa.RecordBatch, label: str, rows: Any) -> pa.RecordBatch:
+    source = pa.repeat(label, batch.num_rows).cast(pa.string())
+    return batch.append_column("_source", source).append_column("_row", pa.array(rows, pa.int64()))
+
+
+def _insert(con: Any, name: str, batch: pa.RecordBatch, *, first: bool) -> None:
+    con.con.register("neutra_batch", batch)
+    if first:
+        con.con.execute(f"CREATE TABLE {name} AS SELECT * FROM neutra_batch")
+    else:
+        con.con.execute(f"INSERT INTO {name} SELECT * FROM neutra_batch")
+    con.con.unregister("neutra_batch")
+
+
+def _empty_table(con: Any, name: str) -> ir.Table:
+    con.con.execute(f"CREATE TABLE {name} (_source VARCHAR, _row BIGINT)")
+    return con.table(name)
+
+
+# ---------------------------------------------------------------- Parquet
+
+
+def _load_parquet(
+    con: Any, path: Path, label: str, name: str, progress: Progress | None
+) -> _Loaded:
+    try:
+        file = pq.ParquetFile(path)
+        names = _header(label, file.schema_arrow.names)
+        total = file.metadata.num_rows
+        columns = [f"c{index}" for index in range(len(names))]
+        batches = (
+            batch.rename_columns(columns)
+            for batch in _reported(file.iter_batches(_PARQUET_BATCH_ROWS), label, total, progress)
+        )
+        table = _stream_into(con, name, label, batches, [])
+    except (pa.ArrowException, OSError) as exc:
+        raise _problem(label, f"cannot read the file as Parquet: {str(exc)[:200]}") from None
+    return _Loaded(label, table, names, _sha256(path))
+
+
+def _reported(
+    batches: Iterator[pa.RecordBatch], label: str, total: int, progress: Progress | None
+) -> Iterator[pa.RecordBatch]:
+    done = 0
+    for batch in batches:
+        done += batch.num_rows
+        if progress:
+            progress(f"reading {label}", done, total)
+        yield batch
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while chunk := file.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------- XLSX
+
+
+def _load_xlsx(con: Any, path: Path, label: str, name: str, progress: Progress | None) -> _Loaded:
+    rows = _sheet_rows(path, label)
+    if not rows:
+        raise _problem(label, "the file is empty")
+    names = _header(label, [_cell_text(cell) for cell in rows[0]])
+    width = len(names)
+    texts: list[list[str]] = [[] for _ in range(width)]
+    numbers: list[int] = []
+    # Per-row Python is fine here: a sheet holds at most ~1M rows.
+    for index, row in enumerate(rows[1:]):
+        cells = [_cell_text(cell) for cell in row[:width]]
+        if not any(cells):
+            continue  # a blank spreadsheet row is not an activity
+        cells += [""] * (width - len(cells))
+        for column, text in zip(texts, cells, strict=True):
+            column.append(text)
+        numbers.append(index + 2)
+        if progress and index % _XLSX_PROGRESS_ROWS == 0:
+            progress(f"reading {label}", index, len(rows) - 1)
+    if progress:
+        progress(f"reading {label}", len(rows) - 1, len(rows) - 1)
+    if not numbers:
+        return _Loaded(label, _empty_table(con, name), names, _sha256(path))
+    batch = pa.record_batch(
+        [pa.array(column, pa.string()) for column in texts],
+        names=[f"c{index}" for index in range(width)],
+    )
+    # Blank rows were dropped, so the sheet's own row numbers are given, not counted.
+    _insert(con, name, _located(batch, label, numbers), first=True)
+    table = con.table(name)
+    return _Loaded(label, table, names, _sha256(path))
+
+
+def _sheet_rows(path: Path, label: str) -> list[list[Any]]:
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        if not workbook.sheet_names:
+            return []
+        return workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except BaseException as exc:
+        # calamine raises its own errors, zip errors, and (from Rust) PanicException,
+        # which is a BaseException: all mean the workbook cannot be read.
+        if isinstance(exc, KeyboardInterrupt | SystemExit | MemoryError):
+            raise
+        raise _problem(label, f"cannot read the file as a workbook: {str(exc)[:200]}") from None
+
+
+def _cell_text(cell: Any) -> str:
+    """A cell as the text the user sees, without the '.0' Excel adds to whole numbers."""
+    if isinstance(cell, bool):
+        return "TRUE" if cell else "FALSE"
+    if isinstance(cell, float):
+        return str(int(cell)) if cell.is_integer() else repr(cell)
+    if isinstance(cell, dt.datetime):
+        return cell.date().isoformat() if cell.time() == dt.time() else cell.isoformat(" ")
+    if isinstance(cell, dt.date | dt.time):
+        return cell.isoformat()
+    return str(cell).strip() if cell is not None else ""
