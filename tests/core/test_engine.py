@@ -338,3 +338,14 @@ def test_provenance_names_the_factor_set_version_and_gwp_set():
     assert provenance["factor_sets"][0]["version"] == factor_set(GAS).version
     assert provenance["gwp_set"]["name"] == "AR5"
     assert provenance["inputs"] == {"test.csv": "0" * 64}
+
+
+def test_a_co2e_factor_made_with_another_gwp_set_is_used_as_published_and_flagged():
+    ar4_made = factor(
+        "gas4", "fuel.natural_gas", "kWh", {"CO2e": 0.2}, gwp_set="AR4", scope=Scope.S1
+    )
+    result = compute_footprint(
+        activities(row("1", "fuel.natural_gas", 1000, "kWh")), [factor_set(ar4_made)], AR5
+    )
+    assert result.totals["scope1"] == pytest.approx(0.2)
+    assert [(f.row, f.flag) for f in result.flags] == [("1", "gwp_set_mismatch")]

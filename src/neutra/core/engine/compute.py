@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import ibis
@@ -87,7 +87,7 @@ def compute_footprint(
     run = _runner(backend if backend is not None else ibis.get_backend(table))
     keys = _distinct_keys(run, table)
     index = FactorIndex(factor_sets)
-    selections = [select_factor(index, key) for key in keys]
+    selections = [_note_gwp_set(select_factor(index, key), gwp) for key in keys]
     coefficients = [_coefficients(s, gwp) for s in selections]
     joined = _join_keys(table, keys)
 
@@ -181,6 +181,18 @@ def _join_keys(table: ir.Table, keys: list[ActivityKey]) -> ir.Table:
         ],
     )
     return joined.drop("k_factor", "k_activity", "k_unit", "k_region", "k_year")
+
+
+def _note_gwp_set(selection: Selection, gwp: GWPSet) -> Selection:
+    """Flag a CO2e factor made with another GWP set: it is used as published, not re-weighted."""
+    factor = selection.factor
+    if factor is None or not factor.is_co2e or factor.gwp_set == gwp.name:
+        return selection
+    detail = (
+        f"factor {selection.factor_ref} is in CO2e under {factor.gwp_set}; "
+        f"the inventory uses {gwp.name}; used as published"
+    )
+    return replace(selection, flags=(*selection.flags, ("gwp_set_mismatch", detail)))
 
 
 def _coefficients(selection: Selection, gwp: GWPSet) -> list[_GasCoefficient]:
