@@ -18,6 +18,7 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 from ibis.backends import BaseBackend
 
 from neutra.core.errors import InvalidInputError, Problem, UnitError
@@ -260,7 +261,7 @@ def _reasons(
     reasons |= _period_reasons(clean, typed)
     reasons["year"] = _year_reason(clean, typed, present)
     if "scope" in clean:
-        bad = clean["scope"].notnull() & ~typed["scope"].isin([1, 2, 3])
+        bad = clean["scope"].notnull() & ~typed["scope"].isin([1, 2, 3]).fill_null(False)
         reasons["scope"] = _when(bad, "scope must be 1, 2 or 3")
     if "category" in clean:
         reasons["category"] = _category_reason(clean["category"], typed)
@@ -332,7 +333,10 @@ def _year_reason(
     )
     return ibis.cases(
         (text.notnull() & year.isnull(), "year is not a whole number"),
-        (text.notnull() & ~year.between(1900, 2100), "year must be between 1900 and 2100"),
+        (
+            text.notnull() & ~year.between(1900, 2100).fill_null(False),
+            "year must be between 1900 and 2100",
+        ),
         (
             year.notnull() & period_year.notnull() & (year != period_year),
             "year "
@@ -353,7 +357,7 @@ def _category_reason(text: ir.StringColumn, typed: Mapping[str, ir.Column]) -> i
     category, scope = typed["category"], typed["scope"]
     return ibis.cases(
         (
-            text.notnull() & ~category.between(1, 15),
+            text.notnull() & ~category.between(1, 15).fill_null(False),
             "category must be a whole number from 1 to 15",
         ),
         (
@@ -457,7 +461,9 @@ def _distinct_value_branch(
             bad["reason"].append(reason)
     if not bad["bad_value"]:
         return []
-    reasons = ibis.memtable(bad, schema={"bad_value": "string", "reason": "string"})
+    reasons = ibis.memtable(
+        pa.table(bad, schema=pa.schema([("bad_value", pa.string()), ("reason", pa.string())]))
+    )
     joined = stored.inner_join(reasons, stored[column] == reasons.bad_value)
     return [_branch(joined, column, joined.reason)]
 

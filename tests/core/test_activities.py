@@ -1,0 +1,229 @@
+"""Validation of a raw activity table: typed output, or every problem at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+import pyarrow as pa
+import pytest
+
+from neutra.core.activities import CANONICAL_COLUMNS, MAX_PROBLEMS, validate_activities
+from neutra.core.errors import InvalidInputError, Problem
+
+BASE = {"year": "2024", "activity": "diesel", "quantity": "10", "unit": "L"}
+
+
+def _table(*rows: dict[str, object]) -> ibis.Table:
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    data: dict[str, list[object]] = {c: [row.get(c, "") for row in rows] for c in columns}
+    data["_source"] = ["a.csv"] * len(rows)
+    data["_row"] = list(range(2, len(rows) + 2))
+    return ibis.memtable(pa.table(data))
+
+
+def _rows(*rows: dict[str, object]) -> list[dict[str, object]]:
+    return validate_activities(_table(*rows), {"a.csv": "hash"}).table.to_pyarrow().to_pylist()
+
+
+def _problems(*rows: dict[str, object]) -> list[Problem]:
+    with pytest.raises(InvalidInputError) as caught:
+        validate_activities(_table(*rows), {"a.csv": "hash"})
+    return list(caught.value.problems)
+
+
+def _only(*rows: dict[str, object]) -> Problem:
+    (problem,) = _problems(*rows)
+    return problem
+
+
+def test_a_valid_row_comes_back_typed_with_canonical_columns_first():
+    data = validate_activities(
+        _table(BASE | {"region": "de", "cost_centre": "CC1"}), {"a.csv": "h"}
+    )
+    assert data.table.columns == (*CANONICAL_COLUMNS, "cost_centre")
+    assert data.passthrough == ("cost_centre",)
+    assert data.sources == {"a.csv": "h"}
+    (row,) = data.table.to_pyarrow().to_pylist()
+    assert row["quantity"] == 10.0
+    assert row["year"] == 2024
+    assert row["region"] == "DE"
+    assert row["id"] == "2"  # the row number, as no id was given
+    assert row["factor"] is None
+    assert row["cost_centre"] == "CC1"
+
+
+def test_strings_are_stripped_and_empty_strings_are_null():
+    (row,) = _rows(BASE | {"activity": "  diesel ", "entity": "   ", "description": ""})
+    assert row["activity"] == "diesel"
+    assert row["entity"] is None
+    assert row["description"] is None
+
+
+@pytest.mark.parametrize("text", ["1,000", "1 000", "12abc", "nan", "inf", "", "1.2.3", "--1"])
+def test_a_quantity_that_is_not_a_plain_number_is_a_problem(text):
+    problem = _only(BASE | {"quantity": text})
+    assert (problem.row, problem.column) == (2, "quantity")
+    assert problem.value == text
+
+
+@pytest.mark.parametrize(("text", "value"), [("-5", -5.0), ("1e3", 1000.0), (".5", 0.5)])
+def test_negative_and_scientific_quantities_are_numbers(text, value):
+    (row,) = _rows(BASE | {"quantity": text})
+    assert row["quantity"] == value
+
+
+def test_an_unknown_unit_is_a_problem_on_every_row_that_has_it():
+    problems = _problems(BASE | {"unit": "furlongz"}, BASE, BASE | {"unit": "furlongz"})
+    assert [(p.row, p.column, p.value) for p in problems] == [
+        (2, "unit", "furlongz"),
+        (4, "unit", "furlongz"),
+    ]
+    assert problems[0].reason == "unknown unit 'furlongz'"
+
+
+def test_a_spreadsheet_float_year_is_a_year_but_half_a_year_is_not():
+    (row,) = _rows(BASE | {"year": "2024.0"})
+    assert row["year"] == 2024
+    assert _only(BASE | {"year": "2024.5"}).reason == "year is not a whole number"
+
+
+def test_a_year_outside_1900_to_2100_is_a_problem():
+    assert _only(BASE | {"year": "1850"}).reason == "year must be between 1900 and 2100"
+
+
+def test_the_year_comes_from_the_period_when_year_is_empty():
+    row_in = BASE | {"year": "", "period_start": "2023-01-01", "period_end": "2023-12-31"}
+    (row,) = _rows(row_in)
+    assert row["year"] == 2023
+
+
+def test_a_period_spanning_two_calendar_years_must_be_split():
+    problem = _only(BASE | {"year": "", "period_start": "2023-12-01", "period_end": "2024-01-31"})
+    assert problem.column == "period_end"
+    assert "split the row by year" in problem.reason
+
+
+def test_a_period_ending_before_it_starts_is_a_problem():
+    problem = _only(BASE | {"year": "", "period_start": "2023-05-01", "period_end": "2023-04-01"})
+    assert problem.reason == "period_end is before period_start"
+
+
+def test_a_period_date_that_is_not_iso_or_not_a_day_is_a_problem():
+    problems = _problems(
+        BASE | {"year": "", "period_start": "01/05/2023", "period_end": "2023-02-30"}
+    )
+    assert [(p.column, p.value) for p in problems] == [
+        ("period_start", "01/05/2023"),
+        ("period_end", "2023-02-30"),
+    ]
+
+
+def test_a_year_that_disagrees_with_the_period_is_a_problem():
+    problem = _only(
+        BASE | {"year": "2024", "period_start": "2023-01-01", "period_end": "2023-12-31"}
+    )
+    assert problem.reason == "year 2024 does not agree with the period (2023)"
+
+
+def test_a_row_with_neither_year_nor_period_is_a_problem():
+    problem = _only(BASE | {"year": "", "period_start": "", "period_end": ""})
+    assert problem.column == "year"
+
+
+def test_typed_dates_and_numbers_from_parquet_are_accepted():
+    table = ibis.memtable(
+        {
+            "period_start": [dt.date(2023, 1, 1)],
+            "period_end": [dt.datetime(2023, 12, 31)],
+            "activity": ["diesel"],
+            "quantity": [12.5],
+            "unit": ["L"],
+            "scope": [1],
+        }
+    )
+    (row,) = validate_activities(table, {"t.parquet": "h"}).table.to_pyarrow().to_pylist()
+    assert (row["year"], row["quantity"], row["scope"], row["_row"]) == (2023, 12.5, 1, 2)
+
+
+@pytest.mark.parametrize("scope", ["0", "4", "one", "1.5"])
+def test_scope_must_be_1_2_or_3(scope):
+    assert _only(BASE | {"scope": scope}).reason == "scope must be 1, 2 or 3"
+
+
+def test_a_category_is_1_to_15_and_only_for_scope_3():
+    assert _only(BASE | {"category": "16"}).reason == "category must be a whole number from 1 to 15"
+    problem = _only(BASE | {"scope": "1", "category": "6"})
+    assert (problem.column, problem.reason) == (
+        "category",
+        "a category is for scope 3 only, but the row's scope is 1",
+    )
+    (row,) = _rows(BASE | {"scope": "3", "category": "6.0"})
+    assert (row["scope"], row["category"]) == (3, 6)
+
+
+@pytest.mark.parametrize("region", ["de", "US-CAMX", "gb-sct", "EU27", "WORLD"])
+def test_countries_subregions_and_aggregates_are_regions(region):
+    (row,) = _rows(BASE | {"region": region})
+    assert row["region"] == region.upper()
+
+
+@pytest.mark.parametrize("region", ["XX", "Germany", "US-", "XX-CAMX", "US-TOOLONGCODE1"])
+def test_an_unknown_region_is_a_problem(region):
+    problem = _only(BASE | {"region": region})
+    assert (problem.column, problem.value) == ("region", region)
+    assert problem.reason.startswith("unknown region")
+
+
+def test_a_row_needs_an_activity_or_a_factor():
+    problem = _only(BASE | {"activity": "", "factor": ""})
+    assert problem.reason == "the row has neither an activity nor a factor"
+    (row,) = _rows(BASE | {"activity": "", "factor": "DESNZ:diesel"})
+    assert row["factor"] == "DESNZ:diesel"
+
+
+def test_a_duplicate_id_names_both_rows():
+    problem = _only(BASE | {"id": "A"}, BASE | {"id": "B"}, BASE | {"id": "A"})
+    assert (problem.row, problem.column, problem.value) == (4, "id", "A")
+    assert problem.reason == "duplicate id: the same id is on row 2"
+
+
+def test_missing_required_columns_are_header_problems():
+    table = ibis.memtable({"activity": ["diesel"], "_source": ["a.csv"], "_row": [2]})
+    with pytest.raises(InvalidInputError) as caught:
+        validate_activities(table, {"a.csv": "h"})
+    missing = {p.column for p in caught.value.problems if p.row == 1}
+    assert missing == {"quantity", "unit", "year"}
+
+
+def test_column_names_match_case_blind_and_duplicates_are_problems():
+    (row,) = _rows({" Year ": "2024", "ACTIVITY": "x", "Quantity": "1", "unit": "kg"})
+    assert row["activity"] == "x"
+    table = ibis.memtable({"unit": ["kg"], "Unit": ["t"], "quantity": ["1"], "year": ["2024"]})
+    with pytest.raises(InvalidInputError) as caught:
+        validate_activities(table, {"a.csv": "h"})
+    assert any(p.reason == "the column name appears twice" for p in caught.value.problems)
+
+
+def test_every_problem_comes_back_at_once_in_row_order():
+    problems = _problems(
+        BASE | {"quantity": "1,5"},
+        BASE | {"unit": "bananas"},
+        BASE | {"year": "1492", "region": "Atlantis"},
+    )
+    assert [(p.row, p.column) for p in problems] == [
+        (2, "quantity"),
+        (3, "unit"),
+        (4, "year"),
+        (4, "region"),
+    ]
+
+
+def test_a_long_list_of_problems_is_capped_with_a_count_of_the_rest():
+    problems = _problems(*[BASE | {"quantity": "x"}] * (MAX_PROBLEMS + 5))
+    assert len(problems) == MAX_PROBLEMS + 1
+    assert problems[-1].reason == "... and 5 more problems"
+
+
+def test_a_problem_value_is_cut_at_80_characters():
+    assert _only(BASE | {"quantity": "9" * 79 + "x" * 30}).value == "9" * 79 + "x"
