@@ -159,14 +159,14 @@ def _concatenated(loaded: list[_Loaded]) -> ir.Table:
 
 
 def _load(con: Any, path: Path, label: str, name: str, progress: Progress | None) -> _Loaded:
-    suffix = path.suffix.lower()
-    if suffix not in SUFFIXES:
-        reason = f"unsupported file type {suffix or '(none)'!r}: use .csv, .xlsx, .xlsm or .parquet"
-        raise _FileError([Problem(label, None, None, None, reason)])
     if not path.exists():
         raise _FileError([Problem(label, None, None, None, "the file does not exist")])
     if not path.is_file():
         raise _FileError([Problem(label, None, None, None, "this is a directory, not a file")])
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        reason = f"unsupported file type {suffix or '(none)'!r}: use .csv, .xlsx, .xlsm or .parquet"
+        raise _FileError([Problem(label, None, None, None, reason)])
     if path.stat().st_size == 0:
         raise _FileError([Problem(label, None, None, None, "the file is empty")])
     reader = {".csv": _load_csv, ".parquet": _load_parquet}.get(suffix, _load_xlsx)

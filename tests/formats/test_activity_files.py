@@ -1,0 +1,259 @@
+"""Reading activity files: CSV, XLSX and Parquet into validated activities."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+import openpyxl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from neutra.core.activities import CANONICAL_COLUMNS
+from neutra.core.errors import InvalidInputError, Problem
+from neutra.formats.activity_files import read_activities
+
+HEADER = "id,year,activity,quantity,unit,region,description"
+
+
+def _csv(tmp_path: Path, name: str, text: str, *, bom: bool = False) -> Path:
+    path = tmp_path / name
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode())
+    return path
+
+
+def _rows(*paths: Path) -> list[dict[str, object]]:
+    return read_activities(list(paths)).table.to_pyarrow().to_pylist()
+
+
+def _problems(*paths: Path) -> list[Problem]:
+    with pytest.raises(InvalidInputError) as caught:
+        read_activities(list(paths))
+    return list(caught.value.problems)
+
+
+def test_a_csv_with_a_bom_and_quoted_commas_reads_as_typed_activities(tmp_path):
+    path = _csv(
+        tmp_path,
+        "a.csv",
+        f'{HEADER}\nA1,2024,diesel,12.5,L,de,"Fleet, north depot"\n',
+        bom=True,
+    )
+    (row,) = _rows(path)
+    assert row["id"] == "A1"
+    assert row["quantity"] == 12.5
+    assert row["region"] == "DE"
+    assert row["description"] == "Fleet, north depot"
+    assert (row["_source"], row["_row"]) == (str(path), 2)
+
+
+def test_headers_are_matched_case_blind_and_stripped(tmp_path):
+    path = _csv(tmp_path, "a.csv", " Year ,ACTIVITY,Quantity,Unit\n2024,diesel,1,L\n")
+    (row,) = _rows(path)
+    assert (row["year"], row["activity"]) == (2024, "diesel")
+
+
+def test_the_sources_are_the_sha256_of_each_file(tmp_path):
+    path = _csv(tmp_path, "a.csv", f"{HEADER}\n1,2024,diesel,1,L,,\n")
+    data = read_activities([path])
+    assert data.sources == {str(path): hashlib.sha256(path.read_bytes()).hexdigest()}
+
+
+def test_pass_through_columns_survive_as_strings(tmp_path):
+    path = _csv(tmp_path, "a.csv", "year,activity,quantity,unit,cost_centre\n2024,x,1,kg,42\n")
+    data = read_activities([path])
+    assert data.passthrough == ("cost_centre",)
+    assert data.table.columns == (*CANONICAL_COLUMNS, "cost_centre")
+    assert data.table.to_pyarrow().column("cost_centre").to_pylist() == ["42"]
+
+
+def test_the_year_is_taken_from_the_period(tmp_path):
+    text = "period_start,period_end,activity,quantity,unit\n2023-01-01,2023-06-30,x,1,kg\n"
+    (row,) = _rows(_csv(tmp_path, "a.csv", text))
+    assert row["year"] == 2023
+
+
+def test_several_files_are_concatenated_and_keep_their_source(tmp_path):
+    first = _csv(tmp_path, "a.csv", "year,activity,quantity,unit,team\n2024,x,1,kg,red\n")
+    second = _csv(tmp_path, "b.csv", "year,factor,quantity,unit,site\n2024,F1,2,kg,Oslo\n")
+    rows = _rows(first, second)
+    assert [(r["_source"], r["_row"], r["team"], r["site"]) for r in rows] == [
+        (str(first), 2, "red", None),
+        (str(second), 2, None, "Oslo"),
+    ]
+
+
+def test_the_same_id_in_two_files_is_not_a_duplicate(tmp_path):
+    first = _csv(tmp_path, "a.csv", f"{HEADER}\n1,2024,x,1,kg,,\n")
+    second = _csv(tmp_path, "b.csv", f"{HEADER}\n1,2024,x,1,kg,,\n")
+    assert len(_rows(first, second)) == 2
+
+
+def test_a_duplicate_id_within_a_file_names_both_rows(tmp_path):
+    path = _csv(tmp_path, "a.csv", f"{HEADER}\n7,2024,x,1,kg,,\n8,2024,x,1,kg,,\n7,2024,x,1,kg,,\n")
+    (problem,) = _problems(path)
+    assert (problem.row, problem.column, problem.value) == (4, "id", "7")
+    assert "row 2" in problem.reason
+
+
+def test_a_file_with_three_different_mistakes_lists_three_problems(tmp_path):
+    text = f'{HEADER}\n1,2024,x,"1,000",kg,,\n2,2024,x,1,bananas,,\n3,1492,x,1,kg,,\n'
+    problems = _problems(_csv(tmp_path, "a.csv", text))
+    assert [(p.row, p.column, p.value) for p in problems] == [
+        (2, "quantity", "1,000"),
+        (3, "unit", "bananas"),
+        (4, "year", "1492"),
+    ]
+
+
+def test_every_kind_of_row_mistake_is_reported_at_once_with_its_place(tmp_path):
+    text = (
+        "id,year,period_start,period_end,activity,factor,quantity,unit,region,scope,category\n"
+        "1,2024,,,x,,abc,kg,,,\n"  # row 2: quantity
+        "2,2024,,,x,,1,furlongz,,,\n"  # row 3: unit
+        "3,2024.5,,,x,,1,kg,,,\n"  # row 4: year
+        "4,,2023-12-01,2024-01-31,x,,1,kg,,,\n"  # row 5: period spans two years
+        "5,2024,,,x,,1,kg,XX,,\n"  # row 6: region
+        "6,2024,,,x,,1,kg,,7,\n"  # row 7: scope
+        "7,2024,,,x,,1,kg,,1,6\n"  # row 8: category with scope 1
+        "8,2024,,,,,1,kg,,,\n"  # row 9: neither activity nor factor
+        "8,2024,,,x,,1,kg,,,\n"  # row 10: duplicate id
+    )
+    problems = _problems(_csv(tmp_path, "a.csv", text))
+    assert [(p.row, p.column, p.value) for p in problems] == [
+        (2, "quantity", "abc"),
+        (3, "unit", "furlongz"),
+        (4, "year", "2024.5"),
+        (5, "period_end", "2024-01-31"),
+        (6, "region", "XX"),
+        (7, "scope", "7"),
+        (8, "category", "6"),
+        (9, "activity", ""),
+        (10, "id", "8"),
+    ]
+    assert all(p.file.endswith("a.csv") for p in problems)
+
+
+def test_file_level_mistakes_and_row_mistakes_come_back_together(tmp_path):
+    good_but_wrong = _csv(tmp_path, "a.csv", f"{HEADER}\n1,2024,x,abc,kg,,\n")
+    problems = _problems(
+        good_but_wrong,
+        tmp_path / "missing.csv",
+        tmp_path,
+        _csv(tmp_path, "notes.txt", "hello"),
+        _csv(tmp_path, "empty.csv", ""),
+        _csv(tmp_path, "header.csv", f"{HEADER}\n"),
+    )
+    reasons = {Path(p.file).name: p.reason for p in problems}
+    assert reasons["a.csv"].startswith("quantity is not a number")
+    assert reasons["missing.csv"] == "the file does not exist"
+    assert reasons[tmp_path.name] == "this is a directory, not a file"
+    assert reasons["notes.txt"].startswith("unsupported file type '.txt'")
+    assert reasons["empty.csv"] == "the file is empty"
+    assert reasons["header.csv"] == "the file has a header but no data rows"
+
+
+def test_a_csv_that_is_not_utf8_is_a_problem(tmp_path):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(f"{HEADER}\n1,2024,Heizöl,1,L,,\n".encode("latin-1"))
+    (problem,) = _problems(path)
+    assert "not UTF-8" in problem.reason
+
+
+def test_a_ragged_line_is_a_problem_on_its_row_and_later_rows_keep_their_numbers(tmp_path):
+    text = f"{HEADER}\n1,2024,x,1,kg,,\n2,2024,x,1,kg,,,extra\n3,2024,x,bad,kg,,\n"
+    problems = _problems(_csv(tmp_path, "a.csv", text))
+    assert [(p.row, p.reason) for p in problems] == [
+        (3, "the line has 8 values but the header has 7 (check quotes and commas)"),
+    ]
+
+
+def test_a_missing_required_column_is_a_header_problem(tmp_path):
+    problems = _problems(_csv(tmp_path, "a.csv", "year,activity,unit\n2024,x,kg\n"))
+    assert [(p.row, p.column, p.reason) for p in problems] == [
+        (1, "quantity", "required column 'quantity' is missing")
+    ]
+
+
+def test_a_duplicate_header_is_a_problem(tmp_path):
+    problems = _problems(
+        _csv(tmp_path, "a.csv", "year,activity,quantity,unit,Unit\n2024,x,1,kg,t\n")
+    )
+    assert [(p.row, p.column, p.reason) for p in problems] == [
+        (1, "unit", "the column name appears twice")
+    ]
+
+
+def test_an_xlsx_first_sheet_reads_numbers_dates_and_integral_floats(tmp_path):
+    path = tmp_path / "a.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["id", "period_start", "period_end", "activity", "quantity", "unit", "scope"])
+    sheet.append([101, dt.date(2024, 1, 1), dt.datetime(2024, 3, 31), "diesel", 12.5, "L", 1.0])
+    sheet.append(["", None, None, None, None, None, None])  # a blank row is skipped
+    sheet.append([102.0, dt.date(2024, 4, 1), dt.date(2024, 6, 30), "petrol", 3, "L", 1])
+    workbook.create_sheet("ignored").append(["not", "read"])
+    workbook.save(path)
+    rows = _rows(path)
+    assert [(r["_row"], r["id"], r["year"], r["quantity"], r["scope"]) for r in rows] == [
+        (2, "101", 2024, 12.5, 1),
+        (4, "102", 2024, 3.0, 1),
+    ]
+
+
+def test_an_xlsx_mistake_names_its_sheet_row(tmp_path):
+    path = tmp_path / "a.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["year", "activity", "quantity", "unit"])
+    sheet.append([2024, "diesel", 1, "L"])
+    sheet.append([2024.5, "diesel", "12abc", "L"])
+    workbook.save(path)
+    problems = _problems(path)
+    assert [(p.row, p.column, p.value) for p in problems] == [
+        (3, "year", "2024.5"),
+        (3, "quantity", "12abc"),
+    ]
+
+
+def test_a_corrupt_xlsx_or_parquet_is_a_problem_not_a_traceback(tmp_path):
+    xlsx = tmp_path / "bad.xlsx"
+    xlsx.write_bytes(b"PK\x03\x04 this is not a workbook")
+    parquet = tmp_path / "bad.parquet"
+    parquet.write_bytes(b"PAR1 not really PAR1")
+    problems = _problems(xlsx, parquet)
+    assert [Path(p.file).name for p in problems] == ["bad.xlsx", "bad.parquet"]
+    assert problems[0].reason.startswith("cannot read the file as a workbook")
+    assert problems[1].reason.startswith("cannot read the file as Parquet")
+
+
+def test_parquet_with_typed_columns_reads_as_activities(tmp_path):
+    path = tmp_path / "a.parquet"
+    table = pa.table(
+        {
+            "year": pa.array([2024, 2023], pa.int64()),
+            "activity": ["diesel", "petrol"],
+            "quantity": pa.array([12.5, -3.0], pa.float64()),
+            "unit": ["L", "L"],
+            "scope": pa.array([1, None], pa.int32()),
+            "weight": pa.array([0.5, 1.5]),
+        }
+    )
+    pq.write_table(table, path)
+    data = read_activities([path])
+    rows = data.table.to_pyarrow().to_pylist()
+    assert [(r["_row"], r["year"], r["quantity"], r["scope"], r["weight"]) for r in rows] == [
+        (2, 2024, 12.5, 1, "0.5"),
+        (3, 2023, -3.0, None, "1.5"),
+    ]
+
+
+def test_the_progress_callback_hears_reading_and_validating(tmp_path):
+    path = _csv(tmp_path, "a.csv", f"{HEADER}\n1,2024,x,1,kg,,\n")
+    calls: list[tuple[str, int, int]] = []
+    read_activities([path], progress=lambda stage, done, total: calls.append((stage, done, total)))
+    size = path.stat().st_size
+    assert (f"reading {path}", size, size) in calls
+    assert calls[-1] == ("validating", 1, 1)
