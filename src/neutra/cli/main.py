@@ -12,25 +12,22 @@ import sys
 from enum import StrEnum
 from importlib.resources import as_file, files
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 
-from neutra.cli import render
-from neutra.core.boundary import Approach, Boundary
-from neutra.core.engine import FootprintOptions, compute_footprint
+from neutra.core.boundary import Approach
 from neutra.core.errors import InvalidInputError, NeutraError, Problem
-from neutra.core.factors import FactorSet
-from neutra.core.gwp import gwp_set
-from neutra.core.scope2 import Instrument
-from neutra.formats.activity_files import read_activities
-from neutra.formats.entity_file import read_entities
-from neutra.formats.factor_csv import read_factor_csv
-from neutra.formats.factor_store import FactorStore
-from neutra.formats.footprint_output import write_csv, write_xlsx
-from neutra.formats.hashing import file_sha256
-from neutra.formats.instrument_file import read_instruments
+
+if TYPE_CHECKING:
+    from neutra.core.boundary import Boundary
+    from neutra.core.engine import Footprint
+    from neutra.core.factors import FactorSet
+    from neutra.core.scope2 import Instrument
+
+# Heavy modules (Ibis, DuckDB, pint, pyarrow) are imported inside the commands,
+# so that `neutra --help` and mistakes in arguments answer at once.
 
 app = typer.Typer(
     name="neutra",
@@ -75,6 +72,8 @@ class FactorKind(StrEnum):
 
 
 def fail(problems: list[Problem] | tuple[Problem, ...], *, as_json: bool = False) -> NoReturn:
+    from neutra.cli import render
+
     render.problems(err, problems)
     if as_json:
         document = {"schema": "neutra.errors/1", "problems": [p.as_dict() for p in problems]}
@@ -157,7 +156,15 @@ def _compute(
     instruments_path: Path | None,
     engine: Engine,
     lines: bool,
-) -> Any:
+) -> Footprint:
+    from neutra.cli import render
+    from neutra.core.engine import FootprintOptions, compute_footprint
+    from neutra.core.gwp import gwp_set
+    from neutra.formats.activity_files import read_activities
+    from neutra.formats.entity_file import read_entities
+    from neutra.formats.hashing import file_sha256
+    from neutra.formats.instrument_file import read_instruments
+
     problems: list[Problem] = []
     factor_sets = _load_factor_sets(factor_refs, problems)
     boundary: Boundary | None = None
@@ -201,6 +208,9 @@ def _collect(problems: list[Problem], reader: Any, path: Any) -> Any:
 
 
 def _load_factor_sets(refs: list[str], problems: list[Problem]) -> list[FactorSet]:
+    from neutra.formats.factor_csv import read_factor_csv
+    from neutra.formats.factor_store import FactorStore
+
     if not refs:
         problems.append(
             Problem(
@@ -228,7 +238,10 @@ def _load_factor_sets(refs: list[str], problems: list[Problem]) -> list[FactorSe
     return sets
 
 
-def _emit(result: Any, output_format: OutputFormat, output: Path | None, lines: bool) -> None:
+def _emit(result: Footprint, output_format: OutputFormat, output: Path | None, lines: bool) -> None:
+    from neutra.cli import render
+    from neutra.formats.footprint_output import write_csv, write_xlsx
+
     if output_format is OutputFormat.table:
         console = Console(file=output.open("w"), width=120) if output else out
         render.footprint(console, result, lines=lines)
@@ -286,6 +299,9 @@ def factors_import(
     ] = None,
 ) -> None:
     """Import a factor file into the local factor store."""
+    from neutra.formats.factor_csv import read_factor_csv
+    from neutra.formats.factor_store import FactorStore
+
     if kind is not FactorKind.csv:
         fail(
             [
@@ -312,6 +328,9 @@ def factors_import(
 @factors_app.command("list")
 def factors_list() -> None:
     """List the stored factor sets and their versions."""
+    from neutra.cli import render
+    from neutra.formats.factor_store import FactorStore
+
     render.stored_sets(out, FactorStore().list())
 
 
@@ -320,6 +339,9 @@ def factors_show(
     reference: Annotated[str, typer.Argument(help="NAME or NAME@VERSION")],
 ) -> None:
     """Show the factors of a stored set."""
+    from neutra.cli import render
+    from neutra.formats.factor_store import FactorStore
+
     try:
         factor_set = FactorStore().load(reference)
     except NeutraError as exc:
@@ -334,6 +356,9 @@ def factors_search(
     ],
 ) -> None:
     """Find factors in the stored sets by words."""
+    from neutra.cli import render
+    from neutra.formats.factor_store import FactorStore
+
     store = FactorStore()
     words = text.lower().split()
     hits = []

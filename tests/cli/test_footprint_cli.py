@@ -1,0 +1,205 @@
+"""The `neutra` command as a user runs it: exit codes, outputs, factor store."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from python_calamine import CalamineWorkbook
+
+ACME = Path(__file__).resolve().parents[2] / "src" / "neutra" / "data" / "examples" / "acme"
+FACTORS = """factor_id,activity,gas,value,unit,gwp_set,scope,category
+gas,fuel.natural_gas,CO2e,0.2,kg/kWh,AR5,1,
+flight,travel.air,CO2e,0.15,kg/passenger_km,AR5,3,6
+"""
+
+
+def neutra(*args: str | Path, home: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "200"}
+    if home is not None:
+        env["NEUTRA_HOME"] = str(home)
+    return subprocess.run(
+        [sys.executable, "-m", "neutra", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+    )
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> tuple[Path, Path]:
+    activities = tmp_path / "activities.csv"
+    activities.write_text(
+        "id,year,activity,quantity,unit\n"
+        "a,2024,fuel.natural_gas,1000,kWh\n"
+        "b,2024,travel.air,2000,passenger_km\n"
+        "c,2024,fuel.natural_gas,-100,kWh\n"
+    )
+    factors = tmp_path / "factors.csv"
+    factors.write_text(FACTORS)
+    return activities, factors
+
+
+def test_json_output_follows_the_footprint_schema(files: tuple[Path, Path]) -> None:
+    activities, factors = files
+    done = neutra("footprint", activities, "--factors", factors, "--gwp", "AR5", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert list(document) == [
+        "schema", "gwp_set", "unit", "totals", "scope3_categories", "by_gas",
+        "biogenic_co2_t", "by_entity", "flags", "lines", "provenance",
+    ]  # fmt: skip
+    assert document["schema"] == "neutra.footprint/1"
+    assert document["unit"] == "t CO2e"
+    assert document["totals"]["scope1"] == pytest.approx(0.18)  # (1000 - 100) kWh x 0.2 kg
+    assert document["scope3_categories"]["6"] == pytest.approx(0.3)
+    assert list(document["scope3_categories"]) == [str(n) for n in range(1, 16)]
+    assert document["totals"]["total_location"] == pytest.approx(0.48)
+    assert document["flags"] == [
+        {
+            "row": "c",
+            "flag": "negative_quantity",
+            "detail": "negative quantity -100 kWh (a correction)",
+        }
+    ]
+    assert document["lines"] == []
+    assert set(document["provenance"]) >= {"engine", "inputs", "factor_sets", "hash"}
+
+
+def test_lines_are_included_only_when_asked(files: tuple[Path, Path]) -> None:
+    activities, factors = files
+    done = neutra("footprint", activities, "--factors", factors, "--format", "json", "--lines")
+    lines = json.loads(done.stdout)["lines"]
+    assert [line["id"] for line in lines] == ["a", "b", "c"]
+    assert lines[0]["factor"] == "factors:gas"
+
+
+def test_a_file_with_mistakes_lists_every_mistake_and_exits_2(
+    tmp_path: Path, files: tuple[Path, Path]
+) -> None:
+    _, factors = files
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "id,year,activity,quantity,unit\n"
+        "a,2024,fuel.natural_gas,1,000,kWh\n"  # a thousands separator shifts the row
+        "b,20x4,fuel.natural_gas,12,kWh\n"
+        "c,2024,fuel.natural_gas,abc,kWh\n"
+        "d,2024,fuel.natural_gas,5,furlongs_per_fortnight_squared\n"
+    )
+    done = neutra("footprint", bad, "--factors", factors, "--format", "json")
+    assert done.returncode == 2
+    problems = json.loads(done.stdout)["problems"]
+    assert len(problems) >= 3
+    assert {p["row"] for p in problems} >= {3, 4, 5}
+    assert "Traceback" not in done.stderr
+
+
+def test_a_missing_file_is_a_clear_error_not_a_traceback(
+    tmp_path: Path, files: tuple[Path, Path]
+) -> None:
+    _, factors = files
+    done = neutra("footprint", tmp_path / "nope.csv", "--factors", factors)
+    assert done.returncode == 2
+    assert "nope.csv" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_an_unknown_factor_set_is_a_clear_error(files: tuple[Path, Path], tmp_path: Path) -> None:
+    activities, _ = files
+    done = neutra("footprint", activities, "--factors", "no-such-set", home=tmp_path / "home")
+    assert done.returncode == 2
+    assert "no-such-set" in done.stderr
+
+
+def test_csv_output_has_one_row_per_figure(files: tuple[Path, Path]) -> None:
+    activities, factors = files
+    done = neutra("footprint", activities, "--factors", factors, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    totals = {r["key"]: float(r["value"]) for r in rows if r["section"] == "totals"}
+    assert totals["scope3"] == pytest.approx(0.3)
+
+
+def test_xlsx_output_needs_a_file_and_holds_the_summary(
+    files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    activities, factors = files
+    assert neutra("footprint", activities, "--factors", factors, "--format", "xlsx").returncode == 2
+    target = tmp_path / "out.xlsx"
+    done = neutra(
+        "footprint", activities, "--factors", factors, "--format", "xlsx", "--output", target
+    )
+    assert done.returncode == 0, done.stderr
+    book = CalamineWorkbook.from_path(str(target))
+    assert book.sheet_names[:5] == ["Summary", "Scope 3", "Gases", "Entities", "Flags"]
+    summary = {r[0]: r[1] for r in book.get_sheet_by_name("Summary").to_python()[1:]}
+    assert summary["total_location"] == pytest.approx(0.48)
+
+
+def test_the_table_shows_both_scope_2_figures_and_the_flags(files: tuple[Path, Path]) -> None:
+    activities, factors = files
+    done = neutra("footprint", activities, "--factors", factors)
+    assert done.returncode == 0, done.stderr
+    assert "Scope 2, market-based" in done.stdout
+    assert "negative_quantity" in done.stdout
+
+
+def test_approach_without_entities_is_refused(files: tuple[Path, Path]) -> None:
+    activities, factors = files
+    done = neutra("footprint", activities, "--factors", factors, "--approach", "equity")
+    assert done.returncode == 2
+    assert "--entities" in done.stderr
+
+
+def test_imported_factor_sets_are_versioned_and_reimport_is_a_no_op(
+    files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    activities, factors = files
+    home = tmp_path / "home"
+    first = neutra("factors", "import", "csv", factors, "--name", "mine", home=home)
+    assert first.returncode == 0, first.stderr
+    assert "Imported mine" in first.stdout
+    again = neutra("factors", "import", "csv", factors, "--name", "mine", home=home)
+    assert "Already imported" in again.stdout
+    listing = neutra("factors", "list", home=home)
+    assert listing.stdout.count("mine") == 1
+    shown = neutra("factors", "show", "mine", home=home)
+    assert "fuel.natural_gas" in shown.stdout
+    by_name = neutra("footprint", activities, "--factors", "mine", "--format", "json", home=home)
+    assert json.loads(by_name.stdout)["provenance"]["factor_sets"][0]["name"] == "mine"
+    found = neutra("factors", "search", "natural gas", home=home)
+    assert "fuel.natural_gas" in found.stdout
+
+
+def test_a_bad_factor_file_is_refused_with_its_rows(tmp_path: Path) -> None:
+    factors = tmp_path / "f.csv"
+    factors.write_text(
+        "factor_id,gas,value,unit\nx,CO2,abc,kg/kWh\ny,XYZ,1,kg/kWh\nz,CO2e,1,kg/kWh\n"
+    )
+    done = neutra("factors", "import", "csv", factors, home=tmp_path / "home")
+    assert done.returncode == 2
+    for text in ("abc", "XYZ", "gwp_set"):
+        assert text in done.stderr
+
+
+def test_the_example_organisation_runs_offline() -> None:
+    done = neutra("example", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    # Acme UK: 250,000 kWh gas x 0.18296 + 12,000 L diesel x 2.57082 + 20 t pellets x 55.19389
+    #          + 2.5 kg R410A x 1923.5 (AR5) = 82.5024678 t
+    assert document["by_entity"]["Acme UK Ltd"]["scope1"] == pytest.approx(82.5024678)
+    assert document["biogenic_co2_t"] == pytest.approx(20 * 1.67718)
+    # Northwind JV is not operated by the group: 0% under operational control.
+    assert document["by_entity"]["Northwind JV"]["total_location"] == 0
+    # Acme US: 200 MWh covered by a zero-emission REC; 100 MWh at the CAMX 2024 residual mix.
+    residual_kg_per_mwh = 228.168660972225 + 13.7604908083273e-3 * 28 + 1.83473210777697e-3 * 265
+    assert document["by_entity"]["Acme US Inc"]["scope2_market"] == pytest.approx(
+        0.1 * residual_kg_per_mwh
+    )
