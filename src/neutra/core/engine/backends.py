@@ -22,16 +22,17 @@ __all__ = ["load_into", "spark_backend"]
 
 def load_into(backend: Any, data: ActivityData) -> ActivityData:
     """The same activities, as a table of `backend` (one upload, then queries run there)."""
-    arrow = data.table.to_pyarrow()
+    # An expression, not the Arrow table itself: Ibis 12's SQLite `create_table`
+    # from Arrow ends with a DROP that sqlglot 30 writes without the table name.
+    rows = ibis.memtable(data.table.to_pyarrow())
     name = f"neutra_activities_{uuid.uuid4().hex[:12]}"
-    table = backend.create_table(name, arrow, temp=_supports_temp(backend))
+    if backend.name == "pyspark":
+        # Spark's tables are written to disk (spark-warehouse/) and outlive the
+        # session; a temporary view lives and dies with it, like the others' temp tables.
+        table = backend.create_view(name, rows)
+    else:
+        table = backend.create_table(name, rows, temp=True)
     return replace(data, table=table)
-
-
-def _supports_temp(backend: Any) -> bool:
-    # Spark and SQLite keep temporary tables per connection, which is what we want;
-    # Ibis's PostgreSQL backend does too.
-    return backend.name in {"duckdb", "sqlite", "postgres"}
 
 
 def spark_backend(master: str | None = None) -> Any:
@@ -47,4 +48,24 @@ def spark_backend(master: str | None = None) -> Any:
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")
-    return ibis.pyspark.connect(session)
+    return _arrow_spark_backend().connect(session)
+
+
+def _arrow_spark_backend() -> Any:
+    """Ibis's Spark backend, registering in-memory tables from Arrow rather than pandas.
+
+    Through pandas 3, a null string becomes the string 'NaN' and a null float
+    becomes NaN in Spark: activities and the engine's small tables would differ
+    from what every other backend sees.
+    """
+    from ibis.backends.pyspark import Backend
+
+    if ibis.options.pyspark is None:  # registered by the first use of `ibis.pyspark`
+        Backend.register_options()
+
+    class ArrowSparkBackend(Backend):  # type: ignore[misc]
+        def _register_in_memory_table(self, op: Any) -> None:
+            frame = self._session.createDataFrame(op.data.to_pyarrow(op.schema))
+            frame.createOrReplaceTempView(op.name)
+
+    return ArrowSparkBackend()

@@ -575,7 +575,8 @@ def _lines(
         "c_biogenic": [math.fsum(c.t_per_unit for c in cs if c.biogenic) for cs in coefficients],
     }
     for gas in gases:
-        columns[f"c_{gas}"] = [
+        # "gas_", not "c_": SQLite and Spark fold case, and "c_CO2e" is "c_co2e" there.
+        columns[f"gas_{gas}"] = [
             math.fsum(c.t_per_unit for c in cs if c.gas == gas and not c.biogenic)
             for cs in coefficients
         ]
@@ -608,6 +609,6 @@ def _lines(
         "inclusion_share": share,
         "emissions_t_co2e": amount * j.c_co2e,
         "biogenic_co2_t": amount * j.c_biogenic,
-        **{f"{gas}_t": amount * j[f"c_{gas}"] for gas in gases},
+        **{f"{gas}_t": amount * j[f"gas_{gas}"] for gas in gases},
     }
     return run(j.select(**selected).order_by(["file", "row"]))
