@@ -392,7 +392,7 @@ def _row_problems(
     first = union.order_by(["file_order", "row", "column_order"]).limit(MAX_PROBLEMS + 1)
     problems = [Problem(**record) for record in _with_values(first, raw, backend)]
     if len(problems) > MAX_PROBLEMS:
-        more = int(backend.execute(union.count())) - MAX_PROBLEMS
+        more = int(backend.to_pyarrow(union.count()).as_py()) - MAX_PROBLEMS
         label = ", ".join(files) or "input"
         problems = problems[:MAX_PROBLEMS]
         problems.append(Problem(label, None, None, None, f"... and {more} more problems"))

@@ -171,7 +171,7 @@ def _load(con: Any, path: Path, label: str, name: str, progress: Progress | None
         raise _FileError([Problem(label, None, None, None, "the file is empty")])
     reader = {".csv": _load_csv, ".parquet": _load_parquet}.get(suffix, _load_xlsx)
     file = reader(con, path, label, name, progress)
-    if file.table.count().execute() == 0:
+    if file.table.count().to_pyarrow().as_py() == 0:
         raise _FileError(
             [Problem(label, None, None, None, "the file has a header but no data rows")]
         )
