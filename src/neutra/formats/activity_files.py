@@ -66,6 +66,7 @@ class _Loaded:
     """One file streamed into the DuckDB connection."""
 
     label: str  # the file name as the user gave it
+    name: str  # its DuckDB table
     table: ir.Table  # columns c0..cN, `_source`, `_row`
     names: list[str]  # canonical header name of each cN
     sha256: str  # content hash, for provenance
@@ -116,6 +117,9 @@ def _validated(
         raise InvalidInputError(_sorted(problems + list(exc.problems), labels)) from None
     if problems:
         raise InvalidInputError(_sorted(problems, labels))
+    for file in loaded:
+        # The validated table is its own copy: the raw text would only hold memory.
+        con.con.execute(f"DROP TABLE {file.name}")
     if progress:
         progress("validating", 1, 1)
     return data
@@ -268,7 +272,7 @@ def _load_csv(con: Any, path: Path, label: str, name: str, progress: Progress | 
             pass  # hash the whole content even if the parser stopped early
     if skipped:
         raise _FileError(ragged)
-    return _Loaded(label, table, names, stream.sha256.hexdigest())
+    return _Loaded(label, name, table, names, stream.sha256.hexdigest())
 
 
 def _csv_header(path: Path, label: str) -> list[str]:
@@ -346,7 +350,7 @@ def _load_parquet(
         table = _stream_into(con, name, label, batches, [])
     except (pa.ArrowException, OSError) as exc:
         raise _problem(label, f"cannot read the file as Parquet: {str(exc)[:200]}") from None
-    return _Loaded(label, table, names, _sha256(path))
+    return _Loaded(label, name, table, names, _sha256(path))
 
 
 def _reported(
@@ -393,7 +397,7 @@ def _load_xlsx(con: Any, path: Path, label: str, name: str, progress: Progress |
     if progress:
         progress(f"reading {label}", len(rows) - 1, len(rows) - 1)
     if not numbers:
-        return _Loaded(label, _empty_table(con, name), names, _sha256(path))
+        return _Loaded(label, name, _empty_table(con, name), names, _sha256(path))
     batch = pa.record_batch(
         [pa.array(column, pa.string()) for column in texts],
         names=[f"c{index}" for index in range(width)],
@@ -401,7 +405,7 @@ def _load_xlsx(con: Any, path: Path, label: str, name: str, progress: Progress |
     # Blank rows were dropped, so the sheet's own row numbers are given, not counted.
     _insert(con, name, _located(batch, label, numbers), first=True)
     table = con.table(name)
-    return _Loaded(label, table, names, _sha256(path))
+    return _Loaded(label, name, table, names, _sha256(path))
 
 
 def _sheet_rows(path: Path, label: str) -> list[list[Any]]:
