@@ -560,8 +560,13 @@ def _lines(
     gases = sorted({c.gas for cs in coefficients for c in cs if not c.biogenic})
     columns: dict[str, Any] = {
         "_key": pa.array(range(len(selections)), pa.int64()),
-        "factor_ref": [s.factor_ref if s.factor else None for s in selections],
-        "factor_source": [s.factor.source if s.factor else None for s in selections],
+        "factor_ref": pa.array(
+            [s.factor_ref if s.factor else None for s in selections], pa.string()
+        ),
+        # Typed: factors without a source would make a null-typed column PostgreSQL refuses.
+        "factor_source": pa.array(
+            [s.factor.source if s.factor else None for s in selections], pa.string()
+        ),
         "factor_scope": pa.array(
             [int(s.factor.scope) if s.factor and s.factor.scope else None for s in selections],
             pa.int64(),
