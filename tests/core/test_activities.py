@@ -86,6 +86,7 @@ def test_a_spreadsheet_float_year_is_a_year_but_half_a_year_is_not():
     (row,) = _rows(BASE | {"year": "2024.0"})
     assert row["year"] == 2024
     assert _only(BASE | {"year": "2024.5"}).reason == "year is not a whole number"
+    assert _only(BASE | {"year": "nan"}).reason == "year is not a whole number"
 
 
 def test_a_year_outside_1900_to_2100_is_a_problem():
@@ -146,7 +147,7 @@ def test_typed_dates_and_numbers_from_parquet_are_accepted():
     assert (row["year"], row["quantity"], row["scope"], row["_row"]) == (2023, 12.5, 1, 2)
 
 
-@pytest.mark.parametrize("scope", ["0", "4", "one", "1.5"])
+@pytest.mark.parametrize("scope", ["0", "4", "one", "1.5", "nan", "inf"])
 def test_scope_must_be_1_2_or_3(scope):
     assert _only(BASE | {"scope": scope}).reason == "scope must be 1, 2 or 3"
 

@@ -237,10 +237,11 @@ def _parsed(text: ir.StringColumn | None, pattern: str, dtype: str) -> ir.Column
 def _whole(text: ir.StringColumn | None) -> ir.Column:
     if text is None:
         return _null("int64")
-    # Through float64, so spreadsheet "2024.0" is 2024; NaN fails `== floor`.
+    # Through float64, so spreadsheet "2024.0" is 2024. The round trip refuses
+    # fractions (2024.5 rounds to 2025, which differs), NaN and infinity (no int64).
     number = text.try_cast("float64")
-    whole = (number == number.floor()) & (number.abs() < 1e9)
-    return ibis.ifelse(whole, number.cast("int64"), _null("int64"))
+    integer = number.try_cast("int64")
+    return ibis.ifelse(integer.cast("float64") == number, integer, _null("int64"))
 
 
 @ibis.udf.scalar.builtin(name="trim")  # type: ignore[untyped-decorator]
