@@ -162,12 +162,16 @@ def test_a_csv_that_is_not_utf8_is_a_problem(tmp_path):
     assert "not UTF-8" in problem.reason
 
 
-def test_a_ragged_line_is_a_problem_on_its_row_and_later_rows_keep_their_numbers(tmp_path):
+def test_a_ragged_line_is_a_problem_and_the_other_rows_are_still_checked_with_their_numbers(
+    tmp_path,
+):
     text = f"{HEADER}\n1,2024,x,1,kg,,\n2,2024,x,1,kg,,,extra\n3,2024,x,bad,kg,,\n"
     problems = _problems(_csv(tmp_path, "a.csv", text))
-    assert [(p.row, p.reason) for p in problems] == [
-        (3, "the line has 8 values but the header has 7 (check quotes and commas)"),
-    ]
+    assert [(p.row, p.column) for p in problems] == [(3, None), (4, "quantity")]
+    assert (
+        problems[0].reason == "the line has 8 values but the header has 7 (check quotes and commas)"
+    )
+    assert problems[1].reason.startswith("quantity is not a number")
 
 
 def test_a_missing_required_column_is_a_header_problem(tmp_path):

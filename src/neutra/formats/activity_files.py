@@ -70,6 +70,7 @@ class _Loaded:
     table: ir.Table  # columns c0..cN, `_source`, `_row`
     names: list[str]  # canonical header name of each cN
     sha256: str  # content hash, for provenance
+    problems: tuple[Problem, ...] = ()  # lines skipped while reading (ragged lines)
 
 
 def read_activities(paths: Sequence[Path], *, progress: Progress | None = None) -> ActivityData:
@@ -89,6 +90,7 @@ def read_activities(paths: Sequence[Path], *, progress: Progress | None = None) 
         except _FileError as exc:
             problems += exc.problems
             continue
+        problems += file.problems
         found = header_problems(file.names, label)
         if found:
             problems += found  # its rows would only repeat what the header says
@@ -270,9 +272,9 @@ def _load_csv(con: Any, path: Path, label: str, name: str, progress: Progress | 
             raise _csv_failure(label, exc, ragged) from None
         while stream.read(1 << 20):
             pass  # hash the whole content even if the parser stopped early
-    if skipped:
-        raise _FileError(ragged)
-    return _Loaded(label, name, table, names, stream.sha256.hexdigest())
+    # Ragged lines are problems, and the other rows are still checked, so that
+    # one run lists every mistake of the file.
+    return _Loaded(label, name, table, names, stream.sha256.hexdigest(), tuple(ragged))
 
 
 def _csv_header(path: Path, label: str) -> list[str]:
