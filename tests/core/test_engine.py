@@ -349,3 +349,31 @@ def test_a_co2e_factor_made_with_another_gwp_set_is_used_as_published_and_flagge
     )
     assert result.totals["scope1"] == pytest.approx(0.2)
     assert [(f.row, f.flag) for f in result.flags] == [("1", "gwp_set_mismatch")]
+
+
+def test_no_residual_mix_flag_when_instruments_cover_all_consumption():
+    grid = factor(
+        "grid", "electricity.grid", "kWh", {"CO2e": 0.2}, gwp_set="AR5", scope=Scope.S2, region="DE"
+    )
+    ppa = Instrument("PPA-1", InstrumentType.CONTRACT, "Site", "DE", 2024, 5_000, 0.0)
+    data = activities(row("1", "electricity.grid", 1000, "kWh", region="DE", entity="Site"))
+    result = compute_footprint(data, [factor_set(grid)], AR5, instruments=[ppa])
+    assert result.totals["scope2_market"] == 0
+    assert [f.flag for f in result.flags] == ["instrument_unused"]
+
+
+def test_an_explicit_reference_to_a_residual_mix_factor_is_refused():
+    residual = factor(
+        "rm",
+        "electricity.grid",
+        "kWh",
+        {"CO2e": 0.45},
+        gwp_set="AR5",
+        scope=Scope.S2,
+        basis=Basis.RESIDUAL_MIX,
+    )
+    with pytest.raises(InvalidInputError, match="problem") as caught:
+        compute_footprint(
+            activities(row("1", None, 1, "kWh", factor="rm")), [factor_set(residual)], AR5
+        )
+    assert "residual-mix" in caught.value.problems[0].reason

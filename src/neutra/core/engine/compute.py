@@ -29,7 +29,7 @@ from neutra.core.boundary import Approach, Boundary
 from neutra.core.engine.result import SCOPE_KEYS, Flag, Footprint, output_hash
 from neutra.core.engine.selection import ActivityKey, FactorIndex, Selection, select_factor
 from neutra.core.errors import InvalidInputError, Problem, UnitError
-from neutra.core.factors import FactorSet
+from neutra.core.factors import Basis, FactorSet
 from neutra.core.gwp import GWPSet
 from neutra.core.scope2 import (
     ConsumptionGroup,
@@ -55,6 +55,18 @@ class FootprintOptions:
     approach: Approach | None = None  # organisational boundary approach (needs a boundary)
     quality_rules: QualityRules = field(default_factory=QualityRules)  # scope 2 instrument rules
     lines: bool = False  # also return one line per activity row
+
+
+@dataclass(frozen=True, slots=True)
+class _MarketFlag:
+    """A market-based note: on an instrument, or on the scope 2 rows of (entity, key) pairs."""
+
+    flag: str  # instrument_not_qualified, instrument_unused, residual_mix_missing
+    detail: str  # what happened, in words
+    subject: str = ""  # the instrument id, for instrument notes
+    rows: frozenset[tuple[str, int]] | None = (
+        None  # (entity, key) pairs whose scope 2 rows it concerns
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,7 +410,7 @@ def _market_based(
     shares: dict[str, float] | None,
     options: FootprintOptions,
     gwp: GWPSet,
-) -> tuple[list[tuple[str, float]], list[tuple[str, str, str, set[int] | None]]]:
+) -> tuple[list[tuple[str, float]], list[_MarketFlag]]:
     """Market-based scope 2 per entity, and its flags.
 
     Consumption is taken at 100% of each entity (instruments cover an entity's
@@ -414,8 +426,7 @@ def _market_based(
     consumption: list[ConsumptionGroup] = []
     owners: list[tuple[str, int]] = []
     direct: list[tuple[str, float]] = []
-    flags: list[tuple[str, str, str, set[int] | None]] = []
-    missing_residual: set[int] = set()
+    missing_residual: set[tuple[str, int]] = set()
     for (entity, key), quantities in sorted(per_key.items()):
         selection = selections[key]
         quantity = math.fsum(quantities)
@@ -423,14 +434,13 @@ def _market_based(
             quantity * c.t_per_unit * c.gwp for c in coefficients[key] if not c.biogenic
         )
         residual = _residual_rate_per_unit(selection, gwp)
-        if residual is None:
-            missing_residual.add(key)
         try:
             kwh_per_unit = conversion_factor(selection.key.unit, "kWh")
         except UnitError:
             # Not energy (steam in kg, say): no instruments; residual mix if given, else grid.
-            rate = location if residual is None else quantity * residual
-            direct.append((entity, rate))
+            if residual is None:
+                missing_residual.add((entity, key))
+            direct.append((entity, location if residual is None else quantity * residual))
             continue
         consumption.append(
             ConsumptionGroup(
@@ -443,23 +453,21 @@ def _market_based(
             )
         )
         owners.append((entity, key))
-    if missing_residual:
-        flags.append(
-            (
-                "residual_mix_missing",
-                "no residual-mix factor; market-based uses the grid average",
-                "",
-                missing_residual,
-            )
-        )
 
     result = allocate_market_based(consumption, instruments, options.quality_rules)
     market = [(entity, t * _share(shares, entity)) for entity, t in direct]
-    for (entity, _key), group in zip(owners, result.groups, strict=True):
+    for (entity, key), group in zip(owners, result.groups, strict=True):
         market.append((entity, group.market_t_co2e * _share(shares, entity)))
-    for note in result.flags:
-        if note.flag is not FlagKind.RESIDUAL_MIX_MISSING:  # flagged on its rows above
-            flags.append((note.flag.value, note.detail, note.subject, None))
+        if group.uncovered_basis is Basis.LOCATION and group.uncovered_kwh != 0:
+            missing_residual.add((entity, key))
+    flags = [
+        _MarketFlag(note.flag.value, note.detail, note.subject)
+        for note in result.flags
+        if note.flag is not FlagKind.RESIDUAL_MIX_MISSING  # flagged on its rows below
+    ]
+    if missing_residual:
+        detail = "no residual-mix factor; market-based uses the grid average"
+        flags.append(_MarketFlag("residual_mix_missing", detail, rows=frozenset(missing_residual)))
     return market, flags
 
 
@@ -473,31 +481,36 @@ def _row_flags(
     table: ir.Table,
     selections: list[Selection],
     groups: list[dict[str, Any]],
-    market_flags: list[tuple[str, str, str, set[int] | None]],
+    market_flags: list[_MarketFlag],
 ) -> list[Flag]:
     """Every flag, on the rows it concerns, in a stable order."""
     by_key: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for i, selection in enumerate(selections):
         for flag, detail in selection.flags:
             by_key[i].append((flag, detail))
+    # Market-based notes concern only the scope 2 rows of their (entity, key) pairs.
+    by_pair: dict[tuple[str, int], list[tuple[str, str]]] = defaultdict(list)
     instrument_flags: list[Flag] = []
-    for flag, detail, subject, keys in market_flags:
-        if keys is None:
-            instrument_flags.append(Flag(subject, flag, detail))
-        else:
-            for key in keys:
-                by_key[key].append((flag, detail))
+    for note in market_flags:
+        if note.rows is None:
+            instrument_flags.append(Flag(note.subject, note.flag, note.detail))
+        for pair in note.rows or ():
+            by_pair[pair].append((note.flag, note.detail))
     flags: list[Flag] = []
-    if by_key:
+    keys = set(by_key) | {key for _, key in by_pair}
+    if keys:
         rows = run(
-            joined.filter(joined._key.isin(list(by_key)))
-            .select("_source", "_row", "id", "_key")
+            joined.filter(joined._key.isin(sorted(keys)))
+            .select("_source", "_row", "id", "_key", "entity", "scope")
             .order_by(["_source", "_row"])
         ).to_pylist()
         for r in rows:
-            flags += [
-                Flag(r["id"], flag, detail, r["_source"]) for flag, detail in by_key[r["_key"]]
-            ]
+            notes = list(by_key.get(r["_key"], ()))
+            factor = selections[r["_key"]].factor
+            scope = r["scope"] or (int(factor.scope) if factor and factor.scope else None)
+            if scope == 2:
+                notes += by_pair.get((r["entity"] or NO_ENTITY, r["_key"]), [])
+            flags += [Flag(r["id"], flag, detail, r["_source"]) for flag, detail in notes]
     negative = run(
         table.filter(table.quantity < 0)
         .select("_source", "_row", "id", "quantity", "unit")

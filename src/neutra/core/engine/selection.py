@@ -94,6 +94,12 @@ def select_factor(index: FactorIndex, key: ActivityKey) -> Selection:
                 key, None, None, error=f"factor {key.factor!r} is not in the factor sets ({names})"
             )
         factor_set, factor = found
+        if factor.basis is Basis.RESIDUAL_MIX:
+            return Selection(
+                key, None, None,
+                error=f"factor {key.factor!r} is a residual-mix factor: it serves only the "
+                "market-based figure; reference the location-based (grid average) factor",
+            )  # fmt: skip
         flags: list[tuple[str, str]] = []  # an explicit reference is the user's choice: no fallback
     else:
         if not key.activity:
