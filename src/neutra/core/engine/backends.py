@@ -39,10 +39,14 @@ def spark_backend(master: str | None = None) -> Any:
     """A local Spark session (local[*] by default) wrapped as an Ibis backend."""
     from pyspark.sql import SparkSession
 
+    # Local mode talks to itself only: bind to loopback, and keep the console for Neutra.
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     session = (
         SparkSession.builder.master(master or os.environ.get("NEUTRA_SPARK_MASTER", "local[*]"))
         .appName("neutra")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", "8")
         .getOrCreate()
