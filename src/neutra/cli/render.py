@@ -5,7 +5,6 @@ It must never compute a figure: it only formats what core returned.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
@@ -126,7 +125,7 @@ def footprint(console: Console, result: Footprint, *, lines: bool = False) -> No
         console.print(entities)
 
     if result.flags:
-        counts = Counter(f.flag for f in result.flags)
+        counts = result.flags.counts
         console.print(
             "[bold]Flags:[/] " + ", ".join(f"{flag} x{n}" for flag, n in sorted(counts.items()))
         )

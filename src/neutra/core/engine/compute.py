@@ -15,18 +15,19 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pyarrow as pa
 
 import neutra
 from neutra.core.activities import ActivityData
 from neutra.core.boundary import Approach, Boundary
-from neutra.core.engine.result import SCOPE_KEYS, Flag, Footprint, output_hash
+from neutra.core.engine.result import SCOPE_KEYS, Flag, FlagList, Footprint, output_hash
 from neutra.core.engine.selection import ActivityKey, FactorIndex, Selection, select_factor
 from neutra.core.errors import InvalidInputError, Problem, UnitError
 from neutra.core.factors import Basis, FactorSet
@@ -97,20 +98,15 @@ def compute_footprint(
     options = options or FootprintOptions()
     table = data.table
     run = _runner(backend if backend is not None else ibis.get_backend(table))
-    keys = _distinct_keys(run, table)
+    keys, all_groups = _groups(run, table)
     index = FactorIndex(factor_sets)
     selections = [_note_gwp_set(select_factor(index, key), gwp) for key in keys]
     coefficients = [_coefficients(s, gwp) for s in selections]
-    joined = _join_keys(table, keys)
+    joined = _join_keys(table, keys)  # only read for problems, flags and lines
 
     problems = _key_problems(run, joined, selections)
     shares = _inclusion_shares(boundary, options)
-    groups = run(
-        joined.group_by(list(GROUP_COLUMNS)).aggregate(
-            quantity=joined.quantity.sum(), rows=joined.count()
-        )
-    ).to_pylist()
-    groups = [g for g in groups if selections[g["_key"]].error is None]
+    groups = [g for g in all_groups if selections[g["_key"]].error is None]
     problems += _group_problems(run, joined, groups, selections, shares)
     if problems:
         raise InvalidInputError(problems[:MAX_PROBLEMS] + _more(len(problems)))
@@ -132,7 +128,7 @@ def compute_footprint(
     for entity, t_co2e in market:
         summary.add_market(entity, t_co2e)
 
-    flags = _row_flags(run, joined, table, selections, groups, market_flags)
+    flags = _flags(run, joined, table, selections, groups, market_flags)
     document_without_hash = summary.document(gwp.name)
     provenance = _provenance(data, factor_sets, gwp, options, inputs, boundary, instruments)
     lines = (
@@ -142,12 +138,12 @@ def compute_footprint(
     )
     footprint = Footprint(
         gwp_set=gwp.name,
-        flags=tuple(flags),
+        flags=flags,
         provenance=provenance,
         lines=lines,
         **document_without_hash,
     )
-    provenance["hash"] = output_hash(footprint.as_json())
+    provenance["hash"] = output_hash(footprint.summary_json())
     return footprint
 
 
@@ -158,13 +154,42 @@ def _runner(backend: Any) -> Any:
     return run
 
 
-def _distinct_keys(run: Any, table: ir.Table) -> list[ActivityKey]:
-    rows = run(table.select(*KEY_COLUMNS).distinct()).to_pylist()
-    rows.sort(key=lambda r: tuple("" if r[c] is None else str(r[c]) for c in KEY_COLUMNS))
-    return [
-        ActivityKey(r["factor"], r["activity"], r["unit"], r["region"], int(r["year"]))
+def _groups(run: Any, table: ir.Table) -> tuple[list[ActivityKey], list[dict[str, Any]]]:
+    """The one scan of the activities: sums per (key, entity, scope, category).
+
+    Quantities are summed as DECIMAL(38, 9): exact, so the sum does not depend
+    on the order a parallel backend adds rows in, and the same inputs give the
+    same figures (and hash) every time. Validation bounds each quantity so the
+    sum cannot overflow.
+    """
+    exact = table.quantity.cast(dt.Decimal(38, 9))
+    rows = run(
+        table.group_by([*KEY_COLUMNS, "entity", "scope", "category"]).aggregate(
+            quantity=exact.sum(),
+            rows=table.count(),
+            negatives=table.count(where=table.quantity < 0),
+        )
+    ).to_pylist()
+    by_key: dict[tuple[Any, ...], int] = {}
+    for r in sorted(
+        rows, key=lambda r: tuple("" if r[c] is None else str(r[c]) for c in KEY_COLUMNS)
+    ):
+        by_key.setdefault(tuple(r[c] for c in KEY_COLUMNS), len(by_key))
+    keys = [ActivityKey(f, a, u, rg, int(y)) for f, a, u, rg, y in by_key]
+    groups = [
+        {
+            "_key": by_key[tuple(r[c] for c in KEY_COLUMNS)],
+            "entity": r["entity"],
+            "scope": r["scope"],
+            "category": r["category"],
+            "quantity": float(r["quantity"]),
+            "rows": r["rows"],
+            "negatives": r["negatives"] or 0,
+        }
         for r in rows
     ]
+    groups.sort(key=lambda g: (g["_key"], g["entity"] or "", g["scope"] or 0, g["category"] or 0))
+    return keys, groups
 
 
 def _join_keys(table: ir.Table, keys: list[ActivityKey]) -> ir.Table:
@@ -243,7 +268,7 @@ def _key_problems(run: Any, joined: ir.Table, selections: list[Selection]) -> li
     if not bad:
         return []
     rows = run(
-        joined.filter(joined._key.isin(list(bad)))
+        _only_keys(joined, bad)
         .select("_source", "_row", "_key", "factor", "activity")
         .order_by(["_source", "_row"])
         .limit(MAX_PROBLEMS + 1)
@@ -475,19 +500,18 @@ def _share(shares: dict[str, float] | None, entity: str) -> float:
     return 1.0 if shares is None else shares[entity]
 
 
-def _row_flags(
+def _flags(
     run: Any,
     joined: ir.Table,
     table: ir.Table,
     selections: list[Selection],
     groups: list[dict[str, Any]],
     market_flags: list[_MarketFlag],
-) -> list[Flag]:
-    """Every flag, on the rows it concerns, in a stable order."""
+) -> FlagList:
+    """Every flag: counted now from the group sums, its rows read on first use."""
     by_key: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for i, selection in enumerate(selections):
-        for flag, detail in selection.flags:
-            by_key[i].append((flag, detail))
+        by_key[i] += selection.flags
     # Market-based notes concern only the scope 2 rows of their (entity, key) pairs.
     by_pair: dict[tuple[str, int], list[tuple[str, str]]] = defaultdict(list)
     instrument_flags: list[Flag] = []
@@ -496,37 +520,62 @@ def _row_flags(
             instrument_flags.append(Flag(note.subject, note.flag, note.detail))
         for pair in note.rows or ():
             by_pair[pair].append((note.flag, note.detail))
-    flags: list[Flag] = []
-    keys = set(by_key) | {key for _, key in by_pair}
-    if keys:
-        rows = run(
-            joined.filter(joined._key.isin(sorted(keys)))
-            .select("_source", "_row", "id", "_key", "entity", "scope")
+
+    def scope_of(key: int, row_scope: int | None) -> int | None:
+        factor = selections[key].factor
+        return row_scope or (int(factor.scope) if factor and factor.scope else None)
+
+    def notes(key: int, entity: str | None, row_scope: int | None) -> list[tuple[str, str]]:
+        found = list(by_key.get(key, ()))
+        if scope_of(key, row_scope) == 2:
+            found += by_pair.get((entity or NO_ENTITY, key), [])
+        return found
+
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for g in groups:
+        for flag_and_detail in notes(g["_key"], g["entity"], g["scope"]):
+            counts[flag_and_detail] += g["rows"]
+        if g["negatives"]:
+            counts[("negative_quantity", "")] += g["negatives"]
+    for flag in instrument_flags:
+        counts[(flag.flag, flag.detail)] += 1
+
+    def load() -> list[Flag]:
+        flags: list[Flag] = []
+        keys = {k for k, v in by_key.items() if v} | {key for _, key in by_pair}
+        if keys:
+            rows = run(
+                _only_keys(joined, keys)
+                .select("_source", "_row", "id", "_key", "entity", "scope")
+                .order_by(["_source", "_row"])
+            ).to_pylist()
+            for r in rows:
+                found = notes(r["_key"], r["entity"], r["scope"])
+                flags += [Flag(r["id"], flag, detail, r["_source"]) for flag, detail in found]
+        negative = run(
+            table.filter(table.quantity < 0)
+            .select("_source", "_row", "id", "quantity", "unit")
             .order_by(["_source", "_row"])
         ).to_pylist()
-        for r in rows:
-            notes = list(by_key.get(r["_key"], ()))
-            factor = selections[r["_key"]].factor
-            scope = r["scope"] or (int(factor.scope) if factor and factor.scope else None)
-            if scope == 2:
-                notes += by_pair.get((r["entity"] or NO_ENTITY, r["_key"]), [])
-            flags += [Flag(r["id"], flag, detail, r["_source"]) for flag, detail in notes]
-    negative = run(
-        table.filter(table.quantity < 0)
-        .select("_source", "_row", "id", "quantity", "unit")
-        .order_by(["_source", "_row"])
-    ).to_pylist()
-    flags += [
-        Flag(
-            r["id"],
-            "negative_quantity",
-            f"negative quantity {r['quantity']:g} {r['unit']} (a correction)",
-            r["_source"],
-        )
-        for r in negative
-    ]
-    flags.sort(key=lambda f: (f.source, _natural(f.row), f.flag))
-    return flags + sorted(instrument_flags, key=lambda f: (f.row, f.flag))
+        flags += [
+            Flag(
+                r["id"],
+                "negative_quantity",
+                f"negative quantity {r['quantity']:g} {r['unit']} (a correction)",
+                r["_source"],
+            )
+            for r in negative
+        ]
+        flags.sort(key=lambda f: (f.source, _natural(f.row), f.flag))
+        return flags + sorted(instrument_flags, key=lambda f: (f.row, f.flag))
+
+    return FlagList(dict(counts), load)
+
+
+def _only_keys(joined: ir.Table, keys: Iterable[int]) -> ir.Table:
+    """The joined rows of some keys: a join with a small table, not a long IN list."""
+    wanted = ibis.memtable(pa.table({"_wanted": pa.array(sorted(keys), pa.int64())}))
+    return joined.join(wanted, joined._key == wanted._wanted).drop("_wanted")
 
 
 def _natural(row_id: str) -> tuple[int, str]:

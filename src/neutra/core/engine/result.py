@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 import pyarrow as pa
 
-__all__ = ["SCOPE_KEYS", "Flag", "Footprint", "output_hash"]
+__all__ = ["SCOPE_KEYS", "Flag", "FlagList", "Footprint", "output_hash"]
 
 SCOPE_KEYS = (
     "scope1",
@@ -41,6 +42,53 @@ class Flag:
         return {"row": self.row, "flag": self.flag, "detail": self.detail}
 
 
+class FlagList(Sequence[Flag]):
+    """The flags of a footprint: their counts at once, the flagged rows on first use.
+
+    A large input can flag millions of rows (a year fallback on every row of a
+    file); reading them costs a scan, so it happens only when someone looks.
+    """
+
+    def __init__(self, counts: dict[tuple[str, str], int], load: Callable[[], list[Flag]]) -> None:
+        self._counts = dict(
+            sorted(counts.items())
+        )  # (flag, detail) -> rows; detail "" when per row
+        self._load: Callable[[], list[Flag]] | None = load
+        self._rows: list[Flag] | None = None
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Flag -> how many rows (or instruments) carry it."""
+        totals: dict[str, int] = {}
+        for (flag, _), n in self._counts.items():
+            totals[flag] = totals.get(flag, 0) + n
+        return totals
+
+    @property
+    def summary(self) -> list[list[Any]]:
+        """[flag, detail, count] for every distinct note: what the output hash covers."""
+        return [[flag, detail, n] for (flag, detail), n in self._counts.items()]
+
+    def _all(self) -> list[Flag]:
+        if self._rows is None:
+            assert self._load is not None
+            self._rows, self._load = self._load(), None
+        return self._rows
+
+    def __len__(self) -> int:
+        return sum(self._counts.values())
+
+    @overload
+    def __getitem__(self, index: int) -> Flag: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Flag]: ...
+    def __getitem__(self, index: int | slice) -> Flag | Sequence[Flag]:
+        return self._all()[index]
+
+    def __iter__(self) -> Iterator[Flag]:
+        return iter(self._all())
+
+
 @dataclass(frozen=True, slots=True)
 class Footprint:
     """A computed footprint, in tonnes."""
@@ -51,11 +99,21 @@ class Footprint:
     by_gas: dict[str, dict[str, float]]  # gas -> {"t": t of gas, "t_co2e": t CO2e}
     biogenic_co2_t: float  # memo: biogenic CO2, outside the scopes
     by_entity: dict[str, dict[str, float]]  # entity -> SCOPE_KEYS -> t CO2e
-    flags: tuple[Flag, ...]  # every fallback, correction and instrument note
+    flags: FlagList  # every fallback, correction and instrument note
     provenance: dict[str, Any]  # engine, inputs, factor sets, GWP set, options, hash
     lines: pa.Table | None = field(default=None)  # one line per activity row, if asked for
 
     def as_json(self) -> dict[str, Any]:
+        """The `neutra.footprint/1` document; reads the flagged rows if not yet read."""
+        document = self.summary_json()
+        del document["flag_summary"]  # the rows below say it all, in the contract's shape
+        document["flags"] = [f.as_dict() for f in self.flags]
+        document["lines"] = [] if self.lines is None else _jsonable_lines(self.lines)
+        document["provenance"] = document.pop("provenance")  # keep the documented key order
+        return document
+
+    def summary_json(self) -> dict[str, Any]:
+        """The document without flag rows and lines: cheap, and what the hash covers."""
         document: dict[str, Any] = {
             "schema": "neutra.footprint/1",
             "gwp_set": self.gwp_set,
@@ -65,21 +123,22 @@ class Footprint:
             "by_gas": {gas: dict(v) for gas, v in self.by_gas.items()},
             "biogenic_co2_t": self.biogenic_co2_t,
             "by_entity": {e: dict(v) for e, v in self.by_entity.items()},
-            "flags": [f.as_dict() for f in self.flags],
-            "lines": [] if self.lines is None else _jsonable_lines(self.lines),
+            "flag_summary": self.flags.summary,
             "provenance": dict(self.provenance),
         }
         return document
 
 
-def output_hash(document: dict[str, Any]) -> str:
-    """SHA-256 of the canonical JSON of a result, without its own hash and its lines.
+def output_hash(summary: dict[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of a result's summary, without its own hash.
 
-    The lines are a view of the same figures; leaving them out keeps the hash of
-    a result the same whether or not the lines were asked for.
+    It covers every figure, the flag counts per note, and the provenance (which
+    holds the content hash of every input). Flag rows and lines are views of the
+    same inputs and figures, so leaving them out keeps the hash cheap and the
+    same whether or not they were read.
     """
-    body = {k: v for k, v in document.items() if k != "lines"}
-    body["provenance"] = {k: v for k, v in document["provenance"].items() if k != "hash"}
+    body = dict(summary)
+    body["provenance"] = {k: v for k, v in summary["provenance"].items() if k != "hash"}
     blob = json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=False, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
 

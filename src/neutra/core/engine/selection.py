@@ -12,9 +12,9 @@ It must never touch the activity table: it sees only distinct keys.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from neutra.core.errors import UnitError
 from neutra.core.factors import Basis, Factor, FactorSet
@@ -55,20 +55,26 @@ class Selection:
         return f"{self.factor_set.name}:{self.factor.factor_id}"
 
 
+# activity factors of one set and basis: unit dimension -> region (None = anywhere) -> factors
+_ByDimension = dict[str, dict[str | None, list[Factor]]]
+
+
 @dataclass(slots=True)
 class FactorIndex:
-    """Factors of the pinned sets, indexed for selection."""
+    """Factors of the pinned sets, indexed once so each key's selection is a few look-ups."""
 
     sets: Sequence[FactorSet]
-    _by_activity: dict[tuple[int, str, Basis], list[Factor]] = field(default_factory=dict)
+    _by_activity: dict[tuple[int, str, Basis], _ByDimension] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        index: dict[tuple[int, str, Basis], list[Factor]] = defaultdict(list)
+        index: dict[tuple[int, str, Basis], _ByDimension] = {}
         for position, factor_set in enumerate(self.sets):
             for factor in factor_set.factors:
                 if factor.activity:
-                    index[(position, factor.activity, factor.basis)].append(factor)
-        self._by_activity = dict(index)
+                    by_dimension = index.setdefault((position, factor.activity, factor.basis), {})
+                    by_region = by_dimension.setdefault(_dimension(factor.unit), {})
+                    by_region.setdefault(factor.region, []).append(factor)
+        self._by_activity = index
 
     def by_reference(self, reference: str) -> tuple[FactorSet, Factor] | None:
         set_name, _, factor_id = reference.rpartition(":")
@@ -80,8 +86,8 @@ class FactorIndex:
                 return factor_set, factor
         return None
 
-    def candidates(self, position: int, activity: str, basis: Basis) -> list[Factor]:
-        return self._by_activity.get((position, activity, basis), [])
+    def candidates(self, position: int, activity: str, basis: Basis) -> _ByDimension:
+        return self._by_activity.get((position, activity, basis), {})
 
 
 def select_factor(index: FactorIndex, key: ActivityKey) -> Selection:
@@ -147,11 +153,14 @@ def _match(
         candidates = index.candidates(position, key.activity, basis)
         if not candidates:
             continue
-        usable = [f for f in candidates if _dimension(f.unit) == dimension]
-        unit_mismatch += [f.unit for f in candidates if f not in usable]
+        usable = candidates.get(dimension, {})
+        unit_mismatch += [
+            f.unit for dim, by_region in candidates.items() if dim != dimension
+            for factors in by_region.values() for f in factors
+        ]  # fmt: skip
         # A factor without a region applies anywhere: it is tried last, and is no fallback.
         for region in (*chain, None):
-            here = [f for f in usable if f.region == region]
+            here = usable.get(region, [])
             if not here:
                 continue
             exact = [f for f in here if f.year is None or f.year == key.year]
@@ -196,6 +205,7 @@ def _prefer_unit(factors: list[Factor], unit: str) -> Factor:
     return min(factors, key=lambda f: (f.unit != unit, f.factor_id))
 
 
+@lru_cache(maxsize=4096)
 def _dimension(unit: str) -> str:
     try:
         return dimension_name(unit)
