@@ -22,6 +22,7 @@ from typing import Any
 import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
+import numpy as np
 import pyarrow as pa
 
 import neutra
@@ -98,44 +99,26 @@ def compute_footprint(
     options = options or FootprintOptions()
     table = data.table
     run = _runner(backend if backend is not None else ibis.get_backend(table))
-    keys, all_groups = _groups(run, table)
+    keys, groups = _groups(run, table)
     index = FactorIndex(factor_sets)
     selections = [_note_gwp_set(select_factor(index, key), gwp) for key in keys]
-    coefficients = [_coefficients(s, gwp) for s in selections]
+    coefficients = _Coefficients.of(selections, gwp)
     joined = _join_keys(table, keys)  # only read for problems, flags and lines
 
     problems = _key_problems(run, joined, selections)
     shares = _inclusion_shares(boundary, options)
-    groups = [g for g in all_groups if selections[g["_key"]].error is None]
-    problems += _group_problems(run, joined, groups, selections, shares)
+    problems += _group_problems(run, joined, groups, selections, coefficients, shares)
     if problems:
         raise InvalidInputError(problems[:MAX_PROBLEMS] + _more(len(problems)))
 
-    summary = _Summary()
-    for group in groups:
-        selection = selections[group["_key"]]
-        assert selection.factor is not None
-        scope = group["scope"] or int(selection.factor.scope or 0)
-        category = group["category"] or selection.factor.category
-        entity = group["entity"] or NO_ENTITY
-        share = 1.0 if shares is None else shares[entity]
-        for c in coefficients[group["_key"]]:
-            mass = group["quantity"] * c.t_per_unit * share
-            summary.add(entity, scope, category, c, mass)
+    share = np.array([1.0 if shares is None else shares[e] for e in groups.entities])[groups.entity]
     market, market_flags = _market_based(
-        groups, selections, coefficients, instruments, shares, options, gwp
+        groups, selections, coefficients, instruments, share, options, gwp
     )
-    for entity, t_co2e in market:
-        summary.add_market(entity, t_co2e)
-
-    flags = _flags(run, joined, table, selections, groups, market_flags)
-    document_without_hash = summary.document(gwp.name)
+    document_without_hash = _summary(groups, coefficients, share, market)
+    flags = _flags(run, joined, table, selections, groups, coefficients, market_flags)
     provenance = _provenance(data, factor_sets, gwp, options, inputs, boundary, instruments)
-    lines = (
-        _lines(run, joined, table, selections, coefficients, shares, groups)
-        if options.lines
-        else None
-    )
+    lines = _lines(run, joined, selections, coefficients, shares) if options.lines else None
     footprint = Footprint(
         gwp_set=gwp.name,
         flags=flags,
@@ -154,7 +137,24 @@ def _runner(backend: Any) -> Any:
     return run
 
 
-def _groups(run: Any, table: ir.Table) -> tuple[list[ActivityKey], list[dict[str, Any]]]:
+@dataclass(frozen=True, slots=True)
+class _Groups:
+    """The activity sums per (key, entity, scope, category), as parallel arrays."""
+
+    key: np.ndarray  # index into the keys
+    entity: np.ndarray  # index into `entities`
+    entities: list[str]  # entity names, sorted; NO_ENTITY for rows without one
+    scope: np.ndarray  # the rows' own scope, 0 when not given
+    category: np.ndarray  # the rows' own category, 0 when not given
+    quantity: np.ndarray  # sum of quantities, in the key's unit
+    rows: np.ndarray  # how many rows
+    negatives: np.ndarray  # how many of them are negative
+
+    def __len__(self) -> int:
+        return len(self.key)
+
+
+def _groups(run: Any, table: ir.Table) -> tuple[list[ActivityKey], _Groups]:
     """The one scan of the activities: sums per (key, entity, scope, category).
 
     Quantities are summed as DECIMAL(38, 9): exact, so the sum does not depend
@@ -163,33 +163,41 @@ def _groups(run: Any, table: ir.Table) -> tuple[list[ActivityKey], list[dict[str
     sum cannot overflow.
     """
     exact = table.quantity.cast(dt.Decimal(38, 9))
-    rows = run(
+    found = run(
         table.group_by([*KEY_COLUMNS, "entity", "scope", "category"]).aggregate(
             quantity=exact.sum(),
             rows=table.count(),
             negatives=table.count(where=table.quantity < 0),
         )
-    ).to_pylist()
-    by_key: dict[tuple[Any, ...], int] = {}
-    for r in sorted(
-        rows, key=lambda r: tuple("" if r[c] is None else str(r[c]) for c in KEY_COLUMNS)
-    ):
-        by_key.setdefault(tuple(r[c] for c in KEY_COLUMNS), len(by_key))
-    keys = [ActivityKey(f, a, u, rg, int(y)) for f, a, u, rg, y in by_key]
-    groups = [
-        {
-            "_key": by_key[tuple(r[c] for c in KEY_COLUMNS)],
-            "entity": r["entity"],
-            "scope": r["scope"],
-            "category": r["category"],
-            "quantity": float(r["quantity"]),
-            "rows": r["rows"],
-            "negatives": r["negatives"] or 0,
-        }
-        for r in rows
-    ]
-    groups.sort(key=lambda g: (g["_key"], g["entity"] or "", g["scope"] or 0, g["category"] or 0))
-    return keys, groups
+    )
+    raw = list(zip(*(found[c].to_pylist() for c in KEY_COLUMNS), strict=True))
+    distinct = sorted(set(raw), key=lambda k: tuple("" if v is None else str(v) for v in k))
+    number = {k: i for i, k in enumerate(distinct)}
+    keys = [ActivityKey(f, a, u, rg, int(y)) for f, a, u, rg, y in distinct]
+    entity_names = [e or NO_ENTITY for e in found["entity"].to_pylist()]
+    entities = sorted(set(entity_names))
+    entity_number = {e: i for i, e in enumerate(entities)}
+    groups = _Groups(
+        key=np.array([number[k] for k in raw], dtype=np.int64),
+        entity=np.array([entity_number[e] for e in entity_names], dtype=np.int64),
+        entities=entities,
+        scope=_ints(found["scope"]),
+        category=_ints(found["category"]),
+        quantity=found["quantity"].cast(pa.float64()).to_numpy(zero_copy_only=False),
+        rows=_ints(found["rows"]),
+        negatives=_ints(found["negatives"]),
+    )
+    # A fixed order of the groups makes every sum below add in the same order.
+    order = np.lexsort((groups.category, groups.scope, groups.entity, groups.key))
+    return keys, _Groups(**{f: getattr(groups, f)[order] for f in _ARRAY_FIELDS}, entities=entities)
+
+
+_ARRAY_FIELDS = ("key", "entity", "scope", "category", "quantity", "rows", "negatives")
+
+
+def _ints(column: pa.ChunkedArray) -> np.ndarray:
+    values: np.ndarray = column.fill_null(0).cast(pa.int64()).to_numpy(zero_copy_only=False)
+    return values
 
 
 def _join_keys(table: ir.Table, keys: list[ActivityKey]) -> ir.Table:
@@ -232,7 +240,48 @@ def _note_gwp_set(selection: Selection, gwp: GWPSet) -> Selection:
     return replace(selection, flags=(*selection.flags, ("gwp_set_mismatch", detail)))
 
 
-def _coefficients(selection: Selection, gwp: GWPSet) -> list[_GasCoefficient]:
+@dataclass(frozen=True, slots=True)
+class _Coefficients:
+    """Per key: what one activity unit emits, as arrays indexed by key."""
+
+    found: np.ndarray  # whether the key has a factor
+    scope: np.ndarray  # the factor's scope, 0 when it has none
+    category: np.ndarray  # the factor's category, 0 when it has none
+    co2e: np.ndarray  # t CO2e per activity unit, biogenic CO2 left out
+    biogenic: np.ndarray  # t biogenic CO2 per activity unit
+    gases: list[str]  # gas names of the columns of `mass`
+    gwp: np.ndarray  # GWP of each gas in `gases` (1 for CO2e)
+    mass: np.ndarray  # keys x gases: t of gas per activity unit
+
+    @classmethod
+    def of(cls, selections: list[Selection], gwp: GWPSet) -> _Coefficients:
+        per_key = [_gas_coefficients(s, gwp) for s in selections]
+        gases = sorted({c.gas for cs in per_key for c in cs if not c.biogenic})
+        column = {g: i for i, g in enumerate(gases)}
+        weights = {c.gas: c.gwp for cs in per_key for c in cs if not c.biogenic}
+        mass = np.zeros((len(selections), len(gases)))
+        for k, cs in enumerate(per_key):
+            for c in cs:
+                if not c.biogenic:
+                    mass[k, column[c.gas]] += c.t_per_unit
+        factors = [s.factor for s in selections]
+        return cls(
+            found=np.array([f is not None for f in factors], dtype=bool),
+            scope=np.array([int(f.scope) if f and f.scope else 0 for f in factors], dtype=np.int64),
+            category=np.array([f.category or 0 if f else 0 for f in factors], dtype=np.int64),
+            co2e=np.array(
+                [math.fsum(c.t_per_unit * c.gwp for c in cs if not c.biogenic) for cs in per_key]
+            ),
+            biogenic=np.array(
+                [math.fsum(c.t_per_unit for c in cs if c.biogenic) for cs in per_key]
+            ),
+            gases=gases,
+            gwp=np.array([weights[g] for g in gases]),
+            mass=mass,
+        )
+
+
+def _gas_coefficients(selection: Selection, gwp: GWPSet) -> list[_GasCoefficient]:
     """Gas amounts per activity unit for a selection; blends split into components."""
     factor = selection.factor
     if factor is None:
@@ -293,37 +342,55 @@ def _inclusion_shares(
     return boundary.inclusion_shares(options.approach or Approach.OPERATIONAL)
 
 
+def _effective_scope(groups: _Groups, coefficients: _Coefficients) -> np.ndarray:
+    """The row's scope where given, else the factor's (0: neither)."""
+    return np.where(groups.scope > 0, groups.scope, coefficients.scope[groups.key])
+
+
 def _group_problems(
     run: Any,
     joined: ir.Table,
-    groups: list[dict[str, Any]],
+    groups: _Groups,
     selections: list[Selection],
+    coefficients: _Coefficients,
     shares: dict[str, float] | None,
 ) -> list[Problem]:
     """Scope, category and entity problems: found per group, reported per row."""
+    found = coefficients.found[groups.key]
+    scope = _effective_scope(groups, coefficients)
+    category = np.where(groups.category > 0, groups.category, coefficients.category[groups.key])
+    unknown = np.array(
+        [shares is not None and e not in shares for e in groups.entities], dtype=bool
+    )
+    bad = found & (
+        (scope == 0)
+        | ((scope == 3) & (category == 0))
+        | ((scope != 3) & (groups.category > 0))
+        | unknown[groups.entity]
+    )
     reasons: dict[tuple[Any, ...], tuple[str, str]] = {}
-    for g in groups:
-        factor = selections[g["_key"]].factor
+    for i in np.flatnonzero(bad):
+        key = int(groups.key[i])
+        factor = selections[key].factor
         assert factor is not None
-        scope = g["scope"] or (int(factor.scope) if factor.scope else None)
-        category = g["category"] or factor.category
-        where = tuple(g[c] for c in GROUP_COLUMNS)
-        if scope is None:
+        entity = groups.entities[groups.entity[i]]
+        where = (key, entity or None, int(groups.scope[i]) or None, int(groups.category[i]) or None)
+        if scope[i] == 0:
             reasons[where] = (
                 "scope",
                 f"factor {factor.factor_id} has no scope: give the scope on the row",
             )
-        elif scope == 3 and category is None:
+        elif scope[i] == 3 and category[i] == 0:
             reasons[where] = (
                 "category",
                 f"scope 3 needs a category 1-15 (factor {factor.factor_id} gives none)",
             )
-        elif scope != 3 and g["category"] is not None:
+        elif scope[i] != 3 and groups.category[i] > 0:
             reasons[where] = (
                 "category",
-                f"category is only for scope 3, and factor {factor.factor_id} is scope {scope}",
+                f"category is only for scope 3, and factor {factor.factor_id} is scope {scope[i]}",
             )
-        elif shares is not None and (g["entity"] or NO_ENTITY) not in shares:
+        else:
             reasons[where] = ("entity", "entity is not in the entity file")
     if not reasons:
         return []
@@ -359,132 +426,123 @@ def _more(count: int) -> list[Problem]:
     ]
 
 
-class _Summary:
-    """Accumulates figures exactly (math.fsum at the end) so order never matters."""
+def _summary(
+    groups: _Groups, coefficients: _Coefficients, share: np.ndarray, market: np.ndarray
+) -> dict[str, Any]:
+    """Totals, scope 3 categories, gases, biogenic memo and entities from the group sums.
 
-    def __init__(self) -> None:
-        self.scopes: dict[tuple[str, str], list[float]] = defaultdict(list)
-        self.categories: dict[int, list[float]] = defaultdict(list)
-        self.gas_t: dict[str, list[float]] = defaultdict(list)
-        self.gas_co2e: dict[str, list[float]] = defaultdict(list)
-        self.biogenic: list[float] = []
+    Vectorised over groups; every sum adds in the fixed order of the groups.
+    """
+    amount = groups.quantity * share  # activity units inside the boundary
+    co2e = amount * coefficients.co2e[groups.key]
+    scope = _effective_scope(groups, coefficients)
+    category = np.where(groups.category > 0, groups.category, coefficients.category[groups.key])
+    n = len(groups.entities)
 
-    def add(
-        self, entity: str, scope: int, category: int | None, c: _GasCoefficient, mass: float
-    ) -> None:
-        if c.biogenic:
-            self.biogenic.append(mass)
-            return
-        co2e = mass * c.gwp
-        self.gas_t[c.gas].append(mass)
-        self.gas_co2e[c.gas].append(co2e)
-        if scope == 1:
-            self.scopes[(entity, "scope1")].append(co2e)
-        elif scope == 2:
-            self.scopes[(entity, "scope2_location")].append(co2e)
-        else:
-            self.scopes[(entity, "scope3")].append(co2e)
-            self.categories[int(category or 0)].append(co2e)
+    def per_entity(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        return np.bincount(groups.entity[mask], weights=values[mask], minlength=n)
 
-    def add_market(self, entity: str, t_co2e: float) -> None:
-        self.scopes[(entity, "scope2_market")].append(t_co2e)
+    columns = {
+        "scope1": per_entity(co2e, scope == 1),
+        "scope2_location": per_entity(co2e, scope == 2),
+        "scope2_market": market,
+        "scope3": per_entity(co2e, scope == 3),
+    }
+    by_entity = {
+        name: _totals({k: float(v[i]) for k, v in columns.items()})
+        for i, name in enumerate(groups.entities)
+    }
+    totals = _totals({k: math.fsum(v) for k, v in columns.items()})
+    in_scope3 = scope == 3
+    categories = np.bincount(category[in_scope3], weights=co2e[in_scope3], minlength=16)
+    mass = (
+        (amount[:, None] * coefficients.mass[groups.key]).sum(axis=0)
+        if len(groups)
+        else np.zeros(len(coefficients.gases))
+    )
+    return {
+        "totals": totals,
+        "scope3_categories": {str(c): float(categories[c]) for c in range(1, 16)},
+        "by_gas": {
+            gas: {"t": float(mass[i]), "t_co2e": float(mass[i] * coefficients.gwp[i])}
+            for i, gas in enumerate(coefficients.gases)
+        },
+        "biogenic_co2_t": float((amount * coefficients.biogenic[groups.key]).sum()),
+        "by_entity": by_entity,
+    }
 
-    def document(self, gwp_name: str) -> dict[str, Any]:
-        entities = sorted({e for e, _ in self.scopes})
-        by_entity = {e: self._totals(e) for e in entities}
-        totals = self._totals(None)
-        return {
-            "totals": totals,
-            "scope3_categories": {
-                str(n): math.fsum(self.categories.get(n, [])) for n in range(1, 16)
-            },
-            "by_gas": {
-                gas: {"t": math.fsum(self.gas_t[gas]), "t_co2e": math.fsum(self.gas_co2e[gas])}
-                for gas in sorted(self.gas_t)
-            },
-            "biogenic_co2_t": math.fsum(self.biogenic),
-            "by_entity": by_entity,
-        }
 
-    def _totals(self, entity: str | None) -> dict[str, float]:
-        def total(name: str) -> float:
-            return math.fsum(
-                v
-                for (e, n), values in self.scopes.items()
-                if n == name and entity in (None, e)
-                for v in values
-            )
-
-        figures = {
-            name: total(name) for name in ("scope1", "scope2_location", "scope2_market", "scope3")
-        }
-        figures["total_location"] = math.fsum(
-            [figures["scope1"], figures["scope2_location"], figures["scope3"]]
-        )
-        figures["total_market"] = math.fsum(
-            [figures["scope1"], figures["scope2_market"], figures["scope3"]]
-        )
-        return {name: figures[name] for name in SCOPE_KEYS}
+def _totals(scopes: dict[str, float]) -> dict[str, float]:
+    figures = dict(scopes)
+    figures["total_location"] = math.fsum(
+        [scopes["scope1"], scopes["scope2_location"], scopes["scope3"]]
+    )
+    figures["total_market"] = math.fsum(
+        [scopes["scope1"], scopes["scope2_market"], scopes["scope3"]]
+    )
+    return {name: figures[name] for name in SCOPE_KEYS}
 
 
 def _market_based(
-    groups: list[dict[str, Any]],
+    groups: _Groups,
     selections: list[Selection],
-    coefficients: list[list[_GasCoefficient]],
+    coefficients: _Coefficients,
     instruments: Sequence[Instrument],
-    shares: dict[str, float] | None,
+    share: np.ndarray,
     options: FootprintOptions,
     gwp: GWPSet,
-) -> tuple[list[tuple[str, float]], list[_MarketFlag]]:
-    """Market-based scope 2 per entity, and its flags.
+) -> tuple[np.ndarray, list[_MarketFlag]]:
+    """Market-based scope 2 per entity (t CO2e, indexed like `groups.entities`), and its notes.
 
     Consumption is taken at 100% of each entity (instruments cover an entity's
     whole consumption), then the inclusion share applies to the result.
     """
-    per_key: dict[tuple[str, int], list[float]] = defaultdict(list)
-    for g in groups:
-        selection = selections[g["_key"]]
-        assert selection.factor is not None
-        if (g["scope"] or int(selection.factor.scope or 0)) == 2:
-            per_key[(g["entity"] or NO_ENTITY, g["_key"])].append(g["quantity"])
-
-    consumption: list[ConsumptionGroup] = []
-    owners: list[tuple[str, int]] = []
-    direct: list[tuple[str, float]] = []
+    in_scope2 = np.flatnonzero(_effective_scope(groups, coefficients) == 2)
+    quantity: dict[tuple[int, int], float] = defaultdict(float)
+    for i in in_scope2:  # groups are sorted, so each pair adds in a fixed order
+        quantity[(int(groups.entity[i]), int(groups.key[i]))] += float(groups.quantity[i])
+    entity_share = {int(groups.entity[i]): float(share[i]) for i in in_scope2}
+    market = np.zeros(len(groups.entities))
     missing_residual: set[tuple[str, int]] = set()
-    for (entity, key), quantities in sorted(per_key.items()):
+    consumption: list[ConsumptionGroup] = []
+    owners: list[tuple[int, int]] = []
+    instrument_years = {i.year for i in instruments}
+    for (entity, key), total in quantity.items():
         selection = selections[key]
-        quantity = math.fsum(quantities)
-        location = math.fsum(
-            quantity * c.t_per_unit * c.gwp for c in coefficients[key] if not c.biogenic
-        )
+        name = groups.entities[entity]
+        location = total * float(coefficients.co2e[key])
         residual = _residual_rate_per_unit(selection, gwp)
         try:
             kwh_per_unit = conversion_factor(selection.key.unit, "kWh")
         except UnitError:
-            # Not energy (steam in kg, say): no instruments; residual mix if given, else grid.
-            if residual is None:
-                missing_residual.add((entity, key))
-            direct.append((entity, location if residual is None else quantity * residual))
-            continue
-        consumption.append(
-            ConsumptionGroup(
-                entity=entity or None,
-                region=selection.key.region,
-                year=selection.key.year,
-                consumption_kwh=quantity * kwh_per_unit,
-                location_t_co2e=location,
-                residual_rate_t_co2e_per_kwh=None if residual is None else residual / kwh_per_unit,
+            kwh_per_unit = None  # not energy (steam in kg, say): no instrument can cover it
+        if kwh_per_unit is not None and selection.key.year in instrument_years:
+            consumption.append(
+                ConsumptionGroup(
+                    entity=name or None,
+                    region=selection.key.region,
+                    year=selection.key.year,
+                    consumption_kwh=total * kwh_per_unit,
+                    location_t_co2e=location,
+                    residual_rate_t_co2e_per_kwh=None
+                    if residual is None
+                    else residual / kwh_per_unit,
+                )
             )
-        )
-        owners.append((entity, key))
+            owners.append((entity, key))
+            continue
+        # No instrument for this year: the residual mix, else the grid average.
+        if residual is None:
+            missing_residual.add((name, key))
+        market[entity] += (location if residual is None else total * residual) * entity_share[
+            entity
+        ]
 
     result = allocate_market_based(consumption, instruments, options.quality_rules)
-    market = [(entity, t * _share(shares, entity)) for entity, t in direct]
     for (entity, key), group in zip(owners, result.groups, strict=True):
-        market.append((entity, group.market_t_co2e * _share(shares, entity)))
+        market[entity] += group.market_t_co2e * entity_share[entity]
         if group.uncovered_basis is Basis.LOCATION and group.uncovered_kwh != 0:
-            missing_residual.add((entity, key))
+            missing_residual.add((groups.entities[entity], key))
     flags = [
         _MarketFlag(note.flag.value, note.detail, note.subject)
         for note in result.flags
@@ -496,16 +554,13 @@ def _market_based(
     return market, flags
 
 
-def _share(shares: dict[str, float] | None, entity: str) -> float:
-    return 1.0 if shares is None else shares[entity]
-
-
 def _flags(
     run: Any,
     joined: ir.Table,
     table: ir.Table,
     selections: list[Selection],
-    groups: list[dict[str, Any]],
+    groups: _Groups,
+    coefficients: _Coefficients,
     market_flags: list[_MarketFlag],
 ) -> FlagList:
     """Every flag: counted now from the group sums, its rows read on first use."""
@@ -532,11 +587,18 @@ def _flags(
         return found
 
     counts: dict[tuple[str, str], int] = defaultdict(int)
-    for g in groups:
-        for flag_and_detail in notes(g["_key"], g["entity"], g["scope"]):
-            counts[flag_and_detail] += g["rows"]
-        if g["negatives"]:
-            counts[("negative_quantity", "")] += g["negatives"]
+    rows_per_key = np.bincount(groups.key, weights=groups.rows, minlength=len(selections))
+    for key, found in by_key.items():
+        for flag_and_detail in found:
+            counts[flag_and_detail] += int(rows_per_key[key])
+    if by_pair:
+        for g in np.flatnonzero(_effective_scope(groups, coefficients) == 2):
+            pair = (groups.entities[groups.entity[g]], int(groups.key[g]))
+            for flag_and_detail in by_pair.get(pair, ()):
+                counts[flag_and_detail] += int(groups.rows[g])
+    negatives = int(groups.negatives.sum())
+    if negatives:
+        counts[("negative_quantity", "")] += negatives
     for flag in instrument_flags:
         counts[(flag.flag, flag.detail)] += 1
 
@@ -612,14 +674,12 @@ def _provenance(
 def _lines(
     run: Any,
     joined: ir.Table,
-    table: ir.Table,
     selections: list[Selection],
-    coefficients: list[list[_GasCoefficient]],
+    coefficients: _Coefficients,
     shares: dict[str, float] | None,
-    groups: list[dict[str, Any]],
 ) -> pa.Table:
     """One line per activity row: its factor, source, gas masses and CO2e."""
-    gases = sorted({c.gas for cs in coefficients for c in cs if not c.biogenic})
+    gases = coefficients.gases
     columns: dict[str, Any] = {
         "_key": pa.array(range(len(selections)), pa.int64()),
         "factor_ref": pa.array(
@@ -636,17 +696,12 @@ def _lines(
         "factor_category": pa.array(
             [s.factor.category if s.factor else None for s in selections], pa.int64()
         ),
-        "c_co2e": [
-            math.fsum(c.t_per_unit * c.gwp for c in cs if not c.biogenic) for cs in coefficients
-        ],
-        "c_biogenic": [math.fsum(c.t_per_unit for c in cs if c.biogenic) for cs in coefficients],
+        "c_co2e": pa.array(coefficients.co2e, pa.float64()),
+        "c_biogenic": pa.array(coefficients.biogenic, pa.float64()),
     }
-    for gas in gases:
+    for i, gas in enumerate(gases):
         # "gas_", not "c_": SQLite and Spark fold case, and "c_CO2e" is "c_co2e" there.
-        columns[f"gas_{gas}"] = [
-            math.fsum(c.t_per_unit for c in cs if c.gas == gas and not c.biogenic)
-            for cs in coefficients
-        ]
+        columns[f"gas_{gas}"] = pa.array(coefficients.mass[:, i], pa.float64())
     coef = ibis.memtable(pa.table(columns))
     j = joined.join(coef, "_key")
     share = ibis.literal(1.0)
