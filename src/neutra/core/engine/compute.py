@@ -29,7 +29,14 @@ import neutra
 from neutra.core.activities import ActivityData
 from neutra.core.boundary import Approach, Boundary
 from neutra.core.engine.result import SCOPE_KEYS, Flag, FlagList, Footprint, output_hash
-from neutra.core.engine.selection import ActivityKey, FactorIndex, Selection, select_factor
+from neutra.core.engine.selection import (
+    ActivityKey,
+    FactorIndex,
+    Residual,
+    Selection,
+    select_factor,
+    select_residual,
+)
 from neutra.core.errors import InvalidInputError, Problem, UnitError
 from neutra.core.factors import Basis, FactorSet
 from neutra.core.gwp import GWPSet
@@ -71,14 +78,6 @@ class _MarketFlag:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class _GasCoefficient:
-    gas: str  # canonical gas, a blend already split into its components
-    t_per_unit: float  # t of gas per one activity unit (as written on the rows)
-    gwp: float  # t CO2e per t of gas in the inventory's GWP set (1 for CO2e factors)
-    biogenic: bool  # biogenic CO2: memo only
-
-
 def compute_footprint(
     data: ActivityData,
     factor_sets: Sequence[FactorSet],
@@ -113,7 +112,7 @@ def compute_footprint(
 
     share = np.array([1.0 if shares is None else shares[e] for e in groups.entities])[groups.entity]
     market, market_flags = _market_based(
-        groups, selections, coefficients, instruments, share, options, gwp
+        groups, index, selections, coefficients, instruments, share, options, gwp
     )
     document_without_hash = _summary(groups, coefficients, share, market)
     flags = _flags(run, joined, table, selections, groups, coefficients, market_flags)
@@ -163,23 +162,30 @@ def _groups(run: Any, table: ir.Table) -> tuple[list[ActivityKey], _Groups]:
     sum cannot overflow.
     """
     exact = table.quantity.cast(dt.Decimal(38, 9))
-    found = run(
-        table.group_by([*KEY_COLUMNS, "entity", "scope", "category"]).aggregate(
-            quantity=exact.sum(),
-            rows=table.count(),
-            negatives=table.count(where=table.quantity < 0),
-        )
+    grouped = table.group_by([*KEY_COLUMNS, "entity", "scope", "category"]).aggregate(
+        quantity=exact.sum(),
+        rows=table.count(),
+        negatives=table.count(where=table.quantity < 0),
     )
-    raw = list(zip(*(found[c].to_pylist() for c in KEY_COLUMNS), strict=True))
-    distinct = sorted(set(raw), key=lambda k: tuple("" if v is None else str(v) for v in k))
-    number = {k: i for i, k in enumerate(distinct)}
-    keys = [ActivityKey(f, a, u, rg, int(y)) for f, a, u, rg, y in distinct]
-    entity_names = [e or NO_ENTITY for e in found["entity"].to_pylist()]
-    entities = sorted(set(entity_names))
-    entity_number = {e: i for i, e in enumerate(entities)}
+    # The backend numbers the distinct keys, so Python only ever sees them once.
+    numbered = grouped.mutate(
+        _key=ibis.dense_rank().over(order_by=[grouped[c] for c in KEY_COLUMNS])
+    )
+    found = run(numbered)
+    key = found["_key"].cast(pa.int64()).to_numpy(zero_copy_only=False)
+    _, first = np.unique(key, return_index=True)
+    distinct = found.take(pa.array(first))
+    keys = [
+        ActivityKey(f, a, u, r, int(y))
+        for f, a, u, r, y in zip(*(distinct[c].to_pylist() for c in KEY_COLUMNS), strict=True)
+    ]
+    encoded = found["entity"].fill_null(NO_ENTITY).combine_chunks().dictionary_encode()
+    names = encoded.dictionary.to_pylist()
+    entities = sorted(names)
+    renumber = np.array([entities.index(n) for n in names], dtype=np.int64)
     groups = _Groups(
-        key=np.array([number[k] for k in raw], dtype=np.int64),
-        entity=np.array([entity_number[e] for e in entity_names], dtype=np.int64),
+        key=key,
+        entity=renumber[encoded.indices.to_numpy(zero_copy_only=False)],
         entities=entities,
         scope=_ints(found["scope"]),
         category=_ints(found["category"]),
@@ -255,61 +261,73 @@ class _Coefficients:
 
     @classmethod
     def of(cls, selections: list[Selection], gwp: GWPSet) -> _Coefficients:
-        per_key = [_gas_coefficients(s, gwp) for s in selections]
-        gases = sorted({c.gas for cs in per_key for c in cs if not c.biogenic})
-        column = {g: i for i, g in enumerate(gases)}
-        weights = {c.gas: c.gwp for cs in per_key for c in cs if not c.biogenic}
+        """Gas amounts per activity unit of every key; blends split into their gases."""
+        weighted = _WeightedGases(gwp)
+        columns: dict[str, int] = {}  # gas -> column, in order of first sight
+        weights: dict[str, float] = {}
+        cells: list[tuple[int, int, float]] = []  # (key, column, t per unit)
+        co2e, biogenic = np.zeros(len(selections)), np.zeros(len(selections))
+        for k, selection in enumerate(selections):
+            factor = selection.factor
+            if factor is None:
+                continue
+            weighted_terms, biogenic_terms = [], []
+            for amount in factor.gases:
+                per_unit = amount.t_per_unit * selection.scale
+                if amount.biogenic:  # a memo in tonnes of CO2: never weighted
+                    biogenic_terms.append(per_unit)
+                    continue
+                for gas, fraction, weight in weighted.split(amount.gas):
+                    column = columns.setdefault(gas, len(columns))
+                    weights[gas] = weight
+                    cells.append((k, column, per_unit * fraction))
+                    weighted_terms.append(per_unit * fraction * weight)
+            co2e[k], biogenic[k] = math.fsum(weighted_terms), math.fsum(biogenic_terms)
+        gases = sorted(columns)
+        position = np.array([gases.index(g) for g in columns], dtype=np.int64)
         mass = np.zeros((len(selections), len(gases)))
-        for k, cs in enumerate(per_key):
-            for c in cs:
-                if not c.biogenic:
-                    mass[k, column[c.gas]] += c.t_per_unit
+        for k, column, amount_t in cells:
+            mass[k, position[column]] += amount_t
         factors = [s.factor for s in selections]
         return cls(
             found=np.array([f is not None for f in factors], dtype=bool),
             scope=np.array([int(f.scope) if f and f.scope else 0 for f in factors], dtype=np.int64),
             category=np.array([f.category or 0 if f else 0 for f in factors], dtype=np.int64),
-            co2e=np.array(
-                [math.fsum(c.t_per_unit * c.gwp for c in cs if not c.biogenic) for cs in per_key]
-            ),
-            biogenic=np.array(
-                [math.fsum(c.t_per_unit for c in cs if c.biogenic) for cs in per_key]
-            ),
+            co2e=co2e,
+            biogenic=biogenic,
             gases=gases,
             gwp=np.array([weights[g] for g in gases]),
             mass=mass,
         )
 
 
-def _gas_coefficients(selection: Selection, gwp: GWPSet) -> list[_GasCoefficient]:
-    """Gas amounts per activity unit for a selection; blends split into components."""
-    factor = selection.factor
-    if factor is None:
-        return []
-    result = []
-    for amount in factor.gases:
-        per_unit = amount.t_per_unit * selection.scale
-        if amount.gas == "CO2e":
-            result.append(_GasCoefficient("CO2e", per_unit, 1.0, amount.biogenic))
-            continue
-        for component, fraction in gwp.components(amount.gas):
-            weight = 1.0 if amount.biogenic else gwp.gwp(component)
-            result.append(_GasCoefficient(component, per_unit * fraction, weight, amount.biogenic))
-    return result
+class _WeightedGases:
+    """A GWP set's components and weights, looked up once per gas, not once per factor."""
+
+    def __init__(self, gwp: GWPSet) -> None:
+        self._gwp = gwp
+        self._known: dict[str, list[tuple[str, float, float]]] = {}
+
+    def split(self, gas: str) -> list[tuple[str, float, float]]:
+        """(component, mass fraction, GWP) of a gas; CO2e is already weighted."""
+        if gas not in self._known:
+            if gas == "CO2e":
+                self._known[gas] = [("CO2e", 1.0, 1.0)]
+            else:
+                parts = self._gwp.components(gas)
+                self._known[gas] = [(c, f, self._gwp.gwp(c)) for c, f in parts]
+        return self._known[gas]
 
 
-def _residual_rate_per_unit(selection: Selection, gwp: GWPSet) -> float | None:
+def _residual_rate_per_unit(residual: Residual | None, gwp: GWPSet) -> float | None:
     """t CO2e per activity unit of the residual-mix factor, if there is one."""
-    residual = selection.residual
     if residual is None:
         return None
-    total = 0.0
-    for amount in residual.gases:
-        if amount.biogenic:
-            continue
-        weight = 1.0 if amount.gas == "CO2e" else gwp.gwp(amount.gas)
-        total += amount.t_per_unit * selection.residual_scale * weight
-    return total
+    return math.fsum(
+        amount.t_per_unit * residual.scale * (1.0 if amount.gas == "CO2e" else gwp.gwp(amount.gas))
+        for amount in residual.factor.gases
+        if not amount.biogenic
+    )
 
 
 def _key_problems(run: Any, joined: ir.Table, selections: list[Selection]) -> list[Problem]:
@@ -485,6 +503,7 @@ def _totals(scopes: dict[str, float]) -> dict[str, float]:
 
 def _market_based(
     groups: _Groups,
+    index: FactorIndex,
     selections: list[Selection],
     coefficients: _Coefficients,
     instruments: Sequence[Instrument],
@@ -507,11 +526,16 @@ def _market_based(
     consumption: list[ConsumptionGroup] = []
     owners: list[tuple[int, int]] = []
     instrument_years = {i.year for i in instruments}
+    residuals = {k: select_residual(index, selections[k]) for k in sorted({k for _, k in quantity})}
+    residual_notes: dict[tuple[str, str], set[tuple[str, int]]] = defaultdict(set)
     for (entity, key), total in quantity.items():
         selection = selections[key]
         name = groups.entities[entity]
         location = total * float(coefficients.co2e[key])
-        residual = _residual_rate_per_unit(selection, gwp)
+        found = residuals[key]
+        residual = _residual_rate_per_unit(found, gwp)
+        for note in found.flags if found else ():
+            residual_notes[note].add((name, key))
         try:
             kwh_per_unit = conversion_factor(selection.key.unit, "kWh")
         except UnitError:
@@ -551,6 +575,8 @@ def _market_based(
     if missing_residual:
         detail = "no residual-mix factor; market-based uses the grid average"
         flags.append(_MarketFlag("residual_mix_missing", detail, rows=frozenset(missing_residual)))
+    for (flag, detail), pairs in sorted(residual_notes.items()):
+        flags.append(_MarketFlag(flag, detail, rows=frozenset(pairs)))
     return market, flags
 
 

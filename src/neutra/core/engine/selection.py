@@ -21,7 +21,14 @@ from neutra.core.factors import Basis, Factor, FactorSet
 from neutra.core.regions import fallback_chain
 from neutra.core.units import conversion_factor, dimension_name
 
-__all__ = ["ActivityKey", "FactorIndex", "Selection", "select_factor"]
+__all__ = [
+    "ActivityKey",
+    "FactorIndex",
+    "Residual",
+    "Selection",
+    "select_factor",
+    "select_residual",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +50,6 @@ class Selection:
     factor: Factor | None  # None when `error` says why
     factor_set: FactorSet | None  # the set the factor came from
     scale: float = 0.0  # factor units per one activity unit
-    residual: Factor | None = None  # residual-mix factor for market-based scope 2, if any
-    residual_scale: float = 0.0  # its factor units per one activity unit
     flags: tuple[tuple[str, str], ...] = ()  # (flag, detail) for every fallback taken
     error: str | None = None  # why no factor could be used
 
@@ -91,7 +96,7 @@ class FactorIndex:
 
 
 def select_factor(index: FactorIndex, key: ActivityKey) -> Selection:
-    """Pick the factor (and residual-mix factor) for one activity key."""
+    """Pick the factor for one activity key."""
     if key.factor:
         found = index.by_reference(key.factor)
         if found is None:
@@ -125,20 +130,39 @@ def select_factor(index: FactorIndex, key: ActivityKey) -> Selection:
             None,
             error=f"{exc.message} (factor {factor_set.name}:{factor.factor_id} is per {factor.unit})",
         )
-    residual, residual_scale = None, 0.0
-    activity = factor.activity or key.activity
-    if activity:
-        found_residual = _match(
-            index, ActivityKey(None, activity, key.unit, key.region, key.year), Basis.RESIDUAL_MIX
-        )
-        if not isinstance(found_residual, str):
-            residual = found_residual[1]
-            flags += [(flag, f"residual mix: {detail}") for flag, detail in found_residual[2]]
-            try:
-                residual_scale = conversion_factor(key.unit, residual.unit)
-            except UnitError:
-                residual = None
-    return Selection(key, factor, factor_set, scale, residual, residual_scale, tuple(flags))
+    return Selection(key, factor, factor_set, scale, tuple(flags))
+
+
+@dataclass(frozen=True, slots=True)
+class Residual:
+    """The residual-mix factor of a scope 2 key, for the market-based figure."""
+
+    factor: Factor  # the residual-mix factor
+    scale: float  # its factor units per one activity unit
+    flags: tuple[tuple[str, str], ...]  # fallbacks taken to find it
+
+
+def select_residual(index: FactorIndex, selection: Selection) -> Residual | None:
+    """The residual-mix factor for a selection's activity, region and year, if any.
+
+    Asked only for keys with scope 2 rows: most keys never need it.
+    """
+    key, factor = selection.key, selection.factor
+    activity = (factor.activity if factor else None) or key.activity
+    if not activity:
+        return None
+    found = _match(
+        index, ActivityKey(None, activity, key.unit, key.region, key.year), Basis.RESIDUAL_MIX
+    )
+    if isinstance(found, str):
+        return None
+    try:
+        scale = conversion_factor(key.unit, found[1].unit)
+    except UnitError:
+        return None
+    return Residual(
+        found[1], scale, tuple((flag, f"residual mix: {detail}") for flag, detail in found[2])
+    )
 
 
 def _match(
