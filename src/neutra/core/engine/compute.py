@@ -618,10 +618,22 @@ def _flags(
         for flag_and_detail in found:
             counts[flag_and_detail] += int(rows_per_key[key])
     if by_pair:
-        for g in np.flatnonzero(_effective_scope(groups, coefficients) == 2):
-            pair = (groups.entities[groups.entity[g]], int(groups.key[g]))
-            for flag_and_detail in by_pair.get(pair, ()):
-                counts[flag_and_detail] += int(groups.rows[g])
+        # Rows per (entity, key) among scope 2 groups, counted without a loop over groups.
+        in_scope2 = np.flatnonzero(_effective_scope(groups, coefficients) == 2)
+        codes = groups.entity[in_scope2] * len(selections) + groups.key[in_scope2]
+        unique, where = np.unique(codes, return_inverse=True)
+        rows_per_code = dict(
+            zip(
+                unique.tolist(),
+                np.bincount(where, weights=groups.rows[in_scope2]).tolist(),
+                strict=True,
+            )
+        )
+        entity_number = {name: i for i, name in enumerate(groups.entities)}
+        for (name, key), found in by_pair.items():
+            rows = int(rows_per_code.get(entity_number[name] * len(selections) + key, 0))
+            for flag_and_detail in found:
+                counts[flag_and_detail] += rows
     negatives = int(groups.negatives.sum())
     if negatives:
         counts[("negative_quantity", "")] += negatives
