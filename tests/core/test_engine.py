@@ -377,3 +377,15 @@ def test_an_explicit_reference_to_a_residual_mix_factor_is_refused():
             activities(row("1", None, 1, "kWh", factor="rm")), [factor_set(residual)], AR5
         )
     assert "residual-mix" in caught.value.problems[0].reason
+
+
+def test_the_first_flags_are_the_same_as_the_start_of_all_flags():
+    old = factor(
+        "g2022", "fuel.natural_gas", "kWh", {"CO2e": 0.3}, gwp_set="AR5", scope=Scope.S1, year=2022
+    )
+    data = activities(*(row(str(i), "fuel.natural_gas", 10 - i, "kWh") for i in range(15)))
+    result = compute_footprint(data, [factor_set(old)], AR5)
+    assert len(result.flags) == 15 + 4  # a year fallback on every row, 4 negative quantities
+    first = result.flags.first(5)
+    assert first == list(result.flags)[:5]
+    assert result.flags.counts == {"negative_quantity": 4, "year_fallback": 15}

@@ -42,6 +42,8 @@ factors_app = typer.Typer(
 app.add_typer(factors_app, name="factors")
 
 out = Console()
+if not out.is_terminal:  # piped or redirected: room for the tables instead of 80 columns
+    out = Console(width=120)
 err = Console(stderr=True)
 
 

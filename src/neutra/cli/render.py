@@ -129,11 +129,14 @@ def footprint(console: Console, result: Footprint, *, lines: bool = False) -> No
         console.print(
             "[bold]Flags:[/] " + ", ".join(f"{flag} x{n}" for flag, n in sorted(counts.items()))
         )
-        for flag in result.flags[:MAX_FLAGS_SHOWN]:
-            console.print(f"  row {flag.row}: {flag.flag}: {flag.detail}", markup=False)
+        for flag in result.flags.first(MAX_FLAGS_SHOWN):
+            console.print(
+                f"  row {flag.row}: {flag.flag}: {flag.detail}", markup=False, highlight=False
+            )
         if len(result.flags) > MAX_FLAGS_SHOWN:
             console.print(
-                f"  ... {len(result.flags) - MAX_FLAGS_SHOWN} more (all of them with --format json)"
+                f"  ... {len(result.flags) - MAX_FLAGS_SHOWN:,} more (all of them with --format json)",
+                highlight=False,
             )
 
     if lines and result.lines is not None:
@@ -159,7 +162,8 @@ def footprint(console: Console, result: Footprint, *, lines: bool = False) -> No
     p = result.provenance
     sets = ", ".join(f"{s['name']}@{s['version']}" for s in p["factor_sets"])
     console.print(
-        f"[dim]Factor sets: {sets}. GWP: {result.gwp_set}. {p['engine']}. Hash {p['hash'][:16]}.[/]"
+        f"[dim]Factor sets: {sets}. GWP: {result.gwp_set}. {p['engine']}. Hash {p['hash'][:16]}.[/]",
+        highlight=False,
     )
 
 

@@ -640,22 +640,30 @@ def _flags(
     for flag in instrument_flags:
         counts[(flag.flag, flag.detail)] += 1
 
-    def load() -> list[Flag]:
+    def load(limit: int | None) -> list[Flag]:
+        def first(expr: ir.Table) -> ir.Table:
+            ordered = expr.order_by(["_source", "_row"])
+            return ordered if limit is None else ordered.limit(limit)
+
         flags: list[Flag] = []
         keys = {k for k, v in by_key.items() if v} | {key for _, key in by_pair}
         if keys:
             rows = run(
-                _only_keys(joined, keys)
-                .select("_source", "_row", "id", "_key", "entity", "scope")
-                .order_by(["_source", "_row"])
+                first(
+                    _only_keys(joined, keys).select(
+                        "_source", "_row", "id", "_key", "entity", "scope"
+                    )
+                )
             ).to_pylist()
             for r in rows:
                 found = notes(r["_key"], r["entity"], r["scope"])
-                flags += [Flag(r["id"], flag, detail, r["_source"]) for flag, detail in found]
+                flags += [
+                    Flag(r["id"], flag, detail, r["_source"], r["_row"]) for flag, detail in found
+                ]
         negative = run(
-            table.filter(table.quantity < 0)
-            .select("_source", "_row", "id", "quantity", "unit")
-            .order_by(["_source", "_row"])
+            first(
+                table.filter(table.quantity < 0).select("_source", "_row", "id", "quantity", "unit")
+            )
         ).to_pylist()
         flags += [
             Flag(
@@ -663,11 +671,13 @@ def _flags(
                 "negative_quantity",
                 f"negative quantity {r['quantity']:g} {r['unit']} (a correction)",
                 r["_source"],
+                r["_row"],
             )
             for r in negative
         ]
-        flags.sort(key=lambda f: (f.source, _natural(f.row), f.flag))
-        return flags + sorted(instrument_flags, key=lambda f: (f.row, f.flag))
+        flags.sort(key=lambda f: (f.source, f.line, f.flag))
+        flags += sorted(instrument_flags, key=lambda f: (f.row, f.flag))
+        return flags if limit is None else flags[:limit]
 
     return FlagList(dict(counts), load)
 
@@ -676,10 +686,6 @@ def _only_keys(joined: ir.Table, keys: Iterable[int]) -> ir.Table:
     """The joined rows of some keys: a join with a small table, not a long IN list."""
     wanted = ibis.memtable(pa.table({"_wanted": pa.array(sorted(keys), pa.int64())}))
     return joined.join(wanted, joined._key == wanted._wanted).drop("_wanted")
-
-
-def _natural(row_id: str) -> tuple[int, str]:
-    return (int(row_id), "") if row_id.isdigit() else (0, row_id)
 
 
 def _provenance(

@@ -37,6 +37,7 @@ class Flag:
     flag: str  # year_fallback, region_fallback, residual_mix_missing, negative_quantity, ...
     detail: str  # what happened, in words
     source: str = ""  # the file the row is in
+    line: int = 0  # its spreadsheet row number in that file (0 for an instrument)
 
     def as_dict(self) -> dict[str, str]:
         return {"row": self.row, "flag": self.flag, "detail": self.detail}
@@ -49,11 +50,12 @@ class FlagList(Sequence[Flag]):
     file); reading them costs a scan, so it happens only when someone looks.
     """
 
-    def __init__(self, counts: dict[tuple[str, str], int], load: Callable[[], list[Flag]]) -> None:
-        self._counts = dict(
-            sorted(counts.items())
-        )  # (flag, detail) -> rows; detail "" when per row
-        self._load: Callable[[], list[Flag]] | None = load
+    def __init__(
+        self, counts: dict[tuple[str, str], int], load: Callable[[int | None], list[Flag]]
+    ) -> None:
+        # (flag, detail) -> rows carrying it; detail "" for notes that differ per row
+        self._counts = dict(sorted(counts.items()))
+        self._load = load  # reads the first n flags (None: all) from the backend
         self._rows: list[Flag] | None = None
 
     @property
@@ -69,10 +71,13 @@ class FlagList(Sequence[Flag]):
         """[flag, detail, count] for every distinct note: what the output hash covers."""
         return [[flag, detail, n] for (flag, detail), n in self._counts.items()]
 
+    def first(self, n: int) -> list[Flag]:
+        """The first n flags, reading no more rows than that from the backend."""
+        return self._rows[:n] if self._rows is not None else self._load(n)
+
     def _all(self) -> list[Flag]:
         if self._rows is None:
-            assert self._load is not None
-            self._rows, self._load = self._load(), None
+            self._rows = self._load(None)
         return self._rows
 
     def __len__(self) -> int:
