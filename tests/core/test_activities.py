@@ -228,3 +228,17 @@ def test_a_long_list_of_problems_is_capped_with_a_count_of_the_rest():
 
 def test_a_problem_value_is_cut_at_80_characters():
     assert _only(BASE | {"quantity": "9" * 79 + "x" * 30}).value == "9" * 79 + "x"
+
+
+def test_a_quantity_of_1e18_or_more_is_refused_so_exact_sums_cannot_overflow():
+    problems = _problems(
+        {
+            "year": "2024",
+            "activity": "fuel.natural_gas",
+            "quantity": "999999999999990000",
+            "unit": "kWh",
+        },
+        {"year": "2024", "activity": "fuel.natural_gas", "quantity": "-1e18", "unit": "kWh"},
+    )
+    assert [(p.row, p.column) for p in problems] == [(3, "quantity")]
+    assert "1e18" in problems[0].reason

@@ -60,6 +60,7 @@ _INPUT_COLUMNS = (*_USER_COLUMNS, "period_start", "period_end")
 _RESERVED = ("_source", "_row")
 
 MAX_PROBLEMS = 1000  # a user fixes the first thousand before wanting the rest
+MAX_QUANTITY = 1e18  # larger magnitudes are refused (see _quantity_reason)
 MAX_VALUE_CHARS = 80  # a problem shows this much of the offending value
 _MAX_DISTINCT_VALUES = 100_000  # units or regions: more distinct ones is not real data
 
@@ -285,6 +286,9 @@ def _quantity_reason(text: ir.StringColumn, value: ir.Column) -> ir.StringValue:
             "thousands separators, e.g. 1234.5)",
         ),
         (value.isnull() | value.isinf(), "quantity is too large to be a number"),
+        # The engine sums quantities exactly as DECIMAL(38, 9); this bound keeps any
+        # realistic number of rows far from its limit (1e29).
+        (value.abs() >= MAX_QUANTITY, "quantity is 1e18 or more: check the unit"),
         else_=_null("string"),
     )
 
