@@ -112,4 +112,4 @@ def test_a_missing_required_column_or_a_bad_file_is_a_clear_problem(tmp_path):
     latin = tmp_path / "latin.csv"
     latin.write_bytes("factor_id,gas,value,unit\nHeizöl,CO2,1,kg/L\n".encode("latin-1"))
     assert "UTF-8" in problems(latin)[0].reason
-    assert "not found" in problems(tmp_path / "nope.csv")[0].reason
+    assert "does not exist" in problems(tmp_path / "nope.csv")[0].reason

@@ -12,13 +12,13 @@ problem raised at once as `InvalidInputError`.
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 from pathlib import Path
 
 from neutra.core.boundary import Boundary, Control, EntityLink, find_link_issues
 from neutra.core.errors import InvalidInputError, Problem
+from neutra.formats.csv_records import read_records
 
 __all__ = ["COLUMNS", "read_entities"]
 
@@ -32,7 +32,7 @@ _CONTROLS = ", ".join(c.value for c in Control)
 def read_entities(path: Path) -> Boundary:
     """The boundary the file at `path` describes, or `InvalidInputError` listing every problem."""
     label = str(path)
-    _, rows, problems = _read_csv(path, label)
+    _, rows, problems = read_records(path, label, COLUMNS)
     if problems:
         raise InvalidInputError(problems)
     links: list[EntityLink] = []
@@ -47,41 +47,6 @@ def read_entities(path: Path) -> Boundary:
     if problems:
         raise InvalidInputError(sorted(problems, key=lambda p: p.row or 0))
     return Boundary(tuple(links))
-
-
-def _read_csv(
-    path: Path, label: str
-) -> tuple[list[str], list[tuple[int, dict[str, str]]], list[Problem]]:
-    """Header, (row number, record) pairs without blank lines, and file-level problems."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        return [], [], [Problem(label, None, None, None, "the file is not UTF-8 text")]
-    except OSError as exc:
-        return [], [], [Problem(label, None, None, None, f"cannot read the file: {exc.strerror}")]
-    lines = list(csv.reader(text.splitlines()))
-    if not lines:
-        return (
-            [],
-            [],
-            [Problem(label, None, None, None, "the file is empty: it needs a header row")],
-        )
-    header = [name.strip().lower() for name in lines[0]]
-    problems = [
-        Problem(label, 1, name, None, f"missing column {name!r}")
-        for name in COLUMNS
-        if name not in header
-    ]
-    problems += [
-        Problem(label, 1, name, None, "the column appears more than once")
-        for name in sorted({n for n in header if n and header.count(n) > 1})
-    ]
-    rows = [
-        (number, {name: cell.strip() for name, cell in zip(header, cells, strict=False)})
-        for number, cells in enumerate(lines[1:], start=2)
-        if any(cell.strip() for cell in cells)  # blank lines are spreadsheet leftovers
-    ]
-    return header, rows, problems
 
 
 def _parse_row(

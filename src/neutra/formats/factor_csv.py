@@ -9,7 +9,6 @@ It must never return a partly read set.
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 from collections import defaultdict
@@ -22,6 +21,7 @@ from neutra.core.factors import Basis, Factor, FactorSet, GasAmount, Scope
 from neutra.core.gwp import GWP_SET_NAMES, canonical_gas
 from neutra.core.regions import is_known_region
 from neutra.core.units import conversion_factor, dimension_name, parse_unit
+from neutra.formats.csv_records import Record, read_records
 
 __all__ = ["read_factor_csv"]
 
@@ -46,39 +46,18 @@ _FACTOR_UNIT = re.compile(
 def read_factor_csv(path: Path, *, name: str | None = None, source: str | None = None) -> FactorSet:
     """Read a custom factor CSV; raise InvalidInputError listing every problem."""
     label = str(path)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise InvalidInputError([Problem(label, None, None, None, "file not found")]) from None
-    except IsADirectoryError:
-        raise InvalidInputError([Problem(label, None, None, None, "is a directory")]) from None
-    except UnicodeDecodeError as exc:
-        reason = f"not UTF-8 text (byte {exc.start}); save the file as CSV UTF-8"
-        raise InvalidInputError([Problem(label, None, None, None, reason)]) from None
-    except OSError as exc:
-        raise InvalidInputError([Problem(label, None, None, None, str(exc))]) from None
-    rows = list(csv.reader(text.splitlines()))
-    if not rows:
-        raise InvalidInputError([Problem(label, None, None, None, "the file is empty")])
-    header = [h.strip().lower() for h in rows[0]]
-    problems = _check_header(label, header)
-    if problems:
+    header, rows, problems = read_records(path, label, REQUIRED)
+    if problems and not rows:
         raise InvalidInputError(problems)
-    if len(rows) == 1:
+    if not rows and header:
         raise InvalidInputError([Problem(label, 1, None, None, "no factor rows under the header")])
+    if any(p.row == 1 for p in problems):
+        raise InvalidInputError(problems)  # without its columns, rows would only repeat it
 
-    by_id: dict[str, list[tuple[int, dict[str, str]]]] = defaultdict(list)
-    for number, cells in enumerate(rows[1:], start=2):
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) != len(header):
-            problems.append(
-                Problem(
-                    label, number, None, None, f"{len(cells)} cells, the header has {len(header)}"
-                )
-            )
-            continue
-        record = {h: c.strip() for h, c in zip(header, cells, strict=True)}
+    by_id: dict[str, list[tuple[int, Record]]] = defaultdict(list)
+    for number, record in rows:
+        for column in OPTIONAL:
+            record.setdefault(column, "")
         by_id[record["factor_id"]].append((number, record))
 
     factors = []
@@ -89,19 +68,6 @@ def read_factor_csv(path: Path, *, name: str | None = None, source: str | None =
     if problems:
         raise InvalidInputError(problems)
     return FactorSet(name=name or path.stem, factors=tuple(factors), source=source)
-
-
-def _check_header(label: str, header: list[str]) -> list[Problem]:
-    problems = []
-    seen = set()
-    for column in header:
-        if column in seen:
-            problems.append(Problem(label, 1, column, column, "column appears twice"))
-        seen.add(column)
-    for column in REQUIRED:
-        if column not in header:
-            problems.append(Problem(label, 1, column, None, "required column is missing"))
-    return problems
 
 
 def _build_factor(

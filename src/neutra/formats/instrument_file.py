@@ -19,7 +19,6 @@ It must never return part of a file: every problem is raised at once as
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 from pathlib import Path
@@ -27,6 +26,7 @@ from pathlib import Path
 from neutra.core.errors import InvalidInputError, Problem
 from neutra.core.scope2 import Instrument, InstrumentType
 from neutra.core.units import UnitError, conversion_factor, dimension_name
+from neutra.formats.csv_records import Record, read_records
 
 __all__ = ["QUALITY_COLUMNS", "REQUIRED_COLUMNS", "read_instruments"]
 
@@ -59,13 +59,11 @@ _TYPE_HINTS = {
 }
 _GASES = {"co2e": "CO2e", "co2": "CO2"}
 
-Record = dict[str, str]
-
 
 def read_instruments(path: Path) -> tuple[Instrument, ...]:
     """The instruments of the file at `path`, in file order, or every problem at once."""
     label = str(path)
-    header, rows, problems = _read_csv(path, label)
+    header, rows, problems = read_records(path, label, REQUIRED_COLUMNS)
     if problems:
         raise InvalidInputError(problems)
     present = frozenset(name for name in QUALITY_COLUMNS if name in header)
@@ -80,39 +78,6 @@ def read_instruments(path: Path) -> tuple[Instrument, ...]:
     if problems:
         raise InvalidInputError(problems)
     return tuple(instruments)
-
-
-def _read_csv(path: Path, label: str) -> tuple[list[str], list[tuple[int, Record]], list[Problem]]:
-    """Header, (row number, record) pairs without blank lines, and file-level problems."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        return [], [], [Problem(label, None, None, None, "the file is not UTF-8 text")]
-    except OSError as exc:
-        return [], [], [Problem(label, None, None, None, f"cannot read the file: {exc.strerror}")]
-    lines = list(csv.reader(text.splitlines()))
-    if not lines:
-        return (
-            [],
-            [],
-            [Problem(label, None, None, None, "the file is empty: it needs a header row")],
-        )
-    header = [name.strip().lower() for name in lines[0]]
-    problems = [
-        Problem(label, 1, name, None, f"missing column {name!r}")
-        for name in REQUIRED_COLUMNS
-        if name not in header
-    ]
-    problems += [
-        Problem(label, 1, name, None, "the column appears more than once")
-        for name in sorted({n for n in header if n and header.count(n) > 1})
-    ]
-    rows = [
-        (number, {name: cell.strip() for name, cell in zip(header, cells, strict=False)})
-        for number, cells in enumerate(lines[1:], start=2)
-        if any(cell.strip() for cell in cells)  # blank lines are spreadsheet leftovers
-    ]
-    return header, rows, problems
 
 
 class _Row:

@@ -1,0 +1,69 @@
+"""Small CSV files (factors, entities, instruments) read whole into records, with every problem.
+
+It must never raise on a bad file: what is wrong comes back as problems with
+their row, so callers can list everything at once.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from pathlib import Path
+
+from neutra.core.errors import Problem
+
+__all__ = ["Record", "read_records"]
+
+Record = dict[str, str]  # lower-case column name -> stripped cell text
+
+
+def read_records(
+    path: Path, label: str, required: Sequence[str]
+) -> tuple[list[str], list[tuple[int, Record]], list[Problem]]:
+    """Header, (row number, record) pairs without blank lines, and the problems found.
+
+    Row numbers are spreadsheet rows: the header is row 1.
+    """
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        return [], [], [Problem(label, None, None, None, "the file does not exist")]
+    except IsADirectoryError:
+        return [], [], [Problem(label, None, None, None, "this is a directory, not a file")]
+    except UnicodeDecodeError:
+        reason = "the file is not UTF-8 text: save it as 'CSV UTF-8'"
+        return [], [], [Problem(label, None, None, None, reason)]
+    except OSError as exc:
+        return [], [], [Problem(label, None, None, None, f"cannot read the file: {exc.strerror}")]
+    try:
+        lines = list(csv.reader(text.splitlines()))
+    except csv.Error as exc:
+        return [], [], [Problem(label, None, None, None, f"cannot read the file as CSV: {exc}")]
+    if not lines:
+        return (
+            [],
+            [],
+            [Problem(label, None, None, None, "the file is empty: it needs a header row")],
+        )
+    header = [name.strip().lower() for name in lines[0]]
+    problems = [
+        Problem(label, 1, name, None, f"missing column {name!r}")
+        for name in required
+        if name not in header
+    ]
+    problems += [
+        Problem(label, 1, name, None, "the column appears more than once")
+        for name in sorted({n for n in header if n and header.count(n) > 1})
+    ]
+    rows = []
+    for number, cells in enumerate(lines[1:], start=2):
+        if not any(cell.strip() for cell in cells):
+            continue  # blank lines are spreadsheet leftovers
+        if len(cells) > len(header):
+            reason = f"the line has {len(cells)} values but the header has {len(header)} (check quotes and commas)"
+            problems.append(Problem(label, number, None, ",".join(cells)[:80], reason))
+            continue
+        rows.append(
+            (number, {name: cell.strip() for name, cell in zip(header, cells, strict=False)})
+        )
+    return header, rows, problems
