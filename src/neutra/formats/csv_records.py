@@ -63,7 +63,7 @@ def read_records(
             reason = f"the line has {len(cells)} values but the header has {len(header)} (check quotes and commas)"
             problems.append(Problem(label, number, None, ",".join(cells)[:80], reason))
             continue
-        rows.append(
-            (number, {name: cell.strip() for name, cell in zip(header, cells, strict=False)})
-        )
+        # A short line ends with empty cells, as spreadsheets write them.
+        padded = [*cells, *[""] * (len(header) - len(cells))]
+        rows.append((number, {name: c.strip() for name, c in zip(header, padded, strict=True)}))
     return header, rows, problems
