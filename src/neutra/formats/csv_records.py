@@ -7,6 +7,7 @@ their row, so callers can list everything at once.
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -36,7 +37,8 @@ def read_records(
     except OSError as exc:
         return [], [], [Problem(label, None, None, None, f"cannot read the file: {exc.strerror}")]
     try:
-        lines = list(csv.reader(text.splitlines()))
+        # Only real line ends end a record (not the \x1e or \x85 that str.splitlines takes).
+        lines = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
         return [], [], [Problem(label, None, None, None, f"cannot read the file as CSV: {exc}")]
     if not lines:
