@@ -188,16 +188,17 @@ def _compute(
 
         backend = spark_backend()
         data = load_into(backend, data)
-    return compute_footprint(
-        data,
-        factor_sets,
-        gwp_set(gwp_name),
-        boundary=boundary,
-        instruments=instruments,
-        options=FootprintOptions(approach=approach, lines=lines),
-        backend=backend,
-        inputs=inputs,
-    )
+    with render.working(err, f"Calculating the footprint of {len(paths)} file(s)"):
+        return compute_footprint(
+            data,
+            factor_sets,
+            gwp_set(gwp_name),
+            boundary=boundary,
+            instruments=instruments,
+            options=FootprintOptions(approach=approach, lines=lines),
+            backend=backend,
+            inputs=inputs,
+        )
 
 
 def _collect(problems: list[Problem], reader: Any, path: Any) -> Any:

@@ -78,6 +78,16 @@ def progress(console: Console) -> Iterator[Callable[[str, int, int], None]]:
         yield report
 
 
+@contextmanager
+def working(console: Console, what: str) -> Iterator[None]:
+    """A spinner while something long runs; nothing when the output is not a terminal."""
+    if not console.is_terminal:
+        yield
+        return
+    with console.status(what):
+        yield
+
+
 def footprint(console: Console, result: Footprint, *, lines: bool = False) -> None:
     t = result.totals
     summary = Table(title=f"GHG footprint (t CO2e, GWP {result.gwp_set})", title_justify="left")
@@ -181,26 +191,41 @@ def stored_sets(console: Console, sets: list[StoredSet]) -> None:
     console.print(table)
 
 
+FACTOR_COLUMNS = (
+    "factor_id",
+    "activity",
+    "per",
+    "region",
+    "year",
+    "scope",
+    "cat.",
+    "gases (t per unit)",
+    "source",
+)
+
+
 def factor_set(console: Console, factor_set: FactorSet) -> None:
-    table = Table(
-        title=f"{factor_set.name} version {factor_set.version}: {len(factor_set)} factors",
-        title_justify="left",
-    )
-    for column in (
-        "factor_id",
-        "activity",
-        "per",
-        "region",
-        "year",
-        "scope",
-        "cat.",
-        "gases (t per unit)",
-        "source",
-    ):
+    title = f"{factor_set.name} version {factor_set.version}: {len(factor_set)} factors"
+    console.print(_factor_table([([], f) for f in factor_set.factors], title=title))
+
+
+def search_hits(console: Console, hits: list[tuple[str, Factor]]) -> None:
+    if not hits:
+        console.print("No factor matches.")
+        return
+    console.print(_factor_table([([name], f) for name, f in hits], lead=("set",)))
+
+
+def _factor_table(
+    rows: list[tuple[list[str], Factor]], *, title: str | None = None, lead: tuple[str, ...] = ()
+) -> Table:
+    """Factors as a table; `lead` columns (such as the set) come before the factor's own."""
+    table = Table(title=title, title_justify="left")
+    for column in (*lead, *FACTOR_COLUMNS):
         table.add_column(column, overflow="fold")
-    for f in factor_set.factors:
-        table.add_row(*_factor_cells(f))
-    console.print(table)
+    for first, f in rows:
+        table.add_row(*first, *_factor_cells(f))
+    return table
 
 
 def _factor_cells(f: Factor) -> list[str]:
@@ -208,30 +233,7 @@ def _factor_cells(f: Factor) -> list[str]:
         f"{g.gas}{' (biogenic)' if g.biogenic else ''} {g.t_per_unit:.6g}" for g in f.gases
     )
     return [
-        f.factor_id, f.activity or "", f.unit, f.region or "WORLD", "" if f.year is None else str(f.year),
+        f.factor_id, f.activity or "", f.unit, f.region or "any", "" if f.year is None else str(f.year),
         "" if f.scope is None else f.scope.value, "" if f.category is None else str(f.category),
         gases, f.source or "",
     ]  # fmt: skip
-
-
-def search_hits(console: Console, hits: list[tuple[str, Factor]]) -> None:
-    if not hits:
-        console.print("No factor matches.")
-        return
-    table = Table()
-    for column in (
-        "set",
-        "factor_id",
-        "activity",
-        "per",
-        "region",
-        "year",
-        "scope",
-        "cat.",
-        "gases",
-        "source",
-    ):
-        table.add_column(column, overflow="fold")
-    for name, f in hits:
-        table.add_row(name, *_factor_cells(f))
-    console.print(table)
