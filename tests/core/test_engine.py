@@ -389,3 +389,26 @@ def test_the_first_flags_are_the_same_as_the_start_of_all_flags():
     first = result.flags.first(5)
     assert first == list(result.flags)[:5]
     assert result.flags.counts == {"negative_quantity": 4, "year_fallback": 15}
+
+
+def test_each_line_carries_its_flags_and_gwp_set():
+    old = factor(
+        "g2022", "fuel.natural_gas", "kWh", {"CO2e": 0.3}, gwp_set="AR5", scope=Scope.S1, year=2022
+    )
+    grid = factor("grid", "electricity.grid", "kWh", {"CO2e": 0.2}, gwp_set="AR5", scope=Scope.S2)
+    data = activities(
+        row("1", "fuel.natural_gas", 10, "kWh"),
+        row("2", "fuel.natural_gas", -5, "kWh"),
+        row("3", "electricity.grid", 100, "kWh"),
+    )
+    result = compute_footprint(
+        data, [factor_set(old, grid)], AR5, options=FootprintOptions(lines=True)
+    )
+    assert result.lines is not None
+    lines = result.lines.to_pylist()
+    assert [line["flags"] for line in lines] == [
+        "year_fallback",
+        "negative_quantity;year_fallback",
+        "residual_mix_missing",
+    ]
+    assert {line["gwp_set"] for line in lines} == {"AR5"}

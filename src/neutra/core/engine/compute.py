@@ -117,7 +117,11 @@ def compute_footprint(
     document_without_hash = _summary(groups, coefficients, share, market)
     flags = _flags(run, joined, table, selections, groups, coefficients, market_flags)
     provenance = _provenance(data, factor_sets, gwp, options, inputs, boundary, instruments)
-    lines = _lines(run, joined, selections, coefficients, shares) if options.lines else None
+    lines = (
+        _lines(run, joined, selections, coefficients, shares, market_flags, gwp)
+        if options.lines
+        else None
+    )
     footprint = Footprint(
         gwp_set=gwp.name,
         flags=flags,
@@ -721,8 +725,10 @@ def _lines(
     selections: list[Selection],
     coefficients: _Coefficients,
     shares: dict[str, float] | None,
+    market_flags: list[_MarketFlag],
+    gwp: GWPSet,
 ) -> pa.Table:
-    """One line per activity row: its factor, source, gas masses and CO2e."""
+    """One line per activity row: its factor, source, GWP set, flags, gas masses and CO2e."""
     gases = coefficients.gases
     columns: dict[str, Any] = {
         "_key": pa.array(range(len(selections)), pa.int64()),
@@ -746,8 +752,46 @@ def _lines(
     for i, gas in enumerate(gases):
         # "gas_", not "c_": SQLite and Spark fold case, and "c_CO2e" is "c_co2e" there.
         columns[f"gas_{gas}"] = pa.array(coefficients.mass[:, i], pa.float64())
+    # Flag names per key, with and without the row's own negative_quantity.
+    key_flags = [sorted({flag for flag, _ in s.flags}) for s in selections]
+    columns["k_flags"] = pa.array([_names(f) for f in key_flags], pa.string())
+    columns["k_flags_neg"] = pa.array(
+        [_names([*f, "negative_quantity"]) for f in key_flags], pa.string()
+    )
     coef = ibis.memtable(pa.table(columns))
     j = joined.join(coef, "_key")
+    negative = j.quantity < 0
+    row_flags = ibis.ifelse(negative, j.k_flags_neg, j.k_flags)
+    # Market-based notes concern the scope 2 rows of some (entity, key) pairs.
+    pair_flags: dict[tuple[str, int], set[str]] = defaultdict(set)
+    for note in market_flags:
+        for pair in note.rows or ():
+            pair_flags[pair].add(note.flag)
+    if pair_flags:
+        pairs = sorted(pair_flags)
+        both = [sorted(pair_flags[p] | set(key_flags[p[1]])) for p in pairs]
+        pair_table = ibis.memtable(
+            pa.table(
+                {
+                    "p_entity": pa.array([e for e, _ in pairs], pa.string()),
+                    "p_key": pa.array([k for _, k in pairs], pa.int64()),
+                    "p_flags": pa.array([_names(f) for f in both], pa.string()),
+                    "p_flags_neg": pa.array(
+                        [_names([*f, "negative_quantity"]) for f in both], pa.string()
+                    ),
+                }
+            )
+        )
+        j = j.left_join(
+            pair_table,
+            [j.entity.fill_null(NO_ENTITY) == pair_table.p_entity, j._key == pair_table.p_key],
+        )
+        in_scope2 = j.scope.fill_null(j.factor_scope) == 2
+        row_flags = ibis.ifelse(
+            in_scope2 & j.p_flags.notnull(),
+            ibis.ifelse(negative, j.p_flags_neg, j.p_flags),
+            row_flags,
+        )
     share = ibis.literal(1.0)
     if shares is not None:
         share_table = ibis.memtable(
@@ -772,9 +816,16 @@ def _lines(
         "region": j.region,
         "factor": j.factor_ref,
         "factor_source": j.factor_source,
+        "gwp_set": ibis.literal(gwp.name),
+        "flags": row_flags.nullif(""),
         "inclusion_share": share,
         "emissions_t_co2e": amount * j.c_co2e,
         "biogenic_co2_t": amount * j.c_biogenic,
         **{f"{gas}_t": amount * j[f"gas_{gas}"] for gas in gases},
     }
     return run(j.select(**selected).order_by(["file", "row"]))
+
+
+def _names(flags: list[str]) -> str:
+    """Flag names as one cell: "region_fallback;year_fallback" ("" for none)."""
+    return ";".join(sorted(set(flags)))
