@@ -1,0 +1,111 @@
+"""What one unit of each activity key emits: gas masses, CO2e and biogenic CO2, as arrays.
+
+It must never weight a CO2e amount again, or weight biogenic CO2 at all.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from neutra.core.engine.scan import (
+    Groups,
+)
+from neutra.core.engine.selection import (
+    Residual,
+    Selection,
+)
+from neutra.core.gwp import GWPSet
+
+__all__ = ["Coefficients", "effective_scope", "residual_rate_per_unit"]
+
+
+@dataclass(frozen=True, slots=True)
+class Coefficients:
+    """Per key: what one activity unit emits, as arrays indexed by key."""
+
+    found: np.ndarray  # whether the key has a factor
+    scope: np.ndarray  # the factor's scope, 0 when it has none
+    category: np.ndarray  # the factor's category, 0 when it has none
+    co2e: np.ndarray  # t CO2e per activity unit, biogenic CO2 left out
+    biogenic: np.ndarray  # t biogenic CO2 per activity unit
+    gases: list[str]  # gas names of the columns of `mass`
+    gwp: np.ndarray  # GWP of each gas in `gases` (1 for CO2e)
+    mass: np.ndarray  # keys x gases: t of gas per activity unit
+
+    @classmethod
+    def of(cls, selections: list[Selection], gwp: GWPSet) -> Coefficients:
+        """Gas amounts per activity unit of every key; blends split into their gases."""
+        weighted = _WeightedGases(gwp)
+        columns: dict[str, int] = {}  # gas -> column, in order of first sight
+        weights: dict[str, float] = {}
+        cells: list[tuple[int, int, float]] = []  # (key, column, t per unit)
+        co2e, biogenic = np.zeros(len(selections)), np.zeros(len(selections))
+        for k, selection in enumerate(selections):
+            factor = selection.factor
+            if factor is None:
+                continue
+            weighted_terms, biogenic_terms = [], []
+            for amount in factor.gases:
+                per_unit = amount.t_per_unit * selection.scale
+                if amount.biogenic:  # a memo in tonnes of CO2: never weighted
+                    biogenic_terms.append(per_unit)
+                    continue
+                for gas, fraction, weight in weighted.split(amount.gas):
+                    column = columns.setdefault(gas, len(columns))
+                    weights[gas] = weight
+                    cells.append((k, column, per_unit * fraction))
+                    weighted_terms.append(per_unit * fraction * weight)
+            co2e[k], biogenic[k] = math.fsum(weighted_terms), math.fsum(biogenic_terms)
+        gases = sorted(columns)
+        position = np.array([gases.index(g) for g in columns], dtype=np.int64)
+        mass = np.zeros((len(selections), len(gases)))
+        for k, column, amount_t in cells:
+            mass[k, position[column]] += amount_t
+        factors = [s.factor for s in selections]
+        return cls(
+            found=np.array([f is not None for f in factors], dtype=bool),
+            scope=np.array([int(f.scope) if f and f.scope else 0 for f in factors], dtype=np.int64),
+            category=np.array([f.category or 0 if f else 0 for f in factors], dtype=np.int64),
+            co2e=co2e,
+            biogenic=biogenic,
+            gases=gases,
+            gwp=np.array([weights[g] for g in gases]),
+            mass=mass,
+        )
+
+
+class _WeightedGases:
+    """A GWP set's components and weights, looked up once per gas, not once per factor."""
+
+    def __init__(self, gwp: GWPSet) -> None:
+        self._gwp = gwp
+        self._known: dict[str, list[tuple[str, float, float]]] = {}
+
+    def split(self, gas: str) -> list[tuple[str, float, float]]:
+        """(component, mass fraction, GWP) of a gas; CO2e is already weighted."""
+        if gas not in self._known:
+            if gas == "CO2e":
+                self._known[gas] = [("CO2e", 1.0, 1.0)]
+            else:
+                parts = self._gwp.components(gas)
+                self._known[gas] = [(c, f, self._gwp.gwp(c)) for c, f in parts]
+        return self._known[gas]
+
+
+def residual_rate_per_unit(residual: Residual | None, gwp: GWPSet) -> float | None:
+    """t CO2e per activity unit of the residual-mix factor, if there is one."""
+    if residual is None:
+        return None
+    return math.fsum(
+        amount.t_per_unit * residual.scale * (1.0 if amount.gas == "CO2e" else gwp.gwp(amount.gas))
+        for amount in residual.factor.gases
+        if not amount.biogenic
+    )
+
+
+def effective_scope(groups: Groups, coefficients: Coefficients) -> np.ndarray:
+    """The row's scope where given, else the factor's (0: neither)."""
+    return np.where(groups.scope > 0, groups.scope, coefficients.scope[groups.key])

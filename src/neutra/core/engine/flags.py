@@ -1,0 +1,128 @@
+"""The flags of a footprint: counted from the group sums, their rows read on first use.
+
+It must never read every flagged row unless someone asks for them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import ibis.expr.types as ir
+import numpy as np
+
+from neutra.core.engine.coefficients import Coefficients, effective_scope
+from neutra.core.engine.market import MarketFlag
+from neutra.core.engine.result import Flag, FlagList
+from neutra.core.engine.scan import (
+    NO_ENTITY,
+    Groups,
+    only_keys,
+)
+from neutra.core.engine.selection import (
+    Selection,
+)
+
+__all__ = ["flag_list"]
+
+
+def flag_list(
+    run: Any,
+    joined: ir.Table,
+    table: ir.Table,
+    selections: list[Selection],
+    groups: Groups,
+    coefficients: Coefficients,
+    market_flags: list[MarketFlag],
+) -> FlagList:
+    """Every flag: counted now from the group sums, its rows read on first use."""
+    by_key: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for i, selection in enumerate(selections):
+        by_key[i] += selection.flags
+    # Market-based notes concern only the scope 2 rows of their (entity, key) pairs.
+    by_pair: dict[tuple[str, int], list[tuple[str, str]]] = defaultdict(list)
+    instrument_flags: list[Flag] = []
+    for note in market_flags:
+        if note.rows is None:
+            instrument_flags.append(Flag(note.subject, note.flag, note.detail))
+        for pair in note.rows or ():
+            by_pair[pair].append((note.flag, note.detail))
+
+    def scope_of(key: int, row_scope: int | None) -> int | None:
+        factor = selections[key].factor
+        return row_scope or (int(factor.scope) if factor and factor.scope else None)
+
+    def notes(key: int, entity: str | None, row_scope: int | None) -> list[tuple[str, str]]:
+        found = list(by_key.get(key, ()))
+        if scope_of(key, row_scope) == 2:
+            found += by_pair.get((entity or NO_ENTITY, key), [])
+        return found
+
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    rows_per_key = np.bincount(groups.key, weights=groups.rows, minlength=len(selections))
+    for key, found in by_key.items():
+        for flag_and_detail in found:
+            counts[flag_and_detail] += int(rows_per_key[key])
+    if by_pair:
+        # Rows per (entity, key) among scope 2 groups, counted without a loop over groups.
+        in_scope2 = np.flatnonzero(effective_scope(groups, coefficients) == 2)
+        codes = groups.entity[in_scope2] * len(selections) + groups.key[in_scope2]
+        unique, where = np.unique(codes, return_inverse=True)
+        rows_per_code = dict(
+            zip(
+                unique.tolist(),
+                np.bincount(where, weights=groups.rows[in_scope2]).tolist(),
+                strict=True,
+            )
+        )
+        entity_number = {name: i for i, name in enumerate(groups.entities)}
+        for (name, key), found in by_pair.items():
+            rows = int(rows_per_code.get(entity_number[name] * len(selections) + key, 0))
+            for flag_and_detail in found:
+                counts[flag_and_detail] += rows
+    negatives = int(groups.negatives.sum())
+    if negatives:
+        counts[("negative_quantity", "")] += negatives
+    for flag in instrument_flags:
+        counts[(flag.flag, flag.detail)] += 1
+
+    def load(limit: int | None) -> list[Flag]:
+        def first(expr: ir.Table) -> ir.Table:
+            ordered = expr.order_by(["_source", "_row"])
+            return ordered if limit is None else ordered.limit(limit)
+
+        flags: list[Flag] = []
+        keys = {k for k, v in by_key.items() if v} | {key for _, key in by_pair}
+        if keys:
+            rows = run(
+                first(
+                    only_keys(joined, keys).select(
+                        "_source", "_row", "id", "_key", "entity", "scope"
+                    )
+                )
+            ).to_pylist()
+            for r in rows:
+                found = notes(r["_key"], r["entity"], r["scope"])
+                flags += [
+                    Flag(r["id"], flag, detail, r["_source"], r["_row"]) for flag, detail in found
+                ]
+        negative = run(
+            first(
+                table.filter(table.quantity < 0).select("_source", "_row", "id", "quantity", "unit")
+            )
+        ).to_pylist()
+        flags += [
+            Flag(
+                r["id"],
+                "negative_quantity",
+                f"negative quantity {r['quantity']:g} {r['unit']} (a correction)",
+                r["_source"],
+                r["_row"],
+            )
+            for r in negative
+        ]
+        flags.sort(key=lambda f: (f.source, f.line, f.flag))
+        flags += sorted(instrument_flags, key=lambda f: (f.row, f.flag))
+        return flags if limit is None else flags[:limit]
+
+    return FlagList(dict(counts), load)

@@ -1,0 +1,137 @@
+"""One line per activity row: its factor, source, GWP set, flags, gas masses and CO2e.
+
+It must never compute a figure differently from the summary: same coefficients, same shares.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from neutra.core.engine.coefficients import Coefficients
+from neutra.core.engine.market import MarketFlag
+from neutra.core.engine.scan import (
+    NO_ENTITY,
+)
+from neutra.core.engine.selection import (
+    Selection,
+)
+from neutra.core.gwp import GWPSet
+
+__all__ = ["line_table"]
+
+
+def line_table(
+    run: Any,
+    joined: ir.Table,
+    selections: list[Selection],
+    coefficients: Coefficients,
+    shares: dict[str, float] | None,
+    market_flags: list[MarketFlag],
+    gwp: GWPSet,
+) -> pa.Table:
+    """One line per activity row: its factor, source, GWP set, flags, gas masses and CO2e."""
+    gases = coefficients.gases
+    columns: dict[str, Any] = {
+        "_key": pa.array(range(len(selections)), pa.int64()),
+        "factor_ref": pa.array(
+            [s.factor_ref if s.factor else None for s in selections], pa.string()
+        ),
+        # Typed: factors without a source would make a null-typed column PostgreSQL refuses.
+        "factor_source": pa.array(
+            [s.factor.source if s.factor else None for s in selections], pa.string()
+        ),
+        "factor_scope": pa.array(
+            [int(s.factor.scope) if s.factor and s.factor.scope else None for s in selections],
+            pa.int64(),
+        ),
+        "factor_category": pa.array(
+            [s.factor.category if s.factor else None for s in selections], pa.int64()
+        ),
+        "c_co2e": pa.array(coefficients.co2e, pa.float64()),
+        "c_biogenic": pa.array(coefficients.biogenic, pa.float64()),
+    }
+    for i, gas in enumerate(gases):
+        # "gas_", not "c_": SQLite and Spark fold case, and "c_CO2e" is "c_co2e" there.
+        columns[f"gas_{gas}"] = pa.array(coefficients.mass[:, i], pa.float64())
+    # Flag names per key, with and without the row's own negative_quantity.
+    key_flags = [sorted({flag for flag, _ in s.flags}) for s in selections]
+    columns["k_flags"] = pa.array([_names(f) for f in key_flags], pa.string())
+    columns["k_flags_neg"] = pa.array(
+        [_names([*f, "negative_quantity"]) for f in key_flags], pa.string()
+    )
+    coef = ibis.memtable(pa.table(columns))
+    j = joined.join(coef, "_key")
+    negative = j.quantity < 0
+    row_flags = ibis.ifelse(negative, j.k_flags_neg, j.k_flags)
+    # Market-based notes concern the scope 2 rows of some (entity, key) pairs.
+    pair_flags: dict[tuple[str, int], set[str]] = defaultdict(set)
+    for note in market_flags:
+        for pair in note.rows or ():
+            pair_flags[pair].add(note.flag)
+    if pair_flags:
+        pairs = sorted(pair_flags)
+        both = [sorted(pair_flags[p] | set(key_flags[p[1]])) for p in pairs]
+        pair_table = ibis.memtable(
+            pa.table(
+                {
+                    "p_entity": pa.array([e for e, _ in pairs], pa.string()),
+                    "p_key": pa.array([k for _, k in pairs], pa.int64()),
+                    "p_flags": pa.array([_names(f) for f in both], pa.string()),
+                    "p_flags_neg": pa.array(
+                        [_names([*f, "negative_quantity"]) for f in both], pa.string()
+                    ),
+                }
+            )
+        )
+        j = j.left_join(
+            pair_table,
+            [j.entity.fill_null(NO_ENTITY) == pair_table.p_entity, j._key == pair_table.p_key],
+        )
+        in_scope2 = j.scope.fill_null(j.factor_scope) == 2
+        row_flags = ibis.ifelse(
+            in_scope2 & j.p_flags.notnull(),
+            ibis.ifelse(negative, j.p_flags_neg, j.p_flags),
+            row_flags,
+        )
+    share = ibis.literal(1.0)
+    if shares is not None:
+        share_table = ibis.memtable(
+            pa.table({"s_entity": list(shares), "inclusion_share": list(shares.values())})
+        )
+        j = j.left_join(share_table, j.entity.fill_null(NO_ENTITY) == share_table.s_entity)
+        share = j.inclusion_share
+    scope = j.scope.fill_null(j.factor_scope)
+    category = ibis.ifelse(scope == 3, j.category.fill_null(j.factor_category), ibis.null("int64"))
+    amount = j.quantity * share
+    selected = {
+        "file": j._source,
+        "row": j._row,
+        "id": j.id,
+        "entity": j.entity,
+        "year": j.year,
+        "scope": scope,
+        "category": category,
+        "activity": j.activity,
+        "quantity": j.quantity,
+        "unit": j.unit,
+        "region": j.region,
+        "factor": j.factor_ref,
+        "factor_source": j.factor_source,
+        "gwp_set": ibis.literal(gwp.name),
+        "flags": row_flags.nullif(""),
+        "inclusion_share": share,
+        "emissions_t_co2e": amount * j.c_co2e,
+        "biogenic_co2_t": amount * j.c_biogenic,
+        **{f"{gas}_t": amount * j[f"gas_{gas}"] for gas in gases},
+    }
+    return run(j.select(**selected).order_by(["file", "row"]))
+
+
+def _names(flags: list[str]) -> str:
+    """Flag names as one cell: "region_fallback;year_fallback" ("" for none)."""
+    return ";".join(sorted(set(flags)))

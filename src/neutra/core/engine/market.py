@@ -1,0 +1,126 @@
+"""Market-based scope 2 of the group sums: instruments, residual mix, grid-average fallback.
+
+It must never let an instrument lower the figure unless it qualifies (core.scope2 decides).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from neutra.core.engine.coefficients import Coefficients, effective_scope, residual_rate_per_unit
+from neutra.core.engine.scan import (
+    Groups,
+)
+from neutra.core.engine.selection import (
+    FactorIndex,
+    Selection,
+    select_residual,
+)
+from neutra.core.errors import UnitError
+from neutra.core.factors import Basis
+from neutra.core.gwp import GWPSet
+from neutra.core.scope2 import (
+    ConsumptionGroup,
+    FlagKind,
+    Instrument,
+    QualityRules,
+    allocate_market_based,
+)
+from neutra.core.units import conversion_factor
+
+__all__ = ["MarketFlag", "market_based"]
+
+
+@dataclass(frozen=True, slots=True)
+class MarketFlag:
+    """A market-based note: on an instrument, or on the scope 2 rows of (entity, key) pairs."""
+
+    flag: str  # instrument_not_qualified, instrument_unused, residual_mix_missing
+    detail: str  # what happened, in words
+    subject: str = ""  # the instrument id, for instrument notes
+    rows: frozenset[tuple[str, int]] | None = (
+        None  # (entity, key) pairs whose scope 2 rows it concerns
+    )
+
+
+def market_based(
+    groups: Groups,
+    index: FactorIndex,
+    selections: list[Selection],
+    coefficients: Coefficients,
+    instruments: Sequence[Instrument],
+    share: np.ndarray,
+    rules: QualityRules,
+    gwp: GWPSet,
+) -> tuple[np.ndarray, list[MarketFlag]]:
+    """Market-based scope 2 per entity (t CO2e, indexed like `groups.entities`), and its notes.
+
+    Consumption is taken at 100% of each entity (instruments cover an entity's
+    whole consumption), then the inclusion share applies to the result.
+    """
+    in_scope2 = np.flatnonzero(effective_scope(groups, coefficients) == 2)
+    quantity: dict[tuple[int, int], float] = defaultdict(float)
+    for i in in_scope2:  # groups are sorted, so each pair adds in a fixed order
+        quantity[(int(groups.entity[i]), int(groups.key[i]))] += float(groups.quantity[i])
+    entity_share = {int(groups.entity[i]): float(share[i]) for i in in_scope2}
+    market = np.zeros(len(groups.entities))
+    missing_residual: set[tuple[str, int]] = set()
+    consumption: list[ConsumptionGroup] = []
+    owners: list[tuple[int, int]] = []
+    instrument_years = {i.year for i in instruments}
+    residuals = {k: select_residual(index, selections[k]) for k in sorted({k for _, k in quantity})}
+    residual_notes: dict[tuple[str, str], set[tuple[str, int]]] = defaultdict(set)
+    for (entity, key), total in quantity.items():
+        selection = selections[key]
+        name = groups.entities[entity]
+        location = total * float(coefficients.co2e[key])
+        found = residuals[key]
+        residual = residual_rate_per_unit(found, gwp)
+        for note in found.flags if found else ():
+            residual_notes[note].add((name, key))
+        try:
+            kwh_per_unit = conversion_factor(selection.key.unit, "kWh")
+        except UnitError:
+            kwh_per_unit = None  # not energy (steam in kg, say): no instrument can cover it
+        if kwh_per_unit is not None and selection.key.year in instrument_years:
+            consumption.append(
+                ConsumptionGroup(
+                    entity=name or None,
+                    region=selection.key.region,
+                    year=selection.key.year,
+                    consumption_kwh=total * kwh_per_unit,
+                    location_t_co2e=location,
+                    residual_rate_t_co2e_per_kwh=None
+                    if residual is None
+                    else residual / kwh_per_unit,
+                )
+            )
+            owners.append((entity, key))
+            continue
+        # No instrument for this year: the residual mix, else the grid average.
+        if residual is None:
+            missing_residual.add((name, key))
+        market[entity] += (location if residual is None else total * residual) * entity_share[
+            entity
+        ]
+
+    result = allocate_market_based(consumption, instruments, rules)
+    for (entity, key), group in zip(owners, result.groups, strict=True):
+        market[entity] += group.market_t_co2e * entity_share[entity]
+        if group.uncovered_basis is Basis.LOCATION and group.uncovered_kwh != 0:
+            missing_residual.add((groups.entities[entity], key))
+    flags = [
+        MarketFlag(note.flag.value, note.detail, note.subject)
+        for note in result.flags
+        if note.flag is not FlagKind.RESIDUAL_MIX_MISSING  # flagged on its rows below
+    ]
+    if missing_residual:
+        detail = "no residual-mix factor; market-based uses the grid average"
+        flags.append(MarketFlag("residual_mix_missing", detail, rows=frozenset(missing_residual)))
+    for (flag, detail), pairs in sorted(residual_notes.items()):
+        flags.append(MarketFlag(flag, detail, rows=frozenset(pairs)))
+    return market, flags
