@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from neutra.core.errors import InvalidInputError, Problem
-from neutra.core.units import UnitError, dimension_name, parse_unit
+from neutra.core.units import dimension_name
 
 __all__ = [
     "Basis",
@@ -69,6 +68,7 @@ class Factor:
     basis: Basis = Basis.LOCATION  # for scope 2 factors
     gwp_set: str | None = None  # the GWP set a CO2e amount was made with
     source: str | None = None  # citation
+    description: str | None = None  # what it is, in the publisher's words (for search and show)
 
     def __post_init__(self) -> None:
         if self.category is not None and not 1 <= self.category <= 15:
@@ -97,6 +97,7 @@ class Factor:
             "basis": self.basis.value,
             "gwp_set": self.gwp_set,
             "source": self.source,
+            "description": self.description,
         }
 
     @classmethod
@@ -113,6 +114,7 @@ class Factor:
             basis=Basis(data.get("basis") or Basis.LOCATION),
             gwp_set=data.get("gwp_set"),
             source=data.get("source"),
+            description=data.get("description"),
         )
 
 
@@ -191,17 +193,3 @@ class FactorSet:
             licence=data.get("licence"),
             version=data.get("version", ""),
         )
-
-
-def check_factor_unit(factor_id: str, unit: str, *, where: str) -> list[Problem]:
-    """Problems with a factor's activity unit (the denominator), if any."""
-    try:
-        parse_unit(unit)
-    except UnitError as exc:
-        return [Problem(where, None, "unit", unit, f"factor {factor_id}: {exc.message}")]
-    return []
-
-
-def raise_if_problems(problems: list[Problem]) -> None:
-    if problems:
-        raise InvalidInputError(problems)

@@ -31,7 +31,7 @@ Bad = Callable[[int, str, "str | None", str], None]
 REQUIRED = ("factor_id", "gas", "value", "unit")
 OPTIONAL = (
     "activity", "gwp_set", "region", "year", "scope", "category",
-    "biogenic", "basis", "source",
+    "biogenic", "basis", "source", "description",
 )  # fmt: skip
 # Attributes that belong to the factor, so every gas row of one factor must agree.
 FACTOR_LEVEL = ("activity", "region", "year", "scope", "category", "basis", "gwp_set")
@@ -237,6 +237,7 @@ def _factor_attributes(row: int, record: dict[str, str], bad: Bad) -> dict[str, 
         basis = "location"
     attrs["basis"] = Basis(basis)
     attrs["source"] = record.get("source") or None
+    attrs["description"] = record.get("description") or None
     return attrs
 
 
