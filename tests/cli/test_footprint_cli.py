@@ -203,3 +203,29 @@ def test_the_example_organisation_runs_offline() -> None:
     assert document["by_entity"]["Acme US Inc"]["scope2_market"] == pytest.approx(
         0.1 * residual_kg_per_mwh
     )
+
+
+def test_a_changed_factor_file_is_a_new_version_and_diff_lists_what_changed(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    factors = tmp_path / "f.csv"
+    factors.write_text(FACTORS)
+    assert neutra("factors", "import", "csv", factors, "--name", "mine", home=home).returncode == 0
+    first = json.loads(
+        neutra("factors", "diff", "mine", "mine", "--format", "json", home=home).stdout
+    )
+    old_version = first["old"]["version"]
+    factors.write_text(
+        FACTORS.replace("0.15,kg/passenger_km", "0.16,kg/passenger_km")
+        + "rail,travel.rail,CO2e,0.035,kg/passenger_km,AR5,3,6\n"
+    )
+    assert neutra("factors", "import", "csv", factors, "--name", "mine", home=home).returncode == 0
+    diff = neutra("factors", "diff", f"mine@{old_version}", "mine", "--format", "json", home=home)
+    document = json.loads(diff.stdout)
+    assert [f["factor_id"] for f in document["added"]] == ["rail"]
+    assert document["removed"] == []
+    assert [c["new"]["factor_id"] for c in document["changed"]] == ["flight"]
+    assert document["unchanged"] == 1
+    table = neutra("factors", "diff", f"mine@{old_version}", "mine", home=home)
+    assert "1 added, 0 removed, 1 changed, 1 unchanged" in table.stdout
+    # The old version stays available, so past results can be recomputed.
+    assert neutra("factors", "show", f"mine@{old_version}", home=home).returncode == 0

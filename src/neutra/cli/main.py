@@ -298,34 +298,76 @@ def factors_import(
     kind: Annotated[FactorKind, typer.Argument(help="What kind of file it is.")],
     path: Annotated[Path, typer.Argument(help="The file to import.")],
     name: Annotated[
-        str | None, typer.Option(help="Name of the factor set (default: from the file).")
+        str | None,
+        typer.Option(
+            help="Name of the factor set (default: <publisher>-<edition year>, or the file name)."
+        ),
     ] = None,
 ) -> None:
-    """Import a factor file into the local factor store."""
+    """Import a publisher's factor file (or a custom factor CSV) into the local factor store.
+
+    Importing the same file again changes nothing; a changed file becomes a new
+    version of the set, and the old version stays available.
+    """
+    from neutra.cli import render
     from neutra.formats.factor_csv import read_factor_csv
+    from neutra.formats.factor_import import FactorImport, importer
     from neutra.formats.factor_store import FactorStore
 
-    if kind is not FactorKind.csv:
-        fail(
-            [
-                Problem(
-                    str(path),
-                    None,
-                    None,
-                    None,
-                    f"the {kind.value} importer is not available in this version",
-                )
-            ]
-        )
     try:
-        factor_set = read_factor_csv(path, name=name)
-        created = FactorStore().save(factor_set)
+        with render.working(err, f"Reading {path}"):
+            if kind is FactorKind.csv:
+                result = FactorImport(read_factor_csv(path, name=name))
+            else:
+                result = importer(kind.value)(path, name=name)
+        created = FactorStore().save(result.factor_set, result.conversions)
     except InvalidInputError as exc:
         fail(exc.problems)
     except NeutraError as exc:
         fail([Problem(str(path), None, None, None, exc.message)])
+    factor_set = result.factor_set
     verb = "Imported" if created else "Already imported (no change):"
-    out.print(f"{verb} {factor_set.name} version {factor_set.version}, {len(factor_set)} factors")
+    out.print(f"{verb} {factor_set.name} version {factor_set.version}, {len(factor_set):,} factors")
+    if result.conversions:
+        out.print(f"  {len(result.conversions):,} energy conversions kept apart from the factors")
+    for note in result.notes:
+        out.print(f"  {note}", markup=False, highlight=False)
+
+
+@factors_app.command("diff")
+def factors_diff(
+    old: Annotated[str, typer.Argument(help="The earlier set: NAME or NAME@VERSION.")],
+    new: Annotated[str, typer.Argument(help="The later set: NAME or NAME@VERSION.")],
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="table or json.")
+    ] = OutputFormat.table,
+) -> None:
+    """List the factors added, removed and changed between two sets or versions."""
+    from neutra.cli import render
+    from neutra.core.factors import diff_factor_sets
+    from neutra.formats.factor_store import FactorStore
+
+    if output_format not in (OutputFormat.table, OutputFormat.json):
+        fail([Problem("--format", None, None, output_format.value, "diff prints table or json")])
+    store = FactorStore()
+    try:
+        before, after = store.load(old), store.load(new)
+    except NeutraError as exc:
+        fail([Problem("factors diff", None, None, None, exc.message)])
+    difference = diff_factor_sets(before, after)
+    if output_format is OutputFormat.json:
+        document = {
+            "schema": "neutra.factor_diff/1",
+            "old": {"name": before.name, "version": before.version},
+            "new": {"name": after.name, "version": after.version},
+            "added": [f.as_dict() for f in difference.added],
+            "removed": [f.as_dict() for f in difference.removed],
+            "changed": [{"old": a.as_dict(), "new": b.as_dict()} for a, b in difference.changed],
+            "unchanged": difference.unchanged,
+        }
+        print(json.dumps(document, indent=2, ensure_ascii=False))
+        return
+    render.factor_diff(out, before, after, difference)
 
 
 @factors_app.command("list")

@@ -21,7 +21,7 @@ from rich.table import Table
 
 from neutra.core.engine import Footprint
 from neutra.core.errors import Problem
-from neutra.core.factors import Factor, FactorSet
+from neutra.core.factors import Factor, FactorSet, FactorSetDiff
 from neutra.core.rounding import format_tonnes
 from neutra.formats.factor_store import StoredSet
 
@@ -237,3 +237,25 @@ def _factor_cells(f: Factor) -> list[str]:
         "" if f.scope is None else f.scope.value, "" if f.category is None else str(f.category),
         gases, f.source or "",
     ]  # fmt: skip
+
+
+def factor_diff(console: Console, old: FactorSet, new: FactorSet, diff: FactorSetDiff) -> None:
+    console.print(
+        f"{old.label} -> {new.label}: {len(diff.added):,} added, {len(diff.removed):,} removed, "
+        f"{len(diff.changed):,} changed, {diff.unchanged:,} unchanged",
+        highlight=False,
+    )
+    if diff.added:
+        console.print(_factor_table([([], f) for f in diff.added], title="Added"))
+    if diff.removed:
+        console.print(_factor_table([([], f) for f in diff.removed], title="Removed"))
+    if diff.changed:
+        table = Table(title="Changed", title_justify="left")
+        for column in ("factor_id", "what changed", "before", "after"):
+            table.add_column(column, overflow="fold")
+        for before, after in diff.changed:
+            old_cells, new_cells = _factor_cells(before), _factor_cells(after)
+            for column, a, b in zip(FACTOR_COLUMNS, old_cells, new_cells, strict=True):
+                if a != b:
+                    table.add_row(before.factor_id, column, a, b)
+        console.print(table)

@@ -24,8 +24,10 @@ __all__ = [
     "Basis",
     "Factor",
     "FactorSet",
+    "FactorSetDiff",
     "GasAmount",
     "Scope",
+    "diff_factor_sets",
 ]
 
 
@@ -193,3 +195,39 @@ class FactorSet:
             licence=data.get("licence"),
             version=data.get("version", ""),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class FactorSetDiff:
+    """What changed between two factor sets (or two versions of one)."""
+
+    added: tuple[Factor, ...]  # in the new set only, by factor id
+    removed: tuple[Factor, ...]  # in the old set only
+    changed: tuple[tuple[Factor, Factor], ...]  # (old, new) with the same id and other content
+    unchanged: int  # how many factors are the same in both
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.added or self.removed or self.changed)
+
+
+def diff_factor_sets(old: FactorSet, new: FactorSet) -> FactorSetDiff:
+    """Compare two sets factor by factor, matching on factor id."""
+    old_ids = {f.factor_id for f in old.factors}
+    new_ids = {f.factor_id for f in new.factors}
+    changed = []
+    unchanged = 0
+    for factor_id in sorted(old_ids & new_ids):
+        before, after = old.get(factor_id), new.get(factor_id)
+        assert before is not None
+        assert after is not None
+        if before == after:
+            unchanged += 1
+        else:
+            changed.append((before, after))
+    return FactorSetDiff(
+        added=tuple(f for f in new.factors if f.factor_id not in old_ids),
+        removed=tuple(f for f in old.factors if f.factor_id not in new_ids),
+        changed=tuple(changed),
+        unchanged=unchanged,
+    )

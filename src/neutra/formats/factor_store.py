@@ -13,11 +13,13 @@ import json
 import os
 import re
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from neutra.core.errors import FactorStoreError
 from neutra.core.factors import FactorSet
+from neutra.formats.factor_import import EnergyConversion
 from neutra.settings import neutra_home
 
 __all__ = ["FactorStore", "StoredSet"]
@@ -42,8 +44,11 @@ class FactorStore:
     def __init__(self, root: Path | None = None) -> None:
         self.root = (root or neutra_home()) / "factor_sets"
 
-    def save(self, factor_set: FactorSet) -> bool:
-        """Store a set; False when this exact version was already there."""
+    def save(self, factor_set: FactorSet, conversions: Sequence[EnergyConversion] = ()) -> bool:
+        """Store a set (and the publisher's energy conversions beside it).
+
+        False when this exact version was already there.
+        """
         if not _NAME.match(factor_set.name):
             raise FactorStoreError(
                 f"factor set name {factor_set.name!r} must be letters, digits, '.', '_' or '-'",
@@ -55,6 +60,11 @@ class FactorStore:
         folder.mkdir(parents=True, exist_ok=True)
         if created:
             _atomic_write(target, json.dumps(factor_set.as_dict(), sort_keys=True, indent=1))
+            if conversions:
+                rows = [asdict(c) for c in conversions]
+                _atomic_write(
+                    folder / f"{factor_set.version}.conversions.json", json.dumps(rows, indent=1)
+                )
         _atomic_write(folder / "CURRENT", factor_set.version)
         return created
 
@@ -84,7 +94,7 @@ class FactorStore:
         for folder in sorted(p for p in self.root.iterdir() if p.is_dir()):
             current_file = folder / "CURRENT"
             current = current_file.read_text().strip() if current_file.exists() else ""
-            for path in sorted(folder.glob("*.json")):
+            for path in sorted(p for p in folder.glob("*.json") if p.name.count(".") == 1):
                 data = json.loads(path.read_text())
                 found.append(
                     StoredSet(
