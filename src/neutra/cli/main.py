@@ -334,6 +334,41 @@ def factors_import(
         out.print(f"  {note}", markup=False, highlight=False)
 
 
+@factors_app.command("download")
+def factors_download(
+    publisher: Annotated[str, typer.Argument(help="desnz, epa-hub, useeio or grid.")],
+    edition: Annotated[str, typer.Argument(help="The edition, e.g. 2025.")],
+    name: Annotated[
+        str | None,
+        typer.Option(help="Name of the factor set (default: <publisher>-<edition year>)."),
+    ] = None,
+) -> None:
+    """Download a publisher's official factor file and import it, as `factors import` does.
+
+    The file is saved in NEUTRA_HOME/downloads and checked against its known
+    SHA-256. With NEUTRA_DOWNLOAD_BASE_URL set, it is fetched from
+    <base>/<file name> instead of the publisher (a mirror). Offline, the message
+    names the file to download by hand and the import command to run.
+    """
+    from neutra.cli import render
+    from neutra.formats import download
+
+    try:
+        wanted = download.edition(publisher, edition)
+        label = f"Downloading {wanted.file_name}"
+        with render.progress(err) as report:
+            path = download.fetch(
+                wanted, name=name, progress=lambda done, total: report(label, done, total or 0)
+            )
+    except NeutraError as exc:
+        # Not the problems table: a URL and a command must stay whole to be copied.
+        err.print(f"neutra: {exc.message}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    out.print(f"Downloaded {path}", markup=False, highlight=False, soft_wrap=True)
+    factors_import(FactorKind(wanted.publisher), path, name=name)
+    out.print(f"Source: {wanted.citation} ({wanted.licence})", markup=False, highlight=False)
+
+
 @factors_app.command("diff")
 def factors_diff(
     old: Annotated[str, typer.Argument(help="The earlier set: NAME or NAME@VERSION.")],

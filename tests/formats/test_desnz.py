@@ -1,0 +1,362 @@
+"""The DESNZ / BEIS importer against the publisher's own flat files (../shared/data/desnz)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from functools import cache
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from python_calamine import CalamineWorkbook
+
+from neutra.core.errors import InvalidInputError
+from neutra.core.factors import Scope
+from neutra.core.units import parse_unit
+from neutra.formats.desnz import UNITS, read, scope3_category
+from neutra.formats.factor_import import FactorImport, importer
+from tests.conftest import shared_file
+
+CSV_2025 = "desnz/ghg-conversion-factors-2025-flat-format.csv"
+XLSX_2024 = "desnz/ghg-conversion-factors-2024-FlatFormat_v1_1.xlsx"
+XLSX_2020 = "desnz/Conversion_Factors_2020_-_Flat_file__for_automatic_processing_only_.xlsx"
+XLS_2019 = "desnz/conversion-factors-2019-flat-file-v01-02.xls"
+HEADER_2025 = (
+    "ID,Scope,Level 1,Level 2,Level 3,Level 4,Column Text,UOM,GHG/Unit,GHG Conversion Factor 2025"
+)
+
+
+@cache
+def imported(relative: str) -> FactorImport:
+    return read(shared_file(relative))
+
+
+def kg_co2e(result: FactorImport, factor_id: str) -> float:
+    factor = result.factor_set.get(factor_id)
+    assert factor is not None, factor_id
+    (amount,) = factor.gases
+    assert amount.gas == "CO2e"
+    return amount.t_per_unit * 1000
+
+
+def sheet_rows(relative: str) -> list[list[object]]:
+    book = CalamineWorkbook.from_path(str(shared_file(relative)))
+    rows: list[list[object]] = book.get_sheet_by_name("Factors by Category").to_python(
+        skip_empty_area=False
+    )
+    return rows
+
+
+def write_xlsx(path: Path, rows: list[list[object]]) -> Path:
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Factors by Category")
+    for number, row in enumerate(rows):
+        sheet.write_row(number, 0, row)
+    book.close()
+    return path
+
+
+def csv_lines(relative: str) -> list[str]:
+    return shared_file(relative).read_text(encoding="utf-8-sig").splitlines()
+
+
+def problems_of(path: Path) -> list[str]:
+    with pytest.raises(InvalidInputError) as caught:
+        read(path)
+    return [str(p) for p in caught.value.problems]
+
+
+# -- counts ---------------------------------------------------------------------
+
+
+def test_the_2025_csv_rows_add_up_to_factors_parts_conversions_and_empty_rows():
+    result = imported(CSV_2025)
+    factors = result.factor_set
+    co2e = [f for f in factors if f.is_co2e]
+    biogenic = [f for f in factors if not f.is_co2e]
+    assert (len(co2e), len(biogenic), len(result.conversions)) == (2616, 56, 451)
+    summary = result.notes[0]
+    assert "3906 per-gas part rows" in summary
+    assert "1711 rows without a value" in summary
+    assert 2616 + 56 + 3906 + 451 + 1711 == 8740
+    assert summary.startswith("8740 rows read")
+
+
+def test_the_2024_xlsx_has_the_same_families_as_the_2025_csv_and_ignores_the_scratch_sheets():
+    result = imported(XLSX_2024)
+    assert result.factor_set.name == "desnz-2024"
+    assert result.notes[0].startswith("8740 rows read")
+    ids_2024 = {f.factor_id for f in result.factor_set}
+    ids_2025 = {f.factor_id for f in imported(CSV_2025).factor_set}
+    assert ids_2024 == ids_2025
+
+
+def test_the_old_layouts_count_their_rows_and_set_aside_the_refrigerants_published_as_below_one():
+    r2020, r2019 = imported(XLSX_2020), imported(XLS_2019)
+    assert (len(r2020.factor_set), len(r2020.conversions)) == (2399, 447)
+    assert (len(r2019.factor_set), len(r2019.conversions)) == (2422, 0)
+    assert r2020.notes[0].startswith("7509 rows read")
+    assert "920 rows without a value" in r2020.notes[0]
+    assert r2019.notes[0].startswith("6990 rows read")
+    assert any("541, 542" in note for note in r2019.notes)
+
+
+# -- figures --------------------------------------------------------------------
+
+FIGURES_2025 = {
+    "1_100_1004_6": (0.18296, "kWh", Scope.S1, None, None),  # natural gas, gross CV
+    "1_101_1011_8": (2.57082, "L", Scope.S1, None, None),  # diesel, average biofuel blend
+    "7_400_4000_5": (0.177, "kWh", Scope.S2, None, "GB"),  # UK electricity
+    "21_316_3170_11": (0.11704, "passenger_km", Scope.S3, 6, None),  # long haul economy, RF
+    "29_600_4000_13": (10.4, "night", Scope.S3, 6, "GB"),  # hotel, UK
+    "20_507_5313_15": (520.5327, "t", Scope.S3, 5, None),  # C&I waste, landfill
+}
+
+
+@pytest.mark.parametrize("factor_id", sorted(FIGURES_2025))
+def test_2025_factors_carry_the_published_kg_co2e_in_tonnes_with_ar5(factor_id):
+    result = imported(CSV_2025)
+    value, unit, scope, category, region = FIGURES_2025[factor_id]
+    factor = result.factor_set.get(factor_id)
+    assert factor is not None
+    assert kg_co2e(result, factor_id) == pytest.approx(value, rel=1e-12)
+    assert (factor.unit, factor.scope, factor.category, factor.region) == (
+        unit,
+        scope,
+        category,
+        region,
+    )
+    assert (factor.gwp_set, factor.year) == ("AR5", 2025)
+    assert (
+        factor.source == "Department for Energy Security and Net Zero, GHG Conversion Factors 2025"
+    )
+
+
+def test_the_2024_xlsx_gives_the_figures_of_its_own_cells_under_the_same_ids():
+    rows = sheet_rows(XLSX_2024)
+    published = {row[0]: row[9] for row in rows if isinstance(row[9], float)}
+    result = imported(XLSX_2024)
+    for factor_id in FIGURES_2025:
+        assert kg_co2e(result, factor_id) == pytest.approx(published[factor_id + "_1"], rel=1e-12)
+        assert result.factor_set.get(factor_id).gwp_set == "AR5"  # type: ignore[union-attr]
+    assert kg_co2e(result, "7_400_4000_5") == pytest.approx(0.20705)  # 2024 UK grid, by hand
+
+
+def test_the_set_is_named_by_its_edition_cited_and_licensed_unless_named():
+    result = imported(CSV_2025)
+    assert result.factor_set.name == "desnz-2025"
+    assert result.factor_set.licence == "Open Government Licence v3.0"
+    assert read(shared_file(CSV_2025), name="uk-2025").factor_set.name == "uk-2025"
+
+
+def test_net_and_gross_cv_are_two_factors_and_the_description_keeps_the_published_unit():
+    result = imported(CSV_2025)
+    gross = result.factor_set.get("1_100_1004_6")
+    assert gross is not None
+    assert gross.description == ("Fuels > Gaseous fuels > Natural gas; per kWh (Gross CV)")
+    nets = [
+        f
+        for f in result.factor_set
+        if f.description == "Fuels > Gaseous fuels > Natural gas; per kWh (Net CV)"
+    ]
+    assert len(nets) == 1
+    assert nets[0].factor_id != "1_100_1004_6"
+    assert nets[0].unit == "kWh"
+
+
+def test_outside_of_scopes_wood_pellets_are_biogenic_co2_without_a_scope():
+    factor = imported(CSV_2025).factor_set.get("99_104_1045_15")
+    assert factor is not None
+    (amount,) = factor.gases
+    assert (amount.gas, amount.biogenic) == ("CO2", True)
+    assert amount.t_per_unit * 1000 == pytest.approx(1677.18, rel=1e-12)
+    assert (factor.scope, factor.category, factor.gwp_set) == (None, None, None)
+
+
+def test_energy_conversions_are_kept_apart_from_the_factors():
+    result = imported(CSV_2025)
+    conversion_ids = {c.conversion_id for c in result.conversions}
+    assert not conversion_ids & {f.factor_id for f in result.factor_set}
+    assert all(c.energy_unit == "kWh" and c.basis == "net" for c in result.conversions)
+    assert all(c.description.startswith("SECR kWh") for c in result.conversions)
+
+
+OLD_FIGURES = {
+    # file, id built from the texts, kg CO2e as published (hand-read from the sheet)
+    (XLSX_2020, "fuels.gaseous-fuels.natural-gas.energy-gross-cv.kwh-gross-cv"): 0.18387,
+    (XLSX_2020, "uk-electricity.electricity-generated.electricity-uk.kwh"): 0.23314,
+    (XLSX_2020, "hotel-stay.hotel-stay.uk.room-per-night"): 15.7,
+    (XLS_2019, "fuels.gaseous-fuels.natural-gas.energy-gross-cv.kwh-gross-cv"): 0.18385,
+    (XLS_2019, "uk-electricity.electricity-generated.electricity-uk.kwh"): 0.2556,
+    (
+        XLS_2019,
+        "business-travel-air.flights.long-haul-to-from-uk.economy-class.with-rf.passenger-km",
+    ): 0.14981,
+}
+
+
+@pytest.mark.parametrize(("relative", "factor_id"), sorted(OLD_FIGURES))
+def test_the_old_layout_gives_the_published_figures_in_ar4_under_ids_built_from_the_texts(
+    relative, factor_id
+):
+    result = imported(relative)
+    assert kg_co2e(result, factor_id) == pytest.approx(OLD_FIGURES[relative, factor_id])
+    factor = result.factor_set.get(factor_id)
+    assert factor is not None
+    assert factor.gwp_set == "AR4"
+    year = factor.year
+    assert result.factor_set.name == f"desnz-{year}"
+    assert factor.source == (
+        f"Department for Business, Energy and Industrial Strategy, GHG Conversion Factors {year}"
+    )
+
+
+def test_old_layout_level_cells_holding_zero_do_not_split_a_family():
+    # 2020 row 4678 (total) has an empty Level 4; its parts have a 0 there.
+    result = imported(XLSX_2020)
+    factor_id = "managed-assets-vehicles.managed-cars-by-size.small-car.diesel.km"
+    assert kg_co2e(result, factor_id) == pytest.approx(0.13721)
+    assert "3741 per-gas part rows" in result.notes[0]
+
+
+# -- derivations ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("level1", "category"),
+    [
+        ("WTT- fuels", 3),
+        ("WTT- UK & overseas elec", 3),
+        ("Transmission and distribution", 3),
+        ("UK electricity T&D for EVs", 3),
+        ("Business travel- air", 6),
+        ("Business travel- sea", 6),
+        ("Hotel stay", 6),
+        ("Freighting goods", 4),
+        ("Waste disposal", 5),
+        ("Material use", 1),
+        ("Water supply", 1),
+        ("Water treatment", 1),
+        ("Homeworking", 7),
+        ("Managed assets- vehicles", 8),
+        ("Fuels", None),
+    ],
+)
+def test_the_scope_3_category_follows_from_level_1(level1, category):
+    assert scope3_category(level1) == category
+
+
+def test_every_scope_3_factor_of_the_real_files_gets_a_category():
+    for relative in (CSV_2025, XLSX_2020):
+        factors = imported(relative).factor_set
+        assert all(f.category is not None for f in factors if f.scope == Scope.S3)
+        assert all(f.category is None for f in factors if f.scope != Scope.S3)
+
+
+def test_every_desnz_unit_maps_to_a_unit_neutra_knows():
+    for unit in UNITS.values():
+        parse_unit(unit)
+    assert UNITS["million litres"] == "megaliter"
+
+
+def test_the_importer_registry_finds_this_reader():
+    assert importer("desnz") is read
+
+
+# -- malformed files ------------------------------------------------------------
+
+
+def test_a_truncated_2024_workbook_without_its_end_marker_is_refused(tmp_path):
+    rows = sheet_rows(XLSX_2024)[:500]
+    problems = problems_of(write_xlsx(tmp_path / "cut.xlsx", rows))
+    assert len(problems) == 1
+    assert "row 500" in problems[0]
+    assert "END" in problems[0]
+
+
+def test_a_workbook_with_a_row_inserted_above_the_header_is_a_shifted_header(tmp_path):
+    rows = sheet_rows(XLSX_2024)
+    rows.insert(0, [""] * 10)
+    problems = problems_of(write_xlsx(tmp_path / "shifted.xlsx", rows))
+    assert any("row 7" in p and "shifted header" in p for p in problems)
+
+
+def test_a_header_shifted_one_column_right_is_refused(tmp_path):
+    lines = csv_lines(CSV_2025)
+    lines[0] = "," + lines[0]
+    path = tmp_path / "f.csv"
+    path.write_text("\n".join(lines[:20]) + "\n", encoding="utf-8")
+    problems = problems_of(path)
+    assert any("row 1" in p and "shifted or unexpected header" in p for p in problems)
+
+
+def test_a_file_without_the_header_names_what_is_missing(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_text("\n".join(csv_lines(CSV_2025)[1:50]) + "\n", encoding="utf-8")
+    (problem,) = problems_of(path)
+    assert "missing header" in problem
+
+
+def test_text_in_the_value_column_and_an_unknown_unit_are_reported_together_with_their_rows(
+    tmp_path,
+):
+    lines = csv_lines(CSV_2025)
+    rows = list(csv.reader(io.StringIO("\n".join(lines[:40]))))
+    rows[9][9] = "about 2"  # spreadsheet row 10
+    rows[19][7] = "barrels"  # spreadsheet row 20
+    path = tmp_path / "f.csv"
+    with path.open("w", newline="", encoding="utf-8") as out:
+        csv.writer(out).writerows(rows)
+    problems = problems_of(path)
+    assert len(problems) == 2
+    assert "row 10" in problems[0]
+    assert "'about 2'" in problems[0]
+    assert "not a number" in problems[0]
+    assert "row 20" in problems[1]
+    assert "'barrels'" in problems[1]
+    assert "unknown unit" in problems[1]
+
+
+def test_a_repeated_id_is_refused_with_both_rows(tmp_path):
+    lines = csv_lines(CSV_2025)[:10]
+    path = tmp_path / "f.csv"
+    path.write_text("\n".join([*lines, lines[1]]) + "\n", encoding="utf-8")
+    (problem,) = problems_of(path)
+    assert "row 11" in problem
+    assert "row 2" in problem
+
+
+def test_a_missing_file_is_a_problem_not_a_traceback(tmp_path):
+    (problem,) = problems_of(tmp_path / "nope.csv")
+    assert "does not exist" in problem
+
+
+CELL = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(
+        ["Scope 1", "Scope 3", "Outside of Scopes", "kg CO2e", "kWh (Net CV)", "tonnes", "km"]
+    ),
+    st.sampled_from(["1_100_1004_6_1", "1_1_2", "0.5", "", "-1", "nan", "< 1"]),
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=st.lists(st.lists(CELL, min_size=0, max_size=12), min_size=0, max_size=6))
+def test_random_cells_under_the_2025_header_give_a_result_or_invalid_input(tmp_path, rows):
+    path = tmp_path / "fuzz.csv"
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([HEADER_2025.split(","), *rows])
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    problems: tuple[object, ...] = ()
+    try:
+        result = read(path)
+    except InvalidInputError as exc:
+        problems = exc.problems
+        result = None
+    assert bool(problems) != (result is not None)
+    assert result is None or result.factor_set.name == "desnz-2025"
