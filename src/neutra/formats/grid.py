@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -63,9 +64,8 @@ EGRID_COLUMNS = ("subrgn", "category", "year", "co2", "ch4", "n2o")
 EGRID_BASIS = {"LocationMix": Basis.LOCATION, "ResidualMix": Basis.RESIDUAL_MIX}
 EGRID_ID_SUFFIX = {Basis.LOCATION: "location", Basis.RESIDUAL_MIX: "residual-mix"}
 EGRID_COUNTRY = "US Average"  # the national row, region "US"
-# gas -> (column, units of the published figure per tonne)
-EGRID_GASES = {"CO2": ("co2", 1_000.0), "CH4": ("ch4", 1_000_000.0), "N2O": ("n2o", 1_000_000.0)}
-G_PER_T = 1_000_000.0  # dividing keeps 336.38 g -> 0.00033638 t to the last digit
+# gas -> (column, power of ten from the published unit to tonnes: kg -3, g -6)
+EGRID_GASES = {"CO2": ("co2", -3), "CH4": ("ch4", -6), "N2O": ("n2o", -6)}
 
 _ISO3 = re.compile(r"^[A-Z]{3}$")
 _SUBRGN = re.compile(r"^[A-Z0-9]{1,10}$")
@@ -111,6 +111,11 @@ def _number(text: str) -> float | None:
     except ValueError:
         return None
     return value if math.isfinite(value) and value >= 0 else None
+
+
+def _scaled(text: str, exponent: int) -> float:
+    """A printed figure times 10**exponent, in decimal: 336.38 g is 0.00033638 t exactly."""
+    return float(Decimal(text).scaleb(exponent))
 
 
 def _year(text: str) -> int | None:
@@ -176,7 +181,7 @@ def _read_owid(
             Factor(
                 factor_id=factor_id,
                 unit="kWh",
-                gases=(GasAmount("CO2e", g_per_kwh / G_PER_T),),
+                gases=(GasAmount("CO2e", _scaled(record[value_column], -6)),),
                 activity=ACTIVITY,
                 region=alpha2,
                 year=year,
@@ -232,7 +237,7 @@ def _read_egrid(
         if year is None:
             bad(number, "Year", record["year"], "the year is not a four-digit number")
         amounts = []
-        for gas, (column, per_t) in EGRID_GASES.items():
+        for gas, (column, exponent) in EGRID_GASES.items():
             value = _number(record[column])
             if value is None:
                 bad(
@@ -242,7 +247,7 @@ def _read_egrid(
                     f"the {gas} rate is not a number of 0 or more",
                 )
             else:
-                amounts.append(GasAmount(gas, value / per_t))
+                amounts.append(GasAmount(gas, _scaled(record[column], exponent)))
         if basis is None or year is None or len(amounts) != len(EGRID_GASES):
             continue
         key = "US" if subregion == EGRID_COUNTRY else subregion

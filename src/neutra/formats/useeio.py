@@ -82,7 +82,7 @@ GAS_NAMES = {
 }
 _UNIT = re.compile(r"^kg(?P<co2e> CO2e)?/(?P<year>\d{4}) USD, purchaser price$")
 _NAICS = re.compile(r"^\d{6}$")
-KG_PER_T = 1000.0  # dividing keeps 0.595 kg -> 0.000595 t exact to the last digit
+KG_PER_T = 1000.0
 # Records a problem: row (None: the whole file), column, value, reason.
 Bad = Callable[[int | None, str | None, str | None, str], None]
 # Cross-file check: half a unit in the CO2e file's third decimal, plus 0.5% for the
@@ -191,14 +191,14 @@ def _read(path: Path, *, name: str | None) -> FactorImport:
 
     by_gas = any(record[GHG] != ALL_GHGS for _, record in rows)
     price_years: dict[str, int] = {}
-    # code -> [(row, gas, without kg, with kg)]
+    # code -> [(row, gas, without margins t, with margins t)]
     parsed: dict[str, list[tuple[int, str, float, float]]] = defaultdict(list)
     titles: dict[str, tuple[int, str]] = {}
     for number, record in rows:
         row = _row(number, record, by_gas, bad)
         if row is None:
             continue
-        code, gas, without_kg, with_kg, year = row
+        code, gas, without_t, with_t, year = row
         price_years.setdefault(str(year), number)
         first = titles.setdefault(code, (number, record[TITLE]))
         if first[1] != record[TITLE]:
@@ -208,7 +208,7 @@ def _read(path: Path, *, name: str | None) -> FactorImport:
                 record[TITLE],
                 f"differs from row {first[0]} of code {code}",
             )
-        parsed[code].append((number, gas, without_kg, with_kg))
+        parsed[code].append((number, gas, without_t, with_t))
     if len(price_years) > 1:
         years = ", ".join(f"{y} (row {r})" for y, r in sorted(price_years.items()))
         bad(None, "Unit", None, f"more than one price year in one file: {years}")
@@ -241,7 +241,7 @@ def _read(path: Path, *, name: str | None) -> FactorImport:
         for suffix, margins, words in variants:
             amounts = tuple(
                 sorted(
-                    (GasAmount(g, (w if margins else wo) / KG_PER_T) for _, g, wo, w in entries),
+                    (GasAmount(g, w if margins else wo) for _, g, wo, w in entries),
                     key=lambda a: a.gas,
                 )
             )
@@ -344,4 +344,9 @@ def _row(
         )
         return None
     assert unit is not None
-    return code, gas, without_kg, with_kg, int(unit["year"])
+    return code, gas, _tonnes(record[WITHOUT]), _tonnes(record[WITH]), int(unit["year"])
+
+
+def _tonnes(kg_text: str) -> float:
+    """Kilograms as printed to tonnes, scaled in decimal: 0.595 kg is 0.000595 t, not ...4999."""
+    return float(Decimal(kg_text).scaleb(-3))
