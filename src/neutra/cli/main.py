@@ -311,7 +311,7 @@ def factors_import(
     """
     from neutra.cli import render
     from neutra.formats.factor_csv import read_factor_csv
-    from neutra.formats.factor_import import FactorImport, importer
+    from neutra.formats.factor_import import FactorImport, import_file
     from neutra.formats.factor_store import FactorStore
 
     try:
@@ -319,7 +319,7 @@ def factors_import(
             if kind is FactorKind.csv:
                 result = FactorImport(read_factor_csv(path, name=name))
             else:
-                result = importer(kind.value)(path, name=name)
+                result = import_file(kind.value, path, name=name)
         created = FactorStore().save(result.factor_set, result.conversions)
     except InvalidInputError as exc:
         fail(exc.problems)
@@ -431,14 +431,14 @@ def factors_show(
 
 @factors_app.command("search")
 def factors_search(
-    text: Annotated[
-        str, typer.Argument(help="Words to look for in factor ids, activities and sources.")
-    ],
+    text: Annotated[str, typer.Argument(help='Words to look for, e.g. "natural gas kwh".')],
 ) -> None:
-    """Find factors in the stored sets by words."""
+    """Find activity keys, and factors of the stored sets, by words."""
     from neutra.cli import render
+    from neutra.core.taxonomy import search_activities
     from neutra.formats.factor_store import FactorStore
 
+    render.activity_hits(out, search_activities(text))
     store = FactorStore()
     words = text.lower().split()
     hits = []
@@ -446,16 +446,14 @@ def factors_search(
         if not stored.current:
             continue
         for factor in store.load(f"{stored.name}@{stored.version}").factors:
-            haystack = " ".join(
-                str(v)
-                for v in (
-                    factor.factor_id,
-                    factor.activity,
-                    factor.unit,
-                    factor.region,
-                    factor.source,
-                )
-            ).lower()
+            fields = (
+                factor.factor_id,
+                factor.activity,
+                factor.unit,
+                factor.region,
+                factor.description,
+            )
+            haystack = " ".join(str(v) for v in fields if v).lower().replace("_", " ")
             if all(w in haystack for w in words):
                 hits.append((stored.name, factor))
     render.search_hits(out, hits)

@@ -23,6 +23,7 @@ from neutra.core.engine import Footprint
 from neutra.core.errors import Problem
 from neutra.core.factors import Factor, FactorSet, FactorSetDiff
 from neutra.core.rounding import format_tonnes
+from neutra.core.taxonomy import ActivityType
 from neutra.formats.factor_store import StoredSet
 
 SCOPE3_NAMES = {
@@ -209,9 +210,21 @@ def factor_set(console: Console, factor_set: FactorSet) -> None:
     console.print(_factor_table([([], f) for f in factor_set.factors], title=title))
 
 
+def activity_hits(console: Console, hits: list[ActivityType]) -> None:
+    if not hits:
+        console.print("No activity key matches.")
+        return
+    table = Table(title="Activity keys (name one in a row's activity column)", title_justify="left")
+    for column in ("activity", "description", "unit", "scope", "cat."):
+        table.add_column(column, overflow="fold")
+    for a in hits:
+        table.add_row(a.key, a.description, a.unit, str(a.scope or ""), str(a.category or ""))
+    console.print(table)
+
+
 def search_hits(console: Console, hits: list[tuple[str, Factor]]) -> None:
     if not hits:
-        console.print("No factor matches.")
+        console.print("No factor of the stored sets matches.")
         return
     console.print(_factor_table([([name], f) for name, f in hits], lead=("set",)))
 

@@ -13,13 +13,14 @@ It must never return a partly read set.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
 from neutra.core.factors import FactorSet
+from neutra.core.taxonomy import tag_factor_set
 
-__all__ = ["IMPORTERS", "EnergyConversion", "FactorImport", "importer"]
+__all__ = ["IMPORTERS", "EnergyConversion", "FactorImport", "import_file", "importer"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,3 +62,9 @@ def importer(kind: str) -> Reader:
     module = importlib.import_module(IMPORTERS[kind])
     reader: Reader = module.read
     return reader
+
+
+def import_file(kind: str, path: Path, *, name: str | None = None) -> FactorImport:
+    """Read a publisher file and tag its factors with the activity keys of the taxonomy."""
+    result = importer(kind)(path, name=name)
+    return replace(result, factor_set=tag_factor_set(result.factor_set, kind))
