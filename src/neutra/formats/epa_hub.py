@@ -36,6 +36,7 @@ import math
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -69,9 +70,19 @@ EXPECTED_TABLES: dict[int, str] = {
     12: "Global Warming Potential (GWP) for Blended Refrigerants",
 }
 
-# How many of each mass unit of the Hub's headers make a tonne. Dividing by an exact
-# power of ten keeps 53.06 kg as 0.05306 t (multiplying by 1e-3 would not).
-_PER_TONNE = {"kg": 1e3, "g": 1e6, "lb": 1e3 / 0.45359237}
+# How many of each mass unit of the Hub's headers make a tonne. Converted in decimal,
+# so 0.1 g is 1e-07 t, the nearest float to the printed figure (float arithmetic
+# would give 1.0000000000000001e-07).
+_PER_TONNE = {
+    "kg": Decimal(1000),
+    "g": Decimal(1000000),
+    "lb": Decimal(1000) / Decimal("0.45359237"),
+}
+
+
+def _tonnes(value: float, per_tonne: Decimal) -> float:
+    return float(Decimal(repr(value)) / per_tonne)
+
 
 # The Hub's words for activity units -> Neutra's unit (see the module docstring).
 _PER_UNIT = {
@@ -414,7 +425,7 @@ def _factor_id(table: int, parts: Sequence[str], unit: str) -> str:
     return f"t{table}_{slug}_{_UNIT_IDS.get(unit, unit)}"
 
 
-def _gas_unit(text: Any) -> tuple[float, str, str] | None:
+def _gas_unit(text: Any) -> tuple[Decimal, str, str] | None:
     """(mass units per tonne, gas, activity words) from 'kg CO2 per mmBtu' and the like."""
     match = _GAS_UNIT.search(_text(text))
     if match is None:
@@ -435,7 +446,7 @@ def _stationary(reader: _Reader, table: _Table) -> None:
     heat_col = next(i for i, t in enumerate(texts) if t.startswith("Heat Content"))
     header_gas = {i: m.group("gas") for i, t in enumerate(texts) if (m := _GAS_HEADER.match(t))}
     gas_cols = list(header_gas)
-    units: dict[int, tuple[float, str, str]] = {}  # column -> (per tonne, gas, activity words)
+    units: dict[int, tuple[Decimal, str, str]] = {}  # column -> (per tonne, gas, activity words)
     heat_per: str | None = None
     group = ""
     for excel_row, cells in _body(table, header + 1):
@@ -501,7 +512,7 @@ def _gases(
     excel_row: int,
     cols: Sequence[int],
     cells: Sequence[Any],
-    units: dict[int, tuple[float, str, str]],
+    units: dict[int, tuple[Decimal, str, str]],
     name: str,
     biogenic: bool,
 ) -> list[GasAmount] | None:
@@ -511,7 +522,7 @@ def _gases(
         value = reader.number(excel_row, col, _cell(cells, col), f"{gas} of {name} per {per}")
         if value is None:
             return None
-        gases.append(GasAmount(gas, value / per_tonne, biogenic and gas == "CO2"))
+        gases.append(GasAmount(gas, _tonnes(value, per_tonne), biogenic and gas == "CO2"))
     return gases
 
 
@@ -543,7 +554,7 @@ def _mobile_co2(reader: _Reader, table: _Table) -> None:
         biogenic = _slug(name) in reader.biomass_fuels
         if biogenic:
             biogenic_fuels.append(name)
-        gas = GasAmount("CO2", value / per_tonne, biogenic)
+        gas = GasAmount("CO2", _tonnes(value, per_tonne), biogenic)
         reader.add(table, [name], unit, words, [gas], scope=Scope.S1)
     if biogenic_fuels:
         reader.notes.append(
@@ -588,7 +599,7 @@ def _per_gas(
     head_row, head = table.rows[header]
     texts = [_text(v) for v in head]
     gas_cols = [i for i, t in enumerate(texts) if _GAS_HEADER.match(t)]
-    units: dict[int, tuple[float, str, str]] = {}
+    units: dict[int, tuple[Decimal, str, str]] = {}
     for col in gas_cols:
         parsed = _gas_unit(texts[col])
         if parsed is None:
@@ -664,7 +675,7 @@ def _egrid(reader: _Reader, table: _Table) -> None:
     stop = others[0] if others else len(texts)
     gas_cols = [i for i in range(total, stop) if _GAS_HEADER.match(texts[i])]
     unit_row, unit_cells = table.rows[header + 1]
-    units: dict[int, tuple[float, str, str]] = {}
+    units: dict[int, tuple[Decimal, str, str]] = {}
     for col in gas_cols:
         parsed = _gas_unit(_cell(unit_cells, col))
         if parsed is None:
