@@ -436,6 +436,9 @@ class _Reader:
                     number, "ID", f"{family_id}_{code}",
                     f"the ID ends in {code} but {gas_text!r} is GHG code {wanted}",
                 )  # fmt: skip
+        outside = _scope_key(scope_text) in _SCOPES and _SCOPES[_scope_key(scope_text)] is None
+        if outside and not is_conversion and _PARTS.get(gas_key) != "CO2":
+            self.bad(number, gas_column, gas_text, "Outside of Scopes rows must be (biogenic) CO2")
         if len(self.problems) > before or value is None:
             return
         if is_conversion:
