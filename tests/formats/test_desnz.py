@@ -123,6 +123,7 @@ def test_2025_factors_carry_the_published_kg_co2e_in_tonnes_with_ar5(factor_id):
     factor = result.factor_set.get(factor_id)
     assert factor is not None
     assert kg_co2e(result, factor_id) == pytest.approx(value, rel=1e-12)
+    assert factor.gases[0].t_per_unit == float(f"{value}e-3")  # exact, as printed
     assert (factor.unit, factor.scope, factor.category, factor.region) == (
         unit,
         scope,

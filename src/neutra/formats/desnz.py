@@ -56,6 +56,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -522,7 +523,7 @@ class _Reader:
                     Factor(
                         factor_id=family_id,
                         unit=UNITS[family.uom.lower()],
-                        gases=(GasAmount("CO2", family.biogenic[1] / 1000.0, biogenic=True),),
+                        gases=(GasAmount("CO2", _tonnes(family.biogenic[1]), biogenic=True),),
                         region=region,
                         year=year,
                         source=citation,
@@ -549,7 +550,7 @@ class _Reader:
                 Factor(
                     factor_id=family_id,
                     unit=UNITS[family.uom.lower()],
-                    gases=(GasAmount("CO2e", total / 1000.0),),
+                    gases=(GasAmount("CO2e", _tonnes(total)),),
                     region=region,
                     year=year,
                     scope=scope,
@@ -603,6 +604,11 @@ _SCOPES["outside of scopes"] = None
 
 def _scope_key(text: str) -> str:
     return " ".join(text.lower().split())
+
+
+def _tonnes(kg: float) -> float:
+    """kg -> t in decimal, so a printed 0.18296 kg becomes the float nearest 0.00018296 t."""
+    return float(Decimal(repr(kg)).scaleb(-3))
 
 
 def _description(levels: tuple[str, ...], uom: str) -> str:
