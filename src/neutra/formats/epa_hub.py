@@ -7,12 +7,17 @@ module finds each table by its title, then its header and unit rows, and reads:
 - Table 1 stationary combustion, per gas, per mmBtu and per physical unit
   (short ton, scf or gallon: the unit rows change inside the table); the heat
   contents become energy conversions (mmBtu per unit, higher heating value);
+  CO2 of the "Biomass Fuels" groups (and of the same fuels in Table 2) is biogenic;
 - Table 2 mobile combustion CO2, Tables 3-5 mobile CH4 and N2O (scope 1);
-- Table 6 eGRID subregion total-output rates, lb per MWh (scope 2, location);
+- Table 6 eGRID subregion total-output rates, lb per MWh (scope 2, location,
+  region `US-<ACRONYM>`, the US average as `US`, year = the eGRID data year its
+  source line names); the non-baseload rates and grid loss percentages are
+  not emission factors for an inventory and are left out (with a note);
 - Table 7 purchased steam and heat (scope 2);
-- Table 8 upstream transportation (scope 3 category 4), Table 9 waste
-  (t CO2e per short ton, scope 3 category 5), Table 10 business travel and
-  commuting (scope 3 category 6);
+- Table 8 transportation (scope 3 category 4; it also serves category 9),
+  Table 9 waste (t CO2e per short ton, scope 3 category 5, with the GWP set
+  the table's notes name: AR4 in the 2025 edition, not the Hub's AR5), Table 10
+  business travel and commuting (scope 3 category 6; it also serves category 7);
 - Table 11 (GWPs) and Table 12 (refrigerant blends) are not factors: they are
   checked against Neutra's own AR5 set and every difference becomes a note.
 
