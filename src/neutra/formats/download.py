@@ -248,11 +248,13 @@ def _stream(
             length = response.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() else None
             if total is not None and total > max_bytes:
-                raise failed(f"the server announces {total:,} bytes, more than {max_bytes:,}")
+                raise failed(
+                    f"the server announces {total:,} bytes, more than the limit of {max_bytes:,} bytes"
+                )
             while chunk := response.read(CHUNK_BYTES):
                 done += len(chunk)
                 if done > max_bytes:
-                    raise failed(f"more than {max_bytes:,} bytes")
+                    raise failed(f"more than the limit of {max_bytes:,} bytes")
                 digest.update(chunk)
                 sink.write(chunk)
                 if progress is not None:
