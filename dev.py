@@ -64,8 +64,8 @@ def run(argv: list[str]) -> None:
 
 def test(argv: list[str]) -> None:
     ensure_env(dev=True)
-    sh(BIN / "ruff", "check", "src", "tests", "bench", "dev.py")
-    sh(BIN / "ruff", "format", "--check", "src", "tests", "bench", "dev.py")
+    sh(BIN / "ruff", "check", "src", "tests", "bench", "tools", "dev.py")
+    sh(BIN / "ruff", "format", "--check", "src", "tests", "bench", "tools", "dev.py")
     sh(BIN / "mypy")
     sh(BIN / "lint-imports")
     sh(PY, "-m", "pytest", *argv)

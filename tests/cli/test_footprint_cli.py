@@ -192,9 +192,12 @@ def test_the_example_organisation_runs_offline() -> None:
     done = neutra("example", "--format", "json")
     assert done.returncode == 0, done.stderr
     document = json.loads(done.stdout)
-    # Acme UK: 250,000 kWh gas x 0.18296 + 12,000 L diesel x 2.57082 + 20 t pellets x 55.19389
-    #          + 2.5 kg R410A x 1923.5 (AR5) = 82.5024678 t
-    assert document["by_entity"]["Acme UK Ltd"]["scope1"] == pytest.approx(82.5024678)
+    # The starter library's DESNZ 2025 factors, Acme UK: 250,000 kWh gas x 0.18296
+    # + 12,000 L diesel x 2.57082 + 20 t pellets x 55.19389 + 2.5 kg R410A x 1924 kg/kg = 82.5037178 t
+    assert document["by_entity"]["Acme UK Ltd"]["scope1"] == pytest.approx(82.5037178)
+    assert [s["name"] for s in document["provenance"]["factor_sets"]] == [
+        "desnz-2025", "desnz-2024", "egrid", "owid-ember", "useeio-1.3",
+    ]  # fmt: skip
     assert document["biogenic_co2_t"] == pytest.approx(20 * 1.67718)
     # Northwind JV is not operated by the group: 0% under operational control.
     assert document["by_entity"]["Northwind JV"]["total_location"] == 0

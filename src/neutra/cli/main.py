@@ -93,7 +93,8 @@ def footprint(
         typer.Option(
             "--factors",
             "-f",
-            help="Factor set name or custom factor CSV; repeat, in priority order.",
+            help="Factor set name or custom factor CSV; repeat, in priority order "
+            "(default: the starter library shipped with Neutra).",
         ),
     ] = None,
     gwp: Annotated[GWPName, typer.Option(help="GWP100 set for CO2e.")] = GWPName.AR5,
@@ -215,16 +216,9 @@ def _load_factor_sets(refs: list[str], problems: list[Problem]) -> list[FactorSe
     from neutra.formats.factor_store import FactorStore
 
     if not refs:
-        problems.append(
-            Problem(
-                "--factors",
-                None,
-                None,
-                None,
-                "no factor set given: use --factors FILE_OR_SET (repeat for several)",
-            )
-        )
-        return []
+        from neutra.formats.starter import starter_library
+
+        return list(starter_library())  # the shipped library, offline
     store = FactorStore()
     sets = []
     for ref in refs:
@@ -281,7 +275,7 @@ def example(
     with as_file(folder) as path:
         footprint(
             [path / "activities.csv"],
-            factors=[str(path / "acme-factors.csv")],
+            factors=None,
             gwp=GWPName.AR5,
             entities=path / "entities.csv",
             approach=Approach.OPERATIONAL,

@@ -43,7 +43,9 @@ _FACTOR_UNIT = re.compile(
 )
 
 
-def read_factor_csv(path: Path, *, name: str | None = None, source: str | None = None) -> FactorSet:
+def read_factor_csv(
+    path: Path, *, name: str | None = None, source: str | None = None, licence: str | None = None
+) -> FactorSet:
     """Read a custom factor CSV; raise InvalidInputError listing every problem."""
     label = str(path)
     header, rows, problems = read_records(path, label, REQUIRED)
@@ -67,7 +69,7 @@ def read_factor_csv(path: Path, *, name: str | None = None, source: str | None =
             factors.append(factor)
     if problems:
         raise InvalidInputError(problems)
-    return FactorSet(name=name or path.stem, factors=tuple(factors), source=source)
+    return FactorSet(name=name or path.stem, factors=tuple(factors), source=source, licence=licence)
 
 
 def _build_factor(
