@@ -142,7 +142,6 @@ def leftovers(folder: Path) -> list[str]:
 
 
 def test_downloading_desnz_2025_stores_the_set_desnz_2025(mirror: Mirror, tmp_path: Path) -> None:
-    pytest.importorskip("neutra.formats.desnz", reason="the DESNZ importer lands in this session")
     # The official 2025 flat file is a workbook; ../shared/data holds its CSV export,
     # which this mirror serves under the official name (the importer reads either
     # from the content, and 2025 has no known SHA-256 to refuse it).
@@ -159,7 +158,6 @@ def test_downloading_desnz_2025_stores_the_set_desnz_2025(mirror: Mirror, tmp_pa
 def test_downloading_desnz_2024_checks_the_official_file_and_imports_it(
     mirror: Mirror, tmp_path: Path
 ) -> None:
-    pytest.importorskip("neutra.formats.desnz", reason="the DESNZ importer lands in this session")
     mirror.serve("ghg-conversion-factors-2024-FlatFormat_v1_1.xlsx", DESNZ_2024)
     done = neutra("factors", "download", "desnz", "2024", home=tmp_path, base_url=mirror.base_url)
     assert done.returncode == 0, done.stderr
