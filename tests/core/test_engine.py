@@ -412,3 +412,21 @@ def test_each_line_carries_its_flags_and_gwp_set():
         "residual_mix_missing",
     ]
     assert {line["gwp_set"] for line in lines} == {"AR5"}
+
+
+def test_spend_in_eur_uses_a_usd_factor_converted_and_flagged():
+    spend = factor(
+        "484121",
+        "spend.naics.484121",
+        "USD",
+        {"CO2e": 0.595},
+        gwp_set="AR5",
+        scope=Scope.S3,
+        category=4,
+        year=2022,
+    )
+    data = activities(row("1", "spend.naics.484121", 10_000, "EUR"))
+    result = compute_footprint(data, [factor_set(spend)], AR5)
+    usd_2022 = 10_000 / 0.9239 * 292.655 / 313.689  # 2024 EUR -> 2024 USD -> 2022 USD
+    assert result.scope3_categories["4"] == pytest.approx(usd_2022 * 0.595 / 1000)
+    assert {f.flag for f in result.flags} == {"money_converted", "year_fallback"}

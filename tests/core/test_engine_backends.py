@@ -39,6 +39,7 @@ from neutra.formats.activity_files import read_activities
 from neutra.formats.entity_file import read_entities
 from neutra.formats.factor_csv import read_factor_csv
 from neutra.formats.instrument_file import read_instruments
+from neutra.formats.starter import starter_library
 from tests.conftest import ROOT, need
 
 EXAMPLE = ROOT / "src" / "neutra" / "data" / "examples" / "acme"
@@ -56,13 +57,18 @@ class Inputs:
     def __init__(
         self,
         activity_paths: list[Path],
-        factor_paths: list[Path],
+        factor_paths: list[Path] | None,
         entities: Path,
         instruments: Path,
     ) -> None:
         self.activity_paths = activity_paths
         self.data: ActivityData = read_activities(activity_paths)
-        self.factor_sets: list[FactorSet] = [read_factor_csv(p) for p in factor_paths]
+        # None: the starter library shipped with Neutra, as a footprint without --factors uses.
+        self.factor_sets: list[FactorSet] = (
+            list(starter_library())
+            if factor_paths is None
+            else [read_factor_csv(p) for p in factor_paths]
+        )
         self.boundary: Boundary = read_entities(entities)
         self.instruments: tuple[Instrument, ...] = read_instruments(instruments)
 
@@ -82,7 +88,7 @@ class Inputs:
 def example() -> Inputs:
     return Inputs(
         [EXAMPLE / "activities.csv"],
-        [EXAMPLE / "acme-factors.csv"],
+        None,
         EXAMPLE / "entities.csv",
         EXAMPLE / "instruments.csv",
     )

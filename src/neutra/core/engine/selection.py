@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from neutra.core.errors import UnitError
 from neutra.core.factors import Basis, Factor, FactorSet
+from neutra.core.money import convert_money, currency_of
 from neutra.core.regions import fallback_chain
 from neutra.core.units import conversion_factor, dimension_name
 
@@ -121,15 +122,20 @@ def select_factor(index: FactorIndex, key: ActivityKey) -> Selection:
         if isinstance(picked, str):
             return Selection(key, None, None, error=picked)
         factor_set, factor, flags = picked
+    where = f"factor {factor_set.name}:{factor.factor_id} is per {factor.unit}"
+    if currency_of(key.unit) and currency_of(factor.unit):
+        # Spend: to the factor's currency at the row year's rate, then to its price year.
+        try:
+            money = convert_money(key.unit, key.year, factor.unit, factor.year)
+        except ValueError as exc:
+            return Selection(key, None, None, error=f"{exc} ({where})")
+        if money.converted:
+            flags.append(("money_converted", money.detail))
+        return Selection(key, factor, factor_set, money.scale, tuple(flags))
     try:
         scale = conversion_factor(key.unit, factor.unit)
     except UnitError as exc:
-        return Selection(
-            key,
-            None,
-            None,
-            error=f"{exc.message} (factor {factor_set.name}:{factor.factor_id} is per {factor.unit})",
-        )
+        return Selection(key, None, None, error=f"{exc.message} ({where})")
     return Selection(key, factor, factor_set, scale, tuple(flags))
 
 
@@ -178,6 +184,9 @@ def _match(
         if not candidates:
             continue
         usable = candidates.get(dimension, {})
+        if not usable and dimension.startswith("currency "):
+            # Spend in another currency: any money factor serves, converted (see select_factor).
+            usable = _any_currency(candidates)
         unit_mismatch += [
             f.unit for dim, by_region in candidates.items() if dim != dimension
             for factors in by_region.values() for f in factors
@@ -222,6 +231,15 @@ def _match(
             f"(per {units}, {_dimension(unit_mismatch[0])})"
         )
     return f"no {what}factor for activity {key.activity!r} in region {' -> '.join(chain)}"
+
+
+def _any_currency(candidates: _ByDimension) -> dict[str | None, list[Factor]]:
+    merged: dict[str | None, list[Factor]] = {}
+    for dimension, by_region in sorted(candidates.items()):
+        if dimension.startswith("currency "):
+            for region, factors in by_region.items():
+                merged.setdefault(region, []).extend(factors)
+    return merged
 
 
 def _prefer_unit(factors: list[Factor], unit: str) -> Factor:

@@ -1,0 +1,115 @@
+"""Money between currencies and price years, for spend-based factors.
+
+A spend-based factor is per unit of one currency in one price year (USEEIO:
+kg CO2e per 2022 USD). A row's spend is converted to that currency at the
+annual average exchange rate of the row's year, then moved to the factor's
+price year with a price index of the factor's currency (DOMAIN.md §3). The
+rates and indices are versioned reference data files with their sources
+(`neutra/data/money/`); every conversion is shown to the user as a flag.
+
+It must never convert without saying so, and never guess a missing rate: the
+latest earlier year is used and named, or the conversion is refused.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+
+from neutra.core.units import conversion_factor, dimension_name
+
+__all__ = ["MoneyConversion", "convert_money", "currency_of"]
+
+EXCHANGE_RATES = "fed-h10-annual"  # names of the reference data, for the flag's detail
+PRICE_INDEX = "bls-cpi-u-annual"
+
+
+@dataclass(frozen=True, slots=True)
+class MoneyConversion:
+    """How one unit of a row's money becomes units of a factor's money."""
+
+    scale: float  # factor money units per one row money unit
+    detail: str  # the conversion, in words, for the flag on the rows
+    converted: bool  # False when only a prefix (kUSD -> USD) was applied
+
+
+def currency_of(unit: str) -> str | None:
+    """The ISO 4217 code of a money unit ('kEUR' -> 'EUR'), or None if it is not money."""
+    dimension = dimension_name(unit)
+    return dimension.removeprefix("currency ") if dimension.startswith("currency ") else None
+
+
+def _table(name: str, value: str) -> dict[str, dict[int, float]]:
+    text = (files("neutra.data") / "money" / name).read_text(encoding="utf-8")
+    rows = csv.DictReader(
+        io.StringIO("\n".join(line for line in text.splitlines() if not line.startswith("#")))
+    )
+    table: dict[str, dict[int, float]] = {}
+    for r in rows:
+        table.setdefault(r["currency"], {})[int(r["year"])] = float(r[value])
+    return table
+
+
+@cache
+def _rates() -> dict[str, dict[int, float]]:
+    return _table("exchange_rates.csv", "per_usd")
+
+
+@cache
+def _indices() -> dict[str, dict[int, float]]:
+    return _table("price_indices.csv", "index")
+
+
+def _at(series: dict[int, float], year: int, what: str) -> tuple[float, str]:
+    """The value for a year, else the latest earlier one, named; ValueError if none."""
+    if year in series:
+        return series[year], str(year)
+    earlier = [y for y in series if y < year]
+    if not earlier:
+        raise ValueError(f"no {what} for {year} or earlier")
+    latest = max(earlier)
+    return series[latest], f"{latest} (latest before {year})"
+
+
+def convert_money(
+    row_unit: str, row_year: int, factor_unit: str, price_year: int | None
+) -> MoneyConversion:
+    """Scale from a row's money (unit, year) to a factor's money (unit, price year).
+
+    Raises ValueError, with a reason a user can act on, when a rate or index is missing.
+    """
+    source, target = currency_of(row_unit), currency_of(factor_unit)
+    if source is None or target is None:
+        raise ValueError(f"{row_unit!r} and {factor_unit!r} are not both amounts of money")
+    # Prefixes (kEUR, MUSD) first: within one currency this is a plain unit conversion.
+    scale = conversion_factor(row_unit, source) / conversion_factor(factor_unit, target)
+    steps = []
+    if source != target:
+        rates = _rates()
+        for code in (source, target):
+            if code not in rates:
+                raise ValueError(
+                    f"no exchange rate for {code} ({EXCHANGE_RATES}); give the spend in {target}"
+                )
+        per_usd_source, year_s = _at(rates[source], row_year, f"{source} exchange rate")
+        per_usd_target, year_t = _at(rates[target], row_year, f"{target} exchange rate")
+        rate = per_usd_target / per_usd_source
+        scale *= rate
+        steps.append(f"{source} -> {target} at {rate:.6g} ({EXCHANGE_RATES} {year_s}/{year_t})")
+    if price_year is not None and price_year != row_year:
+        index = _indices().get(target)
+        if index is None:
+            raise ValueError(
+                f"no price index for {target} ({PRICE_INDEX}) to move {row_year} {target} to {price_year}"
+            )
+        now, year_now = _at(index, row_year, f"{target} price index")
+        then, year_then = _at(index, price_year, f"{target} price index")
+        scale *= then / now
+        steps.append(
+            f"{row_year} -> {price_year} prices x {then / now:.6g} ({PRICE_INDEX} {year_then}/{year_now})"
+        )
+    detail = f"{row_unit} {row_year} -> {factor_unit} {price_year or row_year}: " + "; ".join(steps)
+    return MoneyConversion(scale, detail + f"; x {scale:.6g} in all", bool(steps))
