@@ -1,0 +1,97 @@
+"""The official factor library end to end, as a user runs it: import, then count.
+
+Hand calculations from the publisher files (DESNZ 2025 flat file; EPA GHG
+Emission Factors Hub 2025), through the `neutra` command.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import shared_file
+
+DESNZ_2025 = "desnz/ghg-conversion-factors-2025-flat-format.csv"
+EPA_HUB = "epa/ghg-emission-factors-hub-2025.xlsx"
+
+
+def neutra(home: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NEUTRA_HOME": str(home), "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "neutra", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+
+
+def footprint(home: Path, activities: Path, *args: str) -> dict:
+    done = neutra(home, "footprint", activities, *args, "--format", "json")
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("home")
+    for kind, relative in (("desnz", DESNZ_2025), ("epa-hub", EPA_HUB)):
+        done = neutra(home, "factors", "import", kind, shared_file(relative))
+        assert done.returncode == 0, done.stderr
+    return home
+
+
+def test_a_desnz_footprint_gives_the_hand_calculation_from_the_publisher_file(home, tmp_path):
+    activities = tmp_path / "activities.csv"
+    activities.write_text(
+        "id,year,activity,factor,quantity,unit,region\n"
+        "gas,2025,fuel.natural_gas,,100000,kWh,GB\n"
+        "diesel,2025,fuel.diesel,,5000,L,GB\n"
+        "power,2025,electricity.grid,,200000,kWh,GB\n"
+        "flight,2025,,desnz-2025:21_316_3170_11,12000,passenger_km,GB\n"
+        "hotel,2025,hotel.night,,40,night,GB\n"
+        "waste,2025,waste.commercial_industrial.landfill,,3,t,GB\n"
+    )
+    document = footprint(home, activities, "--factors", "desnz-2025")
+    # Publisher file, kg CO2e per unit: natural gas 0.18296 (1_100_1004_6_1), diesel 2.57082
+    # (1_101_1011_8_1), UK electricity 0.17700 (7_400_4000_5_1), long-haul economy with RF
+    # 0.11704 (21_316_3170_11_1), hotel UK 10.4 (29_600_4000_13_1), C&I landfill 520.5327.
+    assert document["totals"]["scope1"] == pytest.approx(
+        (100000 * 0.18296 + 5000 * 2.57082) / 1000, rel=1e-12
+    )
+    assert document["totals"]["scope2_location"] == pytest.approx(200000 * 0.177 / 1000, rel=1e-12)
+    assert document["scope3_categories"]["6"] == pytest.approx(
+        (12000 * 0.11704 + 40 * 10.4) / 1000, rel=1e-12
+    )
+    assert document["scope3_categories"]["5"] == pytest.approx(3 * 520.5327 / 1000, rel=1e-12)
+    assert document["gwp_set"] == "AR5"
+
+
+def test_epa_hub_per_gas_factors_give_the_same_gas_masses_and_different_co2e_under_ar4_and_ar5(
+    home, tmp_path
+):
+    activities = tmp_path / "activities.csv"
+    activities.write_text(
+        "id,year,factor,quantity,unit,scope\n"
+        "boiler,2025,epa-hub-2025:t1_natural_gas_mmbtu,1000,mmBtu,1\n"
+    )
+    ar4 = footprint(home, activities, "--factors", "epa-hub-2025", "--gwp", "AR4")
+    ar5 = footprint(home, activities, "--factors", "epa-hub-2025", "--gwp", "AR5")
+    # Table 1, natural gas: 53.06 kg CO2, 1.0 g CH4, 0.10 g N2O per mmBtu.
+    for document in (ar4, ar5):
+        assert document["by_gas"]["CO2"]["t"] == pytest.approx(53.06, rel=1e-12)
+        assert document["by_gas"]["CH4"]["t"] == pytest.approx(0.001, rel=1e-12)
+        assert document["by_gas"]["N2O"]["t"] == pytest.approx(0.0001, rel=1e-12)
+    assert ar4["totals"]["scope1"] == pytest.approx(53.06 + 0.001 * 25 + 0.0001 * 298, rel=1e-12)
+    assert ar5["totals"]["scope1"] == pytest.approx(53.06 + 0.001 * 28 + 0.0001 * 265, rel=1e-12)
+
+
+def test_searching_finds_the_imported_factor_and_the_activity_key(home):
+    done = neutra(home, "factors", "search", "natural gas")
+    assert "fuel.natural_gas" in done.stdout
+    assert "1_100_1004_6" in done.stdout
