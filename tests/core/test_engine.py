@@ -430,3 +430,15 @@ def test_spend_in_eur_uses_a_usd_factor_converted_and_flagged():
     usd_2022 = 10_000 / 0.9239 * 292.655 / 313.689  # 2024 EUR -> 2024 USD -> 2022 USD
     assert result.scope3_categories["4"] == pytest.approx(usd_2022 * 0.595 / 1000)
     assert {f.flag for f in result.flags} == {"money_converted", "year_fallback"}
+
+
+def test_a_lifecycle_grid_intensity_is_flagged_on_scope_2_rows():
+    ember = factor(
+        "DEU-2024", "electricity.grid", "kWh", {"CO2e": 0.33638}, gwp_set="AR5", scope=Scope.S2, region="DE",
+        description="Germany 2024; lifecycle, generation-based (Ember)",
+    )  # fmt: skip
+    result = compute_footprint(
+        activities(row("1", "electricity.grid", 1000, "kWh", region="DE")), [factor_set(ember)], AR5
+    )
+    assert result.totals["scope2_location"] == pytest.approx(0.33638)
+    assert "lifecycle_factor" in {f.flag for f in result.flags}

@@ -1,7 +1,8 @@
 """The local factor store: imported factor sets, one immutable file per version.
 
 Layout under NEUTRA_HOME: `factor_sets/<name>/<version>.json` and a `CURRENT`
-file naming the newest version of that name. Importing the same content again
+file naming the version of that name imported last (the one `NAME` means;
+`NAME@VERSION` names any other). Importing the same content again
 is a no-op; new content under an old name adds a version and never overwrites.
 
 It must never change a stored version.

@@ -17,10 +17,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from neutra.core.errors import UnitError
-from neutra.core.factors import Basis, Factor, FactorSet
+from neutra.core.factors import Basis, Factor, FactorSet, Scope
 from neutra.core.money import convert_money, currency_of
 from neutra.core.regions import fallback_chain
 from neutra.core.units import conversion_factor, dimension_name
+
+# Words in a factor's description that mark a lifecycle (not combustion-only) figure.
+LIFECYCLE = "lifecycle"
 
 __all__ = [
     "ActivityKey",
@@ -122,6 +125,16 @@ def select_factor(index: FactorIndex, key: ActivityKey) -> Selection:
         if isinstance(picked, str):
             return Selection(key, None, None, error=picked)
         factor_set, factor, flags = picked
+    if factor.scope is Scope.S2 and LIFECYCLE in (factor.description or "").lower():
+        # DOMAIN §4 / SOURCES.md: lifecycle, generation-based grid figures (OWID/Ember)
+        # are not the combustion-only emission rate scope 2 asks for: say so on the rows.
+        flags.append(
+            (
+                "lifecycle_factor",
+                f"{factor_set.name}:{factor.factor_id} is a lifecycle, generation-based grid "
+                "intensity, not a combustion-only scope 2 rate",
+            )
+        )
     where = f"factor {factor_set.name}:{factor.factor_id} is per {factor.unit}"
     if currency_of(key.unit) and currency_of(factor.unit):
         # Spend: to the factor's currency at the row year's rate, then to its price year.
