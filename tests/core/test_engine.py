@@ -442,3 +442,31 @@ def test_a_lifecycle_grid_intensity_is_flagged_on_scope_2_rows():
     )
     assert result.totals["scope2_location"] == pytest.approx(0.33638)
     assert "lifecycle_factor" in {f.flag for f in result.flags}
+
+
+def test_lines_share_the_market_based_figure_by_quantity_and_add_up_to_it():
+    grid = factor(
+        "grid", "electricity.grid", "kWh", {"CO2e": 0.2}, gwp_set="AR5", scope=Scope.S2, region="DE"
+    )
+    residual = factor(
+        "rm", "electricity.grid", "kWh", {"CO2e": 0.45}, gwp_set="AR5", scope=Scope.S2, region="DE",
+        basis=Basis.RESIDUAL_MIX,
+    )  # fmt: skip
+    go = Instrument("GO-1", InstrumentType.CERTIFICATE, "Site", "DE", 2024, 600_000, 0.0)
+    data = activities(
+        row("1", "electricity.grid", 600_000, "kWh", region="DE", entity="Site"),
+        row("2", "electricity.grid", 400_000, "kWh", region="DE", entity="Site"),
+        row("3", "fuel.natural_gas", 1000, "kWh", entity="Site"),
+    )
+    result = compute_footprint(
+        data,
+        [factor_set(grid, residual, GAS)],
+        AR5,
+        instruments=[go],
+        options=FootprintOptions(lines=True),
+    )
+    assert result.lines is not None
+    market = {line["id"]: line["emissions_market_t_co2e"] for line in result.lines.to_pylist()}
+    # 180 t market-based for the site's 1,000,000 kWh, spread 60/40; gas is the same either way.
+    assert market == pytest.approx({"1": 108.0, "2": 72.0, "3": 0.2})
+    assert result.totals["scope2_market"] == pytest.approx(180)

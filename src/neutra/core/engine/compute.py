@@ -100,14 +100,14 @@ def compute_footprint(
         raise InvalidInputError(problems[:MAX_PROBLEMS] + _more(len(problems)))
 
     share = np.array([1.0 if shares is None else shares[e] for e in groups.entities])[groups.entity]
-    market, market_flags = market_based(
+    market = market_based(
         groups, index, selections, coefficients, instruments, share, options.quality_rules, gwp
     )
-    document_without_hash = summarise(groups, coefficients, share, market)
-    flags = flag_list(run, joined, table, selections, groups, coefficients, market_flags)
+    document_without_hash = summarise(groups, coefficients, share, market.per_entity)
+    flags = flag_list(run, joined, table, selections, groups, coefficients, market.flags)
     provenance = _provenance(data, factor_sets, gwp, options, inputs, boundary, instruments)
     lines = (
-        line_table(run, joined, selections, coefficients, shares, market_flags, gwp)
+        line_table(run, joined, selections, coefficients, shares, market, gwp)
         if options.lines
         else None
     )

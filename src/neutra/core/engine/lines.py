@@ -13,7 +13,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from neutra.core.engine.coefficients import Coefficients
-from neutra.core.engine.market import MarketFlag
+from neutra.core.engine.market import MarketBased
 from neutra.core.engine.scan import (
     NO_ENTITY,
 )
@@ -31,7 +31,7 @@ def line_table(
     selections: list[Selection],
     coefficients: Coefficients,
     shares: dict[str, float] | None,
-    market_flags: list[MarketFlag],
+    market: MarketBased,
     gwp: GWPSet,
 ) -> pa.Table:
     """One line per activity row: its factor, source, GWP set, flags, gas masses and CO2e."""
@@ -70,7 +70,7 @@ def line_table(
     row_flags = ibis.ifelse(negative, j.k_flags_neg, j.k_flags)
     # Market-based notes concern the scope 2 rows of some (entity, key) pairs.
     pair_flags: dict[tuple[str, int], set[str]] = defaultdict(set)
-    for note in market_flags:
+    for note in market.flags:
         for pair in note.rows or ():
             pair_flags[pair].add(note.flag)
     if pair_flags:
@@ -105,6 +105,21 @@ def line_table(
         )
         j = j.left_join(share_table, j.entity.fill_null(NO_ENTITY) == share_table.s_entity)
         share = j.inclusion_share
+    if market.rates:
+        pairs = sorted(market.rates)
+        rate_table = ibis.memtable(
+            pa.table(
+                {
+                    "m_entity": pa.array([e for e, _ in pairs], pa.string()),
+                    "m_key": pa.array([k for _, k in pairs], pa.int64()),
+                    "m_rate": pa.array([market.rates[p] for p in pairs], pa.float64()),
+                }
+            )
+        )
+        j = j.left_join(
+            rate_table,
+            [j.entity.fill_null(NO_ENTITY) == rate_table.m_entity, j._key == rate_table.m_key],
+        )
     scope = j.scope.fill_null(j.factor_scope)
     category = ibis.ifelse(scope == 3, j.category.fill_null(j.factor_category), ibis.null("int64"))
     amount = j.quantity * share
@@ -126,6 +141,12 @@ def line_table(
         "flags": row_flags.nullif(""),
         "inclusion_share": share,
         "emissions_t_co2e": amount * j.c_co2e,
+        # Scope 2 rows: their share of their (entity, key)'s market-based figure.
+        "emissions_market_t_co2e": (
+            ibis.ifelse((scope == 2) & j.m_rate.notnull(), amount * j.m_rate, amount * j.c_co2e)
+            if market.rates
+            else amount * j.c_co2e
+        ),
         "biogenic_co2_t": amount * j.c_biogenic,
         **{f"{gas}_t": amount * j[f"gas_{gas}"] for gas in gases},
     }

@@ -32,7 +32,7 @@ from neutra.core.scope2 import (
 )
 from neutra.core.units import conversion_factor
 
-__all__ = ["MarketFlag", "market_based"]
+__all__ = ["MarketBased", "MarketFlag", "market_based"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +47,17 @@ class MarketFlag:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class MarketBased:
+    """Market-based scope 2 of a footprint."""
+
+    per_entity: np.ndarray  # t CO2e, inside the boundary, indexed like `Groups.entities`
+    flags: list[MarketFlag]  # notes on instruments and on scope 2 rows
+    # (entity, key) -> t CO2e per activity unit at 100% of the entity: spreads a pair's
+    # market-based figure over its rows in proportion to their quantity, for the lines
+    rates: dict[tuple[str, int], float]
+
+
 def market_based(
     groups: Groups,
     index: FactorIndex,
@@ -56,8 +67,8 @@ def market_based(
     share: np.ndarray,
     rules: QualityRules,
     gwp: GWPSet,
-) -> tuple[np.ndarray, list[MarketFlag]]:
-    """Market-based scope 2 per entity (t CO2e, indexed like `groups.entities`), and its notes.
+) -> MarketBased:
+    """Market-based scope 2 per entity, per (entity, key) rate, and its notes.
 
     Consumption is taken at 100% of each entity (instruments cover an entity's
     whole consumption), then the inclusion share applies to the result.
@@ -74,6 +85,7 @@ def market_based(
     instrument_years = {i.year for i in instruments}
     residuals = {k: select_residual(index, selections[k]) for k in sorted({k for _, k in quantity})}
     residual_notes: dict[tuple[str, str], set[tuple[str, int]]] = defaultdict(set)
+    rates: dict[tuple[str, int], float] = {}
     for (entity, key), total in quantity.items():
         selection = selections[key]
         name = groups.entities[entity]
@@ -104,13 +116,15 @@ def market_based(
         # No instrument for this year: the residual mix, else the grid average.
         if residual is None:
             missing_residual.add((name, key))
-        market[entity] += (location if residual is None else total * residual) * entity_share[
-            entity
-        ]
+        pair_t_co2e = location if residual is None else total * residual
+        market[entity] += pair_t_co2e * entity_share[entity]
+        rates[(name, key)] = pair_t_co2e / total if total else 0.0
 
     result = allocate_market_based(consumption, instruments, rules)
     for (entity, key), group in zip(owners, result.groups, strict=True):
         market[entity] += group.market_t_co2e * entity_share[entity]
+        total = quantity[(entity, key)]
+        rates[(groups.entities[entity], key)] = group.market_t_co2e / total if total else 0.0
         if group.uncovered_basis is Basis.LOCATION and group.uncovered_kwh != 0:
             missing_residual.add((groups.entities[entity], key))
     flags = [
@@ -123,4 +137,4 @@ def market_based(
         flags.append(MarketFlag("residual_mix_missing", detail, rows=frozenset(missing_residual)))
     for (flag, detail), pairs in sorted(residual_notes.items()):
         flags.append(MarketFlag(flag, detail, rows=frozenset(pairs)))
-    return market, flags
+    return MarketBased(market, flags, rates)
