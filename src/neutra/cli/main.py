@@ -287,6 +287,50 @@ def example(
         )
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+) -> None:
+    """Migrate the database, then serve the web platform (http://127.0.0.1:8000).
+
+    Configuration comes from environment variables (SECRET_KEY, NEUTRA_DEBUG,
+    DATABASE_URL, ALLOWED_HOSTS, NEUTRA_HOME; see neutra.web.config.settings).
+    With waitress installed it serves through that WSGI server; otherwise
+    through Django's built-in server, which is for one machine and a few
+    users only: put a WSGI server (neutra.web.config.wsgi:application) in
+    front of anything larger.
+    """
+    import os
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "neutra.web.config.settings")
+    # Imported here, not at the top: `neutra --help` must not load Django.
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+    from django.core.management import call_command
+
+    from neutra.settings import ConfigError, neutra_home
+
+    try:
+        neutra_home().mkdir(parents=True, exist_ok=True)  # the SQLite file lives here
+        django.setup()
+    except (ImproperlyConfigured, ConfigError) as error:
+        err.print(f"[red]Cannot start:[/red] {error}")
+        raise typer.Exit(2) from None
+    call_command("migrate", interactive=False, verbosity=1)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    try:
+        from waitress import serve as waitress_serve
+    except ImportError:
+        err.print(f"Serving on http://{host}:{port}/ with Django's server (one machine only)")
+        call_command("runserver", f"{host}:{port}", use_reloader=False)
+        return
+    from neutra.web.config.wsgi import application
+
+    err.print(f"Serving on http://{host}:{port}/ with waitress")
+    waitress_serve(application, host=host, port=port)
+
+
 @factors_app.command("import")
 def factors_import(
     kind: Annotated[FactorKind, typer.Argument(help="What kind of file it is.")],

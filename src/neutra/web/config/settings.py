@@ -1,0 +1,182 @@
+"""Django settings, read only from environment variables (DESIGN.md §4).
+
+Every value comes through the helpers of `neutra.web.config.env`, which fail
+loudly. It must never read a configuration file, and never start a server
+that is not debug-mode without a real SECRET_KEY.
+
+Variables:
+    NEUTRA_HOME      where state lives (default ~/.neutra); the SQLite file is there
+    DATABASE_URL     e.g. postgres://user:password@host:5432/name (default: SQLite)
+    SECRET_KEY       required unless NEUTRA_DEBUG=1
+    NEUTRA_DEBUG     1 on a development machine only (default 0)
+    ALLOWED_HOSTS    comma-separated (default 127.0.0.1,localhost)
+    CSRF_TRUSTED_ORIGINS  comma-separated origins such as https://neutra.example.com
+    NEUTRA_SECURE_COOKIES  session and CSRF cookies only over HTTPS (default: on unless debug)
+    NEUTRA_HSTS_SECONDS    Strict-Transport-Security max-age (default: one year unless debug)
+    NEUTRA_SSL_REDIRECT    redirect HTTP to HTTPS (default 0: a proxy usually does it)
+    NEUTRA_BEHIND_TLS_PROXY  trust X-Forwarded-Proto from a proxy that sets it (default 0)
+    NEUTRA_DB_CONN_MAX_AGE seconds a PostgreSQL connection is kept open (default 60)
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from neutra.settings import neutra_home
+from neutra.web.config.env import env_bool, env_int, env_list, env_str
+
+WEB_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = env_bool("NEUTRA_DEBUG", False)
+NEUTRA_HOME = neutra_home()
+
+_secret_key = env_str("SECRET_KEY")
+if _secret_key is None:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "environment variable SECRET_KEY is not set: set it to a long random string, e.g. "
+            "the output of `python -c 'import secrets; print(secrets.token_urlsafe(50))'`, "
+            "or set NEUTRA_DEBUG=1 on a development machine"
+        )
+    warnings.warn(
+        "NEUTRA_DEBUG=1 and no SECRET_KEY: using a fixed development key. "
+        "Never serve anyone but yourself like this.",
+        stacklevel=1,
+    )
+    _secret_key = "neutra-development-key-known-to-everyone-never-use-it-on-a-server"
+SECRET_KEY = _secret_key
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "ninja",  # serves the OpenAPI docs' scripts itself, so no CDN and a strict CSP
+    "neutra.web.tenancy",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "neutra.web.config.middleware.ContentSecurityPolicyMiddleware",
+]
+
+ROOT_URLCONF = "neutra.web.config.urls"
+WSGI_APPLICATION = "neutra.web.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [WEB_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _database() -> dict[str, Any]:
+    url = env_str("DATABASE_URL")
+    if url is None:
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": NEUTRA_HOME / "neutra.sqlite3",
+            "OPTIONS": {
+                # Take the write lock when a transaction starts, not at its first
+                # write: two requests upgrading read locks at once would
+                # otherwise fail with "database is locked" instead of waiting.
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    try:
+        config = dj_database_url.parse(
+            url, conn_max_age=env_int("NEUTRA_DB_CONN_MAX_AGE", 60, minimum=0)
+        )
+    except ValueError as error:  # unknown scheme or malformed URL
+        # The URL holds a password: name the variable and the reason, not the value.
+        raise ImproperlyConfigured(
+            f"environment variable DATABASE_URL cannot be used: {error}"
+        ) from None
+    if not config.get("ENGINE"):
+        raise ImproperlyConfigured(
+            "environment variable DATABASE_URL has no database scheme (postgres://...)"
+        )
+    config["CONN_HEALTH_CHECKS"] = True
+    return dict(config)
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Argon2 first: new and re-saved passwords use it; the others only verify old hashes.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "/admin/login/"
+
+# Security headers and cookies. Cookies are HTTPS-only and HSTS is on unless in
+# debug mode; a deployment on plain HTTP inside a private network can turn them
+# off explicitly, never by accident.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_SECURE = env_bool("NEUTRA_SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_HSTS_SECONDS = env_int("NEUTRA_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
+SECURE_SSL_REDIRECT = env_bool("NEUTRA_SSL_REDIRECT", False)
+if env_bool("NEUTRA_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = NEUTRA_HOME / "static"  # filled by `neutra serve` (collectstatic)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# In debug mode serve straight from the apps' folders, so no collectstatic is needed.
+WHITENOISE_USE_FINDERS = DEBUG

@@ -1,0 +1,56 @@
+"""Errors of the web layer, in the one hierarchy of `neutra.core.errors`.
+
+The API maps every `NeutraError` to `{"message", "extra"}` with the status of
+`http_status`. It must never leak whether a row of another tenant exists: a
+record the user may not see is `NotFoundError`, exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from neutra.core.errors import InvalidInputError, NeutraError, Problem
+
+__all__ = ["NotAllowedError", "NotFoundError", "http_status", "invalid", "jsonable_extra"]
+
+
+class NotFoundError(NeutraError, LookupError):
+    """No such record, or none the user may see (HTTP 404)."""
+
+
+class NotAllowedError(NeutraError, PermissionError):
+    """The user sees the record but their role does not allow the action (HTTP 403)."""
+
+
+def invalid(subject: str, field: str, value: object, reason: str) -> InvalidInputError:
+    """An `InvalidInputError` for one bad field of a form-like input."""
+    shown = None if value is None else str(value)[:200]
+    return InvalidInputError(
+        [Problem(subject, None, field, shown, reason)], message=f"{field}: {reason}"
+    )
+
+
+def http_status(error: NeutraError) -> int:
+    if isinstance(error, NotFoundError):
+        return 404
+    if isinstance(error, NotAllowedError):
+        return 403
+    return 400  # every other NeutraError is about the request's input
+
+
+def jsonable_extra(error: NeutraError) -> dict[str, Any]:
+    """The error's structured fields, with problems as plain dictionaries."""
+    extra = dict(error.extra)
+    if isinstance(error, InvalidInputError):
+        extra["problems"] = [problem.as_dict() for problem in error.problems]
+    return {key: value if _is_json(value) else str(value) for key, value in extra.items()}
+
+
+def _is_json(value: object) -> bool:
+    if value is None or isinstance(value, str | int | float | bool):
+        return True
+    if isinstance(value, list | tuple):
+        return all(_is_json(item) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_json(v) for k, v in value.items())
+    return False

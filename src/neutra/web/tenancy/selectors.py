@@ -1,0 +1,98 @@
+"""Reads for views and the API, scoped by the user's memberships.
+
+This is the one place that decides which organisations a user may see:
+every view, endpoint and later selector that shows client data starts from
+`organisations_visible_to` or `organisation_for`. It must never write, and
+never let a view filter by tenant on its own.
+
+A user sees an organisation when they are on the staff of the consultancy
+that serves it, or hold a membership of it that has not expired at `now`.
+Django's superuser flag opens the admin back office, not client data.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from neutra.core.boundary import Boundary
+from neutra.web.errors import NotFoundError
+from neutra.web.tenancy.models import (
+    AuditEntry,
+    ConsultancyMembership,
+    Entity,
+    Membership,
+    Organisation,
+    Role,
+)
+
+__all__ = [
+    "audit_entries_for",
+    "organisation_boundary",
+    "organisation_for",
+    "organisations_visible_to",
+    "roles_in",
+]
+
+
+def _live(now: datetime) -> Q:
+    return Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+
+
+def organisations_visible_to(user: Any, *, now: datetime) -> QuerySet[Organisation]:
+    """Every organisation `user` may see at `now`, by name."""
+    if not (user.is_authenticated and user.is_active):
+        return Organisation.objects.none()
+    as_member = Membership.objects.filter(_live(now), user=user).values("organisation_id")
+    as_staff = ConsultancyMembership.objects.filter(user=user).values("consultancy_id")
+    return Organisation.objects.filter(
+        Q(id__in=as_member) | Q(consultancy_id__in=as_staff)
+    ).select_related("consultancy")
+
+
+def organisation_for(user: Any, organisation_id: object, *, now: datetime) -> Organisation:
+    """The organisation `organisation_id` if `user` may see it at `now`.
+
+    Raises `NotFoundError` (HTTP 404) when it does not exist and when the user
+    may not see it, alike, so that nobody learns another tenant's ids.
+    """
+    try:
+        key = int(str(organisation_id))
+    except ValueError:
+        key = None
+    found = None if key is None else organisations_visible_to(user, now=now).filter(id=key).first()
+    if found is None:
+        raise NotFoundError("organisation not found", organisation_id=str(organisation_id))
+    return found
+
+
+def roles_in(user: Any, organisation: Organisation, *, now: datetime) -> frozenset[Role]:
+    """The roles `user` holds in `organisation` at `now` (staff roles included)."""
+    if not (user.is_authenticated and user.is_active):
+        return frozenset()
+    roles = set(
+        Membership.objects.filter(_live(now), user=user, organisation=organisation).values_list(
+            "role", flat=True
+        )
+    )
+    roles.update(
+        ConsultancyMembership.objects.filter(
+            user=user, consultancy_id=organisation.consultancy_id
+        ).values_list("role", flat=True)
+    )
+    return frozenset(Role(role) for role in roles)
+
+
+def organisation_boundary(*, organisation: Organisation) -> Boundary:
+    """The organisation's entity tree as a core `Boundary` (which checks its invariants)."""
+    entities = list(
+        Entity.objects.filter(organisation=organisation).select_related("parent").order_by("id")
+    )
+    return Boundary(tuple(entity.as_link() for entity in entities))
+
+
+def audit_entries_for(*, organisation: Organisation) -> QuerySet[AuditEntry]:
+    """The organisation's audit log, newest first (pass an organisation from `organisation_for`)."""
+    return AuditEntry.objects.filter(organisation=organisation).select_related("actor")

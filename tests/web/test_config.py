@@ -1,0 +1,106 @@
+"""The project's configuration, URLs and security headers."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from neutra.web.config.env import env_bool, env_int, env_list, env_str
+
+
+@pytest.fixture
+def environ(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in ("NEUTRA_X",):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_a_boolean_that_is_neither_yes_nor_no_stops_the_start(environ: pytest.MonkeyPatch) -> None:
+    environ.setenv("NEUTRA_X", "maybe")
+    with pytest.raises(ImproperlyConfigured, match=r"NEUTRA_X='maybe' is not a boolean"):
+        env_bool("NEUTRA_X", False)
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("1", True), ("Yes", True), ("off", False)])
+def test_booleans_accept_the_usual_words(
+    environ: pytest.MonkeyPatch, raw: str, expected: bool
+) -> None:
+    environ.setenv("NEUTRA_X", raw)
+    assert env_bool("NEUTRA_X", not expected) is expected
+
+
+def test_an_unset_variable_gives_the_default(environ: pytest.MonkeyPatch) -> None:
+    assert env_bool("NEUTRA_X", True) is True
+    assert env_int("NEUTRA_X", 7) == 7
+    assert env_list("NEUTRA_X", ["a"]) == ["a"]
+    assert env_str("NEUTRA_X") is None
+
+
+def test_a_set_but_empty_variable_stops_the_start(environ: pytest.MonkeyPatch) -> None:
+    environ.setenv("NEUTRA_X", "  ")
+    with pytest.raises(ImproperlyConfigured, match="NEUTRA_X is set but empty"):
+        env_str("NEUTRA_X")
+
+
+def test_a_number_that_is_not_whole_stops_the_start(environ: pytest.MonkeyPatch) -> None:
+    environ.setenv("NEUTRA_X", "60s")
+    with pytest.raises(ImproperlyConfigured, match=r"NEUTRA_X='60s' is not a whole number"):
+        env_int("NEUTRA_X", 60)
+
+
+def test_a_number_below_its_minimum_stops_the_start(environ: pytest.MonkeyPatch) -> None:
+    environ.setenv("NEUTRA_X", "-1")
+    with pytest.raises(ImproperlyConfigured, match="minimum is 0"):
+        env_int("NEUTRA_X", 60, minimum=0)
+
+
+def test_a_list_is_split_on_commas_and_an_empty_item_is_refused(
+    environ: pytest.MonkeyPatch,
+) -> None:
+    environ.setenv("NEUTRA_X", " example.com, www.example.com")
+    assert env_list("NEUTRA_X", []) == ["example.com", "www.example.com"]
+    environ.setenv("NEUTRA_X", "example.com,,www.example.com")
+    with pytest.raises(ImproperlyConfigured, match="empty item"):
+        env_list("NEUTRA_X", [])
+
+
+def _settings_in_a_fresh_python(env: dict[str, str]) -> tuple[int, str]:
+    import subprocess
+    import sys
+
+    clean = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "NEUTRA_DEBUG")}
+    result = subprocess.run(
+        [sys.executable, "-c", "import neutra.web.config.settings as s; print(s.DEBUG)"],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.returncode, result.stdout + result.stderr
+
+
+def test_without_a_secret_key_the_server_refuses_to_start_unless_in_debug_mode() -> None:
+    code, output = _settings_in_a_fresh_python({})
+    assert code != 0
+    assert "SECRET_KEY is not set" in output
+    code, output = _settings_in_a_fresh_python({"NEUTRA_DEBUG": "1"})
+    assert code == 0
+    assert "fixed development key" in output
+
+
+def test_an_unusable_database_url_stops_the_start_without_showing_the_password() -> None:
+    code, output = _settings_in_a_fresh_python(
+        {"SECRET_KEY": "k" * 50, "DATABASE_URL": "nosuchdb://neutra:hunter2@db/neutra"}
+    )
+    assert code != 0
+    assert "DATABASE_URL cannot be used" in output
+    assert "hunter2" not in output
+
+
+def test_passwords_are_hashed_with_argon2(make_user: object) -> None:
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create_user(username="erin", password="a long passphrase 42")
+    assert user.password.startswith("argon2")
