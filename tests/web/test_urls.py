@@ -6,7 +6,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    # The tests never run collectstatic, so NEUTRA_HOME/static may not exist.
+    pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
+]
 
 
 def test_the_health_check_answers_ok(client: Client) -> None:
