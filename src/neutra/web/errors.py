@@ -11,7 +11,14 @@ from typing import Any
 
 from neutra.core.errors import InvalidInputError, NeutraError, Problem
 
-__all__ = ["NotAllowedError", "NotFoundError", "http_status", "invalid", "jsonable_extra"]
+__all__ = [
+    "NotAllowedError",
+    "NotAuthenticatedError",
+    "NotFoundError",
+    "http_status",
+    "invalid",
+    "jsonable_extra",
+]
 
 
 class NotFoundError(NeutraError, LookupError):
@@ -20,6 +27,10 @@ class NotFoundError(NeutraError, LookupError):
 
 class NotAllowedError(NeutraError, PermissionError):
     """The user sees the record but their role does not allow the action (HTTP 403)."""
+
+
+class NotAuthenticatedError(NeutraError, PermissionError):
+    """The request's credentials are missing, unknown, expired or revoked (HTTP 401)."""
 
 
 def invalid(subject: str, field: str, value: object, reason: str) -> InvalidInputError:
@@ -35,6 +46,8 @@ def http_status(error: NeutraError) -> int:
         return 404
     if isinstance(error, NotAllowedError):
         return 403
+    if isinstance(error, NotAuthenticatedError):
+        return 401
     return 400  # every other NeutraError is about the request's input
 
 

@@ -16,6 +16,9 @@ Variables:
     NEUTRA_SSL_REDIRECT    redirect HTTP to HTTPS (default 0: a proxy usually does it)
     NEUTRA_BEHIND_TLS_PROXY  trust X-Forwarded-Proto from a proxy that sets it (default 0)
     NEUTRA_DB_CONN_MAX_AGE seconds a PostgreSQL connection is kept open (default 60)
+    NEUTRA_LOGIN_FAILURES_PER_USERNAME  failed log-ins for one username per window (default 5)
+    NEUTRA_LOGIN_FAILURES_PER_ADDRESS   failed log-ins from one client address per window (default 20)
+    NEUTRA_LOGIN_WINDOW_SECONDS         the throttling window (default 900: 15 minutes)
 """
 
 from __future__ import annotations
@@ -64,6 +67,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",  # serves the OpenAPI docs' scripts itself, so no CDN and a strict CSP
     "neutra.web.tenancy",
+    "neutra.web.accounts",
 ]
 
 MIDDLEWARE = [
@@ -145,7 +149,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "/api/docs"  # until the dashboard exists
+LOGOUT_REDIRECT_URL = "accounts:login"
+# Log-in throttling (neutra.web.accounts.services): after this many failures
+# for one username, or from one client address, within the window, further
+# attempts get HTTP 429 until the window (counted from the first failure) ends.
+NEUTRA_LOGIN_FAILURES_PER_USERNAME = env_int("NEUTRA_LOGIN_FAILURES_PER_USERNAME", 5, minimum=1)
+NEUTRA_LOGIN_FAILURES_PER_ADDRESS = env_int("NEUTRA_LOGIN_FAILURES_PER_ADDRESS", 20, minimum=1)
+NEUTRA_LOGIN_WINDOW_SECONDS = env_int("NEUTRA_LOGIN_WINDOW_SECONDS", 900, minimum=1)
 
 # Security headers and cookies. Cookies are HTTPS-only and HSTS is on unless in
 # debug mode; a deployment on plain HTTP inside a private network can turn them

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
+from neutra.web.accounts.views import LoginView
 from neutra.web.config.api import api
 from neutra.web.config.views import healthz
 
@@ -12,7 +13,10 @@ admin.site.site_header = "Neutra back office"
 admin.site.site_title = "Neutra"
 
 urlpatterns = [
+    # The back office logs in through the throttled page too, never around it.
+    path("admin/login/", LoginView.as_view(extra_context={"site_header": admin.site.site_header})),
     path("admin/", admin.site.urls),
+    path("accounts/", include("neutra.web.accounts.urls")),
     path("api/", api.urls),
     path("healthz", healthz, name="healthz"),
 ]

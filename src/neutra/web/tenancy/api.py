@@ -1,6 +1,6 @@
 """REST endpoints of the tenancy app: the organisations a user may see.
 
-Thin: session authentication -> one selector -> output schema. Tenancy is
+Thin: the API's authentication -> one selector -> output schema. Tenancy is
 the selectors' job; an endpoint must never filter organisations itself.
 """
 
@@ -9,12 +9,11 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema
-from ninja.security import django_auth
 
 from neutra.web.tenancy.models import Organisation
 from neutra.web.tenancy.selectors import organisation_for, organisations_visible_to
 
-router = Router(tags=["organisations"], auth=django_auth)
+router = Router(tags=["organisations"])  # the API's auth: a session or an API token
 
 
 class OrganisationOut(Schema):

@@ -1,0 +1,1 @@
+"""Accounts: logging in and out with throttling, and personal API tokens."""

@@ -1,0 +1,312 @@
+"""Accounts: throttled log-in pages, and personal API tokens with scopes and expiry."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from datetime import timedelta
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.utils import timezone
+
+from neutra.core.errors import InvalidInputError
+from neutra.web.accounts.auth import require_scope
+from neutra.web.accounts.models import ApiToken, Scope
+from neutra.web.accounts.services import api_token_create, api_token_revoke
+from neutra.web.errors import NotAllowedError
+from neutra.web.tenancy.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "a long passphrase 42"  # the conftest's make_user password
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle() -> Iterator[None]:
+    # The counters live in the process-wide cache, not in the test database.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _token(user: Any, *, scopes: tuple[str, ...] = ("read",), days: int = 30) -> tuple[Any, str]:
+    return api_token_create(
+        user=user,
+        name="ERP export",
+        scopes=scopes,
+        expires_at=timezone.now() + timedelta(days=days),
+    )
+
+
+def _bearer(secret: str) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+
+
+# --- API tokens ----------------------------------------------------------------
+
+
+def test_the_hash_of_a_token_is_stored_and_the_secret_is_not(world: dict) -> None:
+    token, secret = _token(world["bob"])
+    stored = ApiToken.objects.get(pk=token.pk)
+    assert stored.token_hash == hashlib.sha256(secret.encode()).hexdigest()
+    assert stored.prefix == secret[:8]
+    row_values = [str(v) for v in ApiToken.objects.filter(pk=token.pk).values().get().values()]
+    assert not any(secret in value for value in row_values)
+
+
+def test_a_token_sees_exactly_the_organisations_its_user_may_see(
+    client: Client, world: dict
+) -> None:
+    _, bob_secret = _token(world["bob"])
+    _, alice_secret = _token(world["alice"])
+    bob_sees = client.get("/api/organisations", **_bearer(bob_secret))
+    alice_sees = client.get("/api/organisations", **_bearer(alice_secret))
+    assert bob_sees.status_code == 200
+    assert [o["name"] for o in bob_sees.json()] == ["B1 Manufacturing"]
+    assert [o["name"] for o in alice_sees.json()] == ["B1 Manufacturing", "B2 Logistics"]
+    other = client.get(f"/api/organisations/{world['C1'].id}", **_bearer(bob_secret))
+    assert other.status_code == 404
+
+
+def test_using_a_token_records_when_it_was_last_used(client: Client, world: dict) -> None:
+    token, secret = _token(world["bob"])
+    assert token.last_used_at is None
+    client.get("/api/organisations", **_bearer(secret))
+    token.refresh_from_db()
+    assert token.last_used_at is not None
+
+
+def test_an_expired_token_gets_401_in_the_api_error_shape(client: Client, world: dict) -> None:
+    token, secret = _token(world["bob"])
+    ApiToken.objects.filter(pk=token.pk).update(
+        created_at=timezone.now() - timedelta(days=2),
+        expires_at=timezone.now() - timedelta(seconds=1),
+    )
+    response = client.get("/api/organisations", **_bearer(secret))
+    assert response.status_code == 401
+    assert response.json() == {
+        "message": "this API token has expired",
+        "extra": {"token": token.prefix},
+    }
+
+
+def test_a_revoked_token_gets_401(client: Client, world: dict) -> None:
+    token, secret = _token(world["bob"])
+    api_token_revoke(token=token, by=world["bob"])
+    response = client.get("/api/organisations", **_bearer(secret))
+    assert response.status_code == 401
+    assert response.json()["message"] == "this API token has been revoked"
+
+
+def test_an_unknown_token_gets_401_and_is_not_mistaken_for_a_session(
+    client: Client, world: dict
+) -> None:
+    client.force_login(world["bob"])  # a session does not rescue a bad bearer token
+    _, secret = _token(world["bob"])
+    response = client.get("/api/organisations", **_bearer(secret[:8] + "x" * 35))
+    assert response.status_code == 401
+    assert response.json() == {"message": "not a valid API token", "extra": {}}
+
+
+def test_a_deactivated_users_token_gets_401(client: Client, world: dict) -> None:
+    _, secret = _token(world["bob"])
+    world["bob"].is_active = False
+    world["bob"].save()
+    assert client.get("/api/organisations", **_bearer(secret)).status_code == 401
+
+
+def test_a_session_still_works_without_a_token(client: Client, world: dict) -> None:
+    client.force_login(world["charlie"])
+    response = client.get("/api/organisations")
+    assert [o["name"] for o in response.json()] == ["C1 Foods"]
+
+
+def test_a_read_only_token_cannot_pass_the_write_check(client: Client, world: dict) -> None:
+    _, read_secret = _token(world["bob"], scopes=("read",))
+    _, write_secret = _token(world["bob"], scopes=("read", "write"))
+    seen: dict[str, Any] = {}
+
+    # Capture the request as the API's authentication left it.
+    from neutra.web.accounts.auth import ApiTokenAuth
+
+    for label, secret in (("read", read_secret), ("write", write_secret)):
+        request = SimpleNamespace(headers={"Authorization": f"Bearer {secret}"})
+        ApiTokenAuth()(request)  # type: ignore[arg-type]
+        seen[label] = request
+    with pytest.raises(NotAllowedError, match="'write' scope"):
+        require_scope(seen["read"], Scope.WRITE)
+    require_scope(seen["write"], Scope.WRITE)
+    require_scope(seen["read"], Scope.READ)
+
+
+def test_a_session_passes_the_write_check_its_roles_decide() -> None:
+    require_scope(SimpleNamespace(), "write")
+
+
+def test_a_token_must_expire_within_a_year(world: dict) -> None:
+    with pytest.raises(InvalidInputError, match="at most one year ahead"):
+        _token(world["bob"], days=366)
+    with pytest.raises(InvalidInputError, match="in the future"):
+        _token(world["bob"], days=-1)
+
+
+def test_a_token_needs_known_scopes(world: dict) -> None:
+    with pytest.raises(InvalidInputError, match="scopes"):
+        _token(world["bob"], scopes=("admin",))
+    with pytest.raises(InvalidInputError, match="scopes"):
+        _token(world["bob"], scopes=())
+
+
+def test_only_the_owner_or_an_administrator_revokes_a_token(world: dict) -> None:
+    token, _ = _token(world["bob"])
+    with pytest.raises(NotAllowedError):
+        api_token_revoke(token=token, by=world["charlie"])
+    assert api_token_revoke(token=token, by=world["bob"]).revoked_at is not None
+
+
+def test_making_and_revoking_a_token_are_audited(world: dict) -> None:
+    token, _ = _token(world["bob"])
+    api_token_revoke(token=token, by=world["bob"])
+    api_token_revoke(token=token, by=world["bob"])  # a second revocation changes nothing
+    actions = list(
+        AuditEntry.objects.filter(object_type="accounts.apitoken", object_id=str(token.pk))
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+    assert actions == ["api_token.create", "api_token.revoke"]
+
+
+def test_the_admin_lists_tokens_without_their_hash_and_revokes_them(
+    client: Client, world: dict, make_user: Any
+) -> None:
+    token, secret = _token(world["bob"])
+    boss = make_user("boss", is_staff=True, is_superuser=True)
+    client.force_login(boss)
+    listing = client.get("/admin/accounts/apitoken/")
+    assert listing.status_code == 200
+    assert token.prefix.encode() in listing.content
+    assert token.token_hash.encode() not in listing.content
+    detail = client.get(f"/admin/accounts/apitoken/{token.pk}/change/")
+    assert token.token_hash.encode() not in detail.content
+    client.post(
+        "/admin/accounts/apitoken/",
+        {"action": "revoke", "_selected_action": [token.pk]},
+    )
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert token.revoked_by == boss
+    assert secret.encode() not in listing.content
+
+
+# --- log-in pages ----------------------------------------------------------------
+
+
+def _login(client: Client, username: str, password: str, **extra: Any) -> Any:
+    return client.post("/accounts/login/", {"username": username, "password": password}, **extra)
+
+
+def test_login_works_with_the_correct_password(client: Client, world: dict) -> None:
+    response = _login(client, "bob", PASSWORD)
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(world["bob"].pk)
+    entry = AuditEntry.objects.get(action="user.login")
+    assert entry.actor == world["bob"]
+    assert entry.organisation is None
+
+
+def test_a_wrong_password_is_refused_and_audited(client: Client, world: dict) -> None:
+    response = _login(client, "bob", "not it")
+    assert response.status_code == 200
+    assert b"did not match" in response.content
+    assert "_auth_user_id" not in client.session
+    entry = AuditEntry.objects.get(action="user.login_failed")
+    assert (entry.actor, entry.object_repr) == (None, "bob")
+
+
+def test_five_wrong_passwords_then_the_right_one_gives_429(client: Client, world: dict) -> None:
+    for _ in range(5):
+        assert _login(client, "bob", "not it").status_code == 200
+    response = _login(client, "bob", PASSWORD)
+    assert response.status_code == 429
+    assert b"Too many failed log-in attempts" in response.content
+    assert int(response["Retry-After"]) > 0
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_username_limit_ignores_case_and_spares_other_users(
+    client: Client, world: dict
+) -> None:
+    for _ in range(5):
+        _login(client, "BOB", "not it")
+    assert _login(client, "bob", PASSWORD).status_code == 429
+    assert _login(client, "charlie", PASSWORD).status_code == 302
+
+
+def test_twenty_failures_from_one_address_block_every_username_from_it(
+    client: Client, world: dict
+) -> None:
+    for attempt in range(20):
+        _login(client, f"nobody{attempt}", "guess")
+    assert _login(client, "alice", PASSWORD).status_code == 429
+    elsewhere = Client(REMOTE_ADDR="192.0.2.7")
+    assert _login(elsewhere, "alice", PASSWORD).status_code == 302
+
+
+def test_the_block_ends_when_the_window_passes(client: Client, world: dict) -> None:
+    from neutra.web.accounts import services
+
+    past = timezone.now() - timedelta(minutes=16)
+    for _ in range(5):
+        services.login_failure_record(username="bob", address="127.0.0.1", now=past)
+    # The window's end is a cache expiry; ending it is what 15 minutes would do.
+    cache.delete_many(services._keys("username", "bob"))
+    assert _login(client, "bob", PASSWORD).status_code == 302
+
+
+def test_a_successful_login_forgets_the_usernames_earlier_failures(
+    client: Client, world: dict
+) -> None:
+    for _ in range(4):
+        _login(client, "bob", "not it")
+    assert _login(client, "bob", PASSWORD).status_code == 302
+    client.post("/accounts/logout/")
+    for _ in range(4):
+        _login(client, "bob", "not it")
+    assert _login(client, "bob", PASSWORD).status_code == 302
+
+
+def test_the_login_form_requires_the_csrf_token(world: dict) -> None:
+    strict = Client(enforce_csrf_checks=True)
+    assert _login(strict, "bob", PASSWORD).status_code == 403
+    page = strict.get("/accounts/login/")
+    assert page.status_code == 200
+    token = page.context["csrf_token"]
+    response = strict.post(
+        "/accounts/login/",
+        {"username": "bob", "password": PASSWORD, "csrfmiddlewaretoken": str(token)},
+    )
+    assert response.status_code == 302
+
+
+def test_the_back_office_logs_in_through_the_throttled_page(client: Client, world: dict) -> None:
+    for _ in range(5):
+        client.post("/admin/login/", {"username": "bob", "password": "not it"})
+    response = client.post("/admin/login/", {"username": "bob", "password": PASSWORD})
+    assert response.status_code == 429
+
+
+def test_logout_ends_the_session(client: Client, world: dict) -> None:
+    client.force_login(world["bob"])
+    response = client.post("/accounts/logout/")
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+def test_passwords_are_hashed_with_argon2(world: dict) -> None:
+    world["bob"].refresh_from_db()
+    assert world["bob"].password.startswith("argon2$argon2id$")
+    assert world["bob"].check_password(PASSWORD)
