@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.errors import HttpError, ValidationError
 from ninja.security import django_auth
 
 from neutra.core.errors import NeutraError
 from neutra.web.accounts.auth import ApiTokenAuth
 from neutra.web.errors import http_status, jsonable_extra
+from neutra.web.inventories.api import router as inventories_router
 from neutra.web.tenancy.api import router as tenancy_router
 
 # Every endpoint needs a bearer token or a session unless it says otherwise. The
@@ -26,6 +28,7 @@ api = NinjaAPI(
     auth=[ApiTokenAuth(), django_auth],
 )
 api.add_router("/organisations", tenancy_router)
+api.add_router("", inventories_router)  # /organisations/{id}/inventories and /inventories/{id}
 
 
 @api.exception_handler(NeutraError)
@@ -34,4 +37,33 @@ def neutra_error(request: HttpRequest, error: NeutraError) -> HttpResponse:
         request,
         {"message": error.message, "extra": jsonable_extra(error)},
         status=http_status(error),
+    )
+
+
+@api.exception_handler(ValidationError)
+def invalid_request(request: HttpRequest, error: ValidationError) -> HttpResponse:
+    # A payload or parameter of the wrong shape or type, in the one error shape.
+    problems = [
+        {
+            "file": "request",
+            "row": None,
+            "column": ".".join(str(part) for part in e.get("loc", ())),
+            "value": None if e.get("input") is None else str(e.get("input"))[:200],
+            "reason": str(e.get("msg", "invalid")),
+        }
+        for e in error.errors
+    ]
+    first = problems[0] if problems else {"column": "", "reason": "invalid request"}
+    return api.create_response(
+        request,
+        {"message": f"{first['column']}: {first['reason']}", "extra": {"problems": problems}},
+        status=422,
+    )
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
+    # Ninja's own refusals (401, a body that is not JSON) in the one error shape.
+    return api.create_response(
+        request, {"message": error.message, "extra": {}}, status=error.status_code
     )

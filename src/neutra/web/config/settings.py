@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "ninja",  # serves the OpenAPI docs' scripts itself, so no CDN and a strict CSP
     "neutra.web.tenancy",
     "neutra.web.accounts",
+    "neutra.web.inventories",
 ]
 
 MIDDLEWARE = [

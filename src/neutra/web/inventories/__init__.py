@@ -1,0 +1,1 @@
+"""Yearly inventories of a client organisation: draft, submitted, reviewed, locked."""

@@ -1,0 +1,125 @@
+"""REST endpoints of inventories: list, open, read, move and restate.
+
+Thin: the API's authentication (write endpoints need a token's write scope)
+-> input schema -> one selector, then at most
+one service -> output schema. Tenancy is the selectors' job (another
+tenant's inventory is a 404 like a missing one); the rules of the workflow
+are the services' job. Bad input becomes `{"message", "extra"}` with a 4xx.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Router, Schema, Status
+
+from neutra.web.accounts.auth import require_scope
+from neutra.web.inventories.models import Inventory
+from neutra.web.inventories.selectors import inventories_for, inventory_for
+from neutra.web.inventories.services import (
+    inventory_create,
+    inventory_restate,
+    inventory_transition,
+)
+from neutra.web.tenancy.selectors import organisation_for
+
+router = Router(tags=["inventories"])  # the API's auth: a session or an API token
+
+
+class FactorSetPin(Schema):
+    name: str  # the factor set's name, e.g. "desnz-2025"
+    version: str  # its content hash, 16 hex digits
+
+
+class InventoryIn(Schema):
+    year: int  # the reporting year, 1990-2100
+    factor_sets: list[FactorSetPin] | None = None  # default: the starter library
+    gwp_set: str = "AR5"  # AR4, AR5 or AR6
+    approach: str = "operational"  # equity, financial or operational
+
+
+class TransitionIn(Schema):
+    to: str  # draft, submitted, reviewed or locked
+
+
+class InventoryOut(Schema):
+    id: int
+    organisation_id: int
+    year: int
+    version: int
+    state: str  # draft, submitted, reviewed or locked
+    factor_sets: list[FactorSetPin]
+    gwp_set: str
+    approach: str
+    restates_id: int | None  # the version this one corrects
+    created_at: datetime
+    created_by: str | None  # the author's username; empty for the system
+    state_changed_at: datetime
+
+
+def _out(inventory: Inventory) -> InventoryOut:
+    return InventoryOut(
+        id=inventory.pk,
+        organisation_id=inventory.organisation_id,
+        year=inventory.year,
+        version=inventory.version,
+        state=inventory.state,
+        factor_sets=[FactorSetPin(**pin) for pin in inventory.factor_sets],
+        gwp_set=inventory.gwp_set,
+        approach=inventory.approach,
+        restates_id=inventory.restates_id,
+        created_at=inventory.created_at,
+        created_by=None if inventory.created_by is None else inventory.created_by.get_username(),
+        state_changed_at=inventory.state_changed_at,
+    )
+
+
+@router.get("/organisations/{organisation_id}/inventories", response=list[InventoryOut])
+def list_inventories(request: HttpRequest, organisation_id: int) -> list[InventoryOut]:
+    """The inventories of one organisation you may see, newest first."""
+    return [_out(i) for i in inventories_for(request.user, organisation_id, now=timezone.now())]
+
+
+@router.post("/organisations/{organisation_id}/inventories", response={201: InventoryOut})
+def create_inventory(
+    request: HttpRequest, organisation_id: int, payload: InventoryIn
+) -> Status[InventoryOut]:
+    """Open an organisation's inventory for a year (staff or client admin)."""
+    require_scope(request, "write")
+    organisation = organisation_for(request.user, organisation_id, now=timezone.now())
+    pins = None if payload.factor_sets is None else [p.dict() for p in payload.factor_sets]
+    inventory = inventory_create(
+        organisation=organisation,
+        year=payload.year,
+        factor_sets=pins,
+        gwp_set=payload.gwp_set,
+        approach=payload.approach,
+        by=request.user,
+    )
+    return Status(201, _out(inventory))
+
+
+@router.get("/inventories/{inventory_id}", response=InventoryOut)
+def get_inventory(request: HttpRequest, inventory_id: int) -> InventoryOut:
+    """One inventory you may see (404 for any other)."""
+    return _out(inventory_for(request.user, inventory_id, now=timezone.now()))
+
+
+@router.post("/inventories/{inventory_id}/transition", response=InventoryOut)
+def transition_inventory(
+    request: HttpRequest, inventory_id: int, payload: TransitionIn
+) -> InventoryOut:
+    """Submit, review, lock or reopen an inventory, as your role allows."""
+    require_scope(request, "write")
+    inventory = inventory_for(request.user, inventory_id, now=timezone.now())
+    return _out(inventory_transition(inventory=inventory, to=payload.to, by=request.user))
+
+
+@router.post("/inventories/{inventory_id}/restate", response={201: InventoryOut})
+def restate_inventory(request: HttpRequest, inventory_id: int) -> Status[InventoryOut]:
+    """Open the next version of a locked inventory (staff or client admin)."""
+    require_scope(request, "write")
+    inventory = inventory_for(request.user, inventory_id, now=timezone.now())
+    return Status(201, _out(inventory_restate(inventory=inventory, by=request.user)))

@@ -1,0 +1,64 @@
+"""Reads of inventories for views and the API, scoped through tenancy.
+
+Every read starts from `neutra.web.tenancy.selectors.organisation_for`, the
+one place that decides who sees which organisation. It must never write,
+and never answer differently for another tenant's inventory than for a
+missing one (both are `NotFoundError`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+
+from neutra.web.errors import NotFoundError
+from neutra.web.inventories.models import Inventory
+from neutra.web.tenancy.models import AuditEntry
+from neutra.web.tenancy.selectors import audit_entries_for, organisation_for
+
+__all__ = ["inventories_for", "inventory_audit_entries", "inventory_for"]
+
+
+def inventories_for(user: Any, organisation_id: object, *, now: datetime) -> QuerySet[Inventory]:
+    """The inventories of an organisation `user` may see, newest year and version first.
+
+    Raises `NotFoundError` when the organisation is missing or not visible.
+    """
+    organisation = organisation_for(user, organisation_id, now=now)
+    return Inventory.objects.filter(organisation=organisation).select_related(
+        "organisation", "created_by"
+    )
+
+
+def inventory_for(user: Any, inventory_id: object, *, now: datetime) -> Inventory:
+    """The inventory `inventory_id` if `user` may see its organisation at `now`."""
+    try:
+        key = int(str(inventory_id))
+    except ValueError:
+        key = None
+    if key is not None and not 0 < key < 2**63:  # beyond any id, and beyond SQLite's integers
+        key = None
+    missing = NotFoundError("inventory not found", inventory_id=str(inventory_id))
+    organisation_id = (
+        None
+        if key is None
+        else Inventory.objects.filter(pk=key).values_list("organisation_id", flat=True).first()
+    )
+    if organisation_id is None:
+        raise missing
+    try:
+        organisation = organisation_for(user, organisation_id, now=now)
+    except NotFoundError:
+        raise missing from None
+    return Inventory.objects.select_related("organisation", "created_by").get(
+        pk=key, organisation=organisation
+    )
+
+
+def inventory_audit_entries(*, inventory: Inventory) -> QuerySet[AuditEntry]:
+    """The audit log of one inventory, newest first (pass one from `inventory_for`)."""
+    return audit_entries_for(organisation=inventory.organisation).filter(
+        object_type=Inventory._meta.label_lower, object_id=str(inventory.pk)
+    )

@@ -1,0 +1,325 @@
+"""Writes of the inventories app: the only code that creates or moves inventories.
+
+Each service validates its whole input (`InvalidInputError` naming the field
+and value), checks that `by` may act (`NotAllowedError`), writes in one
+transaction with the inventory row locked, and records an `AuditEntry`.
+`by=None` is the system itself (set-up commands); views pass the logged-in
+user. A locked inventory is never changed: `inventory_restate` makes the next
+version instead.
+
+Who may do what:
+
+| action                      | who                                        |
+|-----------------------------|--------------------------------------------|
+| create, restate             | consultancy staff, client admin            |
+| draft -> submitted          | client admin, contributor                  |
+| submitted -> reviewed       | consultancy staff                          |
+| reviewed -> locked          | consultancy staff                          |
+| submitted -> draft (reopen) | consultancy staff                          |
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from functools import cache
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser as User
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from neutra.core.errors import InvalidInputError, Problem
+from neutra.formats.starter import starter_library
+from neutra.web.errors import NotAllowedError, invalid
+from neutra.web.inventories.models import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    Approach,
+    GwpSet,
+    Inventory,
+    InventoryLockedError,
+    InventoryState,
+)
+from neutra.web.tenancy.models import STAFF_ROLES, Organisation, Role
+from neutra.web.tenancy.selectors import roles_in
+from neutra.web.tenancy.services import _audit
+
+__all__ = [
+    "InventoryStateError",
+    "default_factor_sets",
+    "inventory_create",
+    "inventory_restate",
+    "inventory_transition",
+]
+
+_STAFF = frozenset(STAFF_ROLES)
+_CREATORS = _STAFF | {Role.CLIENT_ADMIN}
+
+# (from, to) -> the roles that may make the move.
+_TRANSITIONS: dict[tuple[Any, Any], frozenset[Any]] = {
+    (InventoryState.DRAFT, InventoryState.SUBMITTED): frozenset(
+        {Role.CLIENT_ADMIN, Role.CONTRIBUTOR}
+    ),
+    (InventoryState.SUBMITTED, InventoryState.REVIEWED): _STAFF,
+    (InventoryState.REVIEWED, InventoryState.LOCKED): _STAFF,
+    (InventoryState.SUBMITTED, InventoryState.DRAFT): _STAFF,
+}
+
+# The factor store's rule for set names (neutra.formats.factor_store), and
+# the content hash a FactorSet is versioned by (16 hex digits).
+_SET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
+_SET_VERSION = re.compile(r"^[0-9a-f]{16}$")
+
+
+class InventoryStateError(InvalidInputError):
+    """A move between states that the workflow does not have (HTTP 400)."""
+
+
+@cache
+def default_factor_sets() -> tuple[tuple[str, str], ...]:
+    """The starter library's sets as (name, version) pairs, in search order."""
+    return tuple((s.name, s.version) for s in starter_library())
+
+
+def _roles(by: User, organisation: Organisation) -> frozenset[Role]:
+    return roles_in(by, organisation, now=timezone.now())
+
+
+def _year(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise invalid("inventory", "year", value, "the year is a whole number, e.g. 2025")
+    if not FIRST_YEAR <= value <= LAST_YEAR:
+        raise invalid(
+            "inventory", "year", value, f"the year must be between {FIRST_YEAR} and {LAST_YEAR}"
+        )
+    return value
+
+
+def _choice(field: str, value: object, choices: Iterable[str]) -> str:
+    allowed = list(choices)
+    if value not in allowed:
+        raise invalid("inventory", field, value, f"unknown {field}; one of {', '.join(allowed)}")
+    return str(value)
+
+
+def _factor_sets(value: object) -> list[dict[str, str]]:
+    """The pinned sets as stored; every problem of the list is reported at once."""
+    if not isinstance(value, list | tuple) or not value:
+        raise invalid("inventory", "factor_sets", value, "a non-empty list of {name, version}")
+    problems: list[Problem] = []
+    pins: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for index, pin in enumerate(value):
+        column = f"factor_sets[{index}]"
+        if not isinstance(pin, Mapping) or set(pin) != {"name", "version"}:
+            problems.append(
+                Problem("inventory", None, column, str(pin)[:200], "give exactly name and version")
+            )
+            continue
+        name, version = pin["name"], pin["version"]
+        if not isinstance(name, str) or not _SET_NAME.match(name):
+            problems.append(
+                Problem(
+                    "inventory",
+                    None,
+                    f"{column}.name",
+                    str(name)[:200],
+                    "a set name is letters, digits, '.', '_' or '-' (at most 80)",
+                )
+            )
+        elif name in seen:
+            problems.append(
+                Problem("inventory", None, f"{column}.name", name, "this set is pinned twice")
+            )
+        if not isinstance(version, str) or not _SET_VERSION.match(version):
+            problems.append(
+                Problem(
+                    "inventory",
+                    None,
+                    f"{column}.version",
+                    str(version)[:200],
+                    "a set version is its 16-hex-digit content hash",
+                )
+            )
+        if not problems:
+            seen.add(name)
+            pins.append({"name": name, "version": version})
+    if problems:
+        raise InvalidInputError(problems, message=f"factor_sets: {problems[0].reason}")
+    return pins
+
+
+def inventory_create(
+    *,
+    organisation: Organisation,
+    year: int,
+    by: User | None,
+    factor_sets: list[dict[str, str]] | None = None,
+    gwp_set: str = "AR5",
+    approach: str = "operational",
+) -> Inventory:
+    """Open version 1 of the organisation's inventory for `year`, in DRAFT.
+
+    `by` must be consultancy staff or a client admin of the organisation.
+    Without `factor_sets` the starter library's sets are pinned. There is one
+    inventory per organisation and year: later versions come from
+    `inventory_restate`.
+    """
+    if by is not None and not (_roles(by, organisation) & _CREATORS):
+        raise NotAllowedError(
+            f"only staff or a client admin may open an inventory of {organisation}"
+        )
+    year = _year(year)
+    gwp_set = _choice("gwp_set", gwp_set, GwpSet.values)
+    approach = _choice("approach", approach, Approach.values)
+    if factor_sets is None:
+        pins = [{"name": n, "version": v} for n, v in default_factor_sets()]
+    else:
+        pins = _factor_sets(factor_sets)
+
+    with transaction.atomic():
+        # Lock the organisation row: two requests opening the same year at once
+        # would both find no inventory and the second would hit the unique
+        # constraint (a 500) instead of this clear error.
+        Organisation.objects.select_for_update().get(pk=organisation.pk)
+        if Inventory.objects.filter(organisation=organisation, year=year).exists():
+            raise invalid(
+                "inventory",
+                "year",
+                year,
+                f"{organisation} already has an inventory for {year}; restate it to correct it",
+            )
+        inventory = Inventory.objects.create(
+            organisation=organisation,
+            year=year,
+            version=1,
+            factor_sets=pins,
+            gwp_set=gwp_set,
+            approach=approach,
+            created_by=by,
+        )
+        _audit(
+            by=by,
+            action="inventory.create",
+            obj=inventory,
+            organisation=organisation,
+            detail={
+                "year": year,
+                "version": 1,
+                "factor_sets": pins,
+                "gwp_set": gwp_set,
+                "approach": approach,
+            },
+        )
+    return inventory
+
+
+def inventory_transition(
+    *, inventory: Inventory, to: InventoryState | str, by: User | None
+) -> Inventory:
+    """Move `inventory` to the state `to`, if the workflow and `by`'s roles allow it.
+
+    Returns the inventory as stored after the move (the argument is refreshed too).
+    """
+    if to not in InventoryState.values:
+        raise invalid(
+            "inventory", "to", to, f"unknown state; one of {', '.join(InventoryState.values)}"
+        )
+    target = InventoryState(to)
+
+    with transaction.atomic():
+        # Lock the row and decide on its stored state: two consultants acting
+        # at once (one locking, one reopening or locking again) would each
+        # read "reviewed" from a stale copy, both write, and the later write
+        # would silently undo or repeat the first. The second waits here and
+        # then sees the state the first one left.
+        current = Inventory.objects.select_for_update().get(pk=inventory.pk)
+        source = InventoryState(current.state)
+        if source is InventoryState.LOCKED:
+            raise InventoryLockedError(
+                f"inventory {current} is locked: it cannot change; restate it instead",
+                inventory_id=current.pk,
+            )
+        allowed = _TRANSITIONS.get((source, target))
+        if allowed is None:
+            raise InventoryStateError(
+                [
+                    Problem(
+                        "inventory", None, "to", target.value, f"not allowed from {source.value}"
+                    )
+                ],
+                message=f"an inventory cannot go from {source.label} to {target.label}",
+            )
+        if by is not None and not (_roles(by, current.organisation) & allowed):
+            raise NotAllowedError(
+                f"you may not move inventory {current} from {source.label} to {target.label}"
+            )
+        current.state = target
+        current.state_changed_at = timezone.now()
+        current.save(update_fields=["state", "state_changed_at"])
+        _audit(
+            by=by,
+            action="inventory.transition",
+            obj=current,
+            organisation=current.organisation,
+            detail={"from": source.value, "to": target.value},
+        )
+    inventory.refresh_from_db()
+    return current
+
+
+def inventory_restate(*, inventory: Inventory, by: User | None) -> Inventory:
+    """Open the next version of a LOCKED inventory, in DRAFT, with its settings.
+
+    The locked version stays as it is; the new one links it in `restates`.
+    Only the latest version can be restated, and only by staff or a client admin.
+    """
+    organisation = inventory.organisation
+    if by is not None and not (_roles(by, organisation) & _CREATORS):
+        raise NotAllowedError(
+            f"only staff or a client admin may restate an inventory of {organisation}"
+        )
+
+    with transaction.atomic():
+        # Lock the original: two restatements at once would both number
+        # themselves n+1, and the second would hit the unique constraint.
+        original = Inventory.objects.select_for_update().get(pk=inventory.pk)
+        if original.state != InventoryState.LOCKED:
+            raise invalid(
+                "inventory", "state", original.state, "only a locked inventory can be restated"
+            )
+        if Inventory.objects.filter(restates=original).exists():
+            raise invalid(
+                "inventory",
+                "version",
+                original.version,
+                "this version is already restated; restate the latest version",
+            )
+        latest = Inventory.objects.filter(organisation=organisation, year=original.year).aggregate(
+            Max("version")
+        )["version__max"]
+        try:
+            restatement = Inventory.objects.create(
+                organisation=organisation,
+                year=original.year,
+                version=latest + 1,
+                factor_sets=list(original.factor_sets),
+                gwp_set=original.gwp_set,
+                approach=original.approach,
+                restates=original,
+                created_by=by,
+            )
+        except IntegrityError:  # the last guard: another open version of the year
+            raise invalid(
+                "inventory", "year", original.year, "another version of this year is open"
+            ) from None
+        _audit(
+            by=by,
+            action="inventory.restate",
+            obj=restatement,
+            organisation=organisation,
+            detail={"restates": original.pk, "version": restatement.version},
+        )
+    return restatement
