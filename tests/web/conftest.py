@@ -10,12 +10,17 @@ it they run on SQLite. pytest-django creates and drops the test database.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
+# The tests' own NEUTRA_HOME (database file, static files), never the user's ~/.neutra.
+if "NEUTRA_HOME" not in os.environ:
+    os.environ["NEUTRA_HOME"] = tempfile.mkdtemp(prefix="neutra-web-tests-")
+    os.makedirs(os.path.join(os.environ["NEUTRA_HOME"], "static"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "neutra.web.config.settings")
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-" + "x" * 40)
 if os.environ.get("NEUTRA_TEST_POSTGRES_URL"):
