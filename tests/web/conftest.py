@@ -23,6 +23,9 @@ if "NEUTRA_HOME" not in os.environ:
     os.makedirs(os.path.join(os.environ["NEUTRA_HOME"], "static"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "neutra.web.config.settings")
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-" + "x" * 40)
+# Background tasks run inside the request that enqueues them (django-tasks'
+# immediate backend), so a test sees a job end; the browser tests run the real worker.
+os.environ.setdefault("NEUTRA_TASKS", "immediate")
 if os.environ.get("NEUTRA_TEST_POSTGRES_URL"):
     os.environ["DATABASE_URL"] = os.environ["NEUTRA_TEST_POSTGRES_URL"]
 

@@ -14,8 +14,12 @@ from ninja.security import django_auth
 
 from neutra.core.errors import NeutraError
 from neutra.web.accounts.auth import ApiTokenAuth
+from neutra.web.activities.api import router as activities_router
+from neutra.web.calculations.api import router as calculations_router
+from neutra.web.dashboards.api import router as dashboards_router
 from neutra.web.errors import http_status, jsonable_extra
 from neutra.web.inventories.api import router as inventories_router
+from neutra.web.jobs.api import router as jobs_router
 from neutra.web.tenancy.api import router as tenancy_router
 
 # Every endpoint needs a bearer token or a session unless it says otherwise. The
@@ -29,6 +33,10 @@ api = NinjaAPI(
 )
 api.add_router("/organisations", tenancy_router)
 api.add_router("", inventories_router)  # /organisations/{id}/inventories and /inventories/{id}
+api.add_router("", activities_router)  # /inventories/{id}/uploads, /uploads/{id}
+api.add_router("", calculations_router)  # /inventories/{id}/calculate, /inventories/{id}/footprint
+api.add_router("", dashboards_router)  # /inventories/{id}/lines, /lines/{id}
+api.add_router("/jobs", jobs_router)
 
 
 @api.exception_handler(NeutraError)

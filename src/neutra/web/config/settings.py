@@ -19,6 +19,10 @@ Variables:
     NEUTRA_LOGIN_FAILURES_PER_USERNAME  failed log-ins for one username per window (default 5)
     NEUTRA_LOGIN_FAILURES_PER_ADDRESS   failed log-ins from one client address per window (default 20)
     NEUTRA_LOGIN_WINDOW_SECONDS         the throttling window (default 900: 15 minutes)
+    NEUTRA_TASKS        where background tasks run: "database" (default; a worker process,
+                        `neutra worker`, started by `neutra serve`) or "immediate" (inside
+                        the request, for tests and scripts)
+    NEUTRA_MAX_UPLOAD_MB  largest activity file accepted (default 200)
 """
 
 from __future__ import annotations
@@ -66,9 +70,16 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "ninja",  # serves the OpenAPI docs' scripts itself, so no CDN and a strict CSP
+    "django_htmx",  # ships htmx itself: no CDN, a strict CSP
+    "django_tasks",
+    "django_tasks_db",
     "neutra.web.tenancy",
     "neutra.web.accounts",
     "neutra.web.inventories",
+    "neutra.web.jobs",
+    "neutra.web.activities",
+    "neutra.web.calculations",
+    "neutra.web.dashboards",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +91,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "neutra.web.config.middleware.ContentSecurityPolicyMiddleware",
 ]
 
@@ -135,6 +147,24 @@ def _database() -> dict[str, Any]:
 
 
 DATABASES = {"default": _database()}
+
+# Long work (uploads, calculations) runs as django-tasks tasks; the database
+# backend queues them in the app database for the worker (`neutra worker`).
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+_tasks = env_str("NEUTRA_TASKS") or "database"
+if _tasks not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"environment variable NEUTRA_TASKS is {_tasks!r}: use one of {', '.join(_TASK_BACKENDS)}"
+    )
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_tasks], "QUEUES": ["default"]}}
+
+# Activity files are read from a temporary file, never held whole in memory.
+NEUTRA_MAX_UPLOAD_BYTES = env_int("NEUTRA_MAX_UPLOAD_MB", 200, minimum=1) * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024  # form fields other than files
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads go to a temporary file
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Argon2 first: new and re-saved passwords use it; the others only verify old hashes.
@@ -151,7 +181,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "/api/docs"  # until the dashboard exists
+LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "accounts:login"
 # Log-in throttling (neutra.web.accounts.services): after this many failures
 # for one username, or from one client address, within the window, further
@@ -187,6 +217,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = NEUTRA_HOME / "static"  # filled by `neutra serve` (collectstatic)
+STATICFILES_DIRS = [WEB_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

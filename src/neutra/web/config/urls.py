@@ -1,4 +1,4 @@
-"""URL map: the admin back office, the REST API and the health check."""
+"""URL map: the admin back office, the REST API, the health check and the pages."""
 
 from __future__ import annotations
 
@@ -19,4 +19,10 @@ urlpatterns = [
     path("accounts/", include("neutra.web.accounts.urls")),
     path("api/", api.urls),
     path("healthz", healthz, name="healthz"),
+    path("", include("neutra.web.tenancy.urls")),
+    path("", include("neutra.web.inventories.urls")),
+    path("", include("neutra.web.jobs.urls")),
+    path("", include("neutra.web.activities.urls")),
+    path("", include("neutra.web.calculations.urls")),
+    path("", include("neutra.web.dashboards.urls")),
 ]

@@ -1,0 +1,22 @@
+"""The progress panel of a job, polled by htmx while the job runs."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from neutra.web.errors import NotFoundError
+from neutra.web.jobs.selectors import job_for
+
+
+@require_GET
+@login_required
+def job_panel(request: HttpRequest, job_id: int) -> HttpResponse:
+    try:
+        job = job_for(request.user, job_id, now=timezone.now())
+    except NotFoundError:
+        raise Http404("job not found") from None
+    return render(request, "jobs/_job.html", {"job": job})
