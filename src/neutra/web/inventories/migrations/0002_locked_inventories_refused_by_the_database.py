@@ -1,4 +1,3 @@
-# ruff: noqa: RUF012  (Django's migration classes declare lists)
 """The database itself refuses to change a locked inventory.
 
 The model and the queryset refuse too, but raw SQL, a bulk path or another

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF012  (Django's migration classes declare lists)
 """On PostgreSQL the database itself refuses to change or delete audit entries.
 
 The model refuses too, but raw SQL, a bulk path or another program would not
