@@ -19,4 +19,9 @@ def job_panel(request: HttpRequest, job_id: int) -> HttpResponse:
         job = job_for(request.user, job_id, now=timezone.now())
     except NotFoundError:
         raise Http404("job not found") from None
-    return render(request, "jobs/_job.html", {"job": job})
+    response = render(request, "jobs/_job.html", {"job": job})
+    if job.finished:
+        # The section the panel sits in listens for this and reloads itself
+        # (the upload's rows, the new figures), once: a finished panel stops polling.
+        response.headers["HX-Trigger"] = "job-finished"
+    return response
