@@ -291,44 +291,94 @@ def example(
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    threads: Annotated[int, typer.Option(help="Requests served at once.", min=1, max=256)] = 8,
 ) -> None:
-    """Migrate the database, then serve the web platform (http://127.0.0.1:8000).
+    """Migrate the database, start the task worker, then serve the web platform.
 
     Configuration comes from environment variables (SECRET_KEY, NEUTRA_DEBUG,
-    DATABASE_URL, ALLOWED_HOSTS, NEUTRA_HOME; see neutra.web.config.settings).
-    With waitress installed it serves through that WSGI server; otherwise
-    through Django's built-in server, which is for one machine and a few
-    users only: put a WSGI server (neutra.web.config.wsgi:application) in
-    front of anything larger.
+    DATABASE_URL, ALLOWED_HOSTS, NEUTRA_HOME, NEUTRA_TASKS; see
+    neutra.web.config.settings). The app is served by waitress; long work
+    (uploads, calculations) runs in a `neutra worker` process started with it.
     """
-    import os
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "neutra.web.config.settings")
-    # Imported here, not at the top: `neutra --help` must not load Django.
-    import django
-    from django.core.exceptions import ImproperlyConfigured
-    from django.core.management import call_command
-
-    from neutra.settings import ConfigError, neutra_home
+    from neutra.cli import web
 
     try:
-        neutra_home().mkdir(parents=True, exist_ok=True)  # the SQLite file lives here
-        django.setup()
-    except (ImproperlyConfigured, ConfigError) as error:
+        web.django_setup()
+    except web.StartError as error:
         err.print(f"[red]Cannot start:[/red] {error}")
         raise typer.Exit(2) from None
-    call_command("migrate", interactive=False, verbosity=1)
-    call_command("collectstatic", interactive=False, verbosity=0)
-    try:
-        from waitress import serve as waitress_serve
-    except ImportError:
-        err.print(f"Serving on http://{host}:{port}/ with Django's server (one machine only)")
-        call_command("runserver", f"{host}:{port}", use_reloader=False)
-        return
-    from neutra.web.config.wsgi import application
+    web.prepare_database()
+    web.serve_forever(host, port, threads)
 
-    err.print(f"Serving on http://{host}:{port}/ with waitress")
-    waitress_serve(application, host=host, port=port)
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    threads: Annotated[int, typer.Option(help="Requests served at once.", min=1, max=256)] = 8,
+    load_only: Annotated[
+        bool,
+        typer.Option(
+            "--load-only", help="Load the demonstration and print the log-ins; do not serve."
+        ),
+    ] = False,
+) -> None:
+    """Load a demonstration consultancy (three clients, three years, every role) and serve it.
+
+    The demonstration lives in its own database: by default NEUTRA_HOME is
+    ~/.neutra-demo here (set NEUTRA_HOME or DATABASE_URL to choose), and it
+    refuses a database that holds other consultancies. Every run prints fresh
+    passwords (NEUTRA_DEMO_PASSWORD fixes them, for automated tests).
+    """
+    import os
+    from pathlib import Path
+
+    from neutra.cli import web
+
+    if not os.environ.get("NEUTRA_HOME") and not os.environ.get("DATABASE_URL"):
+        os.environ["NEUTRA_HOME"] = str(Path.home() / ".neutra-demo")
+    # A demonstration on one's own machine: debug mode unless a key is configured.
+    if not os.environ.get("SECRET_KEY"):
+        os.environ.setdefault("NEUTRA_DEBUG", "1")
+    try:
+        web.django_setup()
+    except web.StartError as error:
+        err.print(f"[red]Cannot start:[/red] {error}")
+        raise typer.Exit(2) from None
+    web.prepare_database(verbosity=0)
+
+    from neutra.core.errors import NeutraError
+    from neutra.web.demo import demo_load
+
+    try:
+        logins = demo_load(
+            say=err.print,
+            password=os.environ.get("NEUTRA_DEMO_PASSWORD") or None,
+            run_tasks=web.run_queued_tasks,
+        )
+    except NeutraError as error:
+        err.print(f"[red]Cannot load the demonstration:[/red] {error}")
+        raise typer.Exit(2) from None
+    web.print_logins(logins, f"http://{host}:{port}/")
+    if not load_only:
+        web.serve_forever(host, port, threads)
+
+
+@app.command()
+def worker() -> None:
+    """Run the background tasks (uploads, calculations) queued by the web platform.
+
+    `neutra serve` starts one itself; run more, on this or other machines
+    sharing the database (DATABASE_URL), to work through more at once.
+    """
+    from neutra.cli import web
+
+    try:
+        web.django_setup()
+    except web.StartError as error:
+        err.print(f"[red]Cannot start:[/red] {error}")
+        raise typer.Exit(2) from None
+    web.run_worker()
 
 
 @factors_app.command("import")

@@ -15,6 +15,7 @@ __all__ = [
     "NotAllowedError",
     "NotAuthenticatedError",
     "NotFoundError",
+    "error_text",
     "http_status",
     "invalid",
     "jsonable_extra",
@@ -67,3 +68,15 @@ def _is_json(value: object) -> bool:
     if isinstance(value, dict):
         return all(isinstance(k, str) and _is_json(v) for k, v in value.items())
     return False
+
+
+def error_text(error: NeutraError) -> str:
+    """One readable sentence for a page: the message, then each problem's place and reason."""
+    if not isinstance(error, InvalidInputError) or not error.problems:
+        return error.message
+    details = []
+    for problem in error.problems[:10]:
+        place = problem.column or problem.file
+        details.append(f"{place}: {problem.reason}" if place else problem.reason)
+    more = len(error.problems) - 10
+    return "; ".join(details) + (f"; and {more} more" if more > 0 else "")

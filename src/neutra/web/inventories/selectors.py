@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from neutra.web.errors import NotFoundError
 from neutra.web.inventories.models import Inventory
@@ -58,7 +58,12 @@ def inventory_for(user: Any, inventory_id: object, *, now: datetime) -> Inventor
 
 
 def inventory_audit_entries(*, inventory: Inventory) -> QuerySet[AuditEntry]:
-    """The audit log of one inventory, newest first (pass one from `inventory_for`)."""
+    """The audit log of one inventory, newest first (pass one from `inventory_for`).
+
+    The inventory's own moves, and every change made inside it (uploads,
+    calculations), which record the inventory's id in their detail.
+    """
     return audit_entries_for(organisation=inventory.organisation).filter(
-        object_type=Inventory._meta.label_lower, object_id=str(inventory.pk)
+        Q(object_type=Inventory._meta.label_lower, object_id=str(inventory.pk))
+        | Q(detail__inventory_id=inventory.pk)
     )

@@ -1,7 +1,20 @@
-"""Pages of the inventories app (server-rendered, htmx)."""
+"""Pages of inventories."""
 
 from __future__ import annotations
 
+from django.urls import path
+
+from neutra.web.inventories import views
+
 app_name = "inventories"
 
-urlpatterns: list = []
+urlpatterns = [
+    path(
+        "organisations/<int:organisation_id>/inventories",
+        views.inventory_new,
+        name="create",
+    ),
+    path("inventories/<int:inventory_id>/", views.inventory_detail, name="detail"),
+    path("inventories/<int:inventory_id>/transition", views.inventory_move, name="transition"),
+    path("inventories/<int:inventory_id>/restate", views.inventory_new_version, name="restate"),
+]

@@ -21,6 +21,7 @@ from neutra.core.boundary import Boundary
 from neutra.web.errors import NotFoundError
 from neutra.web.tenancy.models import (
     AuditEntry,
+    Consultancy,
     ConsultancyMembership,
     Entity,
     Membership,
@@ -30,6 +31,10 @@ from neutra.web.tenancy.models import (
 
 __all__ = [
     "audit_entries_for",
+    "consultancies_staffed_by",
+    "entity_tree",
+    "members_of",
+    "membership_in",
     "organisation_boundary",
     "organisation_for",
     "organisations_visible_to",
@@ -96,3 +101,50 @@ def organisation_boundary(*, organisation: Organisation) -> Boundary:
 def audit_entries_for(*, organisation: Organisation) -> QuerySet[AuditEntry]:
     """The organisation's audit log, newest first (pass an organisation from `organisation_for`)."""
     return AuditEntry.objects.filter(organisation=organisation).select_related("actor")
+
+
+def consultancies_staffed_by(user: Any) -> QuerySet[Consultancy]:
+    """The consultancies `user` works for (where they may add client organisations)."""
+    if not (user.is_authenticated and user.is_active):
+        return Consultancy.objects.none()
+    return Consultancy.objects.filter(staff__user=user).order_by("name").distinct()
+
+
+def entity_tree(*, organisation: Organisation) -> list[tuple[Entity, int]]:
+    """The organisation's entities depth-first from the roots, each with its depth (0 = root)."""
+    entities = list(Entity.objects.filter(organisation=organisation).order_by("name", "id"))
+    children: dict[int | None, list[Entity]] = {}
+    for entity in entities:
+        children.setdefault(entity.parent_id, []).append(entity)
+    ordered: list[tuple[Entity, int]] = []
+    stack = [(root, 0) for root in reversed(children.get(None, []))]
+    while stack:
+        entity, depth = stack.pop()
+        ordered.append((entity, depth))
+        stack.extend((child, depth + 1) for child in reversed(children.get(entity.pk, [])))
+    return ordered
+
+
+def members_of(*, organisation: Organisation) -> QuerySet[Membership]:
+    """The organisation's memberships (expired auditors included, so they can be seen and removed)."""
+    return (
+        Membership.objects.filter(organisation=organisation)
+        .select_related("user")
+        .order_by("role", "user__username")
+    )
+
+
+def membership_in(*, organisation: Organisation, membership_id: object) -> Membership:
+    """One membership of an organisation already resolved for the user; 404 otherwise."""
+    try:
+        key = int(str(membership_id))
+    except ValueError:
+        key = None
+    found = (
+        None
+        if key is None or not 0 < key < 2**63
+        else members_of(organisation=organisation).filter(pk=key).first()
+    )
+    if found is None:
+        raise NotFoundError("membership not found", membership_id=str(membership_id))
+    return found

@@ -41,6 +41,8 @@ __all__ = [
     "consultancy_membership_grant",
     "entity_create",
     "membership_grant",
+    "membership_invite",
+    "membership_revoke",
     "organisation_create",
 ]
 
@@ -305,3 +307,63 @@ def entity_create(
             },
         )
     return entity
+
+
+def membership_invite(
+    *,
+    organisation: Organisation,
+    email: str,
+    role: Role | str,
+    expires_at: datetime | None = None,
+    by: User | None,
+) -> tuple[Membership, str | None]:
+    """Invite a person by e-mail address: their account (made if new) and their role.
+
+    Returns the membership and, for a new account, the path of a one-time
+    link where they choose their password (the inviter passes it on; Neutra
+    sends no mail). An existing account keeps its password: None.
+    """
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.tokens import default_token_generator
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    address = email.strip().lower() if isinstance(email, str) else ""
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise invalid("invitation", "email", email, "not an e-mail address") from None
+    users = get_user_model()
+    with transaction.atomic():
+        user = users.objects.filter(username__iexact=address).first()
+        new = user is None
+        if user is None:
+            user = users.objects.create_user(username=address, email=address)  # no password yet
+        # membership_grant checks who may grant what; its error rolls the new account back.
+        membership = membership_grant(
+            organisation=organisation, user=user, role=role, expires_at=expires_at, by=by
+        )
+    if not new:
+        return membership, None
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    return membership, f"/invitations/{uid}/{default_token_generator.make_token(user)}/"
+
+
+def membership_revoke(*, membership: Membership, by: User | None) -> None:
+    """End a person's role in an organisation (staff, or a client admin for client roles)."""
+    organisation = membership.organisation
+    if by is not None and not _is_staff(by, organisation.consultancy):
+        roles = roles_in(by, organisation, now=timezone.now())
+        if Role.CLIENT_ADMIN not in roles or membership.role not in _CLIENT_ADMIN_GRANTS:
+            raise NotAllowedError(f"you may not remove people from {organisation}")
+    with transaction.atomic():
+        _audit(
+            by=by,
+            action="membership.revoke",
+            obj=membership,
+            organisation=organisation,
+            detail={"user": membership.user.get_username(), "role": membership.role},
+        )
+        membership.delete()

@@ -1,0 +1,118 @@
+"""The web platform from the command line: set up Django, serve, run the task worker.
+
+`neutra serve` and `neutra demo` start the app the way a user runs it on one
+machine: migrate, collect static files, start a background worker process
+for long work (uploads, calculations) unless tasks run in-process, then serve
+through waitress (a production WSGI server) until Ctrl-C, stopping the worker
+with it. It must never import Django at module level: `neutra --help` and the
+footprint commands stay fast.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from typing import Any
+
+from rich.console import Console
+
+err = Console(stderr=True, highlight=False)
+
+
+class StartError(Exception):
+    """The web platform cannot start (bad configuration); the message says why."""
+
+
+def django_setup() -> None:
+    """Configure Django from the environment and make sure NEUTRA_HOME exists."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "neutra.web.config.settings")
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+
+    from neutra.settings import ConfigError, neutra_home
+
+    try:
+        neutra_home().mkdir(parents=True, exist_ok=True)  # the SQLite file lives here
+        django.setup()
+    except (ImproperlyConfigured, ConfigError) as error:
+        raise StartError(str(error)) from None
+
+
+def prepare_database(*, verbosity: int = 1) -> None:
+    """Bring the database up to date: migrations, the shared cache table, static files."""
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=verbosity)
+    call_command("createcachetable", verbosity=0)  # a no-op unless the cache is the database
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def tasks_in_process() -> bool:
+    from django.conf import settings
+
+    backend: str = settings.TASKS["default"]["BACKEND"]
+    return backend.endswith("ImmediateBackend")
+
+
+@contextmanager
+def worker_process() -> Iterator[subprocess.Popen[bytes] | None]:
+    """A `neutra worker` child process for the app's background tasks, stopped on exit."""
+    if tasks_in_process():
+        yield None
+        return
+    child = subprocess.Popen([sys.executable, "-m", "neutra", "worker"])  # same environment
+    try:
+        yield child
+    finally:
+        child.terminate()
+        try:
+            child.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+
+def serve_forever(host: str, port: int, threads: int) -> None:
+    """Serve the app through waitress with its worker process, until interrupted."""
+    from waitress import serve as waitress_serve
+
+    from neutra.web.config.wsgi import application
+
+    with worker_process() as worker:
+        where = f"http://{host}:{port}/"
+        extra = "" if worker is None else f", background worker pid {worker.pid}"
+        err.print(f"Serving on {where} ({threads} threads{extra}). Ctrl-C stops.")
+        with suppress(KeyboardInterrupt):
+            waitress_serve(application, host=host, port=port, threads=threads, ident="neutra")
+
+
+def run_worker() -> None:
+    """Run queued background tasks until interrupted (django-tasks' database worker)."""
+    from django.core.management import call_command
+
+    err.print("Worker waiting for tasks (uploads, calculations). Ctrl-C stops.")
+    with suppress(KeyboardInterrupt):
+        call_command("db_worker", interval=0.5, reload=False)
+
+
+def run_queued_tasks() -> None:
+    """Work through every queued background task in this process, then return."""
+    if tasks_in_process():
+        return  # they ran when they were queued
+    from django.core.management import call_command
+
+    call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
+
+
+def print_logins(logins: list[Any], url: str) -> None:
+    """The demonstration's log-ins, as a table on standard output."""
+    from rich.table import Table
+
+    table = Table(title=f"Log in at {url}", title_justify="left")
+    for column in ("user name", "password", "role", "organisation"):
+        table.add_column(column)
+    for login in logins:
+        table.add_row(login.username, login.password, login.role, login.organisation)
+    Console(highlight=False).print(table)
