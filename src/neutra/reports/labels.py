@@ -1,0 +1,66 @@
+"""Names people read beside the figures: scopes, scope 3 categories, flags.
+
+The GHG Protocol's names for the fifteen scope 3 categories (Corporate Value
+Chain (Scope 3) Standard, 2011, Table 5.3) and, for each flag the engine
+puts on a line, what it means in words (docs/methodology.md §12).
+
+It must never hold a figure: only the words around them.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+__all__ = ["FLAG_EXPLANATIONS", "SCOPE3_CATEGORY_NAMES", "explain_flag", "scope3_category_label"]
+
+SCOPE3_CATEGORY_NAMES = MappingProxyType(
+    {
+        1: "Purchased goods and services",
+        2: "Capital goods",
+        3: "Fuel- and energy-related activities",
+        4: "Upstream transportation and distribution",
+        5: "Waste generated in operations",
+        6: "Business travel",
+        7: "Employee commuting",
+        8: "Upstream leased assets",
+        9: "Downstream transportation and distribution",
+        10: "Processing of sold products",
+        11: "Use of sold products",
+        12: "End-of-life treatment of sold products",
+        13: "Downstream leased assets",
+        14: "Franchises",
+        15: "Investments",
+    }
+)
+
+FLAG_EXPLANATIONS = MappingProxyType(
+    {
+        "region_fallback": "No factor for the row's own region: the factor of a wider region "
+        "(country, region or world) was used.",
+        "year_fallback": "No factor for the row's year: the latest earlier year's factor was used.",
+        "residual_mix_missing": "Scope 2 consumption not covered by instruments and no "
+        "residual-mix factor: the market-based figure uses the grid average.",
+        "gwp_set_mismatch": "The factor is in CO2e made with another GWP set than the "
+        "inventory's; it is used as published, not re-weighted.",
+        "negative_quantity": "The quantity is negative: a correction of an earlier row.",
+        "lifecycle_factor": "The grid factor is a lifecycle, generation-based intensity, not "
+        "the combustion-only rate scope 2 asks for.",
+        "money_converted": "Spend converted to the factor's currency and price year "
+        "(annual exchange rate, then the price index).",
+        "instrument_not_qualified": "A contractual instrument fails a quality criterion and "
+        "does not lower the market-based figure.",
+        "instrument_unused": "A contractual instrument matches no consumption, or has energy "
+        "left over.",
+    }
+)
+
+
+def scope3_category_label(category: int) -> str:
+    """ "6. Business travel" for 6."""
+    name = SCOPE3_CATEGORY_NAMES.get(category)
+    return f"{category}. {name}" if name else f"Category {category}"
+
+
+def explain_flag(flag: str) -> str:
+    """What a flag on a line means, in words (the flag's own name when it is new)."""
+    return FLAG_EXPLANATIONS.get(flag, flag.replace("_", " "))
