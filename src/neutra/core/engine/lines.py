@@ -54,6 +54,9 @@ def line_table(
         ),
         "c_co2e": pa.array(coefficients.co2e, pa.float64()),
         "c_biogenic": pa.array(coefficients.biogenic, pa.float64()),
+        # The share without a boundary, typed: a bare 1.0 is NUMERIC in PostgreSQL,
+        # which its driver reads as Decimal and Arrow refuses as a double.
+        "c_whole": pa.array([1.0] * len(selections), pa.float64()),
     }
     for i, gas in enumerate(gases):
         # "gas_", not "c_": SQLite and Spark fold case, and "c_CO2e" is "c_co2e" there.
@@ -98,7 +101,7 @@ def line_table(
             ibis.ifelse(negative, j.p_flags_neg, j.p_flags),
             row_flags,
         )
-    share = ibis.literal(1.0)
+    share = j.c_whole
     if shares is not None:
         share_table = ibis.memtable(
             pa.table({"s_entity": list(shares), "inclusion_share": list(shares.values())})
