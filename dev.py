@@ -3,6 +3,8 @@
 
     python3 dev.py run     # install (first time), then print the example footprint
     python3 dev.py test    # install with test tools, then run every check and test
+                           # (web tests on SQLite, and again on PostgreSQL when
+                           # NEUTRA_TEST_POSTGRES_URL names a server)
 
 It creates `.venv`, installs the pinned installer, and syncs the locked
 dependencies of `uv.lock` into it. It must never need anything but the
@@ -62,13 +64,61 @@ def run(argv: list[str]) -> None:
     sh(BIN / "neutra", *(argv or ["example"]))
 
 
+def postgres_run_args(argv: list[str]) -> list[str] | None:
+    """The pytest arguments of the PostgreSQL run: the web tests among `argv`.
+
+    Without paths in `argv` that is all of tests/web (with `argv`'s options);
+    `tests` or `.` narrow to tests/web; paths outside tests/web have no
+    PostgreSQL run (None).
+    """
+    web = (ROOT / "tests" / "web").resolve()
+    paths, options = [], []
+    for arg in argv:
+        where = (ROOT / arg.split("::")[0]).resolve()
+        if not arg.startswith("-") and where.exists():
+            paths.append((arg, where))
+        else:
+            options.append(arg)
+    if not paths:
+        return [*options, "tests/web"]
+    chosen = []
+    for arg, where in paths:
+        if where == web or web in where.parents:
+            chosen.append(arg)
+        elif where in web.parents:
+            chosen.append("tests/web")
+    return [*options, *dict.fromkeys(chosen)] if chosen else None
+
+
 def test(argv: list[str]) -> None:
     ensure_env(dev=True)
     sh(BIN / "ruff", "check", "src", "tests", "bench", "tools", "dev.py")
     sh(BIN / "ruff", "format", "--check", "src", "tests", "bench", "tools", "dev.py")
     sh(BIN / "mypy")
     sh(BIN / "lint-imports")
-    sh(PY, "-m", "pytest", *argv)
+    # The whole suite once, web tests on SQLite; then the web tests again on
+    # PostgreSQL when there is one (CI), or must be (NEUTRA_REQUIRE_ALL=1: they
+    # fail there without a server). Both run even if the first fails.
+    print("== tests (web tests on SQLite) ==", flush=True)
+    runs = [pytest_run(argv, database="sqlite")]
+    postgres_args = postgres_run_args(argv)
+    wanted = (
+        os.environ.get("NEUTRA_TEST_POSTGRES_URL") or os.environ.get("NEUTRA_REQUIRE_ALL") == "1"
+    )
+    if postgres_args is not None and wanted:
+        print("== web tests on PostgreSQL ==", flush=True)
+        runs.append(pytest_run(postgres_args, database="postgres"))
+    elif postgres_args is not None:
+        print("(no PostgreSQL run: NEUTRA_TEST_POSTGRES_URL is not set)", flush=True)
+    failed = [code for code in runs if code != 0]
+    if failed:
+        sys.exit(failed[0])
+
+
+def pytest_run(args: list[str], *, database: str) -> int:
+    env = {**os.environ, "NEUTRA_TEST_WEB_DATABASE": database}
+    print("+", f"NEUTRA_TEST_WEB_DATABASE={database}", PY, "-m pytest", *args, flush=True)
+    return subprocess.call([str(PY), "-m", "pytest", *args], cwd=ROOT, env=env)
 
 
 def main() -> None:

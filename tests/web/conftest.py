@@ -1,21 +1,40 @@
 """Django for the web tests: settings from the environment, like production.
 
 The Django settings are loaded here rather than from pytest's ini file, so
-that the core, formats and CLI tests never need a SECRET_KEY or Django. With
-NEUTRA_TEST_POSTGRES_URL set (CI sets it) the tests run on that PostgreSQL
-server through DATABASE_URL, exactly as a deployment is configured; without
-it they run on SQLite. pytest-django creates and drops the test database.
+that the core, formats and CLI tests never need a SECRET_KEY or Django.
+
+Which database the web tests run on is said explicitly, by
+NEUTRA_TEST_WEB_DATABASE:
+
+- `sqlite` (the default): a throw-away SQLite database;
+- `postgres`: the PostgreSQL server of NEUTRA_TEST_POSTGRES_URL, through
+  DATABASE_URL exactly as a deployment is configured. Without that URL every
+  web test skips with the reason, and fails under NEUTRA_REQUIRE_ALL=1.
+
+`python3 dev.py test` runs the web tests once on each (CI has both). The
+report header and the closing summary name the database that ran. Tests
+marked `postgres` need PostgreSQL as the app database: the SQLite run skips
+them (the PostgreSQL run has them). pytest-django creates and drops the test
+database; Django's test-database creation also makes the cache table
+(`createcachetable`), so the log-in throttle counts in the database as in
+production.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.conftest import need
+
+WEB_TESTS = Path(__file__).resolve().parent
 
 # The tests' own NEUTRA_HOME (database file, static files), never the user's ~/.neutra.
 if "NEUTRA_HOME" not in os.environ:
@@ -26,12 +45,77 @@ os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-" + "x" * 40)
 # Background tasks run inside the request that enqueues them (django-tasks'
 # immediate backend), so a test sees a job end; the browser tests run the real worker.
 os.environ.setdefault("NEUTRA_TASKS", "immediate")
-if os.environ.get("NEUTRA_TEST_POSTGRES_URL"):
-    os.environ["DATABASE_URL"] = os.environ["NEUTRA_TEST_POSTGRES_URL"]
 
-import django
+WEB_DATABASE = os.environ.get("NEUTRA_TEST_WEB_DATABASE", "sqlite").strip().lower()
+if WEB_DATABASE not in ("sqlite", "postgres"):
+    raise pytest.UsageError(f"NEUTRA_TEST_WEB_DATABASE={WEB_DATABASE!r}: use sqlite or postgres")
+POSTGRES_URL = os.environ.get("NEUTRA_TEST_POSTGRES_URL", "").strip()
+# Only the variable above decides: a DATABASE_URL left in a developer's shell
+# must not turn a SQLite run into a run on their own database.
+os.environ.pop("DATABASE_URL", None)
+if WEB_DATABASE == "postgres" and POSTGRES_URL:
+    os.environ["DATABASE_URL"] = POSTGRES_URL
+
+import django  # noqa: E402 (the environment above must be set before Django loads)
 
 django.setup()
+
+_WHERE = (
+    "PostgreSQL (NEUTRA_TEST_POSTGRES_URL)"
+    if WEB_DATABASE == "postgres"
+    else "SQLite (set NEUTRA_TEST_WEB_DATABASE=postgres for PostgreSQL)"
+)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    # Shown when pytest starts in tests/web (or a file of it); the summary below always.
+    return f"web tests database: {_WHERE}"
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    terminalreporter.write_line(f"web tests ran on {_WHERE}")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if WEB_DATABASE == "postgres":
+        return
+    skip = pytest.mark.skip(
+        reason="needs PostgreSQL as the app database: runs with NEUTRA_TEST_WEB_DATABASE=postgres"
+    )
+    for item in items:
+        if item.get_closest_marker("postgres") and WEB_TESTS in Path(str(item.path)).parents:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _the_database_asked_for() -> None:
+    """A PostgreSQL run without a server skips (fails in CI) instead of using SQLite."""
+    if WEB_DATABASE == "postgres":
+        need(
+            bool(POSTGRES_URL),
+            "NEUTRA_TEST_WEB_DATABASE=postgres but NEUTRA_TEST_POSTGRES_URL is not set",
+        )
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Debian's chromium for the browser tests (NEUTRA_CHROMIUM; .ci/run installs it).
+
+    Playwright's own browser downloads are never used: launch with
+    `p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)`.
+    """
+    path = os.environ.get("NEUTRA_CHROMIUM") or shutil.which("chromium") or ""
+    need(
+        bool(path) and os.access(path, os.X_OK),
+        "no Chromium for the browser tests (set NEUTRA_CHROMIUM or install Debian's chromium)",
+    )
+    return path
+
+
+# Flags that start Debian's chromium headless here and in CI (checked with
+# playwright 1.65 and chromium on Debian): no sandbox, since CI runs as root,
+# where chromium refuses its sandbox; /tmp instead of a small /dev/shm in containers.
+CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-dev-shm-usage"]
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 from collections.abc import Iterator
 from datetime import timedelta
 from types import SimpleNamespace
@@ -14,6 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from neutra.core.errors import InvalidInputError
+from neutra.web.accounts.addresses import client_address_of
 from neutra.web.accounts.auth import require_scope
 from neutra.web.accounts.models import ApiToken, Scope
 from neutra.web.accounts.services import api_token_create, api_token_revoke
@@ -310,3 +312,83 @@ def test_passwords_are_hashed_with_argon2(world: dict) -> None:
     world["bob"].refresh_from_db()
     assert world["bob"].password.startswith("argon2$argon2id$")
     assert world["bob"].check_password(PASSWORD)
+
+
+# --- the client address behind reverse proxies -------------------------------------
+
+
+def test_a_forged_x_forwarded_for_from_an_untrusted_peer_is_ignored(
+    world: dict, settings: Any
+) -> None:
+    settings.NEUTRA_LOGIN_FAILURES_PER_ADDRESS = 3  # fewer slow password checks
+    # No trusted proxies (the default): a client that sends a new made-up
+    # address with every guess is still counted by its own address.
+    attacker = Client(REMOTE_ADDR="203.0.113.5")
+    for attempt in range(3):
+        forged = {"HTTP_X_FORWARDED_FOR": f"198.51.100.{attempt}"}
+        assert _login(attacker, f"nobody{attempt}", "guess", **forged).status_code == 200
+    response = _login(attacker, "alice", PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.99")
+    assert response.status_code == 429
+    failed = AuditEntry.objects.filter(action="user.login_failed")
+    assert {entry.detail["address"] for entry in failed} == {"203.0.113.5"}
+
+
+def test_behind_a_trusted_proxy_each_client_is_counted_by_the_address_it_forwarded(
+    world: dict, settings: Any
+) -> None:
+    settings.NEUTRA_TRUSTED_PROXIES = (ipaddress.ip_network("10.0.0.0/8"),)
+    settings.NEUTRA_LOGIN_FAILURES_PER_ADDRESS = 3
+    proxy = Client(REMOTE_ADDR="10.0.0.2")
+    for attempt in range(3):
+        # The client wrote the left part itself; the proxy appended what it saw.
+        chain = {"HTTP_X_FORWARDED_FOR": f"192.0.2.{attempt}, 198.51.100.7"}
+        assert _login(proxy, f"nobody{attempt}", "guess", **chain).status_code == 200
+    blocked = _login(proxy, "alice", PASSWORD, HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.7")
+    assert blocked.status_code == 429
+    # Another client behind the same proxy is not punished for the first one.
+    other = _login(proxy, "alice", PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.8")
+    assert other.status_code == 302
+    addresses = {e.detail["address"] for e in AuditEntry.objects.filter(action__startswith="user")}
+    assert addresses == {"198.51.100.7", "198.51.100.8"}
+
+
+@pytest.mark.parametrize(
+    ("remote_addr", "forwarded_for", "expected"),
+    [
+        # An untrusted peer: its own address, whatever it claims.
+        ("203.0.113.5", "198.51.100.1", "203.0.113.5"),
+        # A trusted proxy without the header: the proxy itself.
+        ("10.0.0.2", None, "10.0.0.2"),
+        # Two of our proxies in a row: the right-most address that is not ours.
+        ("10.0.0.2", "6.6.6.6, 198.51.100.1, 10.0.0.9", "198.51.100.1"),
+        # The same in IPv6, written in another form than the network.
+        ("fd00::2", "2001:db8:0:0::1, fd00::9", "2001:db8::1"),
+        # Our proxy forwarded garbage: the peer is the one address we can vouch for.
+        ("10.0.0.2", "198.51.100.1, not-an-address", "10.0.0.2"),
+        # Every hop is ours: the request started inside, at the left-most.
+        ("10.0.0.2", "10.0.0.7, 10.0.0.9", "10.0.0.7"),
+        # No peer address at all (a test client, a Unix socket).
+        (None, "198.51.100.1", "unknown"),
+    ],
+)
+def test_the_client_address_is_the_right_most_one_not_of_a_trusted_proxy(
+    remote_addr: str | None, forwarded_for: str | None, expected: str
+) -> None:
+    proxies = (ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("fd00::/8"))
+    found = client_address_of(
+        remote_addr=remote_addr, forwarded_for=forwarded_for, trusted_proxies=proxies
+    )
+    assert found == expected
+
+
+def test_the_failure_counts_are_rows_of_the_database_every_worker_shares(world: dict) -> None:
+    from django.conf import settings
+    from django.db import connection
+
+    assert settings.CACHES["default"]["BACKEND"].endswith("DatabaseCache")
+    table = settings.CACHES["default"]["LOCATION"]
+    _login(Client(REMOTE_ADDR="192.0.2.1"), "bob", "not it")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")
+        (rows,) = cursor.fetchone()
+    assert rows == 4  # a count and a window end, for the username and for the address

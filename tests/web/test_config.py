@@ -7,7 +7,7 @@ import os
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from neutra.web.config.env import env_bool, env_int, env_list, env_str
+from neutra.web.config.env import env_bool, env_int, env_list, env_networks, env_str
 
 
 @pytest.fixture
@@ -66,6 +66,28 @@ def test_a_list_is_split_on_commas_and_an_empty_item_is_refused(
         env_list("NEUTRA_X", [])
 
 
+def test_trusted_proxies_are_addresses_or_networks(environ: pytest.MonkeyPatch) -> None:
+    assert env_networks("NEUTRA_X") == ()
+    environ.setenv("NEUTRA_X", "10.0.0.1, 172.16.0.0/12, ::1")
+    assert [str(n) for n in env_networks("NEUTRA_X")] == ["10.0.0.1/32", "172.16.0.0/12", "::1/128"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("proxy.internal", "not an IP address"),
+        ("10.0.0.1/8", "has host bits set"),  # 10.0.0.0/8 or 10.0.0.1?
+        ("10.0.0.0/33", "not an IP address"),
+    ],
+)
+def test_a_trusted_proxy_that_is_not_an_address_stops_the_start(
+    environ: pytest.MonkeyPatch, raw: str, reason: str
+) -> None:
+    environ.setenv("NEUTRA_X", f"10.1.2.3, {raw}")
+    with pytest.raises(ImproperlyConfigured, match=f"NEUTRA_X has {raw!r}.*{reason}"):
+        env_networks("NEUTRA_X")
+
+
 def _settings_in_a_fresh_python(env: dict[str, str]) -> tuple[int, str]:
     import subprocess
     import sys
@@ -104,3 +126,11 @@ def test_passwords_are_hashed_with_argon2(make_user: object) -> None:
 
     user = get_user_model().objects.create_user(username="erin", password="a long passphrase 42")
     assert user.password.startswith("argon2")
+
+
+def test_a_mistyped_trusted_proxy_stops_the_server_at_start_up() -> None:
+    code, output = _settings_in_a_fresh_python(
+        {"SECRET_KEY": "k" * 50, "NEUTRA_TRUSTED_PROXIES": "10.0.0.0/8,proxy"}
+    )
+    assert code != 0
+    assert "NEUTRA_TRUSTED_PROXIES has 'proxy'" in output

@@ -67,6 +67,6 @@ def test_the_tests_run_on_postgresql_when_ci_asks_for_it() -> None:
 
     from django.db import connection
 
-    wanted = "postgresql" if os.environ.get("NEUTRA_TEST_POSTGRES_URL") else "sqlite"
+    wanted = "postgresql" if os.environ.get("NEUTRA_TEST_WEB_DATABASE") == "postgres" else "sqlite"
     assert connection.vendor == wanted
     assert timezone.now().tzinfo is not None

@@ -12,12 +12,7 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 
 from neutra.web.accounts import services
-
-
-def client_address(request: HttpRequest) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is written by the client unless a
-    # trusted proxy overwrites it, so trusting it would let anyone dodge the limit.
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
+from neutra.web.accounts.addresses import client_address
 
 
 class LoginView(auth_views.LoginView):

@@ -8,11 +8,14 @@ a protection off. A variable that is set but empty is an error too.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 
 from django.core.exceptions import ImproperlyConfigured
 
-__all__ = ["env_bool", "env_int", "env_list", "env_str"]
+__all__ = ["IPNetwork", "env_bool", "env_int", "env_list", "env_networks", "env_str"]
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
@@ -83,3 +86,23 @@ def env_list(name: str, default: list[str]) -> list[str]:
             "separate items by single commas"
         )
     return items
+
+
+def env_networks(name: str) -> tuple[IPNetwork, ...]:
+    """Comma-separated IP addresses or CIDR networks (`10.0.0.1, 172.16.0.0/12, ::1`).
+
+    Empty when the variable is not set. An item that is not an address or a
+    network, or a network written with host bits set (`10.0.0.1/8`: did you
+    mean 10.0.0.0/8 or 10.0.0.1?), stops the start: a mistyped proxy address
+    would silently make every client look like the proxy, or the reverse.
+    """
+    networks = []
+    for item in env_list(name, []):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=True))
+        except ValueError as error:
+            raise ImproperlyConfigured(
+                f"environment variable {name} has {item!r}, which is not an IP address "
+                f"or a CIDR network such as 10.0.0.0/8: {error}"
+            ) from None
+    return tuple(networks)

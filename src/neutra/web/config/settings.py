@@ -19,10 +19,19 @@ Variables:
     NEUTRA_LOGIN_FAILURES_PER_USERNAME  failed log-ins for one username per window (default 5)
     NEUTRA_LOGIN_FAILURES_PER_ADDRESS   failed log-ins from one client address per window (default 20)
     NEUTRA_LOGIN_WINDOW_SECONDS         the throttling window (default 900: 15 minutes)
+    NEUTRA_TRUSTED_PROXIES  comma-separated IP addresses or CIDR networks of the reverse
+                        proxies in front of the server (default: none). Only a request
+                        whose direct peer is one of them is throttled by the right-most
+                        address of X-Forwarded-For that is not a trusted proxy; any other
+                        request by its REMOTE_ADDR (a client can write X-Forwarded-For)
     NEUTRA_TASKS        where background tasks run: "database" (default; a worker process,
                         `neutra worker`, started by `neutra serve`) or "immediate" (inside
                         the request, for tests and scripts)
     NEUTRA_MAX_UPLOAD_MB  largest activity file accepted (default 200)
+
+The cache (log-in throttle counts) is a table of the app database,
+`neutra_cache`, so that every worker process and machine counts the same
+failures; `neutra serve` creates it after migrating (`createcachetable`).
 """
 
 from __future__ import annotations
@@ -35,7 +44,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from neutra.settings import neutra_home
-from neutra.web.config.env import env_bool, env_int, env_list, env_str
+from neutra.web.config.env import env_bool, env_int, env_list, env_networks, env_str
 
 WEB_DIR = Path(__file__).resolve().parent.parent
 
@@ -189,6 +198,17 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 NEUTRA_LOGIN_FAILURES_PER_USERNAME = env_int("NEUTRA_LOGIN_FAILURES_PER_USERNAME", 5, minimum=1)
 NEUTRA_LOGIN_FAILURES_PER_ADDRESS = env_int("NEUTRA_LOGIN_FAILURES_PER_ADDRESS", 20, minimum=1)
 NEUTRA_LOGIN_WINDOW_SECONDS = env_int("NEUTRA_LOGIN_WINDOW_SECONDS", 900, minimum=1)
+# Reverse proxies whose X-Forwarded-For names the client (neutra.web.accounts.addresses).
+NEUTRA_TRUSTED_PROXIES = env_networks("NEUTRA_TRUSTED_PROXIES")
+# One cache for every worker process: a per-process cache would give each
+# process its own failure counts, multiplying the log-in limits by the
+# number of processes. The app database is the store they all share.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "neutra_cache",
+    }
+}
 
 # Security headers and cookies. Cookies are HTTPS-only and HSTS is on unless in
 # debug mode; a deployment on plain HTTP inside a private network can turn them
