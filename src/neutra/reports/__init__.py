@@ -22,6 +22,7 @@ from neutra.reports.charts import (
 from neutra.reports.labels import (
     FLAG_EXPLANATIONS,
     SCOPE3_CATEGORY_NAMES,
+    TOTAL_LABELS,
     explain_flag,
     scope3_category_label,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "FLAG_EXPLANATIONS",
     "PALETTE",
     "SCOPE3_CATEGORY_NAMES",
+    "TOTAL_LABELS",
     "BarChart",
     "ChartSpecError",
     "Series",

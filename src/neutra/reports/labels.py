@@ -11,7 +11,25 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-__all__ = ["FLAG_EXPLANATIONS", "SCOPE3_CATEGORY_NAMES", "explain_flag", "scope3_category_label"]
+__all__ = [
+    "FLAG_EXPLANATIONS",
+    "SCOPE3_CATEGORY_NAMES",
+    "TOTAL_LABELS",
+    "explain_flag",
+    "scope3_category_label",
+]
+
+# The totals of a footprint (neutra.core.engine.result.SCOPE_KEYS), as headed in tables.
+TOTAL_LABELS = MappingProxyType(
+    {
+        "scope1": "Scope 1",
+        "scope2_location": "Scope 2, location-based",
+        "scope2_market": "Scope 2, market-based",
+        "scope3": "Scope 3",
+        "total_location": "Total, location-based",
+        "total_market": "Total, market-based",
+    }
+)
 
 SCOPE3_CATEGORY_NAMES = MappingProxyType(
     {

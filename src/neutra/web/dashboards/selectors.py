@@ -1,0 +1,606 @@
+"""Reads of the dashboards: figures, year over year, lines, a line's factor, restatements.
+
+The dashboard reads the current calculation's stored summary (one row, and
+only the keys it shows), never the lines: an inventory of a million activity
+rows has a million lines, and the dashboard must answer in milliseconds. The
+drill-down reads lines page by page, filtered on indexed columns; its totals
+come from the summary whenever the filter is one the summary answers.
+
+Tenancy is decided where every read of client data decides it: pass an
+inventory from `neutra.web.inventories.selectors.inventory_for` and an
+organisation from it; a line is found through `organisation_for`
+(`line_for`), so another tenant's line is a `NotFoundError` exactly like a
+missing one.
+
+It must never write, and never aggregate or count the lines for the dashboard.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from django.db.models import Q, QuerySet, Sum
+
+from neutra.core.engine.result import SCOPE_KEYS
+from neutra.core.errors import FactorStoreError, GWPError, UnitError
+from neutra.core.factors import Factor, FactorSet
+from neutra.core.gwp import gwp_set
+from neutra.core.money import convert_money, currency_of
+from neutra.core.units import conversion_factor
+from neutra.formats.factor_store import FactorStore
+from neutra.formats.starter import starter_library
+from neutra.reports import TOTAL_LABELS, scope3_category_label
+from neutra.web.calculations.models import Calculation, EmissionLine
+from neutra.web.dashboards.queries import ANY_FLAG, NO_ENTITY, LineFilter
+from neutra.web.errors import NotFoundError
+from neutra.web.inventories.models import Inventory
+from neutra.web.tenancy.models import Organisation
+from neutra.web.tenancy.selectors import organisation_for
+
+__all__ = [
+    "DashboardFigures",
+    "DiffRow",
+    "FactorDetail",
+    "GasDetail",
+    "LineArithmetic",
+    "LinesTotal",
+    "RestatementDiff",
+    "YearFigures",
+    "dashboard_figures",
+    "factor_detail",
+    "line_arithmetic",
+    "line_for",
+    "lines_for",
+    "lines_total",
+    "restatement_diff",
+    "year_over_year",
+]
+
+# The summary keys the dashboard shows: the flag rows ("flags", up to 1000)
+# are left in the database.
+_SUMMARY_KEYS = (
+    "gwp_set",
+    "totals",
+    "scope3_categories",
+    "by_gas",
+    "biogenic_co2_t",
+    "by_entity",
+    "flag_summary",
+    "provenance",
+)
+# A line's stored figure and the one recomputed from its factor agree to
+# float rounding (the engine adds the gases' terms in its own order).
+_SAME = 1e-9
+
+
+@dataclass(frozen=True, slots=True)
+class DashboardFigures:
+    """The figures of an inventory's current calculation, as stored (tonnes, unrounded)."""
+
+    calculation_id: int
+    calculated_at: datetime
+    calculated_by: str | None  # username; None for the system
+    row_count: int  # activity rows calculated = lines stored
+    output_hash: str  # the provenance hash of the summary
+    gwp_set: str  # the GWP set CO2e was computed with
+    totals: dict[str, float]  # SCOPE_KEYS -> t CO2e
+    scope3_categories: dict[int, float]  # 1..15 -> t CO2e
+    by_gas: dict[str, dict[str, float]]  # gas -> {"t": t of gas, "t_co2e": t CO2e}
+    biogenic_co2_t: float  # memo, outside the scopes
+    by_entity: dict[str, dict[str, float]]  # entity ("" = none) -> SCOPE_KEYS -> t CO2e
+    flag_counts: dict[str, int]  # flag -> rows carrying it
+    provenance: dict[str, Any]  # engine, inputs, factor sets, GWP set, options, hash
+
+    @property
+    def entities_by_size(self) -> list[tuple[str, dict[str, float]]]:
+        """Entities, largest location-based total first (then by name)."""
+        return sorted(
+            self.by_entity.items(), key=lambda item: (-item[1].get("total_location", 0.0), item[0])
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class YearFigures:
+    """One year of an organisation's footprint: the newest version that has a calculation."""
+
+    year: int
+    inventory_id: int
+    version: int
+    calculation_id: int
+    totals: dict[str, float]  # SCOPE_KEYS -> t CO2e
+
+
+@dataclass(frozen=True, slots=True)
+class LinesTotal:
+    """How many lines a filter selects and their sum, location- and market-based."""
+
+    count: int
+    emissions_t_co2e: float
+    emissions_market_t_co2e: float
+    from_summary: bool  # True: read from the stored summary, no scan of the lines
+
+
+@dataclass(frozen=True, slots=True)
+class GasDetail:
+    """One gas of a factor with the GWP that weights it."""
+
+    gas: str
+    t_per_unit: float  # tonnes of the gas per factor unit
+    biogenic: bool  # biogenic CO2: a memo, not weighted, outside the scopes
+    gwp: float | None  # the weight into CO2e (1 for a CO2e amount); None: not weighted
+    note: str  # why it is weighted so, in words
+
+
+@dataclass(frozen=True, slots=True)
+class FactorDetail:
+    """A factor of an inventory's pinned sets, with its set and the GWP of each gas."""
+
+    reference: str  # "SET:FACTOR_ID"
+    set_name: str
+    set_version: str  # the set's content hash, as pinned
+    set_source: str | None  # citation of the whole set
+    set_licence: str | None
+    factor: Factor
+    gwp_set: str  # the GWP set the lines were computed with
+    gwp_source: str  # its citation
+    gases: tuple[GasDetail, ...]
+    co2e_per_unit: float  # t CO2e per factor unit: sum of t_per_unit x gwp (biogenic left out)
+
+
+@dataclass(frozen=True, slots=True)
+class LineArithmetic:
+    """quantity x unit conversion x factor (in CO2e) x inclusion share = t CO2e."""
+
+    quantity: float  # as written on the row
+    unit: str  # the row's unit
+    scale: float | None  # factor units per row unit; None when it cannot be worked out
+    scale_note: str  # how the row's unit becomes the factor's (units, or money and prices)
+    factor_unit: str
+    co2e_per_unit: float  # t CO2e per factor unit
+    inclusion_share: float  # the share of the row's entity inside the boundary
+    computed_t_co2e: float | None  # the product; None when the scale is unknown
+    stored_t_co2e: float  # the line's location-based figure, as calculated
+    matches: bool  # the product equals the stored figure (to float rounding)
+
+
+@dataclass(frozen=True, slots=True)
+class DiffRow:
+    """One figure before and after a restatement."""
+
+    key: str  # "total_location", "6" (a category), an entity name
+    label: str
+    before: float | None  # None: the earlier version has no such figure (or no calculation)
+    after: float | None
+
+    @property
+    def change(self) -> float | None:
+        if self.before is None or self.after is None:
+            return None
+        return self.after - self.before
+
+    @property
+    def change_percent(self) -> float | None:
+        change = self.change
+        if change is None or not self.before:
+            return None
+        return 100.0 * change / abs(self.before)
+
+
+@dataclass(frozen=True, slots=True)
+class RestatementDiff:
+    """A restating version against the version it restates, figure by figure."""
+
+    inventory: Inventory  # the restating version
+    restated: Inventory  # the version it corrects
+    before_calculation_id: int | None  # None: the restated version was never calculated
+    after_calculation_id: int | None
+    totals: tuple[DiffRow, ...]
+    categories: tuple[DiffRow, ...]  # scope 3 categories where either version has a figure
+    entities: tuple[DiffRow, ...]
+
+
+# --- the dashboard --------------------------------------------------------------------
+
+
+def _current(inventory: Inventory) -> QuerySet[Calculation]:
+    # The calculations app's rule (`calculation_current`): the newest calculation is current.
+    return Calculation.objects.filter(inventory=inventory).order_by("-calculated_at", "-id")
+
+
+def dashboard_figures(*, inventory: Inventory) -> DashboardFigures | None:
+    """The figures of the inventory's current calculation; None if it was never calculated.
+
+    One query, reading only the summary keys shown (never the flag rows or the lines).
+    """
+    row = (
+        _current(inventory)
+        .values(
+            "id",
+            "calculated_at",
+            "calculated_by__username",
+            "row_count",
+            "output_hash",
+            *(f"summary__{key}" for key in _SUMMARY_KEYS),
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    summary = {key: row[f"summary__{key}"] for key in _SUMMARY_KEYS}
+    flag_counts: dict[str, int] = {}
+    for flag, _detail, count in summary["flag_summary"] or []:
+        flag_counts[flag] = flag_counts.get(flag, 0) + int(count)
+    categories = summary["scope3_categories"] or {}
+    return DashboardFigures(
+        calculation_id=row["id"],
+        calculated_at=row["calculated_at"],
+        calculated_by=row["calculated_by__username"],
+        row_count=row["row_count"],
+        output_hash=row["output_hash"],
+        gwp_set=summary["gwp_set"] or inventory.gwp_set,
+        totals={key: float((summary["totals"] or {}).get(key, 0.0)) for key in SCOPE_KEYS},
+        scope3_categories={c: float(categories.get(str(c), 0.0)) for c in range(1, 16)},
+        by_gas={
+            gas: {"t": float(v.get("t", 0.0)), "t_co2e": float(v.get("t_co2e", 0.0))}
+            for gas, v in sorted((summary["by_gas"] or {}).items())
+        },
+        biogenic_co2_t=float(summary["biogenic_co2_t"] or 0.0),
+        by_entity={
+            name: {key: float(v.get(key, 0.0)) for key in SCOPE_KEYS}
+            for name, v in (summary["by_entity"] or {}).items()
+        },
+        flag_counts=dict(sorted(flag_counts.items())),
+        provenance=summary["provenance"] or {},
+    )
+
+
+def year_over_year(*, organisation: Organisation) -> list[YearFigures]:
+    """Per reporting year, the totals of the newest version that has a calculation.
+
+    Oldest year first. Pass an organisation the user may see (from
+    `organisation_for`, or an inventory's). Two queries: which calculation
+    is each year's, then only their totals.
+    """
+    chosen: dict[int, tuple[int, int, int]] = {}  # year -> (calculation, inventory, version)
+    candidates = (
+        Calculation.objects.filter(inventory__organisation=organisation)
+        .order_by("inventory__year", "-inventory__version", "-calculated_at", "-id")
+        .values_list("id", "inventory__year", "inventory_id", "inventory__version")
+    )
+    for calculation_id, year, inventory_id, version in candidates:
+        chosen.setdefault(year, (calculation_id, inventory_id, version))
+    totals = dict(
+        Calculation.objects.filter(id__in=[c for c, _, _ in chosen.values()]).values_list(
+            "id", "summary__totals"
+        )
+    )
+    return [
+        YearFigures(
+            year=year,
+            inventory_id=inventory_id,
+            version=version,
+            calculation_id=calculation_id,
+            totals={
+                key: float((totals.get(calculation_id) or {}).get(key, 0.0)) for key in SCOPE_KEYS
+            },
+        )
+        for year, (calculation_id, inventory_id, version) in sorted(chosen.items())
+    ]
+
+
+# --- the drill-down -------------------------------------------------------------------
+
+
+def lines_for(
+    *,
+    calculation: Calculation | int,
+    scope: int | None = None,
+    category: int | None = None,
+    entity: str | None = None,
+    gas: str | None = None,
+    flag: str | None = None,
+    search: str | None = None,
+) -> QuerySet[EmissionLine]:
+    """The lines of a calculation, filtered, in file and row order.
+
+    `entity` NO_ENTITY ("(none)") selects lines without an entity; `flag`
+    ANY_FLAG ("any") lines with any flag; `gas` lines whose factor emits
+    that gas; `search` text in the row id, activity, factor, entity or file.
+    """
+    lines = EmissionLine.objects.filter(calculation=calculation)
+    if scope is not None:
+        lines = lines.filter(scope=scope)
+    if category is not None:
+        lines = lines.filter(category=category)
+    if entity == NO_ENTITY:
+        lines = lines.filter(Q(entity__isnull=True) | Q(entity=""))
+    elif entity is not None:
+        lines = lines.filter(entity=entity)
+    if gas is not None:
+        lines = lines.filter(gases_t__has_key=gas).exclude(**{f"gases_t__{gas}": 0})
+    if flag == ANY_FLAG:
+        lines = lines.exclude(flags__isnull=True).exclude(flags="")
+    elif flag is not None:
+        # Flags are stored sorted and joined: "region_fallback;year_fallback".
+        lines = lines.filter(
+            Q(flags=flag)
+            | Q(flags__startswith=f"{flag};")
+            | Q(flags__endswith=f";{flag}")
+            | Q(flags__contains=f";{flag};")
+        )
+    if search:
+        lines = lines.filter(
+            Q(row_id__icontains=search)
+            | Q(activity__icontains=search)
+            | Q(factor__icontains=search)
+            | Q(entity__icontains=search)
+            | Q(file__icontains=search)
+        )
+    return lines.order_by("file", "row", "id")
+
+
+def lines_filtered(
+    *, calculation: Calculation | int, line_filter: LineFilter
+) -> QuerySet[EmissionLine]:
+    """`lines_for` with a parsed `LineFilter`."""
+    return lines_for(
+        calculation=calculation,
+        scope=line_filter.scope,
+        category=line_filter.category,
+        entity=line_filter.entity,
+        gas=line_filter.gas,
+        flag=line_filter.flag,
+        search=line_filter.search,
+    )
+
+
+def lines_total(*, figures: DashboardFigures, line_filter: LineFilter) -> LinesTotal:
+    """How many lines the filter selects and their sum.
+
+    The sum comes from the stored summary when the filter is one it answers
+    (nothing, a scope, a category, an entity, or an entity and a scope);
+    otherwise the filtered lines are summed. The count is the calculation's
+    row count without a filter, else counted on the indexed columns.
+    """
+    lines = lines_filtered(calculation=figures.calculation_id, line_filter=line_filter)
+    summary = _summary_total(figures, line_filter)
+    count = figures.row_count if line_filter.is_empty else lines.count()
+    if summary is not None:
+        return LinesTotal(count, summary[0], summary[1], from_summary=True)
+    sums = lines.order_by().aggregate(
+        location=Sum("emissions_t_co2e"), market=Sum("emissions_market_t_co2e")
+    )
+    return LinesTotal(
+        count, float(sums["location"] or 0.0), float(sums["market"] or 0.0), from_summary=False
+    )
+
+
+def _summary_total(figures: DashboardFigures, f: LineFilter) -> tuple[float, float] | None:
+    if f.gas is not None or f.flag is not None or f.search is not None:
+        return None
+    if f.entity is not None:
+        if f.category is not None:
+            return None
+        entity = figures.by_entity.get("" if f.entity == NO_ENTITY else f.entity)
+        if entity is None:
+            return (0.0, 0.0)
+        return _scope_pair(entity, f.scope)
+    if f.category is not None:
+        value = figures.scope3_categories.get(f.category, 0.0)
+        return (value, value)
+    return _scope_pair(figures.totals, f.scope)
+
+
+def _scope_pair(totals: dict[str, float], scope: int | None) -> tuple[float, float]:
+    """(location, market) of one scope, or of all with None."""
+    if scope is None:
+        return (totals["total_location"], totals["total_market"])
+    if scope == 2:
+        return (totals["scope2_location"], totals["scope2_market"])
+    key = f"scope{scope}"
+    return (totals[key], totals[key])
+
+
+def line_for(user: Any, line_id: object, *, now: datetime) -> EmissionLine:
+    """The line `line_id` if `user` may see its organisation at `now`; else NotFoundError (404)."""
+    try:
+        key = int(str(line_id))
+    except ValueError:
+        key = None
+    if key is not None and not 0 < key < 2**63:  # beyond any id, and beyond SQLite's integers
+        key = None
+    missing = NotFoundError("line not found", line_id=str(line_id))
+    organisation_id = (
+        None
+        if key is None
+        else EmissionLine.objects.filter(pk=key).values_list("organisation_id", flat=True).first()
+    )
+    if organisation_id is None:
+        raise missing
+    try:
+        organisation = organisation_for(user, organisation_id, now=now)
+    except NotFoundError:
+        raise missing from None
+    return EmissionLine.objects.select_related(
+        "calculation", "calculation__inventory", "calculation__inventory__organisation"
+    ).get(pk=key, organisation=organisation)
+
+
+# --- a line's factor ------------------------------------------------------------------
+
+
+@lru_cache(maxsize=32)
+def _stored_set(name: str, version: str) -> FactorSet:
+    # Safe to keep: a stored version's content is fixed by its hash.
+    return FactorStore().load(f"{name}@{version}")
+
+
+def _pinned_set(name: str, version: str) -> FactorSet | None:
+    for factor_set in starter_library():
+        if (factor_set.name, factor_set.version) == (name, version):
+            return factor_set
+    try:
+        found = _stored_set(name, version)
+    except FactorStoreError:
+        return None
+    return found if found.version == version else None
+
+
+def factor_detail(
+    *, inventory: Inventory, factor_ref: str, gwp_set_name: str | None = None
+) -> FactorDetail:
+    """The factor `factor_ref` ("SET:FACTOR_ID" or "FACTOR_ID") of the inventory's pinned sets.
+
+    Searched in the pinned sets' order, each at its pinned version. The GWP
+    set is the inventory's unless `gwp_set_name` (a line's) is given.
+    Raises `NotFoundError` when no pinned set holds it.
+    """
+    set_name, _, factor_id = (factor_ref or "").rpartition(":")
+    pins = inventory.factor_sets if isinstance(inventory.factor_sets, list) else []
+    for pin in pins:
+        if not isinstance(pin, dict):
+            continue
+        name, version = str(pin.get("name", "")), str(pin.get("version", ""))
+        if set_name and name != set_name:
+            continue
+        factor_set = _pinned_set(name, version)
+        factor = None if factor_set is None else factor_set.get(factor_id)
+        if factor_set is None or factor is None:
+            continue
+        gwp = gwp_set(gwp_set_name or inventory.gwp_set)
+        gases = tuple(_gas_detail(factor, amount, gwp) for amount in factor.gases)
+        co2e = math.fsum(
+            g.t_per_unit * g.gwp for g in gases if g.gwp is not None and not g.biogenic
+        )
+        return FactorDetail(
+            reference=f"{name}:{factor.factor_id}",
+            set_name=name,
+            set_version=version,
+            set_source=factor_set.source,
+            set_licence=factor_set.licence,
+            factor=factor,
+            gwp_set=gwp.name,
+            gwp_source=gwp.source,
+            gases=gases,
+            co2e_per_unit=co2e,
+        )
+    raise NotFoundError(
+        f"factor {factor_ref} is not in the inventory's pinned factor sets",
+        factor=str(factor_ref),
+    )
+
+
+def _gas_detail(factor: Factor, amount: Any, gwp: Any) -> GasDetail:
+    if amount.biogenic:
+        return GasDetail(
+            amount.gas, amount.t_per_unit, True, None, "biogenic CO2: a memo outside the scopes"
+        )
+    if amount.gas == "CO2e":
+        made_with = factor.gwp_set or "a GWP set the source does not name"
+        note = f"already CO2e, made with {made_with}; not weighted again"
+        if factor.gwp_set and factor.gwp_set != gwp.name:
+            note += f" (the inventory uses {gwp.name}: flagged gwp_set_mismatch)"
+        return GasDetail(amount.gas, amount.t_per_unit, False, 1.0, note)
+    try:
+        value = gwp.gwp(amount.gas)
+    except GWPError as error:
+        return GasDetail(amount.gas, amount.t_per_unit, False, None, error.message)
+    return GasDetail(amount.gas, amount.t_per_unit, False, value, f"GWP100 in {gwp.name}")
+
+
+def line_arithmetic(*, line: EmissionLine, detail: FactorDetail) -> LineArithmetic:
+    """The line's location-based figure worked out from its factor, step by step."""
+    factor = detail.factor
+    scale: float | None
+    try:
+        if currency_of(line.unit) and currency_of(factor.unit):
+            money = convert_money(line.unit, line.year, factor.unit, factor.year)
+            scale, note = money.scale, money.detail
+        else:
+            scale = conversion_factor(line.unit, factor.unit)
+            note = f"1 {line.unit} = {scale:.10g} {factor.unit}"
+    except (UnitError, ValueError) as error:
+        scale, note = None, str(error)
+    computed = (
+        None
+        if scale is None
+        else line.quantity * scale * detail.co2e_per_unit * line.inclusion_share
+    )
+    matches = computed is not None and math.isclose(
+        computed, line.emissions_t_co2e, rel_tol=_SAME, abs_tol=1e-12
+    )
+    return LineArithmetic(
+        quantity=line.quantity,
+        unit=line.unit,
+        scale=scale,
+        scale_note=note,
+        factor_unit=factor.unit,
+        co2e_per_unit=detail.co2e_per_unit,
+        inclusion_share=line.inclusion_share,
+        computed_t_co2e=computed,
+        stored_t_co2e=line.emissions_t_co2e,
+        matches=matches,
+    )
+
+
+# --- restatements ---------------------------------------------------------------------
+
+
+def restatement_diff(*, inventory: Inventory) -> RestatementDiff | None:
+    """A restating version against the one it restates; None for a version that restates nothing.
+
+    Figures come from each version's current calculation; a version never
+    calculated has no figures (None), so every change is then unknown.
+    """
+    restated = inventory.restates
+    if restated is None:
+        return None
+    before = dashboard_figures(inventory=restated)
+    after = dashboard_figures(inventory=inventory)
+
+    def total(figures: DashboardFigures | None, key: str) -> float | None:
+        return None if figures is None else figures.totals[key]
+
+    totals = tuple(
+        DiffRow(key, TOTAL_LABELS[key], total(before, key), total(after, key)) for key in SCOPE_KEYS
+    )
+    categories = tuple(
+        DiffRow(
+            str(c),
+            scope3_category_label(c),
+            None if before is None else before.scope3_categories[c],
+            None if after is None else after.scope3_categories[c],
+        )
+        for c in range(1, 16)
+        if any(f is not None and f.scope3_categories[c] for f in (before, after))
+    )
+    names = sorted({*(before.by_entity if before else {}), *(after.by_entity if after else {})})
+    entities = tuple(
+        DiffRow(
+            name,
+            name or NO_ENTITY,
+            _entity_total(before, name),
+            _entity_total(after, name),
+        )
+        for name in names
+    )
+    return RestatementDiff(
+        inventory=inventory,
+        restated=restated,
+        before_calculation_id=None if before is None else before.calculation_id,
+        after_calculation_id=None if after is None else after.calculation_id,
+        totals=totals,
+        categories=categories,
+        entities=entities,
+    )
+
+
+def _entity_total(figures: DashboardFigures | None, name: str) -> float | None:
+    if figures is None:
+        return None
+    found = figures.by_entity.get(name)
+    return 0.0 if found is None else found["total_location"]  # calculated, without that entity
