@@ -1,0 +1,223 @@
+"""Reads of activity uploads for views and the API, scoped through tenancy.
+
+An upload is found only through `upload_for`, which starts from
+`neutra.web.tenancy.selectors.organisation_for`; the other reads take an
+inventory the caller already got from `inventories.selectors.inventory_for`.
+It must never write, and never answer differently for another tenant's
+upload than for a missing one (both are `NotFoundError`).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet, Sum
+
+from neutra.core.errors import InvalidInputError, NeutraError, Problem
+from neutra.core.factors import FactorSet
+from neutra.formats.activity_template import (
+    ActivityKey,
+    activity_keys_of,
+    write_activity_template,
+)
+from neutra.formats.factor_store import FactorStore
+from neutra.formats.starter import starter_library
+from neutra.web.activities.models import ActivityUpload
+from neutra.web.errors import NotAllowedError, NotFoundError
+from neutra.web.inventories.models import Inventory, InventoryState
+from neutra.web.jobs.models import Job, JobKind
+from neutra.web.tenancy.models import Entity, Role
+from neutra.web.tenancy.selectors import organisation_for, roles_in
+
+__all__ = [
+    "UPLOADER_ROLES",
+    "ActivitiesSection",
+    "UploadTemplate",
+    "activities_section",
+    "activity_row_count",
+    "last_upload_job",
+    "upload_for",
+    "upload_refusal",
+    "upload_template",
+    "uploads_for",
+]
+
+# Who may add or remove activity data of a draft inventory: everyone but the
+# read-only roles (viewer, auditor).
+UPLOADER_ROLES = frozenset(
+    {Role.CONSULTANCY_ADMIN, Role.CONSULTANT, Role.CLIENT_ADMIN, Role.CONTRIBUTOR}
+)
+
+
+def uploads_for(*, inventory: Inventory) -> QuerySet[ActivityUpload]:
+    """The uploads of an inventory (pass one from `inventory_for`), oldest first."""
+    return ActivityUpload.objects.filter(inventory=inventory).select_related("uploaded_by")
+
+
+def upload_for(user: Any, upload_id: object, *, now: datetime) -> ActivityUpload:
+    """The upload `upload_id` if `user` may see its organisation at `now`; else NotFoundError."""
+    try:
+        key = int(str(upload_id))
+    except ValueError:
+        key = None
+    if key is not None and not 0 < key < 2**63:  # beyond any id, and beyond SQLite's integers
+        key = None
+    missing = NotFoundError("upload not found", upload_id=str(upload_id))
+    organisation_id = (
+        None
+        if key is None
+        else ActivityUpload.objects.filter(pk=key).values_list("organisation_id", flat=True).first()
+    )
+    if organisation_id is None:
+        raise missing
+    try:
+        organisation = organisation_for(user, organisation_id, now=now)
+    except NotFoundError:
+        raise missing from None
+    return ActivityUpload.objects.select_related(
+        "inventory", "inventory__organisation", "uploaded_by"
+    ).get(pk=key, organisation=organisation)
+
+
+def last_upload_job(*, inventory: Inventory) -> Job | None:
+    """The inventory's most recent upload job, or None."""
+    return (
+        Job.objects.filter(inventory=inventory, kind=JobKind.UPLOAD)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def activity_row_count(*, inventory: Inventory) -> int:
+    """How many activity rows the inventory holds (from the uploads' counts)."""
+    total = ActivityUpload.objects.filter(inventory=inventory).aggregate(rows=Sum("row_count"))
+    return int(total["rows"] or 0)
+
+
+def upload_refusal(*, user: Any, inventory: Inventory, now: datetime) -> NeutraError | None:
+    """Why `user` may not add or remove activity data of `inventory` now; None if they may.
+
+    `NotAllowedError` for a read-only role, `InvalidInputError` for an
+    inventory that is not a draft; the services raise it, the pages show its
+    message. `user=None` is the system itself (a job already accepted): only
+    the inventory's state counts.
+    """
+    if user is not None and not roles_in(user, inventory.organisation, now=now) & UPLOADER_ROLES:
+        return NotAllowedError(
+            "your role lets you read this inventory's activity data, not change it"
+        )
+    if inventory.state != InventoryState.DRAFT:
+        reason = (
+            f"this inventory is {inventory.get_state_display().lower()}: it takes no "
+            "more activity data, and keeps what it has (only a draft changes)"
+        )
+        return InvalidInputError(
+            [Problem("inventory", None, "state", inventory.state, reason)], message=reason
+        )
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class ActivitiesSection:
+    """What the activity-data section of an inventory's page shows one user."""
+
+    uploads: list[ActivityUpload]  # oldest first
+    row_count: int  # activity rows the inventory holds
+    job: Job | None  # the latest upload job: its progress, or how it ended
+    refusal: NeutraError | None  # why this user may not upload or delete now; None: they may
+
+
+def activities_section(*, user: Any, inventory: Inventory, now: datetime) -> ActivitiesSection:
+    """The activity-data section of an inventory (pass one from `inventory_for`)."""
+    uploads = list(uploads_for(inventory=inventory))
+    return ActivitiesSection(
+        uploads=uploads,
+        row_count=sum(upload.row_count for upload in uploads),
+        job=last_upload_job(inventory=inventory),
+        refusal=upload_refusal(user=user, inventory=inventory, now=now),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class UploadTemplate:
+    """The data-collection workbook of one inventory."""
+
+    file_name: str  # for Content-Disposition, e.g. "B1-Manufacturing-2025-activities.xlsx"
+    content: bytes  # the XLSX
+
+
+def upload_template(*, inventory: Inventory) -> UploadTemplate:
+    """The data-collection workbook of an inventory (pass one from `inventory_for`)."""
+    organisation = inventory.organisation
+    sets, missing = _pinned_sets(inventory)
+    entities = list(
+        Entity.objects.filter(organisation=organisation)
+        .order_by("name")
+        .values_list("name", flat=True)
+    )
+    buffer = io.BytesIO()
+    write_activity_template(
+        buffer,
+        year=inventory.year,
+        entities=entities,
+        activity_keys=_keys(sets),
+        organisation=organisation.name,
+        factor_sets=[f"{s.name} (version {s.version})" for s in sets],
+        missing_sets=[f"{name} (version {version})" for name, version in missing],
+    )
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", organisation.name).strip("-")[:60] or "organisation"
+    version = f"-v{inventory.version}" if inventory.version > 1 else ""
+    return UploadTemplate(f"{slug}-{inventory.year}{version}-activities.xlsx", buffer.getvalue())
+
+
+def _pinned_sets(inventory: Inventory) -> tuple[list[FactorSet], list[tuple[str, str]]]:
+    """The inventory's pinned factor sets that this server holds, and the pins it lacks."""
+    found: list[FactorSet] = []
+    missing: list[tuple[str, str]] = []
+    for pin in inventory.factor_sets:
+        name, version = str(pin.get("name", "")), str(pin.get("version", ""))
+        factor_set = _factor_set(name, version)
+        if factor_set is None:
+            missing.append((name, version))
+        else:
+            found.append(factor_set)
+    return found, missing
+
+
+# A (name, version) pin names immutable content, so what was loaded once stays
+# right; a miss is not remembered (the set may be imported later).
+_LOADED: dict[tuple[str, str, str], FactorSet] = {}
+_VERSION = re.compile(r"^[0-9a-f]{16}$")
+
+
+def _factor_set(name: str, version: str) -> FactorSet | None:
+    for factor_set in starter_library():
+        if (factor_set.name, factor_set.version) == (name, version):
+            return factor_set
+    home = str(settings.NEUTRA_HOME)
+    if (home, name, version) in _LOADED:
+        return _LOADED[(home, name, version)]
+    if not _VERSION.match(version):  # never a path outside the store
+        return None
+    try:
+        loaded = FactorStore(Path(home)).load(f"{name}@{version}")
+    except NeutraError:
+        return None
+    _LOADED[(home, name, version)] = loaded
+    return loaded
+
+
+def _keys(sets: list[FactorSet]) -> list[ActivityKey]:
+    pins = tuple((s.name, s.version) for s in sets)
+    if pins not in _KEYS:
+        _KEYS[pins] = activity_keys_of(sets)
+    return _KEYS[pins]
+
+
+_KEYS: dict[tuple[tuple[str, str], ...], list[ActivityKey]] = {}

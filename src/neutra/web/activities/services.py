@@ -1,0 +1,509 @@
+"""Writes of activity data: accept an upload, validate and store it, remove it.
+
+`upload_accept` refuses what it can decide at once (role, inventory state,
+file type, size), saves the bytes under NEUTRA_HOME/uploads and queues the
+job; `upload_store_work` is that job's work: it reads and validates the file
+with `neutra.formats.activity_files.read_activities`, checks the rows against
+the inventory (its year, the organisation's entities, the table's column
+sizes), and stores the upload and every row in one transaction.
+
+It must never store part of a file: a file with any problem stores nothing,
+and every problem comes back at once, labelled with the user's file name
+(never the server's path). It must never add to or remove from an inventory
+that is not a draft. Every change is audited.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import shutil
+import tempfile
+import threading
+import time
+import unicodedata
+from collections.abc import Callable, Iterable
+from functools import partial
+from pathlib import Path
+from typing import IO, Any, cast
+
+import ibis.expr.types as ir
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from neutra.core.activities import CANONICAL_COLUMNS, MAX_PROBLEMS, MAX_VALUE_CHARS, ActivityData
+from neutra.core.errors import InvalidInputError, Problem
+from neutra.formats.activity_files import read_activities
+from neutra.web.activities.models import ActivityRow, ActivityUpload
+from neutra.web.activities.selectors import upload_refusal
+from neutra.web.inventories.models import Inventory
+from neutra.web.jobs.models import Job, JobKind
+from neutra.web.jobs.services import Progress, job_create
+from neutra.web.tenancy.models import Entity
+from neutra.web.tenancy.services import _audit
+
+__all__ = [
+    "SUFFIXES",
+    "upload_accept",
+    "upload_delete",
+    "upload_folder",
+    "upload_store_work",
+]
+
+# The file types a contributor uploads. The reader also takes .xlsm and
+# .parquet, but the data-collection template is .xlsx and people export .csv;
+# a legacy .xls is not readable (it must be saved as .xlsx).
+SUFFIXES = (".csv", ".xlsx")
+_BATCH_ROWS = 5_000  # rows per INSERT batch: large enough that round trips vanish
+_PROGRESS_SECONDS = 0.5  # at most this often a progress write while reading
+_COPY_BYTES = 1 << 20
+
+# Column -> the largest length the table stores (see models.ActivityRow); a
+# longer value is a problem of its row rather than a database error.
+_MAX_CHARS = {
+    "id": 255,
+    "entity": 200,
+    "activity": 255,
+    "factor": 255,
+    "unit": 64,
+    "region": 16,
+}
+
+
+# Django's choices are tuples to mypy (no Django stubs here); at run time the member.
+_UPLOAD = cast(JobKind, JobKind.UPLOAD)
+
+
+def upload_root() -> Path:
+    """Where uploaded files wait for their job: NEUTRA_HOME/uploads."""
+    return Path(settings.NEUTRA_HOME) / "uploads"
+
+
+def upload_folder(path: str | Path) -> Path | None:
+    """The private folder a saved upload sits in, if `path` is one of ours; else None."""
+    root = upload_root().resolve()
+    folder = Path(path).resolve().parent
+    return folder if folder.parent == root else None
+
+
+def upload_accept(
+    *,
+    inventory: Inventory,
+    by: Any,
+    file_name: str,
+    stream_or_path: IO[bytes] | Path | str | Any,
+    size: int | None,
+) -> Job:
+    """Take an activity file for a draft inventory and queue its validation; the job.
+
+    Refuses at once, storing nothing: a role that may not change the
+    inventory's data (`NotAllowedError`), an inventory that is not a draft,
+    a file type other than .csv or .xlsx, an empty file, one larger than
+    NEUTRA_MAX_UPLOAD_BYTES (`InvalidInputError`). `stream_or_path` is a
+    Django `UploadedFile` (its `chunks()` are read), a binary file object or
+    a path; `size` is its length in bytes if known.
+
+    Must not be called inside a transaction: the worker must see the job.
+    """
+    if by is not None:
+        refusal = upload_refusal(user=by, inventory=inventory, now=timezone.now())
+        if refusal is not None:
+            raise refusal
+    name = _client_name(file_name)
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUFFIXES:
+        shown = suffix or "(none)"
+        hint = " (save an old .xls workbook as .xlsx)" if suffix == ".xls" else ""
+        raise _refused(name, f"{shown} files are not taken: upload a .csv or .xlsx file{hint}")
+    limit = int(settings.NEUTRA_MAX_UPLOAD_BYTES)
+    if size is not None and size <= 0:
+        raise _refused(name, "the file is empty")
+    if size is not None and size > limit:
+        raise _refused(name, _too_large(size, limit))
+
+    root = upload_root()
+    root.mkdir(parents=True, exist_ok=True)
+    # A fresh private folder per upload, named by the system: the client's
+    # name only ever becomes a cleaned last path part inside it.
+    folder = Path(tempfile.mkdtemp(prefix="upload-", dir=root))
+    path = folder / _safe_name(name)
+    try:
+        written = _save(stream_or_path, path, limit)
+        if written == 0:
+            raise _refused(name, "the file is empty")
+        if written > limit:
+            raise _refused(name, _too_large(written, limit))
+        job = job_create(kind=_UPLOAD, inventory=inventory, by=by)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+    from neutra.web.activities.tasks import upload_store
+
+    try:
+        result = upload_store.enqueue(job_id=job.pk, path=str(path), file_name=name)
+    except BaseException:
+        # Never queued: no worker will ever delete the file or end the job.
+        shutil.rmtree(folder, ignore_errors=True)
+        job.delete()
+        raise
+    Job.objects.filter(pk=job.pk).update(task_id=str(result.id)[:64])
+    job.refresh_from_db()
+    return job
+
+
+def _refused(name: str, reason: str) -> InvalidInputError:
+    return InvalidInputError([Problem(name, None, None, None, reason)], message=f"{name}: {reason}")
+
+
+def _too_large(size: int, limit: int) -> str:
+    return (
+        f"the file is {size / 1_048_576:.1f} MB; the largest accepted is "
+        f"{limit / 1_048_576:.0f} MB (split it into several files)"
+    )
+
+
+def _client_name(file_name: object) -> str:
+    """The name the user gave the file: its last path part, printable, at most 255 characters."""
+    text = str(file_name or "")
+    text = re.split(r"[\\/]", text)[-1]
+    text = "".join(c for c in text if unicodedata.category(c)[0] != "C").strip()
+    if not text:
+        raise InvalidInputError(
+            [Problem("upload", None, "file", None, "the file has no name")],
+            message="the file has no name",
+        )
+    if len(text) > 255:
+        suffix = Path(text).suffix[:16]
+        text = text[: 255 - len(suffix)] + suffix
+    return text
+
+
+def _safe_name(name: str) -> str:
+    """A file name safe on any file system, keeping the extension the reader goes by."""
+    path = Path(name)
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", path.stem).strip("_")[:100] or "activities"
+    return stem + path.suffix.lower()
+
+
+def _save(source: Any, path: Path, limit: int) -> int:
+    """Copy the upload to `path`; the bytes written (stops just past `limit`)."""
+    written = 0
+    with path.open("wb") as out:
+        for chunk in _chunks(source):
+            out.write(chunk)
+            written += len(chunk)
+            if written > limit:  # the client said less than it sent
+                break
+    return written
+
+
+def _chunks(source: Any) -> Iterable[bytes]:
+    if isinstance(source, str | Path):
+        with Path(source).open("rb") as file:
+            while chunk := file.read(_COPY_BYTES):
+                yield chunk
+        return
+    if hasattr(source, "chunks"):  # Django's UploadedFile: from memory or its temporary file
+        yield from source.chunks(_COPY_BYTES)
+        return
+    while chunk := source.read(_COPY_BYTES):
+        yield chunk
+
+
+def upload_store_work(job: Job, progress: Progress, *, path: Path, file_name: str) -> str:
+    """The upload job's work: read, validate, check and store one file; the closing message.
+
+    Raises `InvalidInputError` with every problem, labelled with `file_name`.
+    """
+    inventory = Inventory.objects.select_related("organisation").get(pk=job.inventory_id)
+    refusal = upload_refusal(user=None, inventory=inventory, now=timezone.now())
+    if refusal is not None:  # submitted while the job waited for a worker
+        raise refusal
+    label = str(path)
+    try:
+        data = read_activities([path], progress=_reading_progress(progress, label, file_name))
+    except InvalidInputError as error:
+        raise _relabelled(error, label, file_name) from None
+    progress(0, None, "checking the rows against the inventory")
+    table = data.table
+    problems = _inventory_problems(table, inventory, file_name)
+    if problems:
+        raise InvalidInputError(problems)
+    row_count = int(table.count().to_pyarrow().as_py())
+    # Progress written inside the transaction below would stay invisible to the
+    # page until the commit (and on SQLite the job's writer holds the only write
+    # lock), so the stage is set before it and the count after it.
+    progress(0, row_count, f"storing {row_count:,} rows")
+    with transaction.atomic():
+        # The race: a client admin submits the inventory (or staff lock it)
+        # while this job was reading the file; without this lock and re-check
+        # the rows would land in an inventory that takes no more data. The
+        # transition locks the same row, so one of the two waits for the other.
+        current = Inventory.objects.select_for_update().get(pk=inventory.pk)
+        refusal = upload_refusal(user=None, inventory=current, now=timezone.now())
+        if refusal is not None:
+            raise refusal
+        upload = ActivityUpload.objects.create(
+            organisation_id=current.organisation_id,
+            inventory=current,
+            file_name=file_name,
+            sha256=data.sources[label],
+            row_count=row_count,
+            uploaded_by=job.created_by,
+        )
+        _insert_rows(upload, data, file_name)
+        _audit(
+            by=job.created_by,
+            action="activities.upload",
+            obj=upload,
+            organisation=inventory.organisation,
+            detail={
+                "inventory_id": current.pk,
+                "file_name": file_name,
+                "sha256": upload.sha256,
+                "row_count": row_count,
+                "job_id": job.pk,
+            },
+        )
+    progress(row_count, row_count, "stored")
+    plural = "" if row_count == 1 else "s"
+    return f"{file_name}: {row_count:,} activity row{plural} stored."
+
+
+def _reading_progress(
+    progress: Progress, label: str, file_name: str
+) -> Callable[[str, int, int], None]:
+    """The reader's (stage, done, total) as the job's progress, in the user's words.
+
+    Only the job's own thread writes: the CSV reader reports from Arrow's I/O
+    thread, where Django would open a second database connection (which the
+    job never closes, and which SQLite's test database refuses as locked).
+    What another thread reports is written at the job thread's next report.
+    """
+    owner = threading.get_ident()
+    pending: list[tuple[int, int, str]] = []
+    last_stage = [""]
+    last_at = [0.0]
+
+    def report(stage: str, done: int, total: int) -> None:
+        stage = stage.replace(label, file_name)
+        if threading.get_ident() != owner:
+            pending[:] = [(done, total, stage)]
+            return
+        if pending:
+            progress(*pending.pop())
+        now = time.monotonic()
+        # A reader may report every block it reads: write only stage changes,
+        # the end, and otherwise twice a second.
+        if stage == last_stage[0] and done < total and now - last_at[0] < _PROGRESS_SECONDS:
+            return
+        last_stage[0], last_at[0] = stage, now
+        progress(done, total, stage)
+
+    return report
+
+
+def _relabelled(error: InvalidInputError, label: str, file_name: str) -> InvalidInputError:
+    """The same problems, naming the user's file instead of the server's path."""
+    problems = [
+        dataclasses.replace(
+            problem,
+            file=file_name if problem.file == label else problem.file.replace(label, file_name),
+            reason=problem.reason.replace(label, file_name),
+        )
+        for problem in error.problems
+    ]
+    return InvalidInputError(problems, message=error.message.replace(label, file_name))
+
+
+def _inventory_problems(table: ir.Table, inventory: Inventory, file_name: str) -> list[Problem]:
+    """Rows the inventory cannot take: another year, an unknown entity, an over-long value."""
+    checks: list[tuple[str, ir.BooleanValue, Callable[[str], str]]] = []
+    year = inventory.year
+    checks.append(
+        (
+            "year",
+            table.year != year,
+            lambda value: f"the row's year {value} is not the inventory's year {year}",
+        )
+    )
+    names = list(
+        Entity.objects.filter(organisation=inventory.organisation).values_list("name", flat=True)
+    )
+    if names:
+        by_fold = {name.casefold(): name for name in names}
+        organisation = inventory.organisation.name
+
+        def entity_reason(value: str) -> str:
+            near = by_fold.get(value.casefold())
+            if near is not None:
+                return f"no entity is named exactly so; did you mean {near!r}?"
+            return f"{organisation} has no entity of this name (see the template's drop-down)"
+
+        checks.append(("entity", table.entity.notnull() & ~table.entity.isin(names), entity_reason))
+    for column, most in _MAX_CHARS.items():
+        too_long = f"the value is longer than {most} characters"
+        checks.append((column, table[column].length() > most, partial(_fixed, too_long)))
+    for column in ("id", "entity", "activity", "factor", "unit", "region", "description"):
+        # PostgreSQL text cannot hold a NUL character: refuse it for every database alike.
+        nul = "the value contains a NUL character (a damaged file?)"
+        checks.append((column, table[column].contains("\x00"), partial(_fixed, nul)))
+
+    problems: list[Problem] = []
+    more = 0
+    for column, condition, reason in checks:
+        found = table.filter(condition.fill_null(False))
+        first = (
+            found.select(row=found._row, value=found[column].cast("string"))
+            .order_by("row")
+            .limit(MAX_PROBLEMS + 1)
+            .to_pyarrow()
+            .to_pylist()
+        )
+        if len(first) > MAX_PROBLEMS:
+            more += int(found.count().to_pyarrow().as_py()) - MAX_PROBLEMS
+            first = first[:MAX_PROBLEMS]
+        problems += [
+            Problem(
+                file_name,
+                record["row"],
+                column,
+                (record["value"] or "").replace("\x00", "\\0")[:MAX_VALUE_CHARS],
+                reason(record["value"] or ""),
+            )
+            for record in first
+        ]
+    order = {name: index for index, name in enumerate(CANONICAL_COLUMNS)}
+    problems.sort(key=lambda p: (p.row or 0, order.get(p.column or "", len(order))))
+    if len(problems) > MAX_PROBLEMS:
+        more += len(problems) - MAX_PROBLEMS
+        problems = problems[:MAX_PROBLEMS]
+    if more:
+        problems.append(Problem(file_name, None, None, None, f"... and {more} more problems"))
+    return problems
+
+
+def _fixed(reason: str, _value: str) -> str:
+    return reason
+
+
+def _insert_rows(upload: ActivityUpload, data: ActivityData, file_name: str) -> None:
+    """Every validated row into ActivityRow, in file order, in batches (inside the caller's
+    transaction). Plain DB-API `executemany`: model instances for 100,000 rows cost more
+    than the database does."""
+    meta = ActivityRow._meta
+    fields = [
+        "organisation",
+        "inventory",
+        "upload",
+        "source",
+        "row",
+        "row_id",
+        "entity",
+        "year",
+        "activity",
+        "factor",
+        "quantity",
+        "unit",
+        "region",
+        "scope",
+        "category",
+        "description",
+        "extra",
+    ]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(name).column) for name in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"
+    extra_field = meta.get_field("extra")
+    no_extra = extra_field.get_db_prep_save({}, connection)
+    passthrough = list(data.passthrough)
+    table = data.table
+    ordered = table.select(
+        "_row",
+        "id",
+        "entity",
+        "year",
+        "activity",
+        "factor",
+        "quantity",
+        "unit",
+        "region",
+        "scope",
+        "category",
+        "description",
+        *passthrough,
+    ).order_by("_row")
+    fixed = (upload.organisation_id, upload.inventory_id, upload.pk, file_name)
+    with connection.cursor() as cursor:
+        # The whole table at once: Ibis' batch reader needs a DuckDB call that 2.x dropped.
+        for batch in ordered.to_pyarrow().to_batches(max_chunksize=_BATCH_ROWS):
+            values = batch.to_pydict()
+            extras = _extras(values, passthrough, batch.num_rows, extra_field, no_extra)
+            rows = [
+                (*fixed, row, row_id or str(row), *rest, extra)
+                for row, row_id, *rest, extra in zip(
+                    values["_row"],
+                    values["id"],
+                    values["entity"],
+                    values["year"],
+                    values["activity"],
+                    values["factor"],
+                    values["quantity"],
+                    values["unit"],
+                    values["region"],
+                    values["scope"],
+                    values["category"],
+                    values["description"],
+                    extras,
+                    strict=True,
+                )
+            ]
+            cursor.executemany(sql, rows)
+
+
+def _extras(
+    values: dict[str, list[Any]], passthrough: list[str], count: int, field: Any, empty: Any
+) -> list[Any]:
+    """Each row's pass-through columns as the JSON the field stores (its non-empty values)."""
+    if not passthrough:
+        return [empty] * count
+    prepared = []
+    for index in range(count):
+        extra = {
+            name: values[name][index] for name in passthrough if values[name][index] is not None
+        }
+        prepared.append(field.get_db_prep_save(extra, connection) if extra else empty)
+    return prepared
+
+
+def upload_delete(*, upload: ActivityUpload, by: Any) -> None:
+    """Remove an upload and its rows from a draft inventory (roles as for uploading)."""
+    inventory = upload.inventory
+    if by is not None:
+        refusal = upload_refusal(user=by, inventory=inventory, now=timezone.now())
+        if refusal is not None:
+            raise refusal
+    with transaction.atomic():
+        # The same race as storing: the inventory submitted or locked while
+        # this request ran must not lose data; the transition locks this row too.
+        current = Inventory.objects.select_for_update().get(pk=inventory.pk)
+        refusal = upload_refusal(user=None, inventory=current, now=timezone.now())
+        if refusal is not None:
+            raise refusal
+        _audit(
+            by=by,
+            action="activities.delete",
+            obj=upload,
+            organisation=current.organisation,
+            detail={
+                "inventory_id": current.pk,
+                "file_name": upload.file_name,
+                "sha256": upload.sha256,
+                "row_count": upload.row_count,
+            },
+        )
+        ActivityRow.objects.filter(upload=upload).delete()
+        upload.delete()
