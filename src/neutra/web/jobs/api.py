@@ -60,4 +60,4 @@ def job_out(job: Job) -> dict[str, Any]:
 @router.get("/{job_id}", response=JobOut)
 def read_job(request: HttpRequest, job_id: int) -> dict[str, Any]:
     """A job's progress; poll it until `status` is succeeded or failed."""
-    return job_out(job_for(request.auth, job_id, now=timezone.now()))
+    return job_out(job_for(request.user, job_id, now=timezone.now()))
