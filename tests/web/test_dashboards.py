@@ -502,6 +502,17 @@ def test_a_bad_query_parameter_is_a_400_page_naming_it(
         assert body["message"].startswith(problem["column"])
 
 
+def test_every_bad_parameter_is_named_at_once(calculated: dict[str, Any]) -> None:
+    pk = calculated["inventory"].pk
+    client = logged_in(calculated["bob"])
+    page = text_of(client.get(f"/inventories/{pk}/lines/?scope=7&page=abc&gas=XYZ"))
+    assert re.findall(r"<tr><td>(\w+)</td>", page) == ["scope", "gas", "page"]
+    assert "scope: must be 1, 2 or 3" in page
+    body = client.get(f"/api/inventories/{pk}/lines?limit=x&category=0").json()
+    assert [p["column"] for p in body["extra"]["problems"]] == ["category", "limit"]
+    assert body["message"] == "category: must be a scope 3 category, 1 to 15"
+
+
 @pytest.mark.parametrize("query", ["limit=0", "limit=1001", "limit=x", "offset=-1"])
 def test_the_api_refuses_a_bad_page_size_or_offset(calculated: dict[str, Any], query: str) -> None:
     pk = calculated["inventory"].pk

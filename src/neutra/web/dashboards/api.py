@@ -22,7 +22,7 @@ from neutra.core.errors import NeutraError
 from neutra.reports import SCOPE3_CATEGORY_NAMES, explain_flag, spec_json
 from neutra.web.calculations.models import EmissionLine
 from neutra.web.dashboards.presentation import dashboard_charts
-from neutra.web.dashboards.queries import limit_offset, line_filter
+from neutra.web.dashboards.queries import api_query
 from neutra.web.dashboards.selectors import (
     DashboardFigures,
     FactorDetail,
@@ -362,13 +362,7 @@ def list_lines(
             inventory_id=inventory.pk,
         )
     params = dict(request.GET.lists())
-    chosen = line_filter(
-        params,
-        gases=figures.by_gas.keys(),
-        entities=figures.by_entity.keys(),
-        flags=figures.flag_counts.keys(),
-    )
-    limit_value, offset_value = limit_offset(params)
+    chosen, limit_value, offset_value = api_query(params, figures.known)
     total = lines_total(figures=figures, line_filter=chosen)
     page = lines_filtered(calculation=figures.calculation_id, line_filter=chosen)[
         offset_value : offset_value + limit_value

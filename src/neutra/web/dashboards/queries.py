@@ -1,10 +1,10 @@
 """The drill-down's query parameters: parsed and checked whole, before any read.
 
-`line_filter` turns `?scope=&category=&entity=&gas=&flag=&q=` into a
-`LineFilter`, and `page_number` / `limit_offset` the paging parameters,
-raising one `InvalidInputError` that lists every bad parameter (column =
-the parameter's name), which pages show as a 400 with the message and the
-API as `{"message", "extra"}`.
+`page_query` (the page) and `api_query` (the API) turn
+`?scope=&category=&entity=&gas=&flag=&q=` into a `LineFilter`, with the
+page number or the API's limit and offset, raising one `InvalidInputError`
+that lists every bad parameter (column = the parameter's name), which pages
+show as a 400 with the message and the API as `{"message", "extra"}`.
 
 It must never read the database: what a calculation knows (its gases,
 entities, flags) is passed in by the caller.
@@ -25,10 +25,11 @@ __all__ = [
     "MAX_API_LIMIT",
     "NO_ENTITY",
     "PAGE_SIZE",
+    "Known",
     "LineFilter",
-    "limit_offset",
+    "api_query",
     "line_filter",
-    "page_number",
+    "page_query",
 ]
 
 PAGE_SIZE = 100  # lines per page of the drill-down
@@ -103,115 +104,94 @@ def _whole(
     return int(text)
 
 
-def line_filter(
-    params: Mapping[str, Sequence[str]],
-    *,
-    gases: Collection[str] = (),
-    entities: Collection[str] = (),
-    flags: Collection[str] = (),
-) -> LineFilter:
-    """The filter a query string asks for; every bad parameter at once as `InvalidInputError`.
+@dataclass(frozen=True, slots=True)
+class Known:
+    """What a calculation has, so that asking for anything else is a clear error."""
 
-    `params` maps each name to its values (a Django QueryDict's lists).
-    `gases`, `entities` and `flags` are what the calculation has: asking for
-    another is a clear error rather than an empty page. Entities include ""
-    for rows without one (asked for as NO_ENTITY).
-    """
-    problems: list[Problem] = []
-    scope = _whole("scope", _one(params, "scope", problems), 1, 3, "scope is 1, 2 or 3", problems)
+    gases: Collection[str] = ()  # the gases of its summary
+    entities: Collection[str] = ()  # its entities; "" for rows without one (asked as NO_ENTITY)
+    flags: Collection[str] = ()  # the flags it raised
+
+
+def _filter(
+    params: Mapping[str, Sequence[str]], known: Known, problems: list[Problem]
+) -> LineFilter:
+    scope = _whole("scope", _one(params, "scope", problems), 1, 3, "must be 1, 2 or 3", problems)
     category = _whole(
         "category",
         _one(params, "category", problems),
         1,
         15,
-        "category is a scope 3 category, 1 to 15",
+        "must be a scope 3 category, 1 to 15",
         problems,
     )
     if category is not None and scope not in (None, 3):
-        problems.append(
-            Problem(
-                _SUBJECT,
-                None,
-                "category",
-                str(category),
-                f"categories are scope 3's; scope {scope} has none",
-            )
-        )
+        reason = f"categories are scope 3's; scope {scope} has none"
+        problems.append(Problem(_SUBJECT, None, "category", str(category), reason))
     entity = _one(params, "entity", problems)
-    if entity is not None:
-        known = (entity == NO_ENTITY and "" in entities) or entity in entities
-        if not known:
-            problems.append(
-                Problem(
-                    _SUBJECT,
-                    None,
-                    "entity",
-                    entity[:200],
-                    "no line of this calculation has this entity",
-                )
-            )
+    if entity is not None and not (
+        entity in known.entities or (entity == NO_ENTITY and "" in known.entities)
+    ):
+        reason = "no line of this calculation has this entity"
+        problems.append(Problem(_SUBJECT, None, "entity", entity[:200], reason))
     gas = _one(params, "gas", problems)
-    if gas is not None and gas not in gases:
-        shown = ", ".join(sorted(gases)) or "none"
-        problems.append(
-            Problem(_SUBJECT, None, "gas", gas[:200], f"not a gas of this calculation ({shown})")
-        )
+    if gas is not None and gas not in known.gases:
+        reason = f"not a gas of this calculation ({', '.join(sorted(known.gases)) or 'none'})"
+        problems.append(Problem(_SUBJECT, None, "gas", gas[:200], reason))
     flag = _one(params, "flag", problems)
     if (
         flag is not None
         and flag != ANY_FLAG
-        and flag not in flags
-        and flag not in FLAG_EXPLANATIONS
+        and not (flag in known.flags or flag in FLAG_EXPLANATIONS)
     ):
-        problems.append(
-            Problem(
-                _SUBJECT, None, "flag", flag[:200], f"unknown flag; '{ANY_FLAG}' or a flag name"
-            )
-        )
+        reason = f"unknown flag; '{ANY_FLAG}' or a flag name"
+        problems.append(Problem(_SUBJECT, None, "flag", flag[:200], reason))
     search = _one(params, "q", problems)
     if search is not None and len(search) > MAX_SEARCH:
-        problems.append(
-            Problem(
-                _SUBJECT, None, "q", search[:200], f"a search is at most {MAX_SEARCH} characters"
-            )
-        )
+        reason = f"a search is at most {MAX_SEARCH} characters"
+        problems.append(Problem(_SUBJECT, None, "q", search[:200], reason))
+    return LineFilter(scope, category, entity, gas, flag, search)
+
+
+def line_filter(params: Mapping[str, Sequence[str]], known: Known) -> LineFilter:
+    """The filter a query string asks for; every bad parameter at once as `InvalidInputError`.
+
+    `params` maps each name to its values (a Django QueryDict's lists).
+    """
+    problems: list[Problem] = []
+    found = _filter(params, known, problems)
     if problems:
         raise _invalid(problems)
-    return LineFilter(
-        scope=scope,
-        category=category,
-        entity=entity,
-        gas=gas,
-        flag=flag,
-        search=search,
-    )
+    return found
 
 
-def page_number(params: Mapping[str, Sequence[str]]) -> int:
-    """The page asked for (1 when not given)."""
+def page_query(params: Mapping[str, Sequence[str]], known: Known) -> tuple[LineFilter, int]:
+    """The drill-down page's filter and page number (1 when not given), checked together."""
     problems: list[Problem] = []
+    found = _filter(params, known, problems)
     page = _whole(
         "page",
         _one(params, "page", problems),
         1,
         MAX_PAGE,
-        "page is a whole number from 1",
+        "must be a whole number from 1",
         problems,
     )
     if problems:
         raise _invalid(problems)
-    return page or 1
+    return found, page or 1
 
 
-def limit_offset(params: Mapping[str, Sequence[str]]) -> tuple[int, int]:
-    """The API's `limit` (1-1000, default 100) and `offset` (from 0, default 0)."""
+def api_query(params: Mapping[str, Sequence[str]], known: Known) -> tuple[LineFilter, int, int]:
+    """The API's filter, `limit` (1-1000, default 100) and `offset` (from 0), checked together."""
     problems: list[Problem] = []
+    found = _filter(params, known, problems)
     limit = _whole(
         "limit",
         _one(params, "limit", problems),
         1,
         MAX_API_LIMIT,
-        f"limit is a whole number from 1 to {MAX_API_LIMIT}",
+        f"must be a whole number from 1 to {MAX_API_LIMIT}",
         problems,
     )
     offset = _whole(
@@ -219,12 +199,12 @@ def limit_offset(params: Mapping[str, Sequence[str]]) -> tuple[int, int]:
         _one(params, "offset", problems),
         0,
         MAX_PAGE * PAGE_SIZE,
-        "offset is a whole number from 0",
+        "must be a whole number from 0",
         problems,
     )
     if problems:
         raise _invalid(problems)
-    return (PAGE_SIZE if limit is None else limit), (offset or 0)
+    return found, (PAGE_SIZE if limit is None else limit), (offset or 0)
 
 
 def _invalid(problems: list[Problem]) -> InvalidInputError:

@@ -35,7 +35,7 @@ from neutra.formats.factor_store import FactorStore
 from neutra.formats.starter import starter_library
 from neutra.reports import TOTAL_LABELS, scope3_category_label
 from neutra.web.calculations.models import Calculation, EmissionLine
-from neutra.web.dashboards.queries import ANY_FLAG, NO_ENTITY, LineFilter
+from neutra.web.dashboards.queries import ANY_FLAG, NO_ENTITY, Known, LineFilter
 from neutra.web.errors import NotFoundError
 from neutra.web.inventories.models import Inventory
 from neutra.web.tenancy.models import Organisation
@@ -96,6 +96,13 @@ class DashboardFigures:
     provenance: dict[str, Any]  # engine, inputs, factor sets, GWP set, options, hash
 
     @property
+    def known(self) -> Known:
+        """What the drill-down may filter on: this calculation's gases, entities and flags."""
+        return Known(
+            gases=self.by_gas.keys(), entities=self.by_entity.keys(), flags=self.flag_counts.keys()
+        )
+
+    @property
     def entities_by_size(self) -> list[tuple[str, dict[str, float]]]:
         """Entities, largest location-based total first (then by name)."""
         return sorted(
@@ -149,6 +156,11 @@ class FactorDetail:
     gwp_source: str  # its citation
     gases: tuple[GasDetail, ...]
     co2e_per_unit: float  # t CO2e per factor unit: sum of t_per_unit x gwp (biogenic left out)
+
+    @property
+    def weighted_gases(self) -> tuple[GasDetail, ...]:
+        """The gases that add up to `co2e_per_unit` (biogenic CO2 and unknown gases left out)."""
+        return tuple(g for g in self.gases if g.gwp is not None and not g.biogenic)
 
 
 @dataclass(frozen=True, slots=True)

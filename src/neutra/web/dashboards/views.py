@@ -34,8 +34,7 @@ from neutra.web.dashboards.presentation import (
 from neutra.web.dashboards.queries import (
     PAGE_SIZE,
     LineFilter,
-    line_filter,
-    page_number,
+    page_query,
 )
 from neutra.web.dashboards.selectors import (
     DashboardFigures,
@@ -133,13 +132,7 @@ def _chips(inventory: Inventory, chosen: LineFilter) -> list[tuple[str, str]]:
 def _lines_context(
     inventory: Inventory, figures: DashboardFigures, params: dict[str, list[str]]
 ) -> dict[str, Any]:
-    chosen = line_filter(
-        params,
-        gases=figures.by_gas.keys(),
-        entities=figures.by_entity.keys(),
-        flags=figures.flag_counts.keys(),
-    )
-    page = page_number(params)
+    chosen, page = page_query(params, figures.known)
     total = lines_total(figures=figures, line_filter=chosen)
     pages = max(1, math.ceil(total.count / PAGE_SIZE))
     if page > pages:
