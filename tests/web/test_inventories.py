@@ -28,6 +28,7 @@ from neutra.web.inventories.services import (
 )
 from neutra.web.tenancy.models import Role
 from neutra.web.tenancy.services import membership_grant
+from tests.web.helpers import calculated, uploaded, walked_to_locked
 
 
 @pytest.fixture
@@ -41,9 +42,7 @@ def people(world: dict, make_user: Any) -> dict:
 def locked(people: dict, year: int = 2024) -> Inventory:
     """B1's inventory for `year`, walked to LOCKED by the right people."""
     inventory = inventory_create(organisation=people["B1"], year=year, by=people["alice"])
-    inventory_transition(inventory=inventory, to="submitted", by=people["erin"])
-    inventory_transition(inventory=inventory, to="reviewed", by=people["alice"])
-    inventory_transition(inventory=inventory, to="locked", by=people["alice"])
+    walked_to_locked(inventory, client=people["erin"], staff=people["alice"])
     return inventory
 
 
@@ -121,8 +120,11 @@ def test_bad_settings_are_refused_naming_the_field(people: dict, field: str, val
 
 def test_the_full_state_path_ends_locked(people: dict) -> None:
     inventory = inventory_create(organisation=people["B1"], year=2025, by=people["alice"])
+    uploaded(inventory, people["erin"])
     seen = [inventory.state]
     for to, by in (("submitted", "erin"), ("reviewed", "alice"), ("locked", "alice")):
+        if to == "reviewed":
+            calculated(inventory, people["alice"])
         seen.append(inventory_transition(inventory=inventory, to=to, by=people[by]).state)
     assert seen == ["draft", "submitted", "reviewed", "locked"]
     assert inventory.state == InventoryState.LOCKED  # the caller's copy is refreshed
@@ -138,7 +140,9 @@ def test_a_consultant_reopens_a_submitted_inventory_to_draft(people: dict) -> No
 
 def test_a_contributor_cannot_review_or_lock(people: dict) -> None:
     inventory = inventory_create(organisation=people["B1"], year=2025, by=people["alice"])
+    uploaded(inventory, people["erin"])
     inventory_transition(inventory=inventory, to="submitted", by=people["erin"])
+    calculated(inventory, people["alice"])
     with pytest.raises(NotAllowedError):
         inventory_transition(inventory=inventory, to="reviewed", by=people["erin"])
     inventory_transition(inventory=inventory, to="reviewed", by=people["alice"])
@@ -200,8 +204,7 @@ def test_a_restatement_is_version_2_in_draft_linked_to_the_locked_version_1(peop
     original = inventory_create(
         organisation=people["B1"], year=2024, by=people["alice"], gwp_set="AR6", approach="equity"
     )
-    for to, by in (("submitted", "erin"), ("reviewed", "alice"), ("locked", "alice")):
-        inventory_transition(inventory=original, to=to, by=people[by])
+    walked_to_locked(original, client=people["erin"], staff=people["alice"])
     restated = inventory_restate(inventory=original, by=people["bob"])
     assert (restated.year, restated.version, restated.state) == (2024, 2, "draft")
     assert restated.restates == original
@@ -240,15 +243,21 @@ def test_the_audit_log_has_an_entry_per_change(people: dict) -> None:
     entries = list(inventory_audit_entries(inventory=original).order_by("at", "id"))
     assert [(e.action, e.actor.username, e.detail.get("to")) for e in entries] == [
         ("inventory.create", "alice", None),
+        ("activities.upload", "erin", None),
         ("inventory.transition", "erin", "submitted"),
+        ("calculation.run", "alice", None),
         ("inventory.transition", "alice", "reviewed"),
         ("inventory.transition", "alice", "locked"),
     ]
-    assert entries[1].detail == {"from": "draft", "to": "submitted"}
+    assert entries[2].detail == {"from": "draft", "to": "submitted"}
     assert all(e.organisation == people["B1"] for e in entries)
     (restatement,) = inventory_audit_entries(inventory=restated)
     assert restatement.action == "inventory.restate"
-    assert restatement.detail == {"restates": original.pk, "version": 2}
+    assert restatement.detail == {
+        "restates": original.pk,
+        "version": 2,
+        "activity_rows_copied": 1,
+    }
 
 
 def test_selectors_show_inventories_only_to_who_may_see_the_organisation(people: dict) -> None:
@@ -291,7 +300,10 @@ def test_the_api_opens_lists_and_reads_inventories(client: Client, people: dict)
 def test_the_api_walks_the_state_path_and_restates(client: Client, people: dict) -> None:
     inventory = inventory_create(organisation=people["B1"], year=2024, by=people["alice"])
     url = f"/api/inventories/{inventory.id}"
+    uploaded(inventory, people["erin"])
     for to, who in (("submitted", "erin"), ("reviewed", "alice"), ("locked", "alice")):
+        if to == "reviewed":
+            calculated(inventory, people["alice"])
         client.force_login(people[who])
         answer = client.post(f"{url}/transition", {"to": to}, content_type="application/json")
         assert answer.status_code == 200, answer.content
@@ -304,7 +316,9 @@ def test_the_api_walks_the_state_path_and_restates(client: Client, people: dict)
 
 def test_the_api_refuses_a_contributor_locking_with_403(client: Client, people: dict) -> None:
     inventory = inventory_create(organisation=people["B1"], year=2025, by=people["alice"])
+    uploaded(inventory, people["erin"])
     inventory_transition(inventory=inventory, to="submitted", by=people["erin"])
+    calculated(inventory, people["alice"])
     inventory_transition(inventory=inventory, to="reviewed", by=people["alice"])
     client.force_login(people["erin"])
     answer = client.post(
@@ -431,3 +445,40 @@ def test_a_read_only_api_token_reads_inventories_but_cannot_open_one(
     refused = client.post(url, {"year": 2026}, content_type="application/json", **bearer)
     assert refused.status_code == 403
     assert Inventory.objects.count() == 1
+
+
+def test_review_waits_for_figures_calculated_from_the_current_data(people: dict) -> None:
+    inventory = inventory_create(organisation=people["B1"], year=2025, by=people["alice"])
+    uploaded(inventory, people["erin"])
+    inventory_transition(inventory=inventory, to="submitted", by=people["erin"])
+    with pytest.raises(InventoryStateError, match="calculate it first"):
+        inventory_transition(inventory=inventory, to="reviewed", by=people["alice"])
+    calculated(inventory, people["alice"])
+    inventory_transition(inventory=inventory, to="reviewed", by=people["alice"])
+    assert inventory.state == InventoryState.REVIEWED
+
+
+def test_a_restatement_starts_from_a_copy_of_the_locked_versions_activity_data(
+    people: dict,
+) -> None:
+    from neutra.web.activities.models import ActivityRow, ActivityUpload
+
+    original = locked(people)
+    restatement = inventory_restate(inventory=original, by=people["alice"])
+    copied = ActivityRow.objects.filter(inventory=restatement)
+    kept = ActivityRow.objects.filter(inventory=original)
+    assert copied.count() == kept.count() == 1
+    row = copied.get()
+    assert (row.row_id, row.activity, row.quantity, row.unit, row.year) == (
+        "gas-1",
+        "fuel.natural_gas",
+        1000.0,
+        "kWh",
+        2024,
+    )
+    assert row.upload.inventory == restatement
+    assert ActivityUpload.objects.filter(inventory=original).count() == 1
+    # The copy is data, not figures: the new version is calculated again before review.
+    inventory_transition(inventory=restatement, to="submitted", by=people["erin"])
+    with pytest.raises(InventoryStateError, match="calculate it first"):
+        inventory_transition(inventory=restatement, to="reviewed", by=people["alice"])
