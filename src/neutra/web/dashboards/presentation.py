@@ -38,14 +38,28 @@ __all__ = [
 
 CHART_NAMES = ("by-scope", "scope3", "by-entity", "by-gas", "year-over-year")
 MAX_ENTITY_BARS = 15  # the chart shows the largest; the rest are one bar
-MAX_ENTITY_ROWS = 500  # the table's rows; the API has every entity
+MAX_ENTITY_ROWS = 25  # the table's rows (a page of many sites stays fast); the API has all
 UNIT = "t CO2e"
 
 
 def lines_url(inventory_id: int, line_filter: LineFilter | None = None) -> str:
     """The drill-down page of an inventory's lines, filtered."""
-    base = reverse("dashboards:lines", args=[inventory_id])
-    return base + (line_filter or LineFilter()).query()
+    return _lines_base(inventory_id) + (line_filter or LineFilter()).query()
+
+
+def _lines_base(inventory_id: int) -> str:
+    # One reverse() per page, not one per link: a dashboard has a hundred links or more.
+    return reverse("dashboards:lines", args=[inventory_id])
+
+
+class _Links:
+    """The drill-down links of one inventory, from one reverse()."""
+
+    def __init__(self, inventory_id: int) -> None:
+        self.base = _lines_base(inventory_id)
+
+    def __call__(self, line_filter: LineFilter | None = None) -> str:
+        return self.base + (line_filter or LineFilter()).query()
 
 
 def _entity_value(name: str) -> str:
@@ -58,7 +72,7 @@ def dashboard_charts(
     """The dashboard's charts by name (CHART_NAMES); without figures, only year over year."""
     charts: dict[str, BarChart] = {}
     if figures is not None:
-        charts.update(_figure_charts(inventory.pk, figures))
+        charts.update(_figure_charts(_Links(inventory.pk), figures))
     charts["year-over-year"] = BarChart(
         title=f"{inventory.organisation.name}: year over year",
         unit=UNIT,
@@ -78,9 +92,9 @@ def dashboard_charts(
     return charts
 
 
-def _figure_charts(inventory_id: int, figures: DashboardFigures) -> dict[str, BarChart]:
+def _figure_charts(url: _Links, figures: DashboardFigures) -> dict[str, BarChart]:
     t = figures.totals
-    scope_links = tuple(lines_url(inventory_id, LineFilter(scope=s)) for s in (1, 2, 3))
+    scope_links = tuple(url(LineFilter(scope=s)) for s in (1, 2, 3))
     by_scope = BarChart(
         title="Emissions by scope",
         unit=UNIT,
@@ -98,7 +112,7 @@ def _figure_charts(inventory_id: int, figures: DashboardFigures) -> dict[str, Ba
             Series(
                 "Scope 3",
                 tuple(figures.scope3_categories[c] for c in range(1, 16)),
-                tuple(lines_url(inventory_id, LineFilter(category=c)) for c in range(1, 16)),
+                tuple(url(LineFilter(category=c)) for c in range(1, 16)),
             ),
         ),
         horizontal=True,
@@ -118,8 +132,7 @@ def _figure_charts(inventory_id: int, figures: DashboardFigures) -> dict[str, Ba
     ):
         values = [v[key] for _, v in shown]
         links: list[str | None] = [
-            lines_url(inventory_id, LineFilter(entity=_entity_value(name), scope=scope))
-            for name, _ in shown
+            url(LineFilter(entity=_entity_value(name), scope=scope)) for name, _ in shown
         ]
         if rest:
             values.append(sum(v[key] for _, v in rest))
@@ -142,7 +155,7 @@ def _figure_charts(inventory_id: int, figures: DashboardFigures) -> dict[str, Ba
             Series(
                 "CO2e",
                 tuple(figures.by_gas[g]["t_co2e"] for g in gases),
-                tuple(lines_url(inventory_id, LineFilter(gas=g)) for g in gases),
+                tuple(url(LineFilter(gas=g)) for g in gases),
             ),
         ),
         horizontal=True,
@@ -193,12 +206,8 @@ def dashboard_tables(
     )
     if figures is None:
         return DashboardTables((), (), (), (), 0, (), year_rows, ())
-    pk = inventory.pk
+    url = _Links(inventory.pk)
     t = figures.totals
-
-    def url(line_filter: LineFilter | None = None) -> str:
-        return lines_url(pk, line_filter)
-
     cards = (
         Row("Scope 1", (t["scope1"],), url(LineFilter(scope=1)), "scope1"),
         Row(

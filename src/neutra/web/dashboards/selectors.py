@@ -51,6 +51,7 @@ __all__ = [
     "RestatementDiff",
     "YearFigures",
     "dashboard_figures",
+    "dashboard_version",
     "factor_detail",
     "line_arithmetic",
     "line_for",
@@ -270,6 +271,19 @@ def dashboard_figures(*, inventory: Inventory) -> DashboardFigures | None:
     )
 
 
+def _year_choices(organisation: Organisation) -> dict[int, tuple[int, int, int, str]]:
+    """Year -> (calculation, inventory, version, output hash) of its newest calculated version."""
+    chosen: dict[int, tuple[int, int, int, str]] = {}
+    candidates = (
+        Calculation.objects.filter(inventory__organisation=organisation)
+        .order_by("inventory__year", "-inventory__version", "-calculated_at", "-id")
+        .values_list("id", "inventory__year", "inventory_id", "inventory__version", "output_hash")
+    )
+    for calculation_id, year, inventory_id, version, digest in candidates:
+        chosen.setdefault(year, (calculation_id, inventory_id, version, digest))
+    return chosen
+
+
 def year_over_year(*, organisation: Organisation) -> list[YearFigures]:
     """Per reporting year, the totals of the newest version that has a calculation.
 
@@ -277,16 +291,9 @@ def year_over_year(*, organisation: Organisation) -> list[YearFigures]:
     `organisation_for`, or an inventory's). Two queries: which calculation
     is each year's, then only their totals.
     """
-    chosen: dict[int, tuple[int, int, int]] = {}  # year -> (calculation, inventory, version)
-    candidates = (
-        Calculation.objects.filter(inventory__organisation=organisation)
-        .order_by("inventory__year", "-inventory__version", "-calculated_at", "-id")
-        .values_list("id", "inventory__year", "inventory_id", "inventory__version")
-    )
-    for calculation_id, year, inventory_id, version in candidates:
-        chosen.setdefault(year, (calculation_id, inventory_id, version))
+    chosen = _year_choices(organisation)
     totals = dict(
-        Calculation.objects.filter(id__in=[c for c, _, _ in chosen.values()]).values_list(
+        Calculation.objects.filter(id__in=[c[0] for c in chosen.values()]).values_list(
             "id", "summary__totals"
         )
     )
@@ -300,8 +307,25 @@ def year_over_year(*, organisation: Organisation) -> list[YearFigures]:
                 key: float((totals.get(calculation_id) or {}).get(key, 0.0)) for key in SCOPE_KEYS
             },
         )
-        for year, (calculation_id, inventory_id, version) in sorted(chosen.items())
+        for year, (calculation_id, inventory_id, version, _) in sorted(chosen.items())
     ]
+
+
+def dashboard_version(*, inventory: Inventory) -> tuple[Any, ...]:
+    """Everything an inventory's dashboard figures depend on, without reading a summary.
+
+    Two small queries: the current calculation's identity (id, output hash,
+    when and by whom) and each year's chosen calculation. Calculations never
+    change, so the same version always shows the same figures: a page may
+    keep what it drew for a version and draw it again only for a new one.
+    """
+    current = (
+        _current(inventory)
+        .values_list("id", "output_hash", "calculated_at", "calculated_by__username", "row_count")
+        .first()
+    )
+    years = tuple(sorted(_year_choices(inventory.organisation).items()))
+    return (current, years)
 
 
 # --- the drill-down -------------------------------------------------------------------
