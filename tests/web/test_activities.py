@@ -283,8 +283,9 @@ def test_an_inventory_that_is_not_a_draft_takes_no_data(people: dict, state: str
     inventory = people["inventory"]
     inventory_transition(inventory=inventory, to="submitted", by=people["erin"])
     if state == "locked":
-        inventory_transition(inventory=inventory, to="reviewed", by=people["alice"])
-        inventory_transition(inventory=inventory, to="locked", by=people["alice"])
+        # Reviewing needs a calculation first (the calculations area); only the
+        # state matters here, so the row is set to locked directly.
+        Inventory.objects.filter(pk=inventory.pk).update(state="locked")
     people["inventory"] = Inventory.objects.get(pk=inventory.pk)
     with pytest.raises(InvalidInputError) as refused:
         _upload(people, GOOD_CSV, by="alice")

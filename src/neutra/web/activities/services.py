@@ -16,6 +16,7 @@ that is not a draft. Every change is audited.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import shutil
 import tempfile
@@ -351,20 +352,33 @@ def _inventory_problems(table: ir.Table, inventory: Inventory, file_name: str) -
         nul = "the value contains a NUL character (a damaged file?)"
         checks.append((column, table[column].contains("\x00"), partial(_fixed, nul)))
 
+    # One pass counts every check; only a check that found rows fetches them
+    # (a good file costs one query, not one per check).
+    counts = (
+        table.aggregate(
+            **{
+                f"check_{index}": condition.fill_null(False).cast("int64").sum()
+                for index, (_, condition, _) in enumerate(checks)
+            }
+        )
+        .to_pyarrow()
+        .to_pylist()[0]
+    )
     problems: list[Problem] = []
     more = 0
-    for column, condition, reason in checks:
+    for index, (column, condition, reason) in enumerate(checks):
+        count = int(counts[f"check_{index}"] or 0)
+        if not count:
+            continue
         found = table.filter(condition.fill_null(False))
         first = (
             found.select(row=found._row, value=found[column].cast("string"))
             .order_by("row")
-            .limit(MAX_PROBLEMS + 1)
+            .limit(MAX_PROBLEMS)
             .to_pyarrow()
             .to_pylist()
         )
-        if len(first) > MAX_PROBLEMS:
-            more += int(found.count().to_pyarrow().as_py()) - MAX_PROBLEMS
-            first = first[:MAX_PROBLEMS]
+        more += count - len(first)
         problems += [
             Problem(
                 file_name,
@@ -416,9 +430,10 @@ def _insert_rows(upload: ActivityUpload, data: ActivityData, file_name: str) -> 
     quote = connection.ops.quote_name
     columns = ", ".join(quote(meta.get_field(name).column) for name in fields)
     marks = ", ".join(["%s"] * len(fields))
+    if connection.vendor == "postgresql":
+        # `extra` (the last column) is jsonb there: the server casts the JSON text.
+        marks = marks[: -len("%s")] + "%s::jsonb"
     sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"
-    extra_field = meta.get_field("extra")
-    no_extra = extra_field.get_db_prep_save({}, connection)
     passthrough = list(data.passthrough)
     table = data.table
     ordered = table.select(
@@ -441,7 +456,7 @@ def _insert_rows(upload: ActivityUpload, data: ActivityData, file_name: str) -> 
         # The whole table at once: Ibis' batch reader needs a DuckDB call that 2.x dropped.
         for batch in ordered.to_pyarrow().to_batches(max_chunksize=_BATCH_ROWS):
             values = batch.to_pydict()
-            extras = _extras(values, passthrough, batch.num_rows, extra_field, no_extra)
+            extras = _extras(values, passthrough, batch.num_rows)
             rows = [
                 (*fixed, row, row_id or str(row), *rest, extra)
                 for row, row_id, *rest, extra in zip(
@@ -464,19 +479,16 @@ def _insert_rows(upload: ActivityUpload, data: ActivityData, file_name: str) -> 
             cursor.executemany(sql, rows)
 
 
-def _extras(
-    values: dict[str, list[Any]], passthrough: list[str], count: int, field: Any, empty: Any
-) -> list[Any]:
-    """Each row's pass-through columns as the JSON the field stores (its non-empty values)."""
+def _extras(values: dict[str, list[Any]], passthrough: list[str], count: int) -> list[str]:
+    """Each row's pass-through columns (its non-empty ones) as JSON text."""
     if not passthrough:
-        return [empty] * count
-    prepared = []
-    for index in range(count):
-        extra = {
-            name: values[name][index] for name in passthrough if values[name][index] is not None
-        }
-        prepared.append(field.get_db_prep_save(extra, connection) if extra else empty)
-    return prepared
+        return ["{}"] * count
+    columns = [(name, values[name]) for name in passthrough]
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    return [
+        dumps({name: column[index] for name, column in columns if column[index] is not None})
+        for index in range(count)
+    ]
 
 
 def upload_delete(*, upload: ActivityUpload, by: Any) -> None:
