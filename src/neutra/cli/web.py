@@ -112,7 +112,10 @@ def print_logins(logins: list[Any], url: str) -> None:
 
     table = Table(title=f"Log in at {url}", title_justify="left")
     for column in ("user name", "password", "role", "organisation"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=True)  # copied by hand or by scripts: never folded
     for login in logins:
         table.add_row(login.username, login.password, login.role, login.organisation)
-    Console(highlight=False).print(table)
+    out = Console(highlight=False)
+    if not out.is_terminal:
+        out = Console(highlight=False, width=200)
+    out.print(table)

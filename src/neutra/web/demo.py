@@ -46,7 +46,7 @@ from neutra.web.tenancy.services import (
 __all__ = ["CONSULTANCY", "YEARS", "DemoError", "Login", "demo_load"]
 
 CONSULTANCY = "Northwind Climate Partners"
-YEARS = (2023, 2024, 2025)  # the last stays a draft; the others are locked
+YEARS = (2024, 2025, 2026)  # the last stays a draft; the others are locked
 AUDITOR_DAYS = 90  # the demo auditor's access ends this many days from loading
 
 Say = Callable[[str], None]

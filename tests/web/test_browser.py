@@ -1,0 +1,264 @@
+"""End to end in a real browser: Debian's chromium driven by Playwright against `neutra serve`.
+
+The server is started the way a user starts it: `neutra demo --load-only`
+loads the demonstration consultancy into a fresh database (SQLite under its
+own NEUTRA_HOME, or a fresh PostgreSQL database in the PostgreSQL run), then
+`neutra serve` runs waitress with its background worker process. The story:
+the consultant adds a new client with its entity tree, opens its 2026
+inventory and invites the client's contributor, who chooses a password
+through the one-time link, uploads a file with a mistake, sees the row
+error in the page, fixes it and submits; the consultant calculates, reviews
+and locks, and the dashboard's figures equal `neutra footprint` on the
+same file with the same entity tree.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from neutra.core.rounding import format_tonnes
+from tests.web.conftest import CHROMIUM_ARGS, POSTGRES_URL, WEB_DATABASE
+
+PASSWORD = "end-to-end passphrase 2026"
+CLIENT = "Harbour Foods Ltd"
+CONTRIBUTOR = "ops@harbour-foods.example"
+# (entity, parent, equity share, financial control, operational control), as typed in the page.
+ENTITIES = (
+    ("Harbour Foods", "", "1", "full", "full"),
+    ("Harbour Bakery", "Harbour Foods", "1", "full", "full"),
+    ("Harbour Depot", "Harbour Foods", "0.75", "full", "full"),
+    ("Harbour Mill JV", "Harbour Foods", "0.5", "joint", "none"),
+)
+TIMEOUT_MS = 60_000  # a job waits for the worker's next poll; CI machines are slow
+
+GOOD = """id,entity,year,activity,quantity,unit,region,description
+e2e-1,Harbour Bakery,2026,fuel.natural_gas,350000,kWh,GB,Ovens (January-June)
+e2e-2,Harbour Bakery,2026,electricity.grid,210000,kWh,GB,Bakery electricity
+e2e-3,Harbour Depot,2026,fuel.diesel,18000,L,GB,Delivery fleet
+e2e-4,Harbour Foods,2026,travel.air.short_haul.economy,42000,passenger_km,GB,Flights
+e2e-5,Harbour Mill JV,2026,fuel.natural_gas,75000,kWh,GB,JV boilers (not operated)
+"""
+BAD = GOOD.replace("210000,kWh", '"1,000",kWh')
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def database_url() -> Iterator[str | None]:
+    """None for SQLite; in the PostgreSQL run, a fresh database on that server, dropped after."""
+    if WEB_DATABASE != "postgres":
+        yield None
+        return
+    import psycopg
+
+    name = f"neutra_e2e_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base, _, _ = POSTGRES_URL.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, database_url: str | None) -> Iterator[str]:
+    home = tmp_path_factory.mktemp("neutra-e2e-home")
+    env = {
+        **os.environ,
+        "NEUTRA_HOME": str(home),
+        "NEUTRA_TASKS": "database",  # the real worker process, as `neutra serve` runs it
+        "NEUTRA_DEMO_PASSWORD": PASSWORD,
+        "NEUTRA_SECURE_COOKIES": "0",  # plain HTTP on loopback
+        "NEUTRA_HSTS_SECONDS": "0",
+    }
+    env.pop("NEUTRA_DEBUG", None)
+    env.pop("DATABASE_URL", None)
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    neutra = [sys.executable, "-m", "neutra"]
+    loaded = subprocess.run(
+        [*neutra, "demo", "--load-only"], env=env, capture_output=True, text=True, timeout=900
+    )
+    assert loaded.returncode == 0, loaded.stderr[-3000:]
+    assert "northwind-consultant" in loaded.stdout
+    port = _free_port()
+    log = (home / "serve.log").open("w")
+    process = subprocess.Popen(
+        [*neutra, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as answer:
+                if answer.status == 200:
+                    break
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("neutra serve did not start:\n" + (home / "serve.log").read_text()[-3000:])
+        time.sleep(0.3)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path: str) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def new_page(browser: Any) -> Any:
+    page = browser.new_context().new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    return page
+
+
+def log_in(browser: Any, url: str, username: str, password: str = PASSWORD) -> Any:
+    page = new_page(browser)
+    page.goto(f"{url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{url}/")
+    return page
+
+
+def cli_footprint(folder: Path, csv_text: str) -> dict[str, Any]:
+    """`neutra footprint` on the same file, with the client's entity tree and approach."""
+    activities = folder / "harbour-2026.csv"
+    activities.write_text(csv_text, encoding="utf-8")
+    entities = folder / "entities.csv"
+    header = "entity,parent,equity_share,financial_control,operational_control"
+    entities.write_text("\n".join([header, *(",".join(e) for e in ENTITIES)]) + "\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "neutra", "footprint", str(activities), "--entities", str(entities),
+         "--approach", "operational", "--gwp", "AR5", "--format", "json"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return dict(json.loads(done.stdout))
+
+
+def test_a_contributor_fixes_a_rejected_file_and_the_locked_dashboard_equals_the_cli(
+    server: str, browser: Any, tmp_path: Path
+) -> None:
+    bad, good = tmp_path / "harbour-2026.csv", tmp_path / "fixed" / "harbour-2026.csv"
+    good.parent.mkdir()
+    bad.write_text(BAD, encoding="utf-8")
+    good.write_text(GOOD, encoding="utf-8")
+
+    # The consultant adds the client with its entity tree and opens its 2026 inventory.
+    consultant = log_in(browser, server, "northwind-consultant")
+    consultant.fill("input[name=name]", CLIENT)
+    consultant.fill("input[name=country]", "GB")
+    consultant.click("text=Add organisation")
+    consultant.wait_for_selector(f"h1:has-text('{CLIENT}')")
+    for name, parent, share, financial, operational in ENTITIES:
+        consultant.click("summary:has-text('Add an entity')")
+        consultant.fill("#ent-name", name)
+        if parent:
+            consultant.select_option("#ent-parent", label=parent)
+        consultant.fill("#ent-share", share)
+        consultant.select_option("#ent-fin", financial)
+        consultant.select_option("#ent-op", operational)
+        consultant.click("button:has-text('Add entity')")
+        consultant.wait_for_selector(f"td:has-text('{name}')")
+
+    # ... invites the client's contributor, who chooses a password through the link ...
+    consultant.fill("#inv-email", CONTRIBUTOR)
+    consultant.select_option("#inv-role", "contributor")
+    consultant.click("button:has-text('Invite')")
+    message = consultant.inner_text("ul.messages")
+    link = message[message.index("http://") :].split()[0]
+    newcomer = new_page(browser)
+    newcomer.goto(link)
+    chosen = "harbour contributor passphrase 7"
+    newcomer.fill("input[name=new_password1]", chosen)
+    newcomer.fill("input[name=new_password2]", chosen)
+    newcomer.click("button:has-text('Set my password')")
+    newcomer.wait_for_url(f"{server}/accounts/login/")
+
+    # ... and opens the 2026 inventory (AR5, operational control).
+    consultant.fill("#inv-year", "2026")
+    consultant.select_option("#inv-gwp", "AR5")
+    consultant.select_option("#inv-approach", "operational")
+    consultant.click("text=Open inventory")
+    consultant.wait_for_selector("#inventory-state")
+    inventory_url = consultant.url
+    assert consultant.inner_text("#inventory-state") == "Draft"
+
+    # The contributor uploads a file with a mistake and sees the row error in the page.
+    contributor = log_in(browser, server, CONTRIBUTOR, chosen)
+    contributor.goto(inventory_url)
+    contributor.set_input_files("#activities input[name=file]", str(bad))
+    contributor.click("#activities button:has-text('Upload')")
+    problems = contributor.wait_for_selector("#activities table.problems")
+    text = problems.inner_text()
+    assert "quantity" in text
+    assert "1,000" in text
+    assert "\t3\t" in text  # the spreadsheet row of the bad line (header = row 1)
+    assert "No activity data yet" in contributor.inner_text("#activities")
+
+    # Fixed and uploaded again: stored, listed, and the inventory is submitted.
+    contributor.set_input_files("#activities input[name=file]", str(good))
+    contributor.click("#activities button:has-text('Upload')")
+    contributor.wait_for_selector("#activities table.uploads >> text=harbour-2026.csv")
+    assert "5 activity rows" in contributor.inner_text("#activities table.uploads caption")
+    contributor.click("button:has-text('Mark submitted')")
+    contributor.wait_for_selector("#inventory-state:has-text('Submitted')")
+
+    # The consultant calculates (a background job with progress), reviews and locks.
+    consultant.goto(inventory_url)
+    consultant.click("#calculation button:has-text('Calculate')")
+    consultant.wait_for_selector("#calculation .cards")
+    consultant.click("button:has-text('Mark reviewed')")
+    consultant.wait_for_selector("#inventory-state:has-text('Reviewed')")
+    consultant.click("button:has-text('Mark locked')")
+    consultant.wait_for_selector("#inventory-state:has-text('Locked')")
+
+    # The dashboard's figures are the command line's for the same file.
+    consultant.goto(inventory_url.rstrip("/") + "/dashboard/")
+    expected = cli_footprint(tmp_path, GOOD)["totals"]
+    for key in (
+        "scope1",
+        "scope2_location",
+        "scope2_market",
+        "scope3",
+        "total_location",
+        "total_market",
+    ):
+        shown = consultant.inner_text(f"#headline .card[data-key={key}] .figure")
+        assert shown == format_tonnes(expected[key]), key
+    assert expected["scope1"] > 0
+    assert expected["scope3"] > 0
