@@ -351,7 +351,9 @@ def lines_for(
     if scope is not None:
         lines = lines.filter(scope=scope)
     if category is not None:
-        lines = lines.filter(category=category)
+        # Only scope 3 lines have a category; saying so lets the (calculation, scope,
+        # category) index find them instead of scanning every line of the calculation.
+        lines = lines.filter(scope=3, category=category)
     if entity == NO_ENTITY:
         lines = lines.filter(Q(entity__isnull=True) | Q(entity=""))
     elif entity is not None:
