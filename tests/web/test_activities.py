@@ -356,6 +356,36 @@ def test_a_job_that_finds_its_inventory_submitted_stores_nothing(people: dict) -
     assert not folder.exists()
 
 
+QUEUED = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}}
+
+
+def test_a_queued_upload_shows_a_polling_panel_until_the_worker_has_run_it(
+    client: Client, people: dict
+) -> None:
+    client.force_login(people["erin"])
+    url = f"/inventories/{people['inventory'].pk}/activities/upload"
+    with override_settings(TASKS=QUEUED):  # a worker that has not picked it up yet
+        answer = client.post(url, {"file": SimpleUploadedFile("a.csv", GOOD_CSV.encode())}, **HTMX)
+    job = Job.objects.get()
+    html = answer.content.decode()
+    assert "waiting for a worker" in html
+    assert f'hx-get="/jobs/{job.pk}/"' in html
+    (saved,) = [p for p in _left_behind() if p.is_file()]
+    assert saved.name == "a.csv"
+    assert saved.read_bytes() == GOOD_CSV.encode()
+    # The worker runs the task it was given.
+    upload_store.call(job_id=job.pk, path=str(saved), file_name="a.csv")
+    panel = client.get(f"/jobs/{job.pk}/")
+    assert panel["HX-Trigger"] == "job-finished"
+    assert "a.csv: 3 activity rows stored." in panel.content.decode()
+    assert ActivityRow.objects.count() == 3
+    assert _left_behind() == []
+    # Reloaded on job-finished, the section lists the file instead of the panel.
+    section = client.get(_section_url(people)).content.decode()
+    assert "<td>a.csv</td>" in section
+    assert 'hx-get="/jobs/' not in section
+
+
 # Deleting
 
 
@@ -467,8 +497,22 @@ def test_without_javascript_an_upload_redirects_to_the_inventory_with_a_message(
     )
     assert answer.status_code == 303
     assert answer["Location"] == f"/inventories/{people['inventory'].pk}/"
-    messages = [str(m) for m in answer.wsgi_request._messages]
-    assert messages == ["activities.csv: 3 activity rows stored."]
+    page = client.get(answer["Location"])
+    assert "activities.csv: 3 activity rows stored." in page.content.decode()
+    assert f'hx-get="/inventories/{people["inventory"].pk}/activities/"' in page.content.decode()
+
+
+def test_without_javascript_a_refusal_is_a_message_on_the_inventory_page(
+    client: Client, people: dict
+) -> None:
+    client.force_login(people["erin"])
+    answer = client.post(
+        f"/inventories/{people['inventory'].pk}/activities/upload",
+        {"file": SimpleUploadedFile("activities.ods", b"PK")},
+        follow=True,
+    )
+    assert answer.redirect_chain == [(f"/inventories/{people['inventory'].pk}/", 303)]
+    assert ".ods files are not taken: upload a .csv or .xlsx file" in answer.content.decode()
 
 
 def test_a_form_without_a_file_is_answered_with_a_message(client: Client, people: dict) -> None:

@@ -31,7 +31,7 @@ from neutra.formats.starter import starter_library
 from neutra.web.activities.models import ActivityUpload
 from neutra.web.errors import NotAllowedError, NotFoundError
 from neutra.web.inventories.models import Inventory, InventoryState
-from neutra.web.jobs.models import Job, JobKind
+from neutra.web.jobs.models import Job, JobKind, JobStatus
 from neutra.web.tenancy.models import Entity, Role
 from neutra.web.tenancy.selectors import organisation_for, roles_in
 
@@ -129,17 +129,19 @@ class ActivitiesSection:
 
     uploads: list[ActivityUpload]  # oldest first
     row_count: int  # activity rows the inventory holds
-    job: Job | None  # the latest upload job: its progress, or how it ended
+    job: Job | None  # the latest upload job while it runs or when it failed (its problems)
     refusal: NeutraError | None  # why this user may not upload or delete now; None: they may
 
 
 def activities_section(*, user: Any, inventory: Inventory, now: datetime) -> ActivitiesSection:
     """The activity-data section of an inventory (pass one from `inventory_for`)."""
     uploads = list(uploads_for(inventory=inventory))
+    job = last_upload_job(inventory=inventory)
     return ActivitiesSection(
         uploads=uploads,
         row_count=sum(upload.row_count for upload in uploads),
-        job=last_upload_job(inventory=inventory),
+        # A job that stored its file is the upload listed below (or one removed since).
+        job=None if job is None or job.status == JobStatus.SUCCEEDED else job,
         refusal=upload_refusal(user=user, inventory=inventory, now=now),
     )
 

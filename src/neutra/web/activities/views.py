@@ -23,6 +23,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
@@ -84,7 +85,11 @@ def _answer(
         messages.error(request, error)
     else:
         messages.success(request, notice)
-    return HttpResponseRedirect(f"/inventories/{inventory.pk}/", status=303)
+    return _to_inventory(inventory)
+
+
+def _to_inventory(inventory: Inventory) -> HttpResponse:
+    return HttpResponseRedirect(reverse("inventories:detail", args=[inventory.pk]), status=303)
 
 
 @require_POST
@@ -109,14 +114,16 @@ def upload(request: HttpRequest, inventory_id: int) -> HttpResponse:
     except NeutraError as error:
         return _answer(request, inventory, error=error.message)
     if getattr(request, "htmx", False):
-        return _section(request, inventory)  # the job's panel tells how it goes
+        # Queued or failed, the job's panel tells how it goes; stored, this sentence does.
+        stored = job.message if job.status == JobStatus.SUCCEEDED else ""
+        return _section(request, inventory, notice=stored)
     if job.status == JobStatus.FAILED:
         messages.error(request, f"{job.message}: the rows to fix are listed under Activity data")
     elif job.status == JobStatus.SUCCEEDED:
         messages.success(request, job.message)
     else:
         messages.info(request, "the file is being checked; its progress is under Activity data")
-    return HttpResponseRedirect(f"/inventories/{inventory.pk}/", status=303)
+    return _to_inventory(inventory)
 
 
 @require_POST
