@@ -10,14 +10,19 @@ are the services' job. Bad input becomes `{"message", "extra"}` with a 4xx.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from neutra.web.accounts.auth import require_scope
 from neutra.web.inventories.models import Inventory
-from neutra.web.inventories.selectors import inventories_for, inventory_for
+from neutra.web.inventories.selectors import (
+    inventories_for,
+    inventory_audit_entries,
+    inventory_for,
+)
 from neutra.web.inventories.services import (
     inventory_create,
     inventory_restate,
@@ -123,3 +128,35 @@ def restate_inventory(request: HttpRequest, inventory_id: int) -> Status[Invento
     require_scope(request, "write")
     inventory = inventory_for(request.user, inventory_id, now=timezone.now())
     return Status(201, _out(inventory_restate(inventory=inventory, by=request.user)))
+
+
+class AuditEntryOut(Schema):
+    at: datetime
+    actor: str | None  # the username; null for the system
+    action: str  # e.g. "inventory.transition", "activities.upload", "calculation.run"
+    object_type: str
+    object_id: str
+    detail: dict[str, Any]
+
+
+@router.get("/inventories/{inventory_id}/audit", response=list[AuditEntryOut])
+def inventory_audit(
+    request: HttpRequest,
+    inventory_id: int,
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0, le=10_000_000),
+) -> list[AuditEntryOut]:
+    """Who changed what in the inventory and when, newest first (append-only)."""
+    inventory = inventory_for(request.user, inventory_id, now=timezone.now())
+    entries = inventory_audit_entries(inventory=inventory)[offset : offset + limit]
+    return [
+        AuditEntryOut(
+            at=e.at,
+            actor=None if e.actor is None else e.actor.get_username(),
+            action=e.action,
+            object_type=e.object_type,
+            object_id=e.object_id,
+            detail=e.detail,
+        )
+        for e in entries
+    ]

@@ -1,4 +1,4 @@
-"""REST endpoints of the tenancy app: the organisations a user may see.
+"""REST endpoints of the tenancy app: organisations, their entity trees and their people.
 
 Thin: the API's authentication -> one selector -> output schema. Tenancy is
 the selectors' job; an endpoint must never filter organisations itself.
@@ -6,12 +6,30 @@ the selectors' job; an endpoint must never filter organisations itself.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
-from neutra.web.tenancy.models import Organisation
-from neutra.web.tenancy.selectors import organisation_for, organisations_visible_to
+from neutra.web.accounts.auth import require_scope
+from neutra.web.errors import NotAllowedError, NotFoundError, invalid
+from neutra.web.tenancy.models import Entity, Membership, Organisation, Role
+from neutra.web.tenancy.selectors import (
+    consultancies_staffed_by,
+    entity_tree,
+    members_of,
+    membership_in,
+    organisation_for,
+    organisations_visible_to,
+    roles_in,
+)
+from neutra.web.tenancy.services import (
+    entity_create,
+    membership_invite,
+    membership_revoke,
+    organisation_create,
+)
 
 router = Router(tags=["organisations"])  # the API's auth: a session or an API token
 
@@ -42,3 +60,150 @@ def list_organisations(request: HttpRequest) -> list[OrganisationOut]:
 def get_organisation(request: HttpRequest, organisation_id: int) -> OrganisationOut:
     """One organisation you may see (404 for any other)."""
     return _out(organisation_for(request.user, organisation_id, now=timezone.now()))
+
+
+class OrganisationIn(Schema):
+    consultancy_id: int  # a consultancy you work for
+    name: str
+    country: str  # ISO 3166-1 alpha-2, e.g. GB
+
+
+@router.post("", response={201: OrganisationOut})
+def create_organisation(request: HttpRequest, payload: OrganisationIn) -> Status[OrganisationOut]:
+    """Add a client organisation to a consultancy you work for (consultancy staff)."""
+    require_scope(request, "write")
+    consultancy = consultancies_staffed_by(request.user).filter(pk=payload.consultancy_id).first()
+    if consultancy is None:
+        raise NotFoundError("consultancy not found", consultancy_id=str(payload.consultancy_id))
+    organisation = organisation_create(
+        consultancy=consultancy, name=payload.name, country=payload.country, by=request.user
+    )
+    return Status(201, _out(organisation))
+
+
+class EntityIn(Schema):
+    name: str
+    parent: str | None = None  # the parent entity's name; none for a root
+    equity_share: float = 1.0  # the parent's holding, a fraction 0-1
+    financial_control: str = "full"  # full, joint or none
+    operational_control: str = "full"  # full, joint or none
+
+
+class EntityOut(Schema):
+    id: int
+    name: str
+    parent: str | None
+    depth: int  # 0 for a root
+    equity_share: float
+    financial_control: str
+    operational_control: str
+
+
+def _entity_out(entity: Entity, depth: int) -> EntityOut:
+    return EntityOut(
+        id=entity.pk,
+        name=entity.name,
+        parent=None if entity.parent is None else entity.parent.name,
+        depth=depth,
+        equity_share=entity.equity_share,
+        financial_control=entity.financial_control,
+        operational_control=entity.operational_control,
+    )
+
+
+@router.get("/{organisation_id}/entities", response=list[EntityOut])
+def list_entities(request: HttpRequest, organisation_id: int) -> list[EntityOut]:
+    """The organisation's entity tree, depth-first from the roots."""
+    organisation = organisation_for(request.user, organisation_id, now=timezone.now())
+    return [_entity_out(e, depth) for e, depth in entity_tree(organisation=organisation)]
+
+
+@router.post("/{organisation_id}/entities", response={201: EntityOut})
+def create_entity(
+    request: HttpRequest, organisation_id: int, payload: EntityIn
+) -> Status[EntityOut]:
+    """Add an entity or site to the tree (staff or client admin); the boundary rules are checked."""
+    require_scope(request, "write")
+    organisation = organisation_for(request.user, organisation_id, now=timezone.now())
+    parent = None
+    if payload.parent is not None:
+        parent = Entity.objects.filter(organisation=organisation, name=payload.parent).first()
+        if parent is None:
+            raise invalid("entity", "parent", payload.parent, "no entity of this name here")
+    entity = entity_create(
+        organisation=organisation,
+        name=payload.name,
+        parent=parent,
+        equity_share=payload.equity_share,
+        financial_control=payload.financial_control,
+        operational_control=payload.operational_control,
+        by=request.user,
+    )
+    depth = next(d for e, d in entity_tree(organisation=organisation) if e.pk == entity.pk)
+    return Status(201, _entity_out(entity, depth))
+
+
+class MemberIn(Schema):
+    email: str  # the person's e-mail address (their user name)
+    role: str  # client_admin, contributor, viewer or auditor
+    expires_at: datetime | None = None  # required for auditors, with a time zone
+
+
+class MemberOut(Schema):
+    id: int
+    username: str
+    role: str
+    expires_at: datetime | None
+    invitation_path: str | None = None  # a new account's one-time link to choose a password
+
+
+def _member_out(membership: Membership, link: str | None = None) -> MemberOut:
+    return MemberOut(
+        id=membership.pk,
+        username=membership.user.get_username(),
+        role=membership.role,
+        expires_at=membership.expires_at,
+        invitation_path=link,
+    )
+
+
+def _people_manager(request: HttpRequest, organisation_id: int) -> Organisation:
+    organisation = organisation_for(request.user, organisation_id, now=timezone.now())
+    roles = roles_in(request.user, organisation, now=timezone.now())
+    if not roles & {Role.CONSULTANCY_ADMIN, Role.CONSULTANT, Role.CLIENT_ADMIN}:
+        raise NotAllowedError(f"only staff or a client admin see the people of {organisation}")
+    return organisation
+
+
+@router.get("/{organisation_id}/members", response=list[MemberOut])
+def list_members(request: HttpRequest, organisation_id: int) -> list[MemberOut]:
+    """The organisation's people and roles (staff or client admin)."""
+    organisation = _people_manager(request, organisation_id)
+    return [_member_out(m) for m in members_of(organisation=organisation)]
+
+
+@router.post("/{organisation_id}/members", response={201: MemberOut})
+def invite_member(
+    request: HttpRequest, organisation_id: int, payload: MemberIn
+) -> Status[MemberOut]:
+    """Invite a person: a new account gets a one-time link to choose a password (pass it on)."""
+    require_scope(request, "write")
+    organisation = organisation_for(request.user, organisation_id, now=timezone.now())
+    membership, link = membership_invite(
+        organisation=organisation,
+        email=payload.email,
+        role=payload.role,
+        expires_at=payload.expires_at,
+        by=request.user,
+    )
+    return Status(201, _member_out(membership, link))
+
+
+@router.delete("/{organisation_id}/members/{membership_id}", response={204: None})
+def remove_member(request: HttpRequest, organisation_id: int, membership_id: int) -> Status[None]:
+    """End a person's access (staff, or a client admin for client roles)."""
+    require_scope(request, "write")
+    organisation = organisation_for(request.user, organisation_id, now=timezone.now())
+    membership = membership_in(organisation=organisation, membership_id=membership_id)
+    membership_revoke(membership=membership, by=request.user)
+    return Status(204, None)
