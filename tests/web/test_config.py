@@ -134,3 +134,62 @@ def test_a_mistyped_trusted_proxy_stops_the_server_at_start_up() -> None:
     )
     assert code != 0
     assert "NEUTRA_TRUSTED_PROXIES has 'proxy'" in output
+
+
+# --- input no database may see ------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_nul_character_in_an_api_payload_is_refused_naming_the_field(world: dict) -> None:
+    from django.test import Client
+
+    from neutra.web.tenancy.models import AuditEntry, Entity
+
+    # PostgreSQL cannot store or compare a NUL: it used to be a server error there.
+    client = Client()
+    client.force_login(world["alice"])
+    entries = AuditEntry.objects.count()
+    response = client.post(
+        f"/api/organisations/{world['B1'].pk}/entities",
+        {"name": "Works", "parent": "\x00"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json()["message"] == (
+        "body.parent: contains a NUL character (0x00), which no field accepts"
+    )
+    assert response.json()["extra"]["problems"][0]["column"] == "body.parent"
+    assert not Entity.objects.exists()
+    assert AuditEntry.objects.count() == entries
+
+
+@pytest.mark.django_db
+def test_a_nul_character_in_a_query_string_is_refused_by_pages_and_the_api(world: dict) -> None:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(world["alice"])
+    api = client.get("/api/organisations", {"q": "a\x00b"})
+    assert api.status_code == 400
+    assert api.json()["message"].startswith("query.q: contains a NUL character")
+    page = client.get("/", {"filter": "\x00"})
+    assert page.status_code == 400
+    assert (
+        page.content == b"query.filter: contains a NUL character (0x00), which no field accepts\n"
+    )
+
+
+def test_uploaded_files_may_hold_nul_bytes() -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from neutra.web.config.middleware import RejectNulCharactersMiddleware
+
+    # A workbook is binary: the middleware never reads multipart bodies.
+    request = RequestFactory().post(
+        "/api/inventories/1/uploads",
+        {"file": SimpleUploadedFile("book.xlsx", b"PK\x03\x04\x00\x00")},
+    )
+    passed = RejectNulCharactersMiddleware(lambda r: HttpResponse("reached the view"))(request)
+    assert passed.content == b"reached the view"

@@ -20,7 +20,6 @@ each with its reason.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -36,22 +35,20 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
 from neutra.web.accounts.services import api_token_create
-from neutra.web.activities.services import upload_accept
-from neutra.web.calculations.models import Calculation, EmissionLine
-from neutra.web.calculations.services import calculation_start
 from neutra.web.config.api import api
-from neutra.web.inventories.services import inventory_create
-from neutra.web.jobs.models import Job, JobKind, JobStatus
-from neutra.web.tenancy.models import AuditEntry, Membership, Role
+from neutra.web.tenancy.models import Membership, Role
 from neutra.web.tenancy.services import (
     consultancy_membership_grant,
-    entity_create,
     membership_grant,
     organisation_create,
+)
+from tests.web.client_data import (
+    VICTIM_FIGURES,
+    VICTIM_NAMES,
+    Victim,
+    client_b1,
 )
 
 pytestmark = [
@@ -90,142 +87,11 @@ PUBLIC: dict[str, str] = {
 # Static files (/static/) are served by WhiteNoise's middleware, outside the
 # URL map: the stylesheet and htmx, the same for everyone, with no client data.
 
-# --- the victim -------------------------------------------------------------------------
-
-VICTIM_CSV = (
-    "id,entity,year,activity,quantity,unit,region,description\n"
-    "V1,B1 Sheffield Works,2025,electricity.grid,73519.25,kWh,GB,B1 furnace hall lighting\n"
-    "V2,B1 Leeds Depot,2025,fuel.natural_gas,41234.5,kWh,GB,B1 depot boilers\n"
-)
-# B1's figures as any page or document could print them: the quantities, and
-# the CO2e of each row and in total (hand-computed with the starter library's
-# DESNZ 2025 factors: grid electricity 0.000177 t/kWh, natural gas 0.00018296 t/kWh).
-V1_T_CO2E = 73519.25 * 0.000177  # 13.0129... t
-V2_T_CO2E = 41234.5 * 0.00018296  # 7.5442... t
-VICTIM_FIGURES = (
-    "73519.25",
-    "41234.5",
-    f"{V1_T_CO2E:.6f}"[:7],  # 13.0129: the leading digits, however a page rounds the rest
-    f"{V2_T_CO2E:.6f}"[:6],  # 7.5442
-    f"{V1_T_CO2E + V2_T_CO2E:.3f}",  # 20.557, the total as the dashboard prints it
-)
-# Only names and figures B1's own pages show (the walk checks they do), so
-# that looking for them in an outsider's answers means something.
-VICTIM_NAMES = (
-    "B1 Manufacturing",
-    "B1 Manufacturing Group",
-    "B1 Sheffield Works",
-    "B1 Leeds Depot",
-    "b1-energy-2025.csv",
-)
-
 # What an outsider posts: a small valid activity file of their own.
 VISITOR_CSV = (
     b"id,entity,year,activity,quantity,unit,region,description\n"
     b"W1,,2025,electricity.grid,100,kWh,FR,walk\n"
 )
-
-
-@dataclass
-class Victim:
-    """B1 and everything of it, and the URL parameter values that point at it."""
-
-    organisation: Any
-    owner: Any  # bob, B1's client admin: sees everything the walk asks for
-    url_values: dict[str, list[str]]  # URL parameter name -> values (as text)
-    form_values: dict[str, str]  # form and JSON field name -> a value pointing at B1
-    admin_objects: dict[str, str]  # "app_label.model" -> the primary key of a B1 row
-
-
-def _victim(world: dict[str, Any]) -> Victim:
-    alice, bob, b1 = world["alice"], world["bob"], world["B1"]
-    root = entity_create(organisation=b1, name="B1 Manufacturing Group", by=alice)
-    sheffield = entity_create(organisation=b1, name="B1 Sheffield Works", parent=root, by=alice)
-    entity_create(organisation=b1, name="B1 Leeds Depot", parent=root, equity_share=0.5, by=alice)
-    inventory = inventory_create(organisation=b1, year=2025, by=alice)
-    data = VICTIM_CSV.encode()
-    upload_job = upload_accept(
-        inventory=inventory,
-        by=bob,
-        file_name="b1-energy-2025.csv",
-        stream_or_path=io.BytesIO(data),
-        size=len(data),
-    )
-    assert upload_job.status == JobStatus.SUCCEEDED, (upload_job.message, upload_job.problems)
-    calculation_job = calculation_start(inventory=inventory, by=alice)
-    assert calculation_job.status == JobStatus.SUCCEEDED, calculation_job.message
-    calculation = Calculation.objects.get(inventory=inventory)
-    lines = list(EmissionLine.objects.filter(calculation=calculation).order_by("id"))
-    assert sum(line.emissions_t_co2e for line in lines) == pytest.approx(V1_T_CO2E + V2_T_CO2E)
-    upload = inventory.uploads.get()
-    row = upload.rows.order_by("id").first()
-    token, _ = api_token_create(
-        user=bob,
-        name="B1 ERP export",
-        scopes=["read", "write"],
-        expires_at=timezone.now() + timedelta(days=30),
-    )
-    membership = Membership.objects.get(organisation=b1, user=bob)
-    audit = AuditEntry.objects.filter(organisation=b1).first()
-    assert audit is not None
-    assert {j.kind for j in Job.objects.filter(organisation=b1)} == set(JobKind.values)
-
-    from neutra.web.dashboards.presentation import CHART_NAMES
-
-    url_values = {
-        "organisation_id": [b1.pk],
-        "inventory_id": [inventory.pk],
-        "job_id": [upload_job.pk, calculation_job.pk],
-        "upload_id": [upload.pk],
-        "row_id": [row.pk],
-        "calculation_id": [calculation.pk],
-        "line_id": [lines[0].pk],
-        "entity_id": [sheffield.pk],
-        "membership_id": [membership.pk],
-        "token_id": [token.pk],
-        "user_id": [bob.pk],
-        "consultancy_id": [b1.consultancy_id],
-        "audit_entry_id": [audit.pk],
-        "name": list(CHART_NAMES),  # the dashboard's charts, by name
-        # The invitation link: B1's user, with a token nobody was sent.
-        "uidb64": [urlsafe_base64_encode(force_bytes(bob.pk))],
-        "token": ["made-up-token"],
-    }
-    form_values = {
-        "organisation": str(b1.pk),
-        "organisation_id": str(b1.pk),
-        "consultancy": str(b1.consultancy_id),
-        "consultancy_id": str(b1.consultancy_id),
-        "inventory": str(inventory.pk),
-        "inventory_id": str(inventory.pk),
-        "parent": str(sheffield.pk),
-        "entity": str(sheffield.pk),
-        "membership": str(membership.pk),
-        "upload": str(upload.pk),
-        "calculation": str(calculation.pk),
-    }
-    admin_objects = {
-        "auth.user": str(bob.pk),
-        "tenancy.consultancy": str(b1.consultancy_id),
-        "tenancy.organisation": str(b1.pk),
-        "tenancy.membership": str(membership.pk),
-        "tenancy.entity": str(sheffield.pk),
-        "tenancy.auditentry": str(audit.pk),
-        "accounts.apitoken": str(token.pk),
-        "inventories.inventory": str(inventory.pk),
-        "activities.activityupload": str(upload.pk),
-        "activities.activityrow": str(row.pk),
-        "calculations.calculation": str(calculation.pk),
-        "calculations.emissionline": str(lines[0].pk),
-        "jobs.job": str(upload_job.pk),
-    }
-    return Victim(
-        organisation=b1,
-        owner=bob,
-        url_values={k: [str(v) for v in vs] for k, vs in url_values.items()},
-        form_values=form_values,
-        admin_objects=admin_objects,
-    )
 
 
 # --- the visitors -----------------------------------------------------------------------
@@ -393,7 +259,7 @@ def fillings(
         raise UnknownParameter(
             f"{route}: the isolation walk does not know the URL parameter(s) "
             f"{', '.join(unknown)}: add what they name in B1's data set to "
-            "tests/web/test_isolation.py (_victim: url_values), so that outsiders are "
+            "tests/web/test_isolation.py (client_data.py: url_values), so that outsiders are "
             "shown to get nothing from this endpoint"
         )
     for combination in product(*(known[p] for p in params)):
@@ -569,7 +435,7 @@ def database_state() -> dict[str, tuple[int, str]]:
 def test_no_outsider_gets_anything_of_another_client_from_any_page_or_endpoint(
     world: dict[str, Any], make_user: Callable[..., Any]
 ) -> None:
-    victim = _victim(world)
+    victim = client_b1(world)
     visitors = _visitors(world, make_user)
     _COMPONENTS.update(api.get_openapi_schema().get("components", {}).get("schemas", {}))
     failures: list[str] = []
