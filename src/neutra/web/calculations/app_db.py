@@ -12,6 +12,12 @@ open, such as a test's), it needs no second set of credentials, and the
 engine's small key tables are TEMP tables, which live and die with the
 connection anyway.
 
+What Ibis leaves on the connection, knowingly: its SQLite functions (all
+named `_ibis_*`, or math functions SQLite may lack), a psycopg dumper for
+pandas' NaT, the session time zone UTC on PostgreSQL (Django's already is),
+and, per temporary table, an exit hook that would drop it (harmless once
+`_restore` has; a few hundred bytes per calculation in a long-lived worker).
+
 It must never commit, roll back or close Django's connection (Ibis does each
 of these on connections it owns: `_Lent` turns them into no-ops), never leave
 its temporary tables or session settings behind, and never read another
