@@ -97,12 +97,20 @@ def _the_database_asked_for() -> None:
         )
 
 
+# Flags that start Debian's chromium headless here and in CI (checked with
+# playwright 1.65 and chromium 150 on Debian 12): no sandbox, since CI runs as
+# root, where chromium refuses its sandbox; /tmp instead of a small /dev/shm
+# in containers.
+CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-dev-shm-usage"]
+
+
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     """Debian's chromium for the browser tests (NEUTRA_CHROMIUM; .ci/run installs it).
 
     Playwright's own browser downloads are never used: launch with
-    `p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)`.
+    `p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)`, or
+    `p.chromium.launch(**chromium_launch_options)`.
     """
     path = os.environ.get("NEUTRA_CHROMIUM") or shutil.which("chromium") or ""
     need(
@@ -112,10 +120,10 @@ def chromium_path() -> str:
     return path
 
 
-# Flags that start Debian's chromium headless here and in CI (checked with
-# playwright 1.65 and chromium on Debian): no sandbox, since CI runs as root,
-# where chromium refuses its sandbox; /tmp instead of a small /dev/shm in containers.
-CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-dev-shm-usage"]
+@pytest.fixture(scope="session")
+def chromium_launch_options(chromium_path: str) -> dict[str, Any]:
+    """Keyword arguments of playwright's `chromium.launch` for Debian's chromium, headless."""
+    return {"executable_path": chromium_path, "args": list(CHROMIUM_ARGS)}
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -193,3 +194,22 @@ def test_uploaded_files_may_hold_nul_bytes() -> None:
     )
     passed = RejectNulCharactersMiddleware(lambda r: HttpResponse("reached the view"))(request)
     assert passed.content == b"reached the view"
+
+
+# --- the browser tests' set-up ------------------------------------------------------
+
+
+def test_the_browser_tests_chromium_starts_headless(
+    chromium_launch_options: dict[str, Any],
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    # Debian's chromium by path (CI: NEUTRA_CHROMIUM), never a downloaded browser.
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(**chromium_launch_options)
+        try:
+            page = browser.new_page()
+            page.set_content("<h1>Neutra</h1>")
+            assert page.inner_text("h1") == "Neutra"
+        finally:
+            browser.close()
