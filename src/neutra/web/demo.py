@@ -32,7 +32,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from neutra.core.errors import NeutraError
-from neutra.web.inventories.models import Inventory, InventoryState
+from neutra.web.inventories.models import Inventory
 from neutra.web.inventories.services import inventory_create, inventory_transition
 from neutra.web.tenancy.models import Consultancy, Entity, Organisation, Role
 from neutra.web.tenancy.services import (
@@ -108,8 +108,8 @@ def _with_password(user: Any, login: Login, password: str | None) -> Login:
 
 def _people() -> list[Login]:
     people = [
-        Login("northwind-admin", "", Role.CONSULTANCY_ADMIN.label, CONSULTANCY),
-        Login("northwind-consultant", "", Role.CONSULTANT.label, CONSULTANCY),
+        Login("northwind-admin", "", Role("consultancy_admin").label, CONSULTANCY),
+        Login("northwind-consultant", "", Role("consultant").label, CONSULTANCY),
     ]
     for org in _rows("organisations.csv"):
         for role in org["people"].split(";"):
@@ -125,8 +125,8 @@ def _load(*, say: Say, password: str | None, run_tasks: Callable[[], None]) -> l
         consultancy = consultancy_create(name=CONSULTANCY, by=None)
         staff = {}
         for username, role in (
-            ("northwind-admin", Role.CONSULTANCY_ADMIN),
-            ("northwind-consultant", Role.CONSULTANT),
+            ("northwind-admin", Role("consultancy_admin")),
+            ("northwind-consultant", Role("consultant")),
         ):
             user = users.objects.create_user(username=username, email=f"{username}@example.com")
             consultancy_membership_grant(consultancy=consultancy, user=user, role=role, by=None)
@@ -134,7 +134,7 @@ def _load(*, say: Say, password: str | None, run_tasks: Callable[[], None]) -> l
                 _with_password(user, Login(username, "", role.label, CONSULTANCY), password)
             )
             staff[role] = user
-        consultant = staff[Role.CONSULTANT]
+        consultant = staff[Role("consultant")]
         organisations: dict[str, tuple[Organisation, dict[str, Any]]] = {}
         for org in _rows("organisations.csv"):
             organisation = organisation_create(
@@ -288,11 +288,9 @@ def _close_years(
         if inventory.year == YEARS[-1]:
             continue
         people = organisations[inventory.organisation.name][1]
-        inventory_transition(
-            inventory=inventory, to=InventoryState.SUBMITTED, by=people["client_admin"]
-        )
-        inventory_transition(inventory=inventory, to=InventoryState.REVIEWED, by=consultant)
-        inventory_transition(inventory=inventory, to=InventoryState.LOCKED, by=consultant)
+        inventory_transition(inventory=inventory, to="submitted", by=people["client_admin"])
+        inventory_transition(inventory=inventory, to="reviewed", by=consultant)
+        inventory_transition(inventory=inventory, to="locked", by=consultant)
     say(
         f"Years {', '.join(str(y) for y in YEARS[:-1])} reviewed and locked; {YEARS[-1]} is a draft"
     )

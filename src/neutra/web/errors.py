@@ -71,12 +71,19 @@ def _is_json(value: object) -> bool:
 
 
 def error_text(error: NeutraError) -> str:
-    """One readable sentence for a page: the message, then each problem's place and reason."""
+    """One readable sentence for a page: the message, or each problem's place and reason.
+
+    A service's own message says it best; the generic "N problems in the
+    input" is replaced by the problems themselves (the first ten).
+    """
     if not isinstance(error, InvalidInputError) or not error.problems:
         return error.message
+    if not error.message.endswith(" in the input"):
+        return error.message
+    problems = error.problems
     details = []
-    for problem in error.problems[:10]:
+    for problem in problems[:10]:
         place = problem.column or problem.file
         details.append(f"{place}: {problem.reason}" if place else problem.reason)
-    more = len(error.problems) - 10
+    more = len(problems) - 10
     return "; ".join(details) + (f"; and {more} more" if more > 0 else "")

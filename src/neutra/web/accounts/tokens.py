@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from neutra.core.errors import NeutraError
-from neutra.web.accounts.models import ApiToken, Scope
+from neutra.web.accounts.models import ApiToken
 from neutra.web.accounts.services import api_token_create, api_token_revoke
 from neutra.web.errors import error_text
 
@@ -37,7 +37,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
         form = TokenForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            scopes = [Scope.READ, Scope.WRITE] if data["write"] else [Scope.READ]
+            scopes = ["read", "write"] if data["write"] else ["read"]  # Scope values
             try:
                 _, secret = api_token_create(
                     user=request.user,

@@ -143,8 +143,8 @@ class AuditEntryOut(Schema):
 def inventory_audit(
     request: HttpRequest,
     inventory_id: int,
-    limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0, le=10_000_000),
+    limit: int = Query(100, ge=1, le=1000),  # type: ignore[type-arg]  # ninja's Query is also a generic
+    offset: int = Query(0, ge=0, le=10_000_000),  # type: ignore[type-arg]
 ) -> list[AuditEntryOut]:
     """Who changed what in the inventory and when, newest first (append-only)."""
     inventory = inventory_for(request.user, inventory_id, now=timezone.now())

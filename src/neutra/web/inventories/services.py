@@ -257,7 +257,7 @@ def inventory_transition(
                 f"you may not move inventory {current} from {source.label} to {target.label}"
             )
         if target in (InventoryState.REVIEWED, InventoryState.LOCKED):
-            _require_current_figures(current, target)
+            _require_current_figures(current, to)
         current.state = target
         current.state_changed_at = timezone.now()
         current.save(update_fields=["state", "state_changed_at"])
@@ -272,11 +272,12 @@ def inventory_transition(
     return current
 
 
-def _require_current_figures(inventory: Inventory, target: InventoryState) -> None:
+def _require_current_figures(inventory: Inventory, target: InventoryState | str) -> None:
     """Review and lock need figures that reflect the data: a calculation newer than every upload."""
     # Imported here: the calculations app builds on inventories, not the other way round.
     from neutra.web.calculations.selectors import calculation_is_current
 
+    target = InventoryState(target)
     if not calculation_is_current(inventory=inventory):
         raise InventoryStateError(
             [Problem("inventory", None, "to", target.value, "calculate the current data first")],

@@ -57,14 +57,19 @@ def job_run(*, job_id: int, work: Callable[[Job, Progress], str]) -> None:
     try:
         message = work(job, progress)
     except InvalidInputError as error:
-        _end(job_id, JobStatus.FAILED, error.message, [p.as_dict() for p in error.problems])
+        _end(job_id, JobStatus("failed"), error.message, [p.as_dict() for p in error.problems])
     except NeutraError as error:
-        _end(job_id, JobStatus.FAILED, error.message, [])
+        _end(job_id, JobStatus("failed"), error.message, [])
     except Exception:
         log.exception("job %s failed", job_id)
-        _end(job_id, JobStatus.FAILED, "an internal error stopped this job; it changed nothing", [])
+        _end(
+            job_id,
+            JobStatus("failed"),
+            "an internal error stopped this job; it changed nothing",
+            [],
+        )
     else:
-        _end(job_id, JobStatus.SUCCEEDED, message, [])
+        _end(job_id, JobStatus("succeeded"), message, [])
 
 
 def _end(job_id: int, status: JobStatus, message: str, problems: list[dict[str, Any]]) -> None:

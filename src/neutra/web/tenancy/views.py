@@ -23,7 +23,7 @@ from neutra.web.errors import NotFoundError, error_text
 from neutra.web.inventories.selectors import inventories_for
 from neutra.web.inventories.services import default_factor_sets
 from neutra.web.tenancy.forms import EntityForm, InviteForm, OrganisationForm, form_error_text
-from neutra.web.tenancy.models import Consultancy, Entity, Role
+from neutra.web.tenancy.models import Consultancy, Entity, Organisation, Role
 from neutra.web.tenancy.selectors import (
     consultancies_staffed_by,
     entity_tree,
@@ -41,7 +41,7 @@ from neutra.web.tenancy.services import (
 )
 
 
-def _organisation(request: HttpRequest, organisation_id: int):
+def _organisation(request: HttpRequest, organisation_id: int) -> Organisation:
     try:
         return organisation_for(request.user, organisation_id, now=timezone.now())
     except NotFoundError:
