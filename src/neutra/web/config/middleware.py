@@ -29,26 +29,24 @@ class ContentSecurityPolicyMiddleware:
 
 
 class RejectNulCharactersMiddleware:
-    """Answer 400 for a NUL character (0x00) in the path, query string or a JSON body.
+    """Answer 400 for a NUL character (0x00) in the path or in a JSON body.
 
     No field of ours takes one, and PostgreSQL cannot store or even compare
     one: a NUL reaching a query is a database error (a 500) there, where
     SQLite would answer. So it is refused up front, naming where it was, in
     the API's `{"message", "extra"}` shape under /api/ and as a plain message
     elsewhere. Form fields go through Django forms, which refuse NUL
-    themselves; multipart bodies (uploaded files, binary by nature) are
-    never read here, so views keep control of how uploads are read.
+    themselves, and query parameters through each endpoint's own validation
+    (which names the parameter in its own page); multipart bodies (uploaded
+    files, binary by nature) are never read here, so views keep control of
+    how uploads are read.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        where = (
-            ("path" if "\x00" in request.path else None)
-            or _nul_in_query(request)
-            or _nul_in_json(request)
-        )
+        where = "path" if "\x00" in request.path else _nul_in_json(request)
         if where is None:
             return self.get_response(request)
         reason = "contains a NUL character (0x00), which no field accepts"
@@ -62,13 +60,6 @@ class RejectNulCharactersMiddleware:
                 status=400,
             )
         return HttpResponseBadRequest(f"{where}: {reason}\n", content_type="text/plain")
-
-
-def _nul_in_query(request: HttpRequest) -> str | None:
-    for name, values in request.GET.lists():
-        if "\x00" in name or any("\x00" in value for value in values):
-            return f"query.{name.replace(chr(0), '?')}"
-    return None
 
 
 def _nul_in_json(request: HttpRequest) -> str | None:
