@@ -59,6 +59,7 @@ SUFFIXES = (".csv", ".xlsx")
 _BATCH_ROWS = 5_000  # rows per INSERT batch: large enough that round trips vanish
 _PROGRESS_SECONDS = 0.5  # at most this often a progress write while reading
 _COPY_BYTES = 1 << 20
+_FOLDER_PREFIX = "upload-"  # every upload's private folder under NEUTRA_HOME/uploads
 
 # Column -> the largest length the table stores (see models.ActivityRow); a
 # longer value is a problem of its row rather than a database error.
@@ -85,7 +86,8 @@ def upload_folder(path: str | Path) -> Path | None:
     """The private folder a saved upload sits in, if `path` is one of ours; else None."""
     root = upload_root().resolve()
     folder = Path(path).resolve().parent
-    return folder if folder.parent == root else None
+    ours = folder.parent == root and folder.name.startswith(_FOLDER_PREFIX)
+    return folder if ours else None
 
 
 def upload_accept(
@@ -127,7 +129,7 @@ def upload_accept(
     root.mkdir(parents=True, exist_ok=True)
     # A fresh private folder per upload, named by the system: the client's
     # name only ever becomes a cleaned last path part inside it.
-    folder = Path(tempfile.mkdtemp(prefix="upload-", dir=root))
+    folder = Path(tempfile.mkdtemp(prefix=_FOLDER_PREFIX, dir=root))
     path = folder / _safe_name(name)
     try:
         written = _save(stream_or_path, path, limit)
@@ -140,7 +142,7 @@ def upload_accept(
         shutil.rmtree(folder, ignore_errors=True)
         raise
 
-    from neutra.web.activities.tasks import upload_store
+    from neutra.web.activities.tasks import upload_store  # the tasks module imports this one
 
     try:
         result = upload_store.enqueue(job_id=job.pk, path=str(path), file_name=name)
