@@ -35,6 +35,7 @@ from neutra.formats.factor_store import FactorStore
 from neutra.formats.starter import starter_library
 from neutra.reports import TOTAL_LABELS, scope3_category_label
 from neutra.web.calculations.models import Calculation, EmissionLine
+from neutra.web.calculations.selectors import calculations_for
 from neutra.web.dashboards.queries import ANY_FLAG, NO_ENTITY, Known, LineFilter
 from neutra.web.errors import NotFoundError
 from neutra.web.inventories.models import Inventory
@@ -220,8 +221,9 @@ class RestatementDiff:
 
 
 def _current(inventory: Inventory) -> QuerySet[Calculation]:
-    # The calculations app's rule (`calculation_current`): the newest calculation is current.
-    return Calculation.objects.filter(inventory=inventory).order_by("-calculated_at", "-id")
+    # The calculations app's rule (`calculation_current` is its first): newest first. Read
+    # through .values() below, so only the keys shown leave the database, never the flag rows.
+    return calculations_for(inventory=inventory).order_by("-calculated_at", "-id")
 
 
 def dashboard_figures(*, inventory: Inventory) -> DashboardFigures | None:
