@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Set up and run Neutra from a fresh clone with nothing but Python 3.11+.
 
-    python3 dev.py run     # install (first time), then print the example footprint
+    python3 dev.py run     # install (first time), then load and serve the demonstration
+                           # (http://127.0.0.1:8000; its log-ins are printed)
     python3 dev.py test    # install with test tools, then run every check and test
                            # (web tests on SQLite, and again on PostgreSQL when
                            # NEUTRA_TEST_POSTGRES_URL names a server)
@@ -61,7 +62,7 @@ def ensure_env(*, dev: bool) -> None:
 
 def run(argv: list[str]) -> None:
     ensure_env(dev=False)
-    sh(BIN / "neutra", *(argv or ["example"]))
+    sh(BIN / "neutra", *(argv or ["demo"]))
 
 
 def postgres_run_args(argv: list[str]) -> list[str] | None:
