@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from neutra.web.inventories.models import Inventory, InventoryState
-from neutra.web.inventories.services import inventory_create
+from neutra.web.inventories.services import default_factor_sets, inventory_create
 from neutra.web.tenancy.models import AuditEntry, Entity, Membership, Organisation, Role
 from neutra.web.tenancy.services import membership_grant
 
@@ -218,9 +218,18 @@ def test_a_consultant_opens_an_inventory_from_the_organisation_page(world: dict)
     client = client_for(world["alice"])
     response = client.post(
         f"/organisations/{world['B1'].pk}/inventories",
-        {"year": "2025", "gwp_set": "AR6", "approach": "equity"},
+        {
+            "year": "2025",
+            "gwp_set": "AR6",
+            "approach": "equity",
+            "factor_set": [
+                "desnz-2025@" + dict(default_factor_sets())["desnz-2025"],
+                "egrid@" + dict(default_factor_sets())["egrid"],
+            ],
+        },
     )
     inventory = Inventory.objects.get(organisation=world["B1"], year=2025)
+    assert [pin["name"] for pin in inventory.factor_sets] == ["desnz-2025", "egrid"]
     assert response["Location"] == f"/inventories/{inventory.pk}/"
     assert (inventory.gwp_set, inventory.approach, inventory.state) == ("AR6", "equity", "draft")
 
@@ -266,3 +275,29 @@ def test_another_tenants_inventory_pages_are_not_found(world: dict, url: str) ->
     assert response.status_code == 404
     inventory.refresh_from_db()
     assert inventory.state == InventoryState.DRAFT
+
+
+def test_the_organisation_page_offers_the_starter_sets_checked_in_search_order(world: dict) -> None:
+    page = client_for(world["alice"]).get(f"/organisations/{world['B1'].pk}/").content.decode()
+    offered = re.findall(r'name="factor_set" value="([^"@]+)@[0-9a-f]{16}" checked', page)
+    assert offered == [name for name, _ in default_factor_sets()]
+
+
+def test_an_inventory_with_no_factor_set_checked_is_refused(world: dict) -> None:
+    response = client_for(world["alice"]).post(
+        f"/organisations/{world['B1'].pk}/inventories",
+        {"year": "2025", "gwp_set": "AR5", "approach": "equity"},
+        follow=True,
+    )
+    assert any("at least one factor set" in m for m in messages_of(response))
+    assert not Inventory.objects.filter(organisation=world["B1"]).exists()
+
+
+def test_a_forged_factor_set_pin_is_refused_naming_it(world: dict) -> None:
+    response = client_for(world["alice"]).post(
+        f"/organisations/{world['B1'].pk}/inventories",
+        {"year": "2025", "gwp_set": "AR5", "approach": "equity", "factor_set": ["../etc@passwd"]},
+        follow=True,
+    )
+    assert any("factor_sets" in m or "set name" in m for m in messages_of(response))
+    assert not Inventory.objects.filter(organisation=world["B1"]).exists()

@@ -8,6 +8,7 @@ missing one (both are `NotFoundError`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +19,13 @@ from neutra.web.inventories.models import Inventory
 from neutra.web.tenancy.models import AuditEntry
 from neutra.web.tenancy.selectors import audit_entries_for, organisation_for
 
-__all__ = ["inventories_for", "inventory_audit_entries", "inventory_for"]
+__all__ = [
+    "FactorSetChoice",
+    "factor_set_choices",
+    "inventories_for",
+    "inventory_audit_entries",
+    "inventory_for",
+]
 
 
 def inventories_for(user: Any, organisation_id: object, *, now: datetime) -> QuerySet[Inventory]:
@@ -67,3 +74,39 @@ def inventory_audit_entries(*, inventory: Inventory) -> QuerySet[AuditEntry]:
         Q(object_type=Inventory._meta.label_lower, object_id=str(inventory.pk))
         | Q(detail__inventory_id=inventory.pk)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class FactorSetChoice:
+    """A factor set an inventory may pin, as offered on the page."""
+
+    name: str
+    version: str  # its content hash
+    label: str  # what the page shows: source and size
+    starter: bool  # shipped with Neutra (pinned by default)
+
+
+def factor_set_choices() -> list[FactorSetChoice]:
+    """Sets imported into this installation's store first (newest versions), then the starter library.
+
+    The order is the pinning order a page proposes: a row takes its factor
+    from the first pinned set that has one, so a client's own or a newer
+    publisher set goes before the starter library.
+    """
+    from neutra.formats.factor_store import FactorStore
+    from neutra.formats.starter import starter_library
+
+    choices = [
+        FactorSetChoice(
+            s.name, s.version, f"{s.source or 'imported set'} ({s.factors} factors)", False
+        )
+        for s in FactorStore().list()
+        if s.current
+    ]
+    choices += [
+        FactorSetChoice(
+            s.name, s.version, f"{s.source or 'starter library'} ({len(s)} factors)", True
+        )
+        for s in starter_library()
+    ]
+    return choices

@@ -65,9 +65,16 @@ def inventory_new(request: HttpRequest, organisation_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, form_error_text(form))
         return back
+    pins = []
+    for reference in request.POST.getlist("factor_set"):
+        name, _, version = str(reference).partition("@")
+        pins.append({"name": name, "version": version})
+    if not pins:
+        messages.error(request, "factor_sets: check at least one factor set to pin")
+        return back
     try:
         inventory = inventory_create(
-            organisation=organisation, by=request.user, **form.cleaned_data
+            organisation=organisation, by=request.user, factor_sets=pins, **form.cleaned_data
         )
     except NeutraError as error:
         messages.error(request, error_text(error))

@@ -20,8 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from neutra.core.errors import NeutraError
 from neutra.web.errors import NotFoundError, error_text
-from neutra.web.inventories.selectors import inventories_for
-from neutra.web.inventories.services import default_factor_sets
+from neutra.web.inventories.selectors import factor_set_choices, inventories_for
 from neutra.web.tenancy.forms import EntityForm, InviteForm, OrganisationForm, form_error_text
 from neutra.web.tenancy.models import Consultancy, Entity, Organisation, Role
 from neutra.web.tenancy.selectors import (
@@ -121,7 +120,7 @@ def organisation_detail(request: HttpRequest, organisation_id: int) -> HttpRespo
             "invite_form": InviteForm(),
             "role_choices": Role.choices,
             "gwp_choices": ("AR4", "AR5", "AR6"),
-            "default_sets": default_factor_sets(),
+            "factor_sets": factor_set_choices(),
             "next_year": now.year - 1 if now.month < 7 else now.year,
             "now": now,
             "breadcrumbs": [("Organisations", reverse("tenancy:home")), (organisation.name, None)],
