@@ -28,7 +28,7 @@ from neutra.web.inventories.services import (
     inventory_transition,
 )
 from neutra.web.tenancy.forms import form_error_text
-from neutra.web.tenancy.models import Role
+from neutra.web.tenancy.models import AuditEntry, Role
 from neutra.web.tenancy.selectors import organisation_for, roles_in
 
 AUDIT_ROWS = 200  # the page shows the newest entries; the API pages through all
@@ -47,6 +47,24 @@ def _inventory(request: HttpRequest, inventory_id: int) -> Inventory:
         return inventory_for(request.user, inventory_id, now=timezone.now())
     except NotFoundError:
         raise Http404("inventory not found") from None
+
+
+def _shown(entry: AuditEntry) -> AuditEntry:
+    """The entry with its detail as (key, text) pairs a person reads: no brackets or quotes."""
+
+    def text(value: object) -> str:
+        if isinstance(value, dict):
+            return ", ".join(f"{k} {text(v)}" for k, v in value.items())
+        if isinstance(value, list):
+            return ", ".join(text(v) for v in value)
+        if isinstance(value, float):
+            return f"{value:,.6g}"
+        return str(value)
+
+    entry.shown_detail = [
+        (key.replace("_", " "), text(value)) for key, value in entry.detail.items()
+    ]
+    return entry
 
 
 def _back(inventory: Inventory) -> HttpResponseRedirect:
@@ -108,7 +126,7 @@ def inventory_detail(request: HttpRequest, inventory_id: int) -> HttpResponse:
             "moves": moves,
             "may_restate": may_restate and not versions.filter(restates=inventory).exists(),
             "versions": versions,
-            "audit": inventory_audit_entries(inventory=inventory)[:AUDIT_ROWS],
+            "audit": [_shown(e) for e in inventory_audit_entries(inventory=inventory)[:AUDIT_ROWS]],
             "breadcrumbs": [
                 ("Organisations", reverse("tenancy:home")),
                 (
