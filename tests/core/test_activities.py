@@ -242,3 +242,26 @@ def test_a_quantity_of_1e18_or_more_is_refused_so_exact_sums_cannot_overflow():
     )
     assert [(p.row, p.column) for p in problems] == [(3, "quantity")]
     assert "1e18" in problems[0].reason
+
+
+def _not_2025(rows: ibis.Table) -> list[Problem]:
+    """A caller's rule: every row belongs to 2025 (a null year was refused already)."""
+    found = rows.filter((rows.year != 2025).fill_null(False)).select("_source", "_row", "year")
+    return [
+        Problem(r["_source"], r["_row"], "year", str(r["year"]), "not the inventory's year")
+        for r in found.to_pyarrow().to_pylist()
+    ]
+
+
+def test_a_callers_checks_are_reported_with_the_rows_own_problems_in_one_pass():
+    table = _table({**BASE, "quantity": "1,000", "year": "2025"}, {**BASE, "year": "2024"})
+    with pytest.raises(InvalidInputError) as caught:
+        validate_activities(table, {"a.csv": "hash"}, checks=_not_2025)
+    assert [(p.row, p.column) for p in caught.value.problems] == [(2, "quantity"), (3, "year")]
+
+
+def test_a_callers_checks_that_find_nothing_leave_the_rows_valid():
+    data = validate_activities(
+        _table({**BASE, "year": "2025"}), {"a.csv": "hash"}, checks=_not_2025
+    )
+    assert data.table.to_pyarrow().column("year").to_pylist() == [2025]

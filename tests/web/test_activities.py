@@ -700,7 +700,8 @@ def test_the_api_lists_every_problem_of_a_bad_file_in_the_failed_job(
     job = client.get(f"/api/jobs/{answer.json()['id']}").json()
     assert job["status"] == "failed"
     assert [(p["file"], p["row"], p["column"]) for p in job["problems"]] == [
-        ("fleet.csv", 2, "quantity")
+        ("fleet.csv", 2, "quantity"),
+        ("fleet.csv", 3, "year"),
     ]
 
 
@@ -793,3 +794,19 @@ def test_the_api_serves_the_template(client: Client, people: dict) -> None:
 
 def test_uploads_are_kept_under_neutra_home() -> None:
     assert upload_root() == Path(settings.NEUTRA_HOME) / "uploads"
+
+
+def test_a_bad_quantity_and_a_row_of_another_year_are_reported_together(
+    client: Client, people: dict
+) -> None:
+    client.force_login(people["erin"])
+    text = 'id,year,activity,quantity,unit\na,2025,fuel.diesel,"1,000",L\nb,2024,fuel.diesel,2,L\n'
+    client.post(
+        f"/inventories/{people['inventory'].pk}/activities/upload",
+        {"file": SimpleUploadedFile("fleet.csv", text.encode())},
+        **HTMX,
+    )
+    html = client.get(_section_url(people)).content.decode()
+    assert '<td class="num">2</td><td>quantity</td><td>1,000</td>' in html
+    assert '<td class="num">3</td><td>year</td><td>2024</td>' in html
+    assert _nothing_stored()

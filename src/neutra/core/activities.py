@@ -29,6 +29,7 @@ __all__ = [
     "CANONICAL_COLUMNS",
     "MAX_PROBLEMS",
     "ActivityData",
+    "RowChecks",
     "as_text",
     "canonical_name",
     "header_problems",
@@ -72,6 +73,10 @@ _ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 # Internal column prefixes, chosen so no user header collides with them.
 _RAW = "__neutra_raw__"
 _ERR = "__neutra_err__"
+
+
+# A caller's further rules on the typed rows (CANONICAL_COLUMNS): their problems.
+RowChecks = Callable[[ir.Table], list[Problem]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,14 +137,20 @@ def as_text(value: ir.Column) -> ir.StringColumn:
 
 
 def validate_activities(
-    table: ir.Table, sources: dict[str, str], *, backend: BaseBackend | None = None
+    table: ir.Table,
+    sources: dict[str, str],
+    *,
+    backend: BaseBackend | None = None,
+    checks: RowChecks | None = None,
 ) -> ActivityData:
     """Check a raw activity table whole; typed `ActivityData`, or every problem at once.
 
     `table` holds the columns of DESIGN §3.1 as text (or typed, from Parquet), with
     `_source` and `_row` locating each row; `sources` maps file labels to content
     hashes. Checks run as Ibis expressions on `backend` (DuckDB by default), where
-    the checked table is materialised once.
+    the checked table is materialised once. `checks` are the caller's own rules
+    (an inventory's year, its entities): they see the typed rows (a value this
+    module refused is null there) and their problems come back with the others.
     """
     backend = backend or quiet_duckdb()
     label = ", ".join(sources) or "input"
@@ -155,6 +166,8 @@ def validate_activities(
     name = f"neutra_activities_{uuid.uuid4().hex}"
     stored = backend.create_table(name, checked, temp=True)
     problems += _row_problems(stored, _raw_text(table, present), list(sources), backend)
+    if checks is not None:
+        problems += checks(_output(stored, passthrough))
     if problems:
         raise InvalidInputError(_capped(problems))
     return ActivityData(_output(stored, passthrough), dict(sources), passthrough)

@@ -34,6 +34,7 @@ from neutra.core.activities import (
     MAX_PROBLEMS,
     MAX_VALUE_CHARS,
     ActivityData,
+    RowChecks,
     as_text,
     canonical_name,
     header_problems,
@@ -73,8 +74,13 @@ class _Loaded:
     problems: tuple[Problem, ...] = ()  # lines skipped while reading (ragged lines)
 
 
-def read_activities(paths: Sequence[Path], *, progress: Progress | None = None) -> ActivityData:
-    """Read and validate activity files; every problem in all files comes back at once."""
+def read_activities(
+    paths: Sequence[Path], *, progress: Progress | None = None, checks: RowChecks | None = None
+) -> ActivityData:
+    """Read and validate activity files; every problem in all files comes back at once.
+
+    `checks` adds the caller's own rules on the typed rows (see `validate_activities`).
+    """
     # No DuckDB progress bar: the CLI draws its own from `progress`.
     con = quiet_duckdb()
     problems: list[Problem] = []
@@ -98,7 +104,7 @@ def read_activities(paths: Sequence[Path], *, progress: Progress | None = None) 
             loaded.append(file)
     if not loaded and not problems:
         problems.append(Problem("input", None, None, None, "no activity file was given"))
-    return _validated(con, loaded, problems, labels, progress)
+    return _validated(con, loaded, problems, labels, progress, checks)
 
 
 def _validated(
@@ -107,6 +113,7 @@ def _validated(
     problems: list[Problem],
     labels: list[str],
     progress: Progress | None,
+    checks: RowChecks | None = None,
 ) -> ActivityData:
     if not loaded:
         raise InvalidInputError(_sorted(problems, labels))
@@ -114,7 +121,7 @@ def _validated(
         progress("validating", 0, 1)
     sources = {file.label: file.sha256 for file in loaded}
     try:
-        data = validate_activities(_concatenated(loaded), sources, backend=con)
+        data = validate_activities(_concatenated(loaded), sources, backend=con, checks=checks)
     except InvalidInputError as exc:
         raise InvalidInputError(_sorted(problems + list(exc.problems), labels)) from None
     if problems:

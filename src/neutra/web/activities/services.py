@@ -226,14 +226,16 @@ def upload_store_work(job: Job, progress: Progress, *, path: Path, file_name: st
         raise refusal
     label = str(path)
     try:
-        data = read_activities([path], progress=_reading_progress(progress, label, file_name))
+        # The inventory's rules (its year, its entities) run in the reader's own
+        # pass, so a file with a bad quantity and a row of another year shows both.
+        data = read_activities(
+            [path],
+            progress=_reading_progress(progress, label, file_name),
+            checks=lambda rows: _inventory_problems(rows, inventory, file_name),
+        )
     except InvalidInputError as error:
         raise _relabelled(error, label, file_name) from None
-    progress(0, None, "checking the rows against the inventory")
     table = data.table
-    problems = _inventory_problems(table, inventory, file_name)
-    if problems:
-        raise InvalidInputError(problems)
     row_count = int(table.count().to_pyarrow().as_py())
     # Progress written inside the transaction below would stay invisible to the
     # page until the commit (and on SQLite the job's writer holds the only write
