@@ -215,7 +215,10 @@ def _group_problems(
                 f"category is only for scope 3, and factor {factor.factor_id} is scope {scope[i]}",
             )
         else:
-            reasons[where] = ("entity", "entity is not in the entity file")
+            reasons[where] = (
+                "entity",
+                "the entity is not in the boundary (the entity file or tree)",
+            )
     if not reasons:
         return []
     wanted = ibis.memtable(
