@@ -25,24 +25,9 @@ from neutra.core.factors import Factor, FactorSet, FactorSetDiff
 from neutra.core.rounding import format_tonnes
 from neutra.core.taxonomy import ActivityType
 from neutra.formats.factor_store import StoredSet
+from neutra.reports.labels import SCOPE3_CATEGORY_NAMES
 
-SCOPE3_NAMES = {
-    1: "Purchased goods and services",
-    2: "Capital goods",
-    3: "Fuel- and energy-related activities",
-    4: "Upstream transportation and distribution",
-    5: "Waste generated in operations",
-    6: "Business travel",
-    7: "Employee commuting",
-    8: "Upstream leased assets",
-    9: "Downstream transportation and distribution",
-    10: "Processing of sold products",
-    11: "Use of sold products",
-    12: "End-of-life treatment of sold products",
-    13: "Downstream leased assets",
-    14: "Franchises",
-    15: "Investments",
-}
+SCOPE3_NAMES = SCOPE3_CATEGORY_NAMES  # the GHG Protocol names, shared with the reports
 MAX_FLAGS_SHOWN = 10
 
 
