@@ -29,11 +29,11 @@ from neutra.formats.activity_template import (
 from neutra.formats.factor_store import FactorStore
 from neutra.formats.starter import starter_library
 from neutra.web.activities.models import ActivityUpload
-from neutra.web.errors import NotAllowedError, NotFoundError
+from neutra.web.errors import NotAllowedError
 from neutra.web.inventories.models import Inventory, InventoryState
 from neutra.web.jobs.models import Job, JobKind, JobStatus
 from neutra.web.tenancy.models import Entity, Role
-from neutra.web.tenancy.selectors import organisation_for, roles_in
+from neutra.web.tenancy.selectors import roles_in, tenant_row_for
 
 __all__ = [
     "UPLOADER_ROLES",
@@ -62,27 +62,10 @@ def uploads_for(*, inventory: Inventory) -> QuerySet[ActivityUpload]:
 
 def upload_for(user: Any, upload_id: object, *, now: datetime) -> ActivityUpload:
     """The upload `upload_id` if `user` may see its organisation at `now`; else NotFoundError."""
-    try:
-        key = int(str(upload_id))
-    except ValueError:
-        key = None
-    if key is not None and not 0 < key < 2**63:  # beyond any id, and beyond SQLite's integers
-        key = None
-    missing = NotFoundError("upload not found", upload_id=str(upload_id))
-    organisation_id = (
-        None
-        if key is None
-        else ActivityUpload.objects.filter(pk=key).values_list("organisation_id", flat=True).first()
-    )
-    if organisation_id is None:
-        raise missing
-    try:
-        organisation = organisation_for(user, organisation_id, now=now)
-    except NotFoundError:
-        raise missing from None
-    return ActivityUpload.objects.select_related(
+    rows = ActivityUpload.objects.select_related(
         "inventory", "inventory__organisation", "uploaded_by"
-    ).get(pk=key, organisation=organisation)
+    )
+    return tenant_row_for(user, rows, upload_id, now=now, what="upload")
 
 
 def last_upload_job(*, inventory: Inventory) -> Job | None:

@@ -31,11 +31,14 @@ from neutra.formats.factor_store import FactorStore
 from neutra.formats.starter import starter_library
 from neutra.web.activities.models import ActivityRow, ActivityUpload
 from neutra.web.calculations.models import Calculation
-from neutra.web.errors import NotFoundError
 from neutra.web.inventories.models import Inventory
 from neutra.web.jobs.models import Job, JobKind, JobStatus
 from neutra.web.tenancy.models import Role
-from neutra.web.tenancy.selectors import organisation_boundary, organisation_for, roles_in
+from neutra.web.tenancy.selectors import (
+    organisation_boundary,
+    roles_in,
+    tenant_row_for,
+)
 
 __all__ = [
     "ABANDONED_AFTER",
@@ -152,27 +155,8 @@ def calculation_for(user: Any, calculation_id: object, *, now: datetime) -> Calc
     Raises `NotFoundError` (404) when it is missing and when it is another
     tenant's, alike.
     """
-    try:
-        key = int(str(calculation_id))
-    except ValueError:
-        key = None
-    if key is not None and not 0 < key < 2**63:  # beyond any id, and beyond SQLite's integers
-        key = None
-    missing = NotFoundError("calculation not found", calculation_id=str(calculation_id))
-    organisation_id = (
-        None
-        if key is None
-        else Calculation.objects.filter(pk=key).values_list("organisation_id", flat=True).first()
-    )
-    if organisation_id is None:
-        raise missing
-    try:
-        organisation = organisation_for(user, organisation_id, now=now)
-    except NotFoundError:
-        raise missing from None
-    return Calculation.objects.select_related("inventory", "calculated_by").get(
-        pk=key, organisation=organisation
-    )
+    rows = Calculation.objects.select_related("inventory", "calculated_by")
+    return tenant_row_for(user, rows, calculation_id, now=now, what="calculation")
 
 
 def calculation_is_current(*, inventory: Inventory) -> bool:

@@ -40,7 +40,7 @@ from neutra.web.dashboards.queries import ANY_FLAG, NO_ENTITY, Known, LineFilter
 from neutra.web.errors import NotFoundError
 from neutra.web.inventories.models import Inventory
 from neutra.web.tenancy.models import Organisation
-from neutra.web.tenancy.selectors import organisation_for
+from neutra.web.tenancy.selectors import tenant_row_for
 
 __all__ = [
     "DashboardFigures",
@@ -447,27 +447,10 @@ def _scope_pair(totals: dict[str, float], scope: int | None) -> tuple[float, flo
 
 def line_for(user: Any, line_id: object, *, now: datetime) -> EmissionLine:
     """The line `line_id` if `user` may see its organisation at `now`; else NotFoundError (404)."""
-    try:
-        key = int(str(line_id))
-    except ValueError:
-        key = None
-    if key is not None and not 0 < key < 2**63:  # beyond any id, and beyond SQLite's integers
-        key = None
-    missing = NotFoundError("line not found", line_id=str(line_id))
-    organisation_id = (
-        None
-        if key is None
-        else EmissionLine.objects.filter(pk=key).values_list("organisation_id", flat=True).first()
-    )
-    if organisation_id is None:
-        raise missing
-    try:
-        organisation = organisation_for(user, organisation_id, now=now)
-    except NotFoundError:
-        raise missing from None
-    return EmissionLine.objects.select_related(
+    rows = EmissionLine.objects.select_related(
         "calculation", "calculation__inventory", "calculation__inventory__organisation"
-    ).get(pk=key, organisation=organisation)
+    )
+    return tenant_row_for(user, rows, line_id, now=now, what="line")
 
 
 # --- a line's factor ------------------------------------------------------------------

@@ -14,10 +14,9 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from neutra.web.errors import NotFoundError
 from neutra.web.inventories.models import Inventory
 from neutra.web.tenancy.models import AuditEntry
-from neutra.web.tenancy.selectors import audit_entries_for, organisation_for
+from neutra.web.tenancy.selectors import audit_entries_for, organisation_for, tenant_row_for
 
 __all__ = [
     "FactorSetChoice",
@@ -41,27 +40,8 @@ def inventories_for(user: Any, organisation_id: object, *, now: datetime) -> Que
 
 def inventory_for(user: Any, inventory_id: object, *, now: datetime) -> Inventory:
     """The inventory `inventory_id` if `user` may see its organisation at `now`."""
-    try:
-        key = int(str(inventory_id))
-    except ValueError:
-        key = None
-    if key is not None and not 0 < key < 2**63:  # beyond any id, and beyond SQLite's integers
-        key = None
-    missing = NotFoundError("inventory not found", inventory_id=str(inventory_id))
-    organisation_id = (
-        None
-        if key is None
-        else Inventory.objects.filter(pk=key).values_list("organisation_id", flat=True).first()
-    )
-    if organisation_id is None:
-        raise missing
-    try:
-        organisation = organisation_for(user, organisation_id, now=now)
-    except NotFoundError:
-        raise missing from None
-    return Inventory.objects.select_related("organisation", "created_by").get(
-        pk=key, organisation=organisation
-    )
+    rows = Inventory.objects.select_related("organisation", "created_by")
+    return tenant_row_for(user, rows, inventory_id, now=now, what="inventory")
 
 
 def inventory_audit_entries(*, inventory: Inventory) -> QuerySet[AuditEntry]:

@@ -39,6 +39,7 @@ __all__ = [
     "organisation_for",
     "organisations_visible_to",
     "roles_in",
+    "tenant_row_for",
 ]
 
 
@@ -148,3 +149,40 @@ def membership_in(*, organisation: Organisation, membership_id: object) -> Membe
     if found is None:
         raise NotFoundError("membership not found", membership_id=str(membership_id))
     return found
+
+
+def tenant_row_for(
+    user: Any,
+    rows: QuerySet[Any],
+    row_id: object,
+    *,
+    now: datetime,
+    what: str,
+    organisation_field: str = "organisation_id",
+) -> Any:
+    """The row `row_id` of `rows` if `user` may see the organisation it belongs to at `now`.
+
+    For every model that carries its client organisation. Raises
+    `NotFoundError` (404) when the id is malformed, missing or another
+    tenant's, alike, so nobody learns another tenant's ids. `what` names the
+    thing in the message ("upload", "line").
+    """
+    try:
+        key: int | None = int(str(row_id))
+    except ValueError:
+        key = None
+    if key is not None and not 0 < key < 2**63:  # beyond any id, and beyond SQLite's integers
+        key = None
+    missing = NotFoundError(f"{what} not found", **{f"{what}_id": str(row_id)})
+    organisation_id = (
+        None
+        if key is None
+        else rows.filter(pk=key).values_list(organisation_field, flat=True).first()
+    )
+    if organisation_id is None:
+        raise missing
+    try:
+        organisation = organisation_for(user, organisation_id, now=now)
+    except NotFoundError:
+        raise missing from None
+    return rows.get(pk=key, **{organisation_field: organisation.pk})
