@@ -26,6 +26,7 @@ from typing import IO, Any
 
 import xlsxwriter
 
+from neutra.core.activities import CANONICAL_COLUMNS
 from neutra.core.factors import FactorSet
 from neutra.core.taxonomy import activity_types
 
@@ -47,19 +48,7 @@ _LISTS_SHEET = "lists"  # hidden: the sources of the drop-down lists
 
 # The activity-file columns (DESIGN.md §3.1) in the order of the contract's
 # table; the period columns are left out: a yearly inventory asks for the year.
-COLUMNS: tuple[str, ...] = (
-    "id",
-    "entity",
-    "year",
-    "activity",
-    "factor",
-    "quantity",
-    "unit",
-    "region",
-    "scope",
-    "category",
-    "description",
-)
+COLUMNS: tuple[str, ...] = tuple(c for c in CANONICAL_COLUMNS if not c.startswith("_"))
 
 # The units the contract names (DESIGN.md §3.1), offered in the drop-down;
 # any unit pint understands is still accepted (the list only warns).

@@ -440,21 +440,8 @@ def _insert_rows(upload: ActivityUpload, data: ActivityData, file_name: str) -> 
     sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"
     passthrough = list(data.passthrough)
     table = data.table
-    ordered = table.select(
-        "_row",
-        "id",
-        "entity",
-        "year",
-        "activity",
-        "factor",
-        "quantity",
-        "unit",
-        "region",
-        "scope",
-        "category",
-        "description",
-        *passthrough,
-    ).order_by("_row")
+    user_columns = [c for c in CANONICAL_COLUMNS if not c.startswith("_")]  # id ... description
+    ordered = table.select("_row", *user_columns, *passthrough).order_by("_row")
     fixed = (upload.organisation_id, upload.inventory_id, upload.pk, file_name)
     with connection.cursor() as cursor:
         # The whole table at once: Ibis' batch reader needs a DuckDB call that 2.x dropped.
