@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import shutil
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -810,3 +811,27 @@ def test_a_bad_quantity_and_a_row_of_another_year_are_reported_together(
     assert '<td class="num">2</td><td>quantity</td><td>1,000</td>' in html
     assert '<td class="num">3</td><td>year</td><td>2024</td>' in html
     assert _nothing_stored()
+
+
+def test_a_worker_start_removes_only_uploads_older_than_a_week() -> None:
+    import os
+    import time as clock
+
+    from neutra.web.activities.services import upload_folders_prune, upload_root
+
+    upload_root().mkdir(parents=True, exist_ok=True)
+    old, fresh, other = (upload_root() / name for name in ("upload-old", "upload-new", "keep-me"))
+    for folder in (old, fresh, other):
+        folder.mkdir()
+        (folder / "a.csv").write_text("id\n")
+    eight_days_ago = clock.time() - 8 * 24 * 3600
+    os.utime(old, (eight_days_ago, eight_days_ago))
+    os.utime(other, (eight_days_ago, eight_days_ago))
+    try:
+        assert upload_folders_prune() == 1
+        assert not old.exists()
+        assert fresh.exists()
+        assert other.exists()  # not a folder the upload service made
+    finally:
+        for folder in (fresh, other):
+            shutil.rmtree(folder, ignore_errors=True)

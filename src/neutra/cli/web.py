@@ -92,6 +92,11 @@ def run_worker() -> None:
     """Run queued background tasks until interrupted (django-tasks' database worker)."""
     from django.core.management import call_command
 
+    from neutra.web.activities.services import upload_folders_prune
+
+    pruned = upload_folders_prune()
+    if pruned:
+        err.print(f"Removed {pruned} uploaded file(s) whose task never ran (older than a week).")
     err.print("Worker waiting for tasks (uploads, calculations). Ctrl-C stops.")
     with suppress(KeyboardInterrupt):
         call_command("db_worker", interval=0.5, reload=False)

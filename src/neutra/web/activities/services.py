@@ -24,6 +24,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import IO, Any, cast
@@ -88,6 +89,28 @@ def upload_folder(path: str | Path) -> Path | None:
     folder = Path(path).resolve().parent
     ours = folder.parent == root and folder.name.startswith(_FOLDER_PREFIX)
     return folder if ours else None
+
+
+def upload_folders_prune(*, older_than: timedelta = timedelta(days=7)) -> int:
+    """Remove saved uploads whose task never ran (a worker that never started); how many.
+
+    A task removes its own folder however it ends; a folder older than
+    `older_than` belongs to no job that will still run. Called when a worker starts.
+    """
+    root = upload_root()
+    if not root.is_dir():
+        return 0
+    cutoff = time.time() - older_than.total_seconds()
+    removed = 0
+    for folder in root.iterdir():
+        if (
+            folder.is_dir()
+            and folder.name.startswith(_FOLDER_PREFIX)
+            and folder.stat().st_mtime < cutoff
+        ):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
 
 
 def upload_accept(
