@@ -1,0 +1,48 @@
+"""`neutra demo`'s loader: three clients, three years, every role; idempotent; never beside real data."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import authenticate
+
+from neutra.web.calculations.models import Calculation
+from neutra.web.demo import CONSULTANCY, YEARS, DemoError, demo_load
+from neutra.web.inventories.models import Inventory
+from neutra.web.tenancy.models import Consultancy, Organisation, Role
+from neutra.web.tenancy.services import consultancy_create
+
+
+@pytest.mark.django_db
+def test_the_demo_loads_once_and_a_second_run_only_sets_new_passwords() -> None:
+    said: list[str] = []
+    logins = demo_load(say=said.append, password="first passphrase 1", run_tasks=lambda: None)
+
+    organisations = Organisation.objects.filter(consultancy__name=CONSULTANCY)
+    assert organisations.count() == 3
+    assert {o.country for o in organisations} == {"GB", "US", "DE"}
+    inventories = Inventory.objects.filter(organisation__in=organisations)
+    assert sorted({i.year for i in inventories}) == list(YEARS)
+    assert {i.state for i in inventories if i.year != YEARS[-1]} == {"locked"}
+    assert {i.state for i in inventories if i.year == YEARS[-1]} == {"draft"}
+    # Every inventory was calculated through the engine, from its uploaded rows.
+    assert (
+        Calculation.objects.filter(inventory__in=inventories).values("inventory").distinct().count()
+        == 9
+    )
+    assert {login.role for login in logins} == {role.label for role in Role}
+    assert authenticate(username="brightwater-auditor", password="first passphrase 1")
+
+    again = demo_load(say=said.append, password="second passphrase 2", run_tasks=lambda: None)
+    assert [login.username for login in again] == [login.username for login in logins]
+    assert Organisation.objects.filter(consultancy__name=CONSULTANCY).count() == 3
+    assert Inventory.objects.count() == 9
+    assert authenticate(username="northwind-consultant", password="second passphrase 2")
+    assert not authenticate(username="northwind-consultant", password="first passphrase 1")
+
+
+@pytest.mark.django_db
+def test_the_demo_refuses_a_database_that_holds_another_consultancy() -> None:
+    consultancy_create(name="A real consultancy", by=None)
+    with pytest.raises(DemoError, match="other consultancies"):
+        demo_load(say=lambda _: None, password="x passphrase 3", run_tasks=lambda: None)
+    assert not Consultancy.objects.filter(name=CONSULTANCY).exists()
