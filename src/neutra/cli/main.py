@@ -41,6 +41,12 @@ factors_app = typer.Typer(
 )
 app.add_typer(factors_app, name="factors")
 
+# The commands of the other steps of the cycle live in their own modules.
+from neutra.cli import claim, credits, strategy  # noqa: E402
+
+for _module in (credits, strategy, claim):
+    _module.register(app)
+
 out = Console()
 if not out.is_terminal:  # piped or redirected: room for the tables instead of 80 columns
     out = Console(width=120)
