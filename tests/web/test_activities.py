@@ -26,11 +26,12 @@ from neutra.web.activities.services import upload_accept, upload_delete, upload_
 from neutra.web.activities.tasks import upload_store
 from neutra.web.errors import NotAllowedError
 from neutra.web.inventories.models import Inventory
-from neutra.web.inventories.services import inventory_create, inventory_transition
+from neutra.web.inventories.services import inventory_create
 from neutra.web.jobs.models import Job, JobKind
 from neutra.web.jobs.services import job_create
 from neutra.web.tenancy.models import AuditEntry, Role
 from neutra.web.tenancy.services import entity_create, membership_grant
+from neutra.web.workflow.services import inventory_transition
 
 pytestmark = [
     pytest.mark.django_db,
@@ -737,8 +738,14 @@ def test_the_api_refuses_with_the_one_error_shape(client: Client, people: dict) 
     assert _nothing_stored()
 
 
-def test_an_auditor_gets_403_from_the_api(client: Client, people: dict) -> None:
+def test_an_auditor_gets_404_for_a_draft_and_403_once_it_is_submitted(
+    client: Client, people: dict
+) -> None:
     client.force_login(people["dora"])
+    url = f"/api/inventories/{people['b2_inventory'].pk}/uploads"
+    assert client.get(url).status_code == 404  # auditors see no draft
+    # B2 has no client admin or contributor: its consultant submits for it.
+    inventory_transition(inventory=people["b2_inventory"], to="submitted", by=people["alice"])
     answer = client.post(
         f"/api/inventories/{people['b2_inventory'].pk}/uploads",
         {"file": SimpleUploadedFile("a.csv", GOOD_CSV.encode())},

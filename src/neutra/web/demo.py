@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from neutra.core.errors import NeutraError
 from neutra.web.inventories.models import Inventory
-from neutra.web.inventories.services import inventory_create, inventory_transition
+from neutra.web.inventories.services import inventory_create
 from neutra.web.tenancy.models import Consultancy, Entity, Organisation, Role
 from neutra.web.tenancy.services import (
     consultancy_create,
@@ -42,6 +42,7 @@ from neutra.web.tenancy.services import (
     membership_grant,
     organisation_create,
 )
+from neutra.web.workflow.services import inventory_transition
 
 __all__ = ["CONSULTANCY", "YEARS", "DemoError", "Login", "demo_load"]
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from neutra.core import workflow
 from neutra.core.boundary import Approach, Boundary
 from neutra.core.engine import FootprintOptions
 from neutra.core.errors import FactorStoreError, InvalidInputError, NeutraError, Problem
@@ -31,9 +32,10 @@ from neutra.formats.factor_store import FactorStore
 from neutra.formats.starter import starter_library
 from neutra.web.activities.models import ActivityRow, ActivityUpload
 from neutra.web.calculations.models import Calculation
+from neutra.web.errors import NotFoundError
 from neutra.web.inventories.models import Inventory
+from neutra.web.inventories.selectors import inventory_visible_or_404
 from neutra.web.jobs.models import Job, JobKind, JobStatus
-from neutra.web.tenancy.models import Role
 from neutra.web.tenancy.selectors import (
     organisation_boundary,
     roles_in,
@@ -51,7 +53,6 @@ __all__ = [
     "calculation_current",
     "calculation_for",
     "calculation_inputs",
-    "calculation_is_current",
     "calculation_job_latest",
     "calculation_refusal",
     "calculation_section",
@@ -69,11 +70,9 @@ HEADLINE = (
     ("total_market", "Total (market-based)"),
 )
 
-# Who may press "Calculate": everyone who may change the data. Viewers and
-# auditors read the figures.
-CALCULATOR_ROLES = frozenset(
-    {Role.CONSULTANCY_ADMIN, Role.CONSULTANT, Role.CLIENT_ADMIN, Role.CONTRIBUTOR}
-)
+# Who may press "Calculate", and in which states: the workflow's rule.
+# Viewers and auditors read the figures.
+CALCULATOR_ROLES = workflow.RULES[workflow.Action.CALCULATE].roles
 
 # A calculation job still queued or running after this long is taken for
 # abandoned (its worker died): it no longer keeps anyone from calculating.
@@ -114,7 +113,6 @@ class CalculationSection:
     refusal: CalculationRefusal | None  # why the user may not calculate now; None: they may
     job: Job | None  # the newest calculation job, for its panel
     calculation: Calculation | None  # the current calculation; None if never calculated
-    is_current: bool  # whether its figures reflect the inventory's data now
     headline: tuple[tuple[str, float], ...]  # (label, t CO2e), unrounded
     flag_counts: tuple[tuple[str, int], ...]  # (flag, rows carrying it), by flag
 
@@ -133,7 +131,6 @@ def calculation_section(*, inventory: Inventory, user: Any, now: datetime) -> Ca
         refusal=calculation_refusal(inventory=inventory, user=user, now=now),
         job=calculation_job_latest(inventory=inventory),
         calculation=calculation,
-        is_current=calculation is not None and calculation_is_current(inventory=inventory),
         headline=headline,
         flag_counts=flag_counts,
     )
@@ -156,27 +153,14 @@ def calculation_for(user: Any, calculation_id: object, *, now: datetime) -> Calc
     tenant's, alike.
     """
     rows = Calculation.objects.select_related("inventory", "calculated_by")
-    return tenant_row_for(user, rows, calculation_id, now=now, what="calculation")
-
-
-def calculation_is_current(*, inventory: Inventory) -> bool:
-    """Whether the inventory's figures reflect its data: calculated since the last change.
-
-    True when the newest calculation is newer than the newest upload and was
-    made from exactly the uploads the inventory has now, with their row
-    counts (an upload added during a calculation, or removed since, makes it
-    stale). False when it was never calculated.
-    """
-    calculation = calculation_current(inventory=inventory)
-    if calculation is None:
-        return False
-    uploads = list(
-        ActivityUpload.objects.filter(inventory=inventory).values("pk", "row_count", "uploaded_at")
+    calculation: Calculation = tenant_row_for(
+        user, rows, calculation_id, now=now, what="calculation"
     )
-    if uploads and max(u["uploaded_at"] for u in uploads) > calculation.calculated_at:
-        return False
-    used = {(u.get("id"), u.get("rows")) for u in calculation.summary.get("uploads", [])}
-    return used == {(u["pk"], u["row_count"]) for u in uploads}
+    try:
+        inventory_visible_or_404(user, calculation.inventory, now=now)
+    except NotFoundError:
+        raise NotFoundError("calculation not found", calculation_id=str(calculation_id)) from None
+    return calculation
 
 
 def calculation_job_latest(*, inventory: Inventory) -> Job | None:

@@ -24,5 +24,6 @@ urlpatterns = [
     path("", include("neutra.web.jobs.urls")),
     path("", include("neutra.web.activities.urls")),
     path("", include("neutra.web.calculations.urls")),
+    path("", include("neutra.web.workflow.urls")),
     path("", include("neutra.web.dashboards.urls")),
 ]

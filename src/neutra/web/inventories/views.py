@@ -1,9 +1,9 @@
-"""Pages of inventories: open one, its page (data, calculation, workflow, audit log), moves.
+"""Pages of inventories: open one, its page (data, calculation, workflow, audit log), restate.
 
 Thin: resolve the inventory through the selectors (another tenant's is a
-404), call one service, show its error as a message. The page's data and
-calculation sections are fragments of their own apps, loaded by htmx, so
-each app renders what it owns.
+404), call one service, show its error as a message. The page's data,
+calculation and workflow sections are fragments of their own apps, loaded by
+htmx, so each app renders what it owns (the moves are the workflow app's).
 """
 
 from __future__ import annotations
@@ -19,17 +19,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from neutra.core.errors import NeutraError
 from neutra.web.errors import NotFoundError, error_text
-from neutra.web.inventories.models import Inventory, InventoryState
+from neutra.web.inventories.models import Inventory
 from neutra.web.inventories.selectors import inventory_audit_entries, inventory_for
-from neutra.web.inventories.services import (
-    _TRANSITIONS,
-    inventory_create,
-    inventory_restate,
-    inventory_transition,
-)
+from neutra.web.inventories.services import inventory_create, inventory_restate
 from neutra.web.tenancy.forms import form_error_text
-from neutra.web.tenancy.models import AuditEntry, Role
-from neutra.web.tenancy.selectors import organisation_for, roles_in
+from neutra.web.tenancy.models import AuditEntry
+from neutra.web.tenancy.selectors import organisation_for
 
 AUDIT_ROWS = 200  # the page shows the newest entries; the API pages through all
 
@@ -105,16 +100,6 @@ def inventory_new(request: HttpRequest, organisation_id: int) -> HttpResponse:
 @login_required
 def inventory_detail(request: HttpRequest, inventory_id: int) -> HttpResponse:
     inventory = _inventory(request, inventory_id)
-    roles = roles_in(request.user, inventory.organisation, now=timezone.now())
-    state = InventoryState(inventory.state)
-    moves = [
-        (target, target.label)
-        for (source, target), allowed in _TRANSITIONS.items()
-        if source is state and roles & allowed
-    ]
-    may_restate = state is InventoryState.LOCKED and bool(
-        roles & {Role.CONSULTANCY_ADMIN, Role.CONSULTANT, Role.CLIENT_ADMIN}
-    )
     versions = Inventory.objects.filter(
         organisation=inventory.organisation, year=inventory.year
     ).order_by("version")
@@ -123,8 +108,6 @@ def inventory_detail(request: HttpRequest, inventory_id: int) -> HttpResponse:
         "inventories/detail.html",
         {
             "inventory": inventory,
-            "moves": moves,
-            "may_restate": may_restate and not versions.filter(restates=inventory).exists(),
             "versions": versions,
             "audit": [_shown(e) for e in inventory_audit_entries(inventory=inventory)[:AUDIT_ROWS]],
             "breadcrumbs": [
@@ -137,21 +120,6 @@ def inventory_detail(request: HttpRequest, inventory_id: int) -> HttpResponse:
             ],
         },
     )
-
-
-@require_POST
-@login_required
-def inventory_move(request: HttpRequest, inventory_id: int) -> HttpResponse:
-    inventory = _inventory(request, inventory_id)
-    try:
-        inventory = inventory_transition(
-            inventory=inventory, to=str(request.POST.get("to", "")), by=request.user
-        )
-    except NeutraError as error:
-        messages.error(request, error_text(error))
-    else:
-        messages.success(request, f"The inventory is now {inventory.get_state_display()}.")
-    return _back(inventory)
 
 
 @require_POST
