@@ -180,14 +180,14 @@ def test_uploaded_files_may_hold_nul_bytes() -> None:
     from django.http import HttpResponse
     from django.test import RequestFactory
 
-    from neutra.web.config.middleware import RejectNulCharactersMiddleware
+    from neutra.web.config.middleware import RejectUnreadableInputMiddleware
 
     # A workbook is binary: the middleware never reads multipart bodies.
     request = RequestFactory().post(
         "/api/inventories/1/uploads",
         {"file": SimpleUploadedFile("book.xlsx", b"PK\x03\x04\x00\x00")},
     )
-    passed = RejectNulCharactersMiddleware(lambda r: HttpResponse("reached the view"))(request)
+    passed = RejectUnreadableInputMiddleware(lambda r: HttpResponse("reached the view"))(request)
     assert passed.content == b"reached the view"
 
 

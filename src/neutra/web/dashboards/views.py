@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET
 
 from neutra.core.errors import InvalidInputError, NeutraError, Problem
 from neutra.reports import SCOPE3_CATEGORY_NAMES, explain_flag, render_svg
+from neutra.web.dashboards.exports import export_response
 from neutra.web.dashboards.presentation import (
     CHART_NAMES,
     dashboard_charts,
@@ -56,6 +57,7 @@ from neutra.web.dashboards.selectors import (
 from neutra.web.errors import NotFoundError
 from neutra.web.inventories.models import Inventory
 from neutra.web.inventories.selectors import inventory_for
+from neutra.web.workflow.selectors import figures_status
 
 
 def _inventory(request: HttpRequest, inventory_id: int) -> Inventory:
@@ -166,6 +168,8 @@ def dashboard(request: HttpRequest, inventory_id: int) -> HttpResponse:
         _drawn.put(key, body)
     context = {
         "inventory": inventory,
+        # Per request, outside the drawn body: the data may change after the calculation.
+        "figures_status": figures_status(inventory=inventory),
         "body": mark_safe(body),  # drawn by our own template, which escaped every text
         "breadcrumbs": _crumbs(inventory, ("Dashboard", None)),
     }
@@ -281,9 +285,12 @@ def line(request: HttpRequest, inventory_id: int, line_id: int) -> HttpResponse:
 @login_required
 def compare(request: HttpRequest, inventory_id: int) -> HttpResponse:
     inventory = _inventory(request, inventory_id)
+    diff = restatement_diff(inventory=inventory)
     context = {
         "inventory": inventory,
-        "diff": restatement_diff(inventory=inventory),
+        "diff": diff,
+        "after_status": figures_status(inventory=inventory),
+        "before_status": None if diff is None else figures_status(inventory=diff.restated),
         "breadcrumbs": _crumbs(inventory, _dashboard_crumb(inventory), ("What changed", None)),
     }
     return render(request, "dashboards/compare.html", context)
@@ -307,3 +314,14 @@ def chart(request: HttpRequest, inventory_id: int, name: str) -> HttpResponse:
         f'inline; filename="{name}-{inventory.year}-v{inventory.version}.svg"'
     )
     return response
+
+
+@require_GET
+@login_required
+def export(request: HttpRequest, inventory_id: int, what: str, fmt: str) -> HttpResponse:
+    """Download the current footprint or its lines (CSV or XLSX)."""
+    inventory = _inventory(request, inventory_id)
+    try:
+        return export_response(inventory, what, fmt)
+    except NotFoundError:
+        raise Http404("nothing to export") from None
