@@ -102,6 +102,7 @@ def client_b1(world: dict[str, Any]) -> Victim:
     assert audit is not None
     assert {j.kind for j in Job.objects.filter(organisation=b1)} == set(JobKind.values)
 
+    from neutra.web.dashboards.exports import EXPORTS
     from neutra.web.dashboards.presentation import CHART_NAMES
 
     url_values = {
@@ -119,6 +120,9 @@ def client_b1(world: dict[str, Any]) -> Victim:
         "consultancy_id": [b1.consultancy_id],
         "audit_entry_id": [audit.pk],
         "name": list(CHART_NAMES),  # the dashboard's charts, by name
+        # The exports of the current calculation: what, in which format.
+        "what": list(EXPORTS),
+        "fmt": ["csv", "xlsx"],
         # The invitation link: B1's user, with a token nobody was sent.
         "uidb64": [urlsafe_base64_encode(force_bytes(bob.pk))],
         "token": ["made-up-token"],
