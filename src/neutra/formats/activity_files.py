@@ -14,7 +14,6 @@ run Python per row on the CSV or Parquet paths.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import io
 from collections.abc import Callable, Iterator, Sequence
@@ -28,7 +27,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-from python_calamine import CalamineWorkbook
 
 from neutra.core.activities import (
     MAX_PROBLEMS,
@@ -42,6 +40,7 @@ from neutra.core.activities import (
     validate_activities,
 )
 from neutra.core.errors import InvalidInputError, Problem
+from neutra.formats.sheets import SheetError, cell_text, first_sheet_rows
 
 __all__ = ["SUFFIXES", "Progress", "read_activities"]
 
@@ -419,26 +418,9 @@ def _load_xlsx(con: Any, path: Path, label: str, name: str, progress: Progress |
 
 def _sheet_rows(path: Path, label: str) -> list[list[Any]]:
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        if not workbook.sheet_names:
-            return []
-        return workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
-    except BaseException as exc:
-        # calamine raises its own errors, zip errors, and (from Rust) PanicException,
-        # which is a BaseException: all mean the workbook cannot be read.
-        if isinstance(exc, KeyboardInterrupt | SystemExit | MemoryError):
-            raise
-        raise _problem(label, f"cannot read the file as a workbook: {str(exc)[:200]}") from None
+        return first_sheet_rows(path)
+    except SheetError as exc:
+        raise _problem(label, str(exc)) from None
 
 
-def _cell_text(cell: Any) -> str:
-    """A cell as the text the user sees, without the '.0' Excel adds to whole numbers."""
-    if isinstance(cell, bool):
-        return "TRUE" if cell else "FALSE"
-    if isinstance(cell, float):
-        return str(int(cell)) if cell.is_integer() else repr(cell)
-    if isinstance(cell, dt.datetime):
-        return cell.date().isoformat() if cell.time() == dt.time() else cell.isoformat(" ")
-    if isinstance(cell, dt.date | dt.time):
-        return cell.isoformat()
-    return str(cell).strip() if cell is not None else ""
+_cell_text = cell_text

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from neutra.core.errors import Problem
 
-__all__ = ["Record", "read_records"]
+__all__ = ["Record", "read_records", "records_of_lines"]
 
 Record = dict[str, str]  # lower-case column name -> stripped cell text
 
@@ -41,6 +41,13 @@ def read_records(
         lines = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
         return [], [], [Problem(label, None, None, None, f"cannot read the file as CSV: {exc}")]
+    return records_of_lines(lines, label, required)
+
+
+def records_of_lines(
+    lines: Sequence[Sequence[str]], label: str, required: Sequence[str]
+) -> tuple[list[str], list[tuple[int, Record]], list[Problem]]:
+    """`read_records` for lines already split into cells (a CSV's, or a sheet's as text)."""
     if not lines:
         return (
             [],
