@@ -43,5 +43,9 @@ def test_an_input_error_survives_pickling_with_its_problems_count_and_headline()
     error = InvalidInputError([_problem(2)], message="bad file", omitted=3)
     restored = pickle.loads(pickle.dumps(error))
     assert isinstance(restored, InvalidInputError)
-    assert (restored.problems, restored.omitted, restored.headline) == ((_problem(2),), 3, "bad file")
+    assert (restored.problems, restored.omitted, restored.headline) == (
+        (_problem(2),),
+        3,
+        "bad file",
+    )
     assert restored.message == "bad file"
