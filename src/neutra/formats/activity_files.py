@@ -14,6 +14,7 @@ run Python per row on the CSV or Parquet paths.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 from collections.abc import Callable, Iterator, Sequence
@@ -27,9 +28,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+from python_calamine import CalamineWorkbook
 
 from neutra.core.activities import (
-    MAX_PROBLEMS,
     MAX_VALUE_CHARS,
     ActivityData,
     RowChecks,
@@ -40,7 +41,6 @@ from neutra.core.activities import (
     validate_activities,
 )
 from neutra.core.errors import InvalidInputError, Problem
-from neutra.formats.sheets import SheetError, cell_text, first_sheet_rows
 
 __all__ = ["SUFFIXES", "Progress", "read_activities"]
 
@@ -122,7 +122,8 @@ def _validated(
     try:
         data = validate_activities(_concatenated(loaded), sources, backend=con, checks=checks)
     except InvalidInputError as exc:
-        raise InvalidInputError(_sorted(problems + list(exc.problems), labels)) from None
+        found = _sorted([*problems, *exc.problems], labels)
+        raise InvalidInputError(found, omitted=exc.omitted) from None
     if problems:
         raise InvalidInputError(_sorted(problems, labels))
     for file in loaded:
@@ -134,22 +135,9 @@ def _validated(
 
 
 def _sorted(problems: list[Problem], labels: list[str]) -> list[Problem]:
-    """File order, then row order; the 'and N more' line of a capped list stays last."""
+    """File order, then row order."""
     order = {label: index for index, label in enumerate(labels)}
-    more = [p for p in problems if p.reason.startswith("... and ")]
-    rest = [p for p in problems if not p.reason.startswith("... and ")]
-    rest.sort(key=lambda p: (order.get(p.file, len(order)), p.row or 0))
-    if len(rest) > MAX_PROBLEMS:
-        extra = len(rest) - MAX_PROBLEMS + sum(_count_more(p) for p in more)
-        return [
-            *rest[:MAX_PROBLEMS],
-            Problem(rest[0].file, None, None, None, f"... and {extra} more problems"),
-        ]
-    return rest + more
-
-
-def _count_more(problem: Problem) -> int:
-    return int(problem.reason.split()[2])
+    return sorted(problems, key=lambda p: (order.get(p.file, len(order)), p.row or 0))
 
 
 def _concatenated(loaded: list[_Loaded]) -> ir.Table:
@@ -418,9 +406,26 @@ def _load_xlsx(con: Any, path: Path, label: str, name: str, progress: Progress |
 
 def _sheet_rows(path: Path, label: str) -> list[list[Any]]:
     try:
-        return first_sheet_rows(path)
-    except SheetError as exc:
-        raise _problem(label, str(exc)) from None
+        workbook = CalamineWorkbook.from_path(str(path))
+        if not workbook.sheet_names:
+            return []
+        return workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except BaseException as exc:
+        # calamine raises its own errors, zip errors, and (from Rust) PanicException,
+        # which is a BaseException: all mean the workbook cannot be read.
+        if isinstance(exc, KeyboardInterrupt | SystemExit | MemoryError):
+            raise
+        raise _problem(label, f"cannot read the file as a workbook: {str(exc)[:200]}") from None
 
 
-_cell_text = cell_text
+def _cell_text(cell: Any) -> str:
+    """A cell as the text the user sees, without the '.0' Excel adds to whole numbers."""
+    if isinstance(cell, bool):
+        return "TRUE" if cell else "FALSE"
+    if isinstance(cell, float):
+        return str(int(cell)) if cell.is_integer() else repr(cell)
+    if isinstance(cell, dt.datetime):
+        return cell.date().isoformat() if cell.time() == dt.time() else cell.isoformat(" ")
+    if isinstance(cell, dt.date | dt.time):
+        return cell.isoformat()
+    return str(cell).strip() if cell is not None else ""

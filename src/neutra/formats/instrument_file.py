@@ -37,8 +37,7 @@ from pathlib import Path
 from neutra.core.errors import InvalidInputError, Problem
 from neutra.core.scope2 import Instrument, InstrumentType
 from neutra.core.units import UnitError, conversion_factor, dimension_name
-from neutra.formats.csv_records import Record, read_records, records_of_lines
-from neutra.formats.sheets import SHEET_SUFFIXES, SheetError, cell_text, first_sheet_rows
+from neutra.formats.csv_records import Record, read_table_records
 
 __all__ = [
     "QUALITY_COLUMNS",
@@ -104,14 +103,7 @@ def read_instrument_rows(
     default the path). `checks` adds a caller's own problems of the rows (an
     inventory's year, say), reported with the file's own, by row."""
     label = str(path) if label is None else label
-    if path.suffix.lower() in SHEET_SUFFIXES:
-        try:
-            cells = [_trimmed([cell_text(c) for c in row]) for row in first_sheet_rows(path)]
-        except SheetError as exc:
-            raise InvalidInputError([Problem(label, None, None, None, str(exc))]) from None
-        header, rows, problems = records_of_lines(cells, label, REQUIRED_COLUMNS)
-    else:
-        header, rows, problems = read_records(path, label, REQUIRED_COLUMNS)
+    header, rows, problems = read_table_records(path, label, REQUIRED_COLUMNS)
     if problems:
         raise InvalidInputError(problems)
     present = frozenset(name for name in QUALITY_COLUMNS if name in header)
@@ -132,13 +124,6 @@ def read_instrument_rows(
 def _order(column: str | None) -> int:
     names = (*REQUIRED_COLUMNS, *QUALITY_COLUMNS)
     return names.index(column) if column in names else len(names)
-
-
-def _trimmed(cells: list[str]) -> list[str]:
-    # A sheet's rows run to the widest cell anywhere; trailing empty cells are no values.
-    while cells and not cells[-1]:
-        cells.pop()
-    return cells
 
 
 def instruments_of(
