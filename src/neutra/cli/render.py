@@ -5,7 +5,7 @@ It must never compute a figure: it only formats what core returned.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
@@ -21,7 +21,7 @@ from rich.table import Table
 
 from neutra.core.claims import ClaimEvaluation
 from neutra.core.engine import Footprint
-from neutra.core.errors import Problem
+from neutra.core.errors import InvalidInputError
 from neutra.core.factors import Factor, FactorSet, FactorSetDiff
 from neutra.core.rounding import format_tonnes
 from neutra.core.taxonomy import ActivityType
@@ -32,15 +32,17 @@ SCOPE3_NAMES = SCOPE3_CATEGORY_NAMES  # the GHG Protocol names, shared with the 
 MAX_FLAGS_SHOWN = 10
 
 
-def problems(console: Console, found: Sequence[Problem]) -> None:
-    count = len(found)
+def problems(console: Console, error: InvalidInputError) -> None:
+    count = error.count
     table = Table(
         title=f"{count} problem{'s' if count != 1 else ''}: nothing was computed",
         title_justify="left",
+        caption=f"... {error.omitted_note}" if error.omitted else None,
+        caption_justify="left",
     )
     for column in ("file", "row", "column", "value", "reason"):
         table.add_column(column, overflow="fold")
-    for p in found:
+    for p in error.problems:
         table.add_row(
             p.file, "" if p.row is None else str(p.row), p.column or "", p.value or "", p.reason
         )

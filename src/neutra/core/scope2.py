@@ -28,6 +28,7 @@ from enum import StrEnum
 
 from neutra.core.errors import InvalidInputError, Problem
 from neutra.core.factors import Basis
+from neutra.core.flags import FlagKind
 
 __all__ = [
     "GHGP_SCOPE2_2015",
@@ -115,14 +116,6 @@ class ConsumptionGroup:
     @property
     def label(self) -> str:
         return f"{self.entity or '(no entity)'} / {self.region or '(no region)'} / {self.year}"
-
-
-class FlagKind(StrEnum):
-    """Why a market-based figure needs a note."""
-
-    INSTRUMENT_NOT_QUALIFIED = "instrument_not_qualified"  # fails a quality criterion
-    INSTRUMENT_UNUSED = "instrument_unused"  # quantity left over, or nothing to cover
-    RESIDUAL_MIX_MISSING = "residual_mix_missing"  # grid average used instead
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,10 +22,10 @@ from neutra.core.engine.selection import (
 )
 from neutra.core.errors import UnitError
 from neutra.core.factors import Basis
+from neutra.core.flags import FlagKind
 from neutra.core.gwp import GWPSet
 from neutra.core.scope2 import (
     ConsumptionGroup,
-    FlagKind,
     Instrument,
     QualityRules,
     allocate_market_based,
@@ -39,7 +39,7 @@ __all__ = ["MarketBased", "MarketFlag", "market_based"]
 class MarketFlag:
     """A market-based note: on an instrument, or on the scope 2 rows of (entity, key) pairs."""
 
-    flag: str  # instrument_not_qualified, instrument_unused, residual_mix_missing
+    flag: FlagKind  # instrument_not_qualified, instrument_unused, residual_mix_missing, ...
     detail: str  # what happened, in words
     subject: str = ""  # the instrument id, for instrument notes
     rows: frozenset[tuple[str, int]] | None = (
@@ -84,7 +84,7 @@ def market_based(
     owners: list[tuple[int, int]] = []
     instrument_years = {i.year for i in instruments}
     residuals = {k: select_residual(index, selections[k]) for k in sorted({k for _, k in quantity})}
-    residual_notes: dict[tuple[str, str], set[tuple[str, int]]] = defaultdict(set)
+    residual_notes: dict[tuple[FlagKind, str], set[tuple[str, int]]] = defaultdict(set)
     rates: dict[tuple[str, int], float] = {}
     for (entity, key), total in quantity.items():
         selection = selections[key]
@@ -128,13 +128,15 @@ def market_based(
         if group.uncovered_basis is Basis.LOCATION and group.uncovered_kwh != 0:
             missing_residual.add((groups.entities[entity], key))
     flags = [
-        MarketFlag(note.flag.value, note.detail, note.subject)
+        MarketFlag(note.flag, note.detail, note.subject)
         for note in result.flags
         if note.flag is not FlagKind.RESIDUAL_MIX_MISSING  # flagged on its rows below
     ]
     if missing_residual:
         detail = "no residual-mix factor; market-based uses the grid average"
-        flags.append(MarketFlag("residual_mix_missing", detail, rows=frozenset(missing_residual)))
+        flags.append(
+            MarketFlag(FlagKind.RESIDUAL_MIX_MISSING, detail, rows=frozenset(missing_residual))
+        )
     for (flag, detail), pairs in sorted(residual_notes.items()):
         flags.append(MarketFlag(flag, detail, rows=frozenset(pairs)))
     return MarketBased(market, flags, rates)
