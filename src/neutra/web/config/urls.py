@@ -26,4 +26,5 @@ urlpatterns = [
     path("", include("neutra.web.instruments.urls")),
     path("", include("neutra.web.calculations.urls")),
     path("", include("neutra.web.dashboards.urls")),
+    path("", include("neutra.web.strategy.urls")),
 ]
