@@ -103,6 +103,26 @@ def client_b1(world: dict[str, Any]) -> Victim:
     assert {j.kind for j in Job.objects.filter(organisation=b1)} == set(JobKind.values)
 
     from neutra.web.dashboards.presentation import CHART_NAMES
+    from neutra.web.strategy.services import (
+        base_year_set,
+        denominator_set,
+        measure_create,
+        target_set,
+    )
+
+    # B1's climate strategy: base year, a denominator, a target and a measure.
+    base_year_set(organisation=b1, year=2025, policy="B1 recalculates at 5 %.", by=alice)
+    denominator_set(
+        organisation=b1, year=2025, indicator="fte", value=120, unit="FTE", source="HR", by=bob
+    )
+    target_set(
+        organisation=b1, code="B1-S12", kind="absolute", scopes="1+2", base_year=2025,
+        target_year=2030, reduction=0.42, by=alice,
+    )  # fmt: skip
+    measure = measure_create(
+        organisation=b1, name="B1 heat pumps", abatement_t_per_year=5, cost_per_year=900,
+        currency="GBP", start_year=2027, owner="B1 facilities", by=alice,
+    )  # fmt: skip
 
     url_values = {
         "organisation_id": [b1.pk],
@@ -119,6 +139,9 @@ def client_b1(world: dict[str, Any]) -> Victim:
         "consultancy_id": [b1.consultancy_id],
         "audit_entry_id": [audit.pk],
         "name": list(CHART_NAMES),  # the dashboard's charts, by name
+        "chart": ["trajectory-B1-S12", "mac"],  # the strategy page's charts
+        "export": ["history", "history-restated", "denominators", "targets", "changes"],
+        "measure_id": [measure.pk],
         # The invitation link: B1's user, with a token nobody was sent.
         "uidb64": [urlsafe_base64_encode(force_bytes(bob.pk))],
         "token": ["made-up-token"],
