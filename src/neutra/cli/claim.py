@@ -89,6 +89,9 @@ def register(app: typer.Typer) -> None:
     claim_app.command("keygen")(keygen)
     claim_app.command("issue")(issue)
     claim_app.command("verify")(verify)
+    from neutra.cli import report
+
+    report.register(app)
 
 
 def _fail(problems: list[Problem], *, as_json: bool = False) -> NoReturn:
