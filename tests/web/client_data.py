@@ -24,6 +24,7 @@ from neutra.web.accounts.services import api_token_create
 from neutra.web.activities.services import upload_accept
 from neutra.web.calculations.models import Calculation, EmissionLine
 from neutra.web.calculations.services import calculation_start
+from neutra.web.instruments.services import instrument_add
 from neutra.web.inventories.services import inventory_create
 from neutra.web.jobs.models import Job, JobKind, JobStatus
 from neutra.web.tenancy.models import AuditEntry, Membership
@@ -84,6 +85,25 @@ def client_b1(world: dict[str, Any]) -> Victim:
         size=len(data),
     )
     assert upload_job.status == JobStatus.SUCCEEDED, (upload_job.message, upload_job.problems)
+    # A certificate for the depot, which buys no electricity: it changes no figure (so the
+    # walk's figures stay the location-based ones) but is B1's row all the same.
+    instrument = instrument_add(
+        inventory=inventory,
+        by=bob,
+        cells={
+            "instrument_id": "B1-GO-2025-7",
+            "type": "certificate",
+            "entity": "B1 Leeds Depot",
+            "region": "GB",
+            "year": "2025",
+            "quantity": "20000",
+            "unit": "kWh",
+            "value": "0",
+            "value_unit": "kg/kWh",
+            "gas": "CO2e",
+            "tracking_id": "REGO-B1-0007",
+        },
+    )
     calculation_job = calculation_start(inventory=inventory, by=alice)
     assert calculation_job.status == JobStatus.SUCCEEDED, calculation_job.message
     calculation = Calculation.objects.get(inventory=inventory)
@@ -129,6 +149,7 @@ def client_b1(world: dict[str, Any]) -> Victim:
         "inventory_id": [inventory.pk],
         "job_id": [upload_job.pk, calculation_job.pk],
         "upload_id": [upload.pk],
+        "instrument_pk": [instrument.pk],
         "row_id": [row.pk],
         "calculation_id": [calculation.pk],
         "line_id": [lines[0].pk],
@@ -170,6 +191,7 @@ def client_b1(world: dict[str, Any]) -> Victim:
         "inventories.inventory": str(inventory.pk),
         "activities.activityupload": str(upload.pk),
         "activities.activityrow": str(row.pk),
+        "instruments.contractualinstrument": str(instrument.pk),
         "calculations.calculation": str(calculation.pk),
         "calculations.emissionline": str(lines[0].pk),
         "jobs.job": str(upload_job.pk),
