@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "neutra.web.activities",
     "neutra.web.calculations",
     "neutra.web.dashboards",
+    "neutra.web.credits",
 ]
 
 MIDDLEWARE = [

@@ -25,4 +25,5 @@ urlpatterns = [
     path("", include("neutra.web.activities.urls")),
     path("", include("neutra.web.calculations.urls")),
     path("", include("neutra.web.dashboards.urls")),
+    path("", include("neutra.web.credits.urls")),
 ]
