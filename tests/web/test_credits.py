@@ -379,3 +379,28 @@ def test_blocks_of_a_client_come_from_the_tenancy_selectors(world: dict, book: B
     buy(world, book, 1, 10, client=world["B1"])
     assert [b.quantity for b in blocks_of_organisation(organisation=world["B1"])] == [10]
     assert list(blocks_of_organisation(organisation=world["B2"])) == []
+
+
+@pytest.mark.postgres
+def test_postgresql_refuses_overlapping_open_blocks_written_around_the_services(
+    world: dict, book: Book
+) -> None:
+    from django.db import IntegrityError, transaction
+
+    buy(world, book, 1, 100)
+    block = CreditBlock.objects.get()
+    copy = {
+        f.attname: getattr(block, f.attname)
+        for f in CreditBlock._meta.concrete_fields
+        if f.attname != "id"
+    }
+    with (
+        pytest.raises(IntegrityError, match="credits_open_blocks_never_overlap"),
+        transaction.atomic(),
+    ):
+        CreditBlock.objects.create(
+            **{**copy, "serial_start": 50, "serial_end": 150, "quantity": 101}
+        )
+    CreditBlock.objects.create(
+        **{**copy, "serial_start": 101, "serial_end": 150, "quantity": 50}
+    )  # beside it: fine

@@ -562,6 +562,10 @@ def _check_client(consultancy: Consultancy, organisation: Organisation | None, f
         raise invalid(SUBJECT, field, organisation.pk, "not a client of this consultancy")
 
 
+FollowUp = Callable[[str, Event], list[Operation]]
+_PENDING = "(new)"  # the core's name for a transaction whose id is not given out yet
+
+
 def _apply(
     *,
     consultancy: Consultancy,
@@ -573,7 +577,10 @@ def _apply(
     project: CreditProject | None = None,
     extra: dict[str, Any] | None = None,
     txn_id: str = "",
+    then: tuple[Action, FollowUp, dict[str, Any]] | None = None,
 ) -> CreditTransaction:
+    """Lock, judge with the core, persist: one operation, and optionally a follow-up
+    (e.g. cancel what was just allocated) in the same database transaction."""
     _require_staff(by, consultancy)
 
     def work() -> CreditTransaction:
@@ -586,8 +593,9 @@ def _apply(
             # is closed, its children are what the core judges, and the loser is
             # refused with the core's reason. (SQLite serialises whole write
             # transactions instead: transaction_mode IMMEDIATE.)
-            ident = txn_id or _next_txn_id(consultancy, action)
-            operation = make(ident)
+            # The transaction's id is given out under the journal's lock (in _record):
+            # two writers counting transactions at once would pick the same one.
+            operation = make(txn_id or _PENDING)
             if isinstance(operation, Purchase):
                 key = space_key(
                     operation.programme,
@@ -616,67 +624,96 @@ def _apply(
                 else {(project.programme, project.project_id): project},
                 organisations=_organisations(consultancy),
             )
-            moved = sum(b.quantity for b in event.moved)
-            fields = dict(extra or {})
-            client = (
-                getattr(operation, "client", None)
-                if isinstance(operation, Purchase)
-                else operation.units.client
-            )
-            txn = CreditTransaction.objects.create(
-                consultancy=consultancy,
-                txn_id=ident,
-                action=action.value,
-                date=operation.date,
-                organisation=known.organisations.get(client or ""),
-                policy="" if event.policy is None else event.policy.value,
-                quantity=moved,
-                row=_row_of(event, operation),
-                created_by=by,
-                **fields,
-            )
+            txn = _record(consultancy, by, action, operation, [event], known, extra or {}, txn_id)
+            if then is None:
+                return txn
+            follow_action, follow, follow_extra = then
+            follow_ops = follow(_PENDING, event)
             try:
-                with transaction.atomic():  # a savepoint: the constraint's refusal stays readable
-                    made = _persist(consultancy, event, txn, known)
-            except IntegrityError:
-                # Only a writer that went around the services gets here (PostgreSQL's
-                # exclusion constraint): refuse like the core would.
-                raise invalid(
-                    SUBJECT,
-                    "serial_start",
-                    None,
-                    "these serials overlap units already in the ledger",
-                ) from None
-            payload = {
-                "txn_id": ident,
-                "action": action.value,
-                "date": operation.date.isoformat(),
-                "closed": [known.rows[b.block_id].pk for b in event.closed],
-                "made": [
-                    {
-                        "block": row.pk,
-                        "state": row.state,
-                        "space": row.space_key,
-                        "serials": [row.serial_start, row.serial_end],
-                        "organisation": row.organisation_id,
-                        "account": row.account_id,
-                    }
-                    for row in made
-                ],
-            }
-            journal_append(
-                consultancy=consultancy,
-                action=f"credits.{action.value}",
-                payload=payload,
-                by=by,
-                transaction=txn,
+                events = [ledger.apply(op) for op in follow_ops]
+            except CreditError as error:
+                raise _refused(error) from None
+            return _record(
+                consultancy, by, follow_action, follow_ops[0], events, known, follow_extra, ""
             )
-            _audit(by=by, action=f"credits.{action.value}", obj=txn, consultancy=consultancy,
-                   organisation=txn.organisation or txn.to_organisation,
-                   detail={"txn_id": ident, "units": moved, "blocks": [row.pk for row in made if row.made_by_id == txn.pk]})  # fmt: skip
-            return txn
 
     return _retrying(work)
+
+
+def _record(
+    consultancy: Consultancy,
+    by: User | None,
+    action: Action,
+    operation: Operation,
+    events: list[Event],
+    known: _Persisted,
+    extra: dict[str, Any],
+    txn_id: str,
+) -> CreditTransaction:
+    """Persist what the core did as one transaction row, its blocks, a journal and an audit entry."""
+    # The journal's lock (the consultancy's row) is taken here, before the id is chosen.
+    Consultancy.objects.select_for_update().filter(pk=consultancy.pk).first()
+    ident = txn_id or _next_txn_id(consultancy, action)
+    row = _row_of(events[0], operation)
+    row["txn_id"] = ident
+    moved = sum(b.quantity for event in events for b in event.moved)
+    client = operation.client if isinstance(operation, Purchase) else operation.units.client
+    first = events[0]
+    txn = CreditTransaction.objects.create(
+        consultancy=consultancy,
+        txn_id=ident,
+        action=action.value,
+        date=first.date,
+        organisation=known.organisations.get(client or ""),
+        policy="" if first.policy is None else first.policy.value,
+        quantity=moved,
+        row=row,
+        created_by=by,
+        **extra,
+    )
+    closed = [known.rows[b.block_id].pk for event in events for b in event.closed]
+    try:
+        with transaction.atomic():  # a savepoint: the constraint's refusal stays readable
+            made = [row for event in events for row in _persist(consultancy, event, txn, known)]
+    except IntegrityError:
+        # Only a writer that went around the services gets here (PostgreSQL's
+        # exclusion constraint): refuse like the core would.
+        raise invalid(
+            SUBJECT, "serial_start", None, "these serials overlap units already in the ledger"
+        ) from None
+    payload = {
+        "txn_id": ident,
+        "action": action.value,
+        "date": first.date.isoformat(),
+        "closed": closed,
+        "made": [
+            {
+                "block": row.pk,
+                "state": row.state,
+                "space": row.space_key,
+                "serials": [row.serial_start, row.serial_end],
+                "organisation": row.organisation_id,
+                "account": row.account_id,
+            }
+            for row in made
+        ],
+    }
+    journal_append(
+        consultancy=consultancy,
+        action=f"credits.{action.value}",
+        payload=payload,
+        by=by,
+        transaction=txn,
+    )
+    _audit(
+        by=by,
+        action=f"credits.{action.value}",
+        obj=txn,
+        consultancy=consultancy,
+        organisation=txn.organisation or txn.to_organisation,
+        detail={"txn_id": ident, "units": moved},
+    )
+    return txn
 
 
 def _date(value: object, field: str = "date") -> dt.date:
@@ -874,10 +911,16 @@ def credits_cancel(
     for_period: str = "",
     reference: str = "",
     attestation: tuple[str, bytes] | None = None,
+    for_organisation: Organisation | None = None,
     by: User | None,
     txn_id: str = "",
 ) -> CreditTransaction:
-    """Cancel units for a client (voluntary cancellation): final. The attestation is a file or a reference."""
+    """Cancel units for a client (voluntary cancellation): final. The attestation is a file or a reference.
+
+    The units are the client's (`units.organisation`), or, with
+    `for_organisation`, units of the stock that are allocated to that client
+    and cancelled for it in one database transaction (two ledger transactions).
+    """
     _check_client(consultancy, units.organisation, "organisation")
     spec, on = units.spec(), _date(date)
     beneficiary = _text("beneficiary", beneficiary, required=True)
@@ -899,16 +942,37 @@ def credits_cancel(
             attestation=content,
         )
 
+    attested = reference or extra.get("attestation_name", "")
+
     def make(ident: str) -> Operation:
-        return Cancel(
-            ident,
-            on,
-            spec,
-            beneficiary,
-            purpose,
-            for_period,
-            reference or extra.get("attestation_name", ""),
-        )
+        return Cancel(ident, on, spec, beneficiary, purpose, for_period, attested)
+
+    if for_organisation is not None:
+        _check_client(consultancy, for_organisation, "for_organisation")
+        if units.organisation is not None:
+            raise invalid(
+                SUBJECT,
+                "for_organisation",
+                for_organisation.pk,
+                "only units of the stock are allocated and cancelled for a client",
+            )
+        client = for_organisation.name
+
+        def allocate(ident: str) -> Operation:
+            return Transfer(ident, on, spec, to_client=client)
+
+        def cancel_moved(ident: str, allocated: Event) -> list[Operation]:
+            return [
+                Cancel(ident, on, UnitsSpec(client=client, programme=b.programme, unit_type=b.unit_type,
+                       host_party=b.host_party, project_id=b.project_id, serials=b.serials),
+                       beneficiary, purpose, for_period, attested)
+                for b in allocated.moved
+            ]  # fmt: skip
+
+        return _apply(
+            consultancy=consultancy, by=by, make=allocate, action=Action.TRANSFER, spec=spec,
+            extra={"to_organisation": for_organisation}, then=(Action.CANCEL, cancel_moved, extra),
+        )  # fmt: skip
 
     return _apply(consultancy=consultancy, by=by, make=make, action=Action.CANCEL, spec=spec,
                   txn_id=_unique_txn(consultancy, txn_id), extra=extra)  # fmt: skip
