@@ -1,7 +1,7 @@
 """Test helpers shared by every test module.
 
-Tests that need something outside Python (PostgreSQL, Java for Spark, a
-shared publisher file, Chromium) call `need(...)`: it skips with the reason on
+Tests that need something outside Python (PostgreSQL, Java for Spark,
+Chromium) call `need(...)`: it skips with the reason on
 a developer machine without it, and fails under NEUTRA_REQUIRE_ALL=1 (CI),
 where everything must run.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = ROOT.parent / "shared" / "data"
+PUBLISHERS = ROOT / "tests" / "data" / "publishers"  # publisher files; see SOURCES.md there
 
 
 def need(available: bool, reason: str) -> None:
@@ -26,8 +26,9 @@ def need(available: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
-def shared_file(relative: str) -> Path:
-    """A publisher file of ../shared/data, or skip/fail if it is missing."""
-    path = SHARED_DATA / relative
-    need(path.is_file(), f"shared data file {relative} is missing")
+def publisher_file(relative: str) -> Path:
+    """A publisher file kept in tests/data/publishers (never skipped: it is in the repository)."""
+    path = PUBLISHERS / relative
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: not in tests/data/publishers (see SOURCES.md there)")
     return path

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import shared_file
+from tests.conftest import publisher_file
 
 DESNZ_2025 = "desnz/ghg-conversion-factors-2025-flat-format.csv"
 EPA_HUB = "epa/ghg-emission-factors-hub-2025.xlsx"
@@ -41,7 +41,7 @@ def footprint(home: Path, activities: Path, *args: str) -> dict:
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("home")
     for kind, relative in (("desnz", DESNZ_2025), ("epa-hub", EPA_HUB)):
-        done = neutra(home, "factors", "import", kind, shared_file(relative))
+        done = neutra(home, "factors", "import", kind, publisher_file(relative))
         assert done.returncode == 0, done.stderr
     return home
 

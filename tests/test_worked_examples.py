@@ -288,12 +288,14 @@ def test_a_joint_venture_is_included_by_equity_share_financial_or_operational_co
 
 
 def test_the_gwp_set_changes_co2e_but_never_the_mass_of_each_gas() -> None:
-    """Per-gas factors (CO2, CH4, N2O in kg/GJ) under AR5 and AR4, hand-computed.
+    """Per-gas factors (CO2, CH4, N2O in kg/GJ) under AR5, AR4 and AR6, hand-computed.
 
     10,000 GJ gas: 561 t CO2, 0.05 t CH4, 0.001 t N2O; AR5 (28, 265)
-    562.665 t CO2e, AR4 (25, 298) 562.548 t CO2e.
+    562.665 t CO2e, AR4 (25, 298) 562.548 t CO2e, AR6 (27.0, 273) 562.623 t CO2e:
+    combustion methane takes AR6's non-fossil 27.0 (GHG Protocol GWP table, Aug 2024).
     """
-    ar5, ar4 = _check_example("gwp_per_gas_combustion")
+    ar5, ar4, ar6 = _check_example("gwp_per_gas_combustion")
+    assert ar6["by_gas"]["CH4"]["t_co2e"] == pytest.approx(0.05 * 27.0, rel=REL)
     assert ar5["totals"]["scope1"] != pytest.approx(ar4["totals"]["scope1"], rel=REL)
     assert set(ar5["by_gas"]) == set(ar4["by_gas"])
     for gas in ar5["by_gas"]:

@@ -1,6 +1,6 @@
 """Build the starter factor library shipped in `src/neutra/data/starter/` from publisher files.
 
-    .venv/bin/python tools/build_starter_library.py [--data ../shared/data]
+    .venv/bin/python tools/build_starter_library.py [--data tests/data/publishers]
 
 It reads the official files through Neutra's own importers (so the figures are
 exactly the publishers'), keeps the factors the activity taxonomy names (plus
@@ -81,7 +81,7 @@ def write_set(path: Path, factors: list[Factor]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--data", type=Path, default=ROOT / "tests" / "data" / "publishers")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     manifest = []

@@ -19,7 +19,7 @@ from neutra.core.gwp import GWP_SET_NAMES, GWPSet, canonical_gas, gwp_set
 PUBLISHED = {
     "AR4": {"CH4": 25, "N2O": 298, "SF6": 22800, "NF3": 17200, "HFC134a": 1430, "CF4": 7390},
     "AR5": {"CH4": 28, "N2O": 265, "SF6": 23500, "NF3": 16100, "HFC134a": 1300, "CF4": 6630},
-    "AR6": {"CH4": 29.8, "N2O": 273, "SF6": 25200, "NF3": 17400, "HFC134a": 1530, "CF4": 7380},
+    "AR6": {"CH4": 27.0, "N2O": 273, "SF6": 25200, "NF3": 17400, "HFC134a": 1530, "CF4": 7380},
 }
 
 
@@ -37,20 +37,24 @@ def test_co2_has_gwp_one_in_every_set(set_name):
     assert gwp_set(set_name).gwp("co2") == 1.0
 
 
-def test_ar6_separates_fossil_methane_from_non_fossil_methane():
+def test_ar6_separates_fossil_methane_from_non_fossil_methane_as_table_7_15_does():
+    # IPCC AR6 WG1 Table 7.15 and the GHG Protocol's GWP table (Aug 2024): 29.8 and 27.0.
     ar6 = gwp_set("AR6")
-    assert ar6.gwp("CH4_fossil") == pytest.approx(29.8)
-    assert ar6.gwp("CH4_non_fossil") == pytest.approx(27.2)
+    assert ar6.gwp("CH4_fossil") == 29.8
+    assert ar6.gwp("CH4_non_fossil") == 27.0
 
 
-def test_ar6_plain_methane_is_the_fossil_value_not_the_packages_generic_279():
+def test_ar6_plain_methane_is_combustion_methane_at_the_non_fossil_value_not_the_generic_279():
+    # GHG Protocol GWP table (Aug 2024): combustion CH4 takes the non-fossil value, since the
+    # combustion CO2 factor already counts the fuel's carbon; every publisher CH4 amount Neutra
+    # imports (EPA Hub, DESNZ, eGRID) is combustion methane.
     package_table = files("globalwarmingpotentials") / "globalwarmingpotentials.csv"
     lines = (line for line in package_table.read_text().splitlines() if not line.startswith("#"))
     package_ch4 = next(row for row in csv.DictReader(lines) if row["Species"] == "CH4")
     assert float(package_ch4["AR6GWP100"]) == pytest.approx(27.9)
 
-    assert gwp_set("AR6").gwp("CH4") == pytest.approx(29.8)
-    assert gwp_set("AR6").gwp("CH4") != pytest.approx(27.9)
+    assert gwp_set("AR6").gwp("CH4") == 27.0
+    assert gwp_set("AR6").gwp("CH4") == gwp_set("AR6").gwp("CH4_non_fossil")
 
 
 @pytest.mark.parametrize(("set_name", "ch4"), [("AR4", 25), ("AR5", 28)])

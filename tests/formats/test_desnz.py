@@ -1,4 +1,4 @@
-"""The DESNZ / BEIS importer against the publisher's own flat files (../shared/data/desnz)."""
+"""The DESNZ / BEIS importer against the publisher's own flat files (tests/data/publishers/desnz)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from neutra.core.factors import Scope
 from neutra.core.units import parse_unit
 from neutra.formats.desnz import UNITS, read, scope3_category
 from neutra.formats.factor_import import FactorImport, importer
-from tests.conftest import shared_file
+from tests.conftest import publisher_file
 
 CSV_2025 = "desnz/ghg-conversion-factors-2025-flat-format.csv"
 XLSX_2024 = "desnz/ghg-conversion-factors-2024-FlatFormat_v1_1.xlsx"
@@ -31,7 +31,7 @@ HEADER_2025 = (
 
 @cache
 def imported(relative: str) -> FactorImport:
-    return read(shared_file(relative))
+    return read(publisher_file(relative))
 
 
 def kg_co2e(result: FactorImport, factor_id: str) -> float:
@@ -43,7 +43,7 @@ def kg_co2e(result: FactorImport, factor_id: str) -> float:
 
 
 def sheet_rows(relative: str) -> list[list[object]]:
-    book = CalamineWorkbook.from_path(str(shared_file(relative)))
+    book = CalamineWorkbook.from_path(str(publisher_file(relative)))
     rows: list[list[object]] = book.get_sheet_by_name("Factors by Category").to_python(
         skip_empty_area=False
     )
@@ -60,7 +60,7 @@ def write_xlsx(path: Path, rows: list[list[object]]) -> Path:
 
 
 def csv_lines(relative: str) -> list[str]:
-    return shared_file(relative).read_text(encoding="utf-8-sig").splitlines()
+    return publisher_file(relative).read_text(encoding="utf-8-sig").splitlines()
 
 
 def problems_of(path: Path) -> list[str]:
@@ -150,7 +150,7 @@ def test_the_set_is_named_by_its_edition_cited_and_licensed_unless_named():
     result = imported(CSV_2025)
     assert result.factor_set.name == "desnz-2025"
     assert result.factor_set.licence == "Open Government Licence v3.0"
-    assert read(shared_file(CSV_2025), name="uk-2025").factor_set.name == "uk-2025"
+    assert read(publisher_file(CSV_2025), name="uk-2025").factor_set.name == "uk-2025"
 
 
 def test_net_and_gross_cv_are_two_factors_and_the_description_keeps_the_published_unit():
@@ -240,7 +240,13 @@ def test_old_layout_level_cells_holding_zero_do_not_split_a_family():
         ("Waste disposal", 5),
         ("Material use", 1),
         ("Water supply", 1),
-        ("Water treatment", 1),
+        ("Water treatment", 5),
+        ("WTT- business travel- air", 6),
+        ("WTT- business travel- sea", 6),
+        ("WTT- pass vehs & travel- land", 6),
+        ("WTT- delivery vehs & freight", 4),
+        ("WTT- bioenergy", 3),
+        ("WTT- heat and steam", 3),
         ("Homeworking", 7),
         ("Managed assets- vehicles", 8),
         ("Fuels", None),
@@ -248,6 +254,25 @@ def test_old_layout_level_cells_holding_zero_do_not_split_a_family():
 )
 def test_the_scope_3_category_follows_from_level_1(level1, category):
     assert scope3_category(level1) == category
+
+
+def test_wtt_goes_with_the_category_of_what_it_is_the_upstream_of_and_wastewater_is_waste():
+    # GHG Protocol Scope 3 Standard, ch. 5 (Table 5.4): category 3 holds the upstream of the
+    # fuels and energy the company itself consumes; the well-to-tank of business travel is
+    # category 6, of freight category 4; wastewater treatment is category 5 (waste in operations).
+    factors = imported(CSV_2025).factor_set
+    by_level1: dict[str, set[int | None]] = {}
+    for factor in factors:
+        if factor.scope == Scope.S3:
+            level1 = (factor.description or "").split(" > ")[0]
+            by_level1.setdefault(level1, set()).add(factor.category)
+    assert by_level1["WTT- business travel- air"] == {6}
+    assert by_level1["WTT- business travel- sea"] == {6}
+    assert by_level1["WTT- pass vehs & travel- land"] == {6}
+    assert by_level1["WTT- delivery vehs & freight"] == {4}
+    assert by_level1["WTT- fuels"] == by_level1["WTT- UK electricity"] == {3}
+    assert by_level1["Water treatment"] == {5}
+    assert by_level1["Water supply"] == {1}
 
 
 def test_every_scope_3_factor_of_the_real_files_gets_a_category():

@@ -25,7 +25,7 @@ from neutra.formats import download
 from neutra.formats.download import ChecksumError, DownloadError, UnknownEditionError
 from neutra.formats.factor_import import IMPORTERS
 from neutra.settings import ConfigError
-from tests.conftest import shared_file
+from tests.conftest import publisher_file
 
 MAX_REQUESTS = 50  # more than any one test makes
 SERVER_DEADLINE_S = 300.0  # the server stops answering after this, whatever happens
@@ -49,7 +49,7 @@ class Mirror:
             def do_GET(self) -> None:
                 mirror.requests.append(self.path)
                 if self.path == TRUNCATED:
-                    body = shared_file(USEEIO_CO2E).read_bytes()
+                    body = publisher_file(USEEIO_CO2E).read_bytes()
                     self.send_response(200)
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
@@ -59,7 +59,7 @@ class Mirror:
                 if self.path == UNANNOUNCED:  # HTTP/1.0: the body ends when the connection does
                     self.send_response(200)
                     self.end_headers()
-                    self.wfile.write(shared_file(USEEIO_CO2E).read_bytes())
+                    self.wfile.write(publisher_file(USEEIO_CO2E).read_bytes())
                     return
                 path = mirror.routes.get(self.path)
                 if path is None:
@@ -90,7 +90,7 @@ class Mirror:
             self.server.handle_request()
 
     def serve(self, name: str, relative: str) -> None:
-        self.routes[f"/{name}"] = shared_file(relative)
+        self.routes[f"/{name}"] = publisher_file(relative)
 
 
 @pytest.fixture
@@ -142,7 +142,7 @@ def leftovers(folder: Path) -> list[str]:
 
 
 def test_downloading_desnz_2025_stores_the_set_desnz_2025(mirror: Mirror, tmp_path: Path) -> None:
-    # The official 2025 flat file is a workbook; ../shared/data holds its CSV export,
+    # The official 2025 flat file is a workbook; tests/data/publishers holds its CSV export,
     # which this mirror serves under the official name (the importer reads either
     # from the content, and 2025 has no known SHA-256 to refuse it).
     mirror.serve("ghg-conversion-factors-2025-flat-format.xlsx", DESNZ_2025_CSV)
@@ -163,7 +163,7 @@ def test_downloading_desnz_2024_checks_the_official_file_and_imports_it(
     assert done.returncode == 0, done.stderr
     assert "Imported desnz-2024 version" in done.stdout
     saved = tmp_path / "downloads" / "ghg-conversion-factors-2024-FlatFormat_v1_1.xlsx"
-    assert saved.read_bytes() == shared_file(DESNZ_2024).read_bytes()
+    assert saved.read_bytes() == publisher_file(DESNZ_2024).read_bytes()
 
 
 def test_downloading_useeio_imports_the_set_under_the_name_asked(
@@ -235,7 +235,7 @@ def test_fetch_saves_the_file_whose_checksum_is_known_and_reports_progress(
     seen: list[tuple[int, int | None]] = []
     path = download.fetch(entry, tmp_path, progress=lambda done, total: seen.append((done, total)))
     assert path == tmp_path / entry.file_name
-    assert path.read_bytes() == shared_file(USEEIO_CO2E).read_bytes()
+    assert path.read_bytes() == publisher_file(USEEIO_CO2E).read_bytes()
     assert seen[-1] == (path.stat().st_size, path.stat().st_size)
     assert leftovers(tmp_path) == [entry.file_name]
 
@@ -274,7 +274,7 @@ def test_a_download_cut_short_leaves_no_partial_file(
     entry = replace(download.edition("useeio", "1.3-co2e"), file_name="truncated.csv", sha256=None)
     with pytest.raises(DownloadError) as failed:
         download.fetch(entry, tmp_path)
-    size = shared_file(USEEIO_CO2E).stat().st_size
+    size = publisher_file(USEEIO_CO2E).stat().st_size
     assert f"the connection closed after {size // 2:,} of {size:,} bytes" in failed.value.message
     assert "neutra factors import useeio truncated.csv" in failed.value.message
     assert leftovers(tmp_path) == []
@@ -297,7 +297,9 @@ def test_a_file_of_unannounced_length_is_cut_off_at_the_limit_and_leaves_no_file
     with pytest.raises(DownloadError, match="more than the limit of 100,000 bytes"):
         download.fetch(entry, tmp_path, max_bytes=100_000)
     assert leftovers(tmp_path) == []
-    assert download.fetch(entry, tmp_path).stat().st_size == shared_file(USEEIO_CO2E).stat().st_size
+    assert (
+        download.fetch(entry, tmp_path).stat().st_size == publisher_file(USEEIO_CO2E).stat().st_size
+    )
 
 
 def test_the_base_url_must_be_an_http_url(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -342,8 +344,8 @@ def test_every_official_file_has_an_importer_and_an_https_address() -> None:
         assert entry.sha256 is None or re.fullmatch(r"[0-9a-f]{64}", entry.sha256), entry
 
 
-def test_known_checksums_are_those_of_the_files_in_shared_data() -> None:
-    listed = shared_file("SOURCES.md").read_text()
+def test_known_checksums_are_those_of_the_publisher_files_kept_for_the_tests() -> None:
+    listed = publisher_file("SOURCES.md").read_text()
     sources = {
         Path(name).name: sha for sha, name in re.findall(r"^([0-9a-f]{64})  (\S+)$", listed, re.M)
     }

@@ -22,20 +22,20 @@ from neutra.core.gwp import gwp_set
 from neutra.core.units import parse_unit
 from neutra.formats.epa_hub import SHEET, read
 from neutra.formats.factor_import import FactorImport, importer
-from tests.conftest import shared_file
+from tests.conftest import publisher_file
 
 HUB = "epa/ghg-emission-factors-hub-2025.xlsx"
 
 
 @pytest.fixture(scope="module")
 def hub() -> FactorImport:
-    return read(shared_file(HUB))
+    return read(publisher_file(HUB))
 
 
 @cache
 def sheet_rows() -> tuple[tuple[int, tuple[Any, ...]], ...]:
     """(Excel row number, cells from the first used column) of the Hub sheet."""
-    sheet = CalamineWorkbook.from_path(str(shared_file(HUB))).get_sheet_by_name(SHEET)
+    sheet = CalamineWorkbook.from_path(str(publisher_file(HUB))).get_sheet_by_name(SHEET)
     first_row = sheet.start[0] if sheet.start else 0
     return tuple((first_row + i + 1, tuple(r)) for i, r in enumerate(sheet.to_python()))
 
@@ -89,7 +89,7 @@ def test_the_set_is_named_after_the_edition_with_the_hubs_citation_and_licence(h
     assert hub.factor_set.name == "epa-hub-2025"
     assert hub.factor_set.source == "US EPA GHG Emission Factors Hub, January 2025"
     assert hub.factor_set.licence == "US federal work, public domain"
-    assert read(shared_file(HUB), name="us-2025").factor_set.name == "us-2025"
+    assert read(publisher_file(HUB), name="us-2025").factor_set.name == "us-2025"
     assert importer("epa-hub") is read
 
 
@@ -134,6 +134,16 @@ def test_biomass_co2_is_biogenic_while_its_methane_and_fossil_co2_are_not(hub):
     assert not any(g.biogenic for g in get(hub, "t1_bituminous_mmbtu").gases)
     assert get(hub, "t2_ethanol_100_gal").gases[0].biogenic
     assert not get(hub, "t2_diesel_fuel_gal").gases[0].biogenic
+
+
+def test_peat_is_a_fossil_fuel_though_the_hub_lists_it_among_biomass_fuels(hub):
+    # IPCC 2006 Guidelines, Vol. 2, ch. 1, Table 1.1: peat is treated as a fossil fuel; its
+    # CO2 is scope 1, not the biogenic memo (DOMAIN.md §4).
+    for factor_id in ("t1_peat_mmbtu", "t1_peat_short_ton"):
+        peat = get(hub, factor_id)
+        assert "Biomass Fuels" in (peat.description or "")
+        assert {g.gas: g.biogenic for g in peat.gases} == {"CO2": False, "CH4": False, "N2O": False}
+        assert peat.scope is Scope.S1
 
 
 def test_heat_contents_become_energy_conversions_in_mmbtu_per_unit(hub):
@@ -256,7 +266,7 @@ def test_per_gas_factors_give_other_co2e_under_ar4_than_ar5_with_the_same_masses
     assert co2e("AR4") == pytest.approx(0.05306 + 1e-6 * 25 + 1e-7 * 298)
     assert co2e("AR5") == pytest.approx(0.05306 + 1e-6 * 28 + 1e-7 * 265)
     assert co2e("AR4") != co2e("AR5")
-    assert masses(factor) == masses(get(read(shared_file(HUB)), "t1_natural_gas_mmbtu"))
+    assert masses(factor) == masses(get(read(publisher_file(HUB)), "t1_natural_gas_mmbtu"))
 
 
 def test_the_hubs_gwps_and_blends_are_checked_against_neutras_and_noted(hub):
@@ -276,7 +286,7 @@ def edited_copy(tmp_path: Path, edits: dict[str, Any]) -> Path:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl warns about the Hub's header and extensions
-        book = openpyxl.load_workbook(shared_file(HUB))
+        book = openpyxl.load_workbook(publisher_file(HUB))
     sheet = book[SHEET]
     for cell, value in edits.items():
         sheet[cell] = value

@@ -13,7 +13,7 @@ from neutra.core.gwp import gwp_set
 from neutra.formats.activity_files import read_activities
 from neutra.formats.factor_import import importer
 from neutra.formats.grid import ACTIVITY, LIFECYCLE, read
-from tests.conftest import shared_file
+from tests.conftest import publisher_file
 
 OWID = "grid/owid-carbon-intensity-electricity.csv"
 EGRID = "epa/verifi_egrid_subregion_rates_by_year.extracted.csv"
@@ -21,12 +21,12 @@ EGRID = "epa/verifi_egrid_subregion_rates_by_year.extracted.csv"
 
 @pytest.fixture(scope="module")
 def owid():
-    return read(shared_file(OWID))
+    return read(publisher_file(OWID))
 
 
 @pytest.fixture(scope="module")
 def egrid():
-    return read(shared_file(EGRID))
+    return read(publisher_file(EGRID))
 
 
 def gases(factor):
@@ -104,7 +104,7 @@ def test_the_registry_names_this_importer():
 
 
 def copy_head(tmp_path: Path, relative: str, lines: int) -> Path:
-    text = shared_file(relative).read_text(encoding="utf-8-sig").splitlines()[:lines]
+    text = publisher_file(relative).read_text(encoding="utf-8-sig").splitlines()[:lines]
     path = tmp_path / "grid_copy.csv"
     path.write_text("\n".join(text) + "\n", encoding="utf-8")
     return path

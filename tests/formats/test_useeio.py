@@ -11,7 +11,7 @@ from neutra.core.errors import InvalidInputError
 from neutra.core.factors import Scope
 from neutra.formats.factor_import import importer
 from neutra.formats.useeio import GWP_SET, read
-from tests.conftest import shared_file
+from tests.conftest import publisher_file
 
 CO2E = "epa/SupplyChainGHGEmissionFactors_v1.3.0_NAICS_CO2e_USD2022.csv"
 BY_GAS = "epa/SupplyChainGHGEmissionFactors_v1.3.0_NAICS_byGHG_USD2022.csv"
@@ -19,12 +19,12 @@ BY_GAS = "epa/SupplyChainGHGEmissionFactors_v1.3.0_NAICS_byGHG_USD2022.csv"
 
 @pytest.fixture(scope="module")
 def co2e_import():
-    return read(shared_file(CO2E))
+    return read(publisher_file(CO2E))
 
 
 @pytest.fixture(scope="module")
 def by_gas_import():
-    return read(shared_file(BY_GAS))
+    return read(publisher_file(BY_GAS))
 
 
 def gases(factor):
@@ -90,7 +90,7 @@ def test_the_registry_names_this_importer():
 
 
 def copy_head(tmp_path: Path, relative: str, lines: int) -> Path:
-    text = shared_file(relative).read_text(encoding="utf-8-sig").splitlines()[:lines]
+    text = publisher_file(relative).read_text(encoding="utf-8-sig").splitlines()[:lines]
     path = tmp_path / "SupplyChain_copy.csv"
     path.write_text("\n".join(text) + "\n", encoding="utf-8")
     return path
@@ -129,7 +129,7 @@ def test_a_truncated_by_gas_file_names_the_code_that_lacks_gases(tmp_path):
 
 def test_a_copy_without_its_partner_file_is_read_without_comparison(tmp_path):
     path = tmp_path / "co2e.csv"
-    shutil.copy(shared_file(CO2E), path)
+    shutil.copy(publisher_file(CO2E), path)
     result = read(path, name="spend")
     assert result.factor_set.name == "spend"
     assert not any(n.startswith("compared with") for n in result.notes)

@@ -45,7 +45,8 @@ _SET_CITATIONS = {
     "AR5": "IPCC AR5 WG1 (2013) Table 8.A.1, 100-year GWP without climate-carbon feedbacks, "
     "as tabulated by the GHG Protocol (Global Warming Potential Values, 2016)",
     "AR6": "IPCC AR6 WG1 (2021) Table 7.SM.7, 100-year GWP; methane per Table 7.15 as in the "
-    "GHG Protocol's AR6 table (CH4 and CH4_fossil 29.8, CH4_non_fossil 27.2)",
+    "GHG Protocol's AR6 table of Aug 2024 (CH4_fossil 29.8 for fugitive fossil methane; "
+    "CH4_non_fossil 27.0, also for CH4 of combustion)",
 }
 
 # Weighting CO2e again would count the GWP twice; it is a unit, not a gas.

@@ -21,7 +21,14 @@ from importlib.resources import files
 
 from neutra.core.units import conversion_factor, dimension_name
 
-__all__ = ["MoneyConversion", "convert_money", "currency_of"]
+__all__ = [
+    "ExchangeRate",
+    "MoneyConversion",
+    "convert_money",
+    "currency_of",
+    "exchange_rate",
+    "has_currency",
+]
 
 EXCHANGE_RATES = "fed-h10-annual"  # names of the reference data, for the flag's detail
 PRICE_INDEX = "bls-cpi-u-annual"
@@ -113,3 +120,36 @@ def convert_money(
         )
     detail = f"{row_unit} {row_year} -> {factor_unit} {price_year or row_year}: " + "; ".join(steps)
     return MoneyConversion(scale, detail + f"; x {scale:.6g} in all", bool(steps))
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangeRate:
+    """The annual average rate between two currencies in one year, with its basis in words."""
+
+    source: str  # ISO 4217 code of the money converted
+    target: str  # ISO 4217 code it is converted to
+    year: int  # the year of the annual average (no fallback to another year)
+    rate: float  # target units per one source unit
+    basis: str  # e.g. "EUR -> USD at 1.0813 (fed-h10-annual, 2024 annual average)"
+
+
+def has_currency(code: str) -> bool:
+    """Whether the exchange-rate table knows a currency at all."""
+    return code in _rates()
+
+
+def exchange_rate(source: str, target: str, year: int) -> ExchangeRate:
+    """The rate of exactly that year; ValueError (with a reason to act on) if the table lacks it.
+
+    Reported figures (revenue for an intensity) are converted at their own
+    year's rate only: a rate of another year would change the indicator.
+    """
+    if source == target:
+        return ExchangeRate(source, target, year, 1.0, f"{source} (no conversion)")
+    rates = _rates()
+    for code in (source, target):
+        if year not in rates.get(code, {}):
+            raise ValueError(f"no {year} exchange rate for {code} ({EXCHANGE_RATES})")
+    rate = rates[target][year] / rates[source][year]
+    basis = f"{source} -> {target} at {rate:.6g} ({EXCHANGE_RATES}, {year} annual average)"
+    return ExchangeRate(source, target, year, rate, basis)

@@ -106,8 +106,16 @@ UNITS = {
     "per fte working hour": "hour",
 }
 
-# Level 1 (lower case) -> GHG Protocol scope 3 category. Prefixes end with "-".
+# Level 1 (lower case) -> GHG Protocol scope 3 category. Prefixes end with "-"; the
+# first match wins, so the WTT tables of travel and freight come before "wtt-".
+# Scope 3 Standard (ch. 5, Table 5.4): category 3 is the upstream (well-to-tank) of
+# the fuel and energy the reporting company itself consumes; the WTT of business
+# travel belongs with category 6 and of freight with category 4 (9 downstream);
+# wastewater treatment is waste generated in operations, category 5.
 SCOPE3_CATEGORY_BY_LEVEL1 = {
+    "wtt- business travel-": 6,
+    "wtt- pass vehs & travel-": 6,
+    "wtt- delivery vehs & freight": 4,
     "wtt-": 3,
     "transmission and distribution": 3,
     "uk electricity t&d for evs": 3,
@@ -117,7 +125,7 @@ SCOPE3_CATEGORY_BY_LEVEL1 = {
     "waste disposal": 5,
     "material use": 1,
     "water supply": 1,
-    "water treatment": 1,
+    "water treatment": 5,
     "homeworking": 7,
     "managed assets-": 8,
 }

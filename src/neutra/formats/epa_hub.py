@@ -7,7 +7,10 @@ module finds each table by its title, then its header and unit rows, and reads:
 - Table 1 stationary combustion, per gas, per mmBtu and per physical unit
   (short ton, scf or gallon: the unit rows change inside the table); the heat
   contents become energy conversions (mmBtu per unit, higher heating value);
-  CO2 of the "Biomass Fuels" groups (and of the same fuels in Table 2) is biogenic;
+  CO2 of the "Biomass Fuels" groups (and of the same fuels in Table 2) is biogenic,
+  except peat's: the Hub lists peat under "Biomass Fuels - Solid", but the IPCC 2006
+  Guidelines (Vol. 2, ch. 1, Table 1.1 and its note on peat) count peat's CO2 as
+  fossil, so it stays in scope 1;
 - Table 2 mobile combustion CO2, Tables 3-5 mobile CH4 and N2O (scope 1);
 - Table 6 eGRID subregion total-output rates, lb per MWh (scope 2, location,
   region `US-<ACRONYM>`, the US average as `US`, year = the eGRID data year its
@@ -107,6 +110,10 @@ _GAS_UNIT = re.compile(
     r"\b(?P<mass>kg|g|lb)\s+(?P<gas>CO2|CH4|N2O)\s*(?:per|/)\s*(?P<per>[^()]+?)\s*\)?\s*$"
 )
 _GAS_HEADER = re.compile(r"^(?P<gas>CO2|CH4|N2O) Factor\b")
+# Table 1 rows the Hub lists under "Biomass Fuels" whose CO2 is nevertheless fossil:
+# peat (IPCC 2006 Guidelines, Vol. 2, ch. 1, Table 1.1: peat is treated as a fossil fuel,
+# its combustion CO2 counted with the fossil emissions). Slugs of the row names.
+FOSSIL_AMONG_BIOMASS = frozenset({"peat"})
 _TITLE = re.compile(r"^Table\s+(\d+)$")
 _LAST_MODIFIED = re.compile(r"Last Modified:\s*([A-Z][a-z]+)\s+\d{1,2},\s*(\d{4})")
 _EGRID_EDITION = re.compile(r"\beGRID(\d{4})\b")
@@ -473,7 +480,7 @@ def _stationary(reader: _Reader, table: _Table) -> None:
         if not units:
             reader.bad(excel_row, name_col, name, "a fuel row above the first units row")
             continue
-        biogenic = group.startswith("Biomass")
+        biogenic = group.startswith("Biomass") and _slug(name) not in FOSSIL_AMONG_BIOMASS
         if biogenic:
             reader.biomass_fuels.add(_slug(name))
         blocks: dict[str, list[int]] = {}
@@ -508,7 +515,8 @@ def _stationary(reader: _Reader, table: _Table) -> None:
     if reader.biomass_fuels:
         reader.notes.append(
             "Table 1: CO2 of the 'Biomass Fuels' groups is marked biogenic (a memo outside "
-            "the scopes), as the Hub groups them; their CH4 and N2O count in scope 1"
+            "the scopes), as the Hub groups them, except peat, which is fossil (IPCC 2006 "
+            "Guidelines); their CH4 and N2O count in scope 1"
         )
 
 

@@ -92,9 +92,12 @@ INSTALLED_APPS = [
     "neutra.web.inventories",
     "neutra.web.jobs",
     "neutra.web.activities",
+    "neutra.web.instruments",
     "neutra.web.calculations",
     "neutra.web.workflow",
     "neutra.web.dashboards",
+    "neutra.web.credits",
+    "neutra.web.strategy",
 ]
 
 MIDDLEWARE = [

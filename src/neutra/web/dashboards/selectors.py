@@ -26,6 +26,7 @@ from typing import Any
 import pyarrow as pa
 from django.db.models import Q, QuerySet, Sum
 
+from neutra.core.engine.explain_market import MarketLine, explain_market_line
 from neutra.core.engine.result import SCOPE_KEYS
 from neutra.core.errors import FactorStoreError, GWPError, UnitError
 from neutra.core.factors import Factor, FactorSet
@@ -62,6 +63,7 @@ __all__ = [
     "footprint_export",
     "line_arithmetic",
     "line_for",
+    "line_market",
     "lines_for",
     "lines_total",
     "restatement_diff",
@@ -462,6 +464,15 @@ def line_for(user: Any, line_id: object, *, now: datetime) -> EmissionLine:
     except NotFoundError:
         raise NotFoundError("line not found", line_id=str(line_id)) from None
     return line
+
+
+def line_market(*, line: EmissionLine) -> MarketLine | None:
+    """How the line's market-based figure was made, as the engine explains it: the
+    instruments meant for its consumption (applied or refused, with the verdict), and the
+    rest at the residual mix or grid average. None for a line no instrument could cover."""
+    return explain_market_line(
+        line.market_detail, quantity=line.quantity, inclusion_share=line.inclusion_share
+    )
 
 
 # --- a line's factor ------------------------------------------------------------------

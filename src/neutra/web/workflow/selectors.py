@@ -18,7 +18,8 @@ from typing import Any
 from neutra.core import workflow
 from neutra.web.activities.models import ActivityUpload
 from neutra.web.calculations.models import Calculation
-from neutra.web.calculations.selectors import calculations_for
+from neutra.web.calculations.selectors import calculations_for, instrument_record
+from neutra.web.instruments.selectors import instrument_set
 from neutra.web.inventories.models import Inventory
 from neutra.web.inventories.selectors import inventory_audit_entries
 from neutra.web.tenancy.models import Membership
@@ -43,6 +44,7 @@ class FiguresStatus:
     current: bool  # calculated, and from exactly the data the inventory has now
     files_added: int  # uploads the calculation did not include
     files_removed: int  # uploads it included that are gone
+    instruments_changed: bool = False  # the contractual instruments changed since
 
     @property
     def calculated(self) -> bool:
@@ -68,6 +70,8 @@ class FiguresStatus:
         if self.files_removed:
             n = self.files_removed
             changes.append(f"{n} file{'s' if n != 1 else ''} removed")
+        if self.instruments_changed:
+            changes.append("instruments changed")
         what = f" ({', '.join(changes)})" if changes else ""
         return (
             f"Figures of {made}: the activity data changed since{what}. "
@@ -91,6 +95,7 @@ def figures_status_of(*, inventory: Inventory, calculation: Calculation | None) 
         calculation.pk,
         calculation.calculated_at,
         calculation.summary.get("uploads", []),
+        calculation.summary.get("instruments"),
         is_newest=newest is not None and newest["id"] == calculation.pk,
     )
 
@@ -109,6 +114,7 @@ def figures_status(*, inventory: Inventory) -> FiguresStatus:
         newest["id"],
         newest["calculated_at"],
         newest["summary__uploads"] or [],
+        newest["summary__instruments"],
         is_newest=True,
     )
 
@@ -119,7 +125,7 @@ def _newest(inventory: Inventory) -> dict[str, Any] | None:
     return (
         calculations_for(inventory=inventory)
         .order_by("-calculated_at", "-id")
-        .values("id", "calculated_at", "summary__uploads")
+        .values("id", "calculated_at", "summary__uploads", "summary__instruments")
         .first()
     )
 
@@ -129,6 +135,7 @@ def _status(
     calculation_id: int,
     calculated_at: datetime,
     used_uploads: Any,
+    used_instruments: Any,
     *,
     is_newest: bool,
 ) -> FiguresStatus:
@@ -140,12 +147,15 @@ def _status(
     later_upload = bool(uploads) and max(u["uploaded_at"] for u in uploads) > calculated_at
     have_ids = {pk for pk, _ in have}
     used_ids = {pk for pk, _ in used}
+    # Instruments added or removed since change the market-based figures.
+    instruments_changed = used_instruments != instrument_record(instrument_set(inventory=inventory))
     return FiguresStatus(
         calculation_id=calculation_id,
         calculated_at=calculated_at,
-        current=is_newest and not later_upload and used == have,
+        current=is_newest and not later_upload and used == have and not instruments_changed,
         files_added=len(have_ids - used_ids),
         files_removed=len(used_ids - have_ids),
+        instruments_changed=instruments_changed,
     )
 
 

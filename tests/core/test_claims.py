@@ -1,0 +1,357 @@
+"""Neutrality claims: which cancelled credits count, and every rule with its evidence."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from neutra.core.claims import (
+    CancelledCredit,
+    ClaimedRange,
+    ClaimPeriod,
+    ClaimPeriodError,
+    CoverageTier,
+    FootprintFigures,
+    Mitigation,
+    RuleId,
+    Scope2Basis,
+    Standard,
+    Storage,
+    add_months,
+    coverage_tier,
+    evaluate_claim,
+    portfolio_by_year,
+    required_units,
+)
+from neutra.core.history import EmissionsYear
+
+P2024 = ClaimPeriod.parse("2024")
+PLAN = "ab" * 32
+
+
+def footprint(total_market: float = 1250.4, scope3: float = 800.0) -> FootprintFigures:
+    """A footprint whose market-based total is `total_market` (scope 1 = 150 t, scope 2 the rest)."""
+    scope2_market = total_market - 150.0 - scope3
+    return FootprintFigures(
+        scope1=150.0,
+        scope2_location=scope2_market + 100.0,
+        scope2_market=scope2_market,
+        scope3=scope3,
+        scope3_categories=((1, scope3 - 5.0), (6, 5.0)),
+    )
+
+
+def cancel(
+    start: int,
+    end: int,
+    *,
+    client: str = "Acme",
+    period: str | None = "2024",
+    on: date = date(2025, 3, 1),
+    unit_type: str = "CER",
+    programme: str = "CDM",
+    vintage: str = "2012",
+    mitigation: Mitigation = Mitigation.REDUCTION,
+    storage: Storage = Storage.NOT_APPLICABLE,
+) -> CancelledCredit:
+    return CancelledCredit(
+        client=client,
+        for_period=None if period is None else ClaimPeriod.parse(period),
+        cancelled_on=on,
+        programme=programme,
+        unit_type=unit_type,
+        host_party="IN",
+        project_id="1234",
+        vintage=vintage,
+        serial_start=start,
+        serial_end=end,
+        mitigation=mitigation,
+        storage=storage,
+    )
+
+
+def test_a_footprint_of_1250_4_t_needs_1251_units() -> None:
+    assert required_units(1250.4) == 1251
+    evaluation = evaluate_claim(
+        client="Acme", period=P2024, footprint=footprint(1250.4), credits=[], plan_sha256=PLAN
+    )
+    assert evaluation.required_units == 1251
+    assert evaluation.shortfall_units == 1251
+
+
+def test_whole_tonnes_need_exactly_that_many_units_even_with_float_noise() -> None:
+    assert required_units(1250.0) == 1250
+    assert required_units(0.1 + 0.2 + 1249.7) == 1250  # 1250.0000000000002 in float
+    assert required_units(0.0) == 0
+
+
+def test_1251_units_cancelled_for_the_client_and_period_in_the_window_balance_1250_4_t() -> None:
+    evaluation = evaluate_claim(
+        client="Acme",
+        period=P2024,
+        footprint=footprint(1250.4),
+        credits=[cancel(1, 1000), cancel(5001, 5251, on=date(2025, 12, 31))],
+        plan_sha256=PLAN,
+    )
+    assert evaluation.counted_units == 1251
+    assert evaluation.shortfall_units == 0
+    assert evaluation.rule(RuleId.RESIDUAL_BALANCED).met
+    assert evaluation.met
+    assert evaluation.tier is CoverageTier.PLATINUM
+
+
+def test_credits_for_another_client_another_period_or_after_the_window_do_not_count() -> None:
+    evaluation = evaluate_claim(
+        client="Acme",
+        period=P2024,
+        footprint=footprint(1250.4),
+        credits=[
+            cancel(1, 1000),  # counts
+            cancel(2001, 2300, client="Other plc"),
+            cancel(3001, 3300, period="2023"),
+            cancel(4001, 4300, on=date(2026, 1, 1)),  # a day after the 12 months
+            cancel(6001, 6300, period=None),
+        ],
+        plan_sha256=PLAN,
+    )
+    assert evaluation.counted_units == 1000
+    assert evaluation.shortfall_units == 251
+    balance = evaluation.rule(RuleId.RESIDUAL_BALANCED)
+    assert not balance.met
+    assert balance.shortfall_units == 251
+    assert "cancel 251 units more for Acme with for_period 2024 by 2025-12-31" in balance.remedy
+    reasons = sorted(item.reason for item in evaluation.excluded)
+    assert reasons == [
+        "cancelled for the period 2023, not 2024",
+        "cancelled on 2026-01-01, after the window closed on 2025-12-31 (12 months after the period ends)",
+        "the cancellation names no period (for_period)",
+    ]
+    # another client's units are neither counted nor shown in the evidence
+    assert all(item.credit.client == "Acme" for item in evaluation.excluded)
+    assert not evaluation.met
+
+
+def test_a_credit_used_in_one_claim_cannot_be_used_in_another() -> None:
+    credits = [cancel(1, 1251)]
+    first = evaluate_claim(
+        client="Acme", period=P2024, footprint=footprint(), credits=credits, plan_sha256=PLAN
+    )
+    assert first.met
+    used = [
+        ClaimedRange("C-1", c.serial_space, c.serial_start, c.serial_end) for c in first.credits
+    ]
+    second = evaluate_claim(
+        client="Acme",
+        period=P2024,
+        footprint=footprint(),
+        credits=credits,
+        plan_sha256=PLAN,
+        claimed=used,
+        standard=Standard.PAS_2060,
+    )
+    assert second.counted_units == 0
+    rule = second.rule(RuleId.CREDITS_USED_ONCE)
+    assert not rule.met
+    assert rule.shortfall_units == 1251
+    assert "already counted by claim C-1" in rule.detail
+    assert not second.met
+
+
+def test_a_partly_used_block_counts_only_its_free_serials() -> None:
+    other = ClaimedRange("C-1", ("CDM", "CER", "IN"), 101, 200)
+    evaluation = evaluate_claim(
+        client="Acme",
+        period=P2024,
+        footprint=footprint(250.0, scope3=50.0),
+        credits=[cancel(1, 300)],
+        plan_sha256=PLAN,
+        claimed=[other],
+    )
+    assert [(c.serial_start, c.serial_end) for c in evaluation.credits] == [(1, 100), (201, 300)]
+    assert evaluation.counted_units == 200
+    assert evaluation.shortfall_units == 50
+
+
+def test_a_cancellation_listed_twice_counts_once() -> None:
+    evaluation = evaluate_claim(
+        client="Acme",
+        period=P2024,
+        footprint=footprint(),
+        credits=[cancel(1, 1000), cancel(500, 1500)],
+        plan_sha256=PLAN,
+    )
+    assert evaluation.counted_units == 1500
+
+
+def test_temporary_cers_fail_the_credit_criteria_and_their_units_must_be_replaced() -> None:
+    evaluation = evaluate_claim(
+        client="Acme",
+        period=P2024,
+        footprint=footprint(),
+        credits=[cancel(1, 1200), cancel(1, 100, unit_type="tCER")],
+        plan_sha256=PLAN,
+    )
+    rule = evaluation.rule(RuleId.CREDIT_CRITERIA)
+    assert not rule.met
+    assert rule.shortfall_units == 100
+    assert "not permanent" in rule.detail
+    assert evaluation.counted_units == 1300
+    assert evaluation.shortfall_units == 51  # 1,251 needed, 1,200 eligible
+
+
+def test_a_claim_without_a_plan_or_history_fails_those_rules_and_says_how_to_close_them() -> None:
+    evaluation = evaluate_claim(
+        client="Acme",
+        period=P2024,
+        footprint=footprint(),
+        credits=[cancel(1, 1251)],
+        plan_sha256="",
+    )
+    assert [r.id for r in evaluation.unmet] == [RuleId.MANAGEMENT_PLAN, RuleId.REDUCTIONS_FIRST]
+    assert "--plan" in evaluation.rule(RuleId.MANAGEMENT_PLAN).remedy
+    assert all(r.source for r in evaluation.rules)
+    assert not evaluation.met
+
+
+def test_an_evaluation_not_given_the_plan_leaves_its_rules_unchecked_and_is_not_complete() -> None:
+    evaluation = evaluate_claim(
+        client="Acme", period=P2024, footprint=footprint(), credits=[cancel(1, 1251)]
+    )
+    assert [r.id for r in evaluation.pending] == [RuleId.MANAGEMENT_PLAN, RuleId.REDUCTIONS_FIRST]
+    assert evaluation.unmet == ()
+    assert evaluation.met  # on the evidence given
+    assert not evaluation.complete  # issuing checks the plan
+    rules = {r["id"]: r for r in evaluation.as_json()["rules"]}
+    assert rules["management_plan"]["met"] is None
+
+
+def test_the_history_shows_reductions_against_the_earliest_year() -> None:
+    history = [EmissionsYear(2021, 200.0, 500.0, 450.0, 800.0), EmissionsYear(2024, 1, 1, 1, 1)]
+    evaluation = evaluate_claim(
+        client="Acme",
+        period=P2024,
+        footprint=footprint(1250.4),
+        credits=[],
+        plan_sha256=PLAN,
+        history=history,
+    )
+    rule = evaluation.rule(RuleId.REDUCTIONS_FIRST)
+    assert rule.met
+    assert "2021: 1,450.000 t" in rule.detail
+    assert "13.8% lower" in rule.detail  # (1450 - 1250.4) / 1450
+    rising = evaluate_claim(
+        client="Acme",
+        period=P2024,
+        footprint=footprint(1500.0),
+        credits=[],
+        plan_sha256=PLAN,
+        history=history,
+    )
+    assert not rising.rule(RuleId.REDUCTIONS_FIRST).met
+
+
+def test_pas_2060_needs_scope_3_and_lists_the_categories_above_1_percent() -> None:
+    evaluation = evaluate_claim(
+        client="Acme",
+        period=P2024,
+        footprint=footprint(1250.4),
+        credits=[],
+        standard=Standard.PAS_2060,
+        plan_sha256=PLAN,
+    )
+    rule = evaluation.rule(RuleId.BOUNDARY_COVERAGE)
+    assert rule.met
+    assert "above 1% of the total, all included: 1" in rule.detail  # 6 is 5 t: 0.4 %
+    no_scope3 = evaluate_claim(
+        client="Acme",
+        period=P2024,
+        footprint=footprint(1250.4, scope3=0.0),
+        credits=[],
+        standard=Standard.PAS_2060,
+        plan_sha256=PLAN,
+    )
+    assert not no_scope3.rule(RuleId.BOUNDARY_COVERAGE).met
+
+
+def test_location_based_scope2_gives_its_own_residual() -> None:
+    evaluation = evaluate_claim(
+        client="Acme",
+        period=P2024,
+        footprint=footprint(1250.4),
+        credits=[],
+        scope2=Scope2Basis.LOCATION,
+    )
+    assert evaluation.required_units == 1351
+
+
+@pytest.mark.parametrize(
+    ("coverage", "tier"),
+    [
+        (0.19, CoverageTier.NONE),
+        (0.2, CoverageTier.SILVER),
+        (0.59, CoverageTier.SILVER),
+        (0.6, CoverageTier.GOLD),
+        (0.99, CoverageTier.GOLD),
+        (1.0, CoverageTier.PLATINUM),
+        (1.4, CoverageTier.PLATINUM),
+    ],
+)
+def test_vcmi_tiers(coverage: float, tier: CoverageTier) -> None:
+    assert coverage_tier(coverage) is tier
+
+
+def test_the_portfolio_share_of_removals_and_durable_storage_per_year() -> None:
+    credits = [
+        cancel(1, 600),
+        cancel(1, 300, programme="PURO", mitigation=Mitigation.REMOVAL, storage=Storage.DURABLE),
+        cancel(1, 100, programme="VCS", mitigation=Mitigation.REMOVAL, storage=Storage.SHORT_LIVED),
+        cancel(1, 50, period="2023", on=date(2024, 2, 1)),
+    ]
+    years = {p.year: p for p in portfolio_by_year(credits)}
+    assert years[2024].units == 1000
+    assert years[2024].removal_share == pytest.approx(0.4)
+    assert years[2024].durable_share == pytest.approx(0.3)
+    assert years[2023].removal_share == 0.0
+
+
+def test_periods_parse_as_a_year_or_a_date_range() -> None:
+    assert ClaimPeriod.parse("2024") == ClaimPeriod(date(2024, 1, 1), date(2024, 12, 31))
+    assert ClaimPeriod.parse("2024-04-01/2025-03-31").label == "2024-04-01/2025-03-31"
+    with pytest.raises(ClaimPeriodError):
+        ClaimPeriod.parse("24")
+    with pytest.raises(ClaimPeriodError):
+        ClaimPeriod.parse("2024-02-30/2024-12-31")
+
+
+def test_the_window_of_a_fiscal_year_ends_twelve_months_after_it() -> None:
+    assert add_months(date(2025, 3, 31), 12) == date(2026, 3, 31)
+    assert add_months(date(2024, 2, 29), 12) == date(2025, 2, 28)
+
+
+@given(
+    blocks=st.lists(
+        st.tuples(st.integers(1, 500), st.integers(0, 50), st.booleans()), min_size=1, max_size=8
+    )
+)
+def test_no_serial_is_counted_twice_and_counted_never_exceeds_the_clients_units(
+    blocks: list[tuple[int, int, bool]],
+) -> None:
+    credits = [
+        cancel(start, start + length, client="Acme" if mine else "Other")
+        for start, length, mine in blocks
+    ]
+    evaluation = evaluate_claim(client="Acme", period=P2024, footprint=footprint(), credits=credits)
+    seen: set[int] = set()
+    for credit in evaluation.credits:
+        serials = set(range(credit.serial_start, credit.serial_end + 1))
+        assert not serials & seen
+        seen |= serials
+    mine = set()
+    for c in credits:
+        if c.client == "Acme":
+            mine |= set(range(c.serial_start, c.serial_end + 1))
+    assert seen == mine
+    assert evaluation.counted_units == len(mine)
