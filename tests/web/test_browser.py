@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,7 +27,7 @@ from typing import Any
 import pytest
 
 from neutra.core.rounding import format_tonnes
-from tests.web.conftest import CHROMIUM_ARGS, POSTGRES_URL, WEB_DATABASE
+from tests.web.conftest import CHROMIUM_ARGS, free_port
 
 PASSWORD = "end-to-end passphrase 2026"
 CLIENT = "Harbour Foods Ltd"
@@ -53,31 +51,6 @@ e2e-5,Harbour Mill JV,2026,fuel.natural_gas,75000,kWh,GB,JV boilers (not operate
 BAD = GOOD.replace("210000,kWh", '"1,000",kWh')
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def database_url() -> Iterator[str | None]:
-    """None for SQLite; in the PostgreSQL run, a fresh database on that server, dropped after."""
-    if WEB_DATABASE != "postgres":
-        yield None
-        return
-    import psycopg
-
-    name = f"neutra_e2e_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    base, _, _ = POSTGRES_URL.rpartition("/")
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, database_url: str | None) -> Iterator[str]:
     home = tmp_path_factory.mktemp("neutra-e2e-home")
@@ -99,7 +72,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, database_url: str | None) -
     )
     assert loaded.returncode == 0, loaded.stderr[-3000:]
     assert "northwind-consultant" in loaded.stdout
-    port = _free_port()
+    port = free_port()
     log = (home / "serve.log").open("w")
     process = subprocess.Popen(
         [*neutra, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT

@@ -85,7 +85,17 @@ def serve_forever(host: str, port: int, threads: int) -> None:
         extra = "" if worker is None else f", background worker pid {worker.pid}"
         err.print(f"Serving on {where} ({threads} threads{extra}). Ctrl-C stops.")
         with suppress(KeyboardInterrupt):
-            waitress_serve(application, host=host, port=port, threads=threads, ident="neutra")
+            waitress_serve(
+                application,
+                host=host,
+                port=port,
+                threads=threads,
+                ident="neutra",
+                # Proxy headers reach the app, which believes them only from the
+                # addresses of NEUTRA_TRUSTED_PROXIES (UntrustedProxyHeadersMiddleware):
+                # waitress would drop them, and trusts at most one proxy address.
+                clear_untrusted_proxy_headers=False,
+            )
 
 
 def run_worker() -> None:

@@ -7,12 +7,53 @@ one policy of settings.CONTENT_SECURITY_POLICY, where a reviewer sees them.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 
 from neutra.web.config.json_input import UnreadableBodyError, read_json
+
+
+# The headers a reverse proxy writes about the client and the original request.
+PROXY_HEADERS = (
+    "HTTP_X_FORWARDED_FOR",
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PORT",
+    "HTTP_FORWARDED",
+)
+
+
+class UntrustedProxyHeadersMiddleware:
+    """Drop the proxy headers of a request that did not come from a trusted proxy.
+
+    `neutra serve` passes X-Forwarded-* through (waitress would otherwise drop
+    them, and trusts at most one proxy address): which peer may set them is
+    decided here, by settings.NEUTRA_TRUSTED_PROXIES, before anything reads
+    them. So X-Forwarded-Proto (HTTPS behind NEUTRA_BEHIND_TLS_PROXY: HSTS,
+    the HTTPS redirect, CSRF's origin check) and X-Forwarded-For (log-in
+    throttling) count only from our own proxies; a client that connects
+    directly and writes them is not believed. First in the chain.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not self._from_a_proxy(request.META.get("REMOTE_ADDR", "")):
+            for header in PROXY_HEADERS:
+                request.META.pop(header, None)
+        return self.get_response(request)
+
+    def _from_a_proxy(self, remote_addr: str) -> bool:
+        try:
+            peer = ipaddress.ip_address(remote_addr.strip())
+        except ValueError:
+            return False
+        proxies = settings.NEUTRA_TRUSTED_PROXIES
+        return any(peer.version == net.version and peer in net for net in proxies)
 
 
 class ContentSecurityPolicyMiddleware:
