@@ -15,7 +15,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonR
 
 from neutra.web.config.json_input import UnreadableBodyError, read_json
 
-
 # The headers a reverse proxy writes about the client and the original request.
 PROXY_HEADERS = (
     "HTTP_X_FORWARDED_FOR",
