@@ -842,3 +842,23 @@ def test_a_worker_start_removes_only_uploads_older_than_a_week() -> None:
     finally:
         for folder in (fresh, other):
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_file_the_calculation_would_refuse_is_not_stored(people: dict) -> None:
+    # The reader takes both rows (a known unit word, an activity key of the right shape);
+    # the pinned factor sets have no such activity, and furlong is no energy: the engine
+    # itself says so at upload time, naming each row, instead of at the calculation.
+    job = _upload(
+        people,
+        "id,entity,year,activity,quantity,unit,region\n"
+        "gas,Plant A,2025,fuel.natural_gas,1000,kWh,GB\n"
+        "moon,Plant A,2025,fuel.moon_dust,5,kg,GB\n"
+        "far,Plant A,2025,fuel.natural_gas,3,furlong,GB\n",
+    )
+    job.refresh_from_db()
+    assert job.status == "failed"
+    found = {(p["row"], p["column"]) for p in job.problems}
+    assert (3, "activity") in found  # fuel.moon_dust: no pinned set has it
+    assert 4 in {row for row, _ in found}  # furlong: not convertible to the factor's kWh
+    assert all(p["file"] == "activities.csv" for p in job.problems)
+    assert _nothing_stored()

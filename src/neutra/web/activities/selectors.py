@@ -43,6 +43,7 @@ __all__ = [
     "activities_section",
     "activity_row_count",
     "last_upload_job",
+    "pinned_factor_sets",
     "upload_for",
     "upload_refusal",
     "upload_template",
@@ -144,7 +145,7 @@ class UploadTemplate:
 def upload_template(*, inventory: Inventory) -> UploadTemplate:
     """The data-collection workbook of an inventory (pass one from `inventory_for`)."""
     organisation = inventory.organisation
-    sets, missing = _pinned_sets(inventory)
+    sets, missing = pinned_factor_sets(inventory=inventory)
     entities = list(
         Entity.objects.filter(organisation=organisation)
         .order_by("name")
@@ -165,7 +166,7 @@ def upload_template(*, inventory: Inventory) -> UploadTemplate:
     return UploadTemplate(f"{slug}-{inventory.year}{version}-activities.xlsx", buffer.getvalue())
 
 
-def _pinned_sets(inventory: Inventory) -> tuple[list[FactorSet], list[tuple[str, str]]]:
+def pinned_factor_sets(*, inventory: Inventory) -> tuple[list[FactorSet], list[tuple[str, str]]]:
     """The inventory's pinned factor sets that this server holds, and the pins it lacks."""
     found: list[FactorSet] = []
     missing: list[tuple[str, str]] = []
