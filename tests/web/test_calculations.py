@@ -65,7 +65,10 @@ G1,,2025,fuel.natural_gas,5000,kWh,GB,,Boiler gas
 S1,,2025,spend.naics.484121,2000,USD,US,4,Outbound trucking (spend-based)
 """
 SCOPE1 = 5000 * 0.00018296  # 0.9148 t
-SCOPE2 = 1000 * 0.000177  # 0.177 t, location- and market-based (no residual mix for GB)
+# DESNZ 2025 UK electricity per gas (AR5 parts 0.17489 CO2 + 0.00090 CH4 + 0.00122 N2O
+# kg CO2e/kWh; the total, rounded apart, is 0.17700): location- and market-based (no residual
+# mix for GB).
+SCOPE2 = 1000 * (0.17489 + 0.00090 + 0.00122) / 1000  # 0.17701 t
 SCOPE3_CAT4 = 2000 * 0.000595 * 292.655 / 313.689  # 1.1102... t
 TOTAL = SCOPE1 + SCOPE2 + SCOPE3_CAT4
 

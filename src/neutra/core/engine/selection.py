@@ -209,8 +209,15 @@ def _match(
             here = usable.get(region, [])
             if not here:
                 continue
+            if dimension.startswith("currency "):
+                # DOMAIN §3/§4: a money factor's year is its price year (USEEIO: 2022 USD),
+                # not a data year. Any row year uses it: the spend is moved to the price year
+                # with a price index (select_factor), which is no year fallback.
+                here = [_nearest_price_year(here, key.year)]
             exact = [f for f in here if f.year is None or f.year == key.year]
             earlier = [f for f in here if f.year is not None and f.year < key.year]
+            if dimension.startswith("currency "):
+                exact, earlier = here, []
             flags = []
             if region is not None and region != chain[0]:
                 flags.append(
@@ -253,6 +260,17 @@ def _any_currency(candidates: _ByDimension) -> dict[str | None, list[Factor]]:
             for region, factors in by_region.items():
                 merged.setdefault(region, []).extend(factors)
     return merged
+
+
+def _nearest_price_year(factors: list[Factor], year: int) -> Factor:
+    """The spend factor whose price year is nearest the row's year (the earlier on a tie).
+
+    Several price years of one activity only occur when sets of several editions are
+    pinned; the nearest one needs the smallest price-index step.
+    """
+    return min(
+        factors, key=lambda f: (abs((f.year or year) - year), -(f.year or year), f.factor_id)
+    )
 
 
 def _prefer_unit(factors: list[Factor], unit: str) -> Factor:
