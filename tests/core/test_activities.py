@@ -8,8 +8,8 @@ import ibis
 import pyarrow as pa
 import pytest
 
-from neutra.core.activities import CANONICAL_COLUMNS, MAX_PROBLEMS, validate_activities
-from neutra.core.errors import InvalidInputError, Problem
+from neutra.core.activities import CANONICAL_COLUMNS, validate_activities
+from neutra.core.errors import MAX_PROBLEMS, InvalidInputError, Problem
 
 BASE = {"year": "2024", "activity": "diesel", "quantity": "10", "unit": "L"}
 
@@ -221,9 +221,14 @@ def test_every_problem_comes_back_at_once_in_row_order():
 
 
 def test_a_long_list_of_problems_is_capped_with_a_count_of_the_rest():
-    problems = _problems(*[BASE | {"quantity": "x"}] * (MAX_PROBLEMS + 5))
-    assert len(problems) == MAX_PROBLEMS + 1
-    assert problems[-1].reason == "... and 5 more problems"
+    with pytest.raises(InvalidInputError) as caught:
+        validate_activities(_table(*[BASE | {"quantity": "x"}] * (MAX_PROBLEMS + 5)), {"a.csv": ""})
+    error = caught.value
+    assert len(error.problems) == MAX_PROBLEMS
+    assert all(p.column == "quantity" for p in error.problems)
+    assert (error.omitted, error.count) == (5, MAX_PROBLEMS + 5)
+    assert error.message == f"{MAX_PROBLEMS + 5} problems in the input"
+    assert error.omitted_note == "and 5 more problems not listed"
 
 
 def test_a_problem_value_is_cut_at_80_characters():
@@ -244,13 +249,13 @@ def test_a_quantity_of_1e18_or_more_is_refused_so_exact_sums_cannot_overflow():
     assert "1e18" in problems[0].reason
 
 
-def _not_2025(rows: ibis.Table) -> list[Problem]:
+def _not_2025(rows: ibis.Table) -> tuple[list[Problem], int]:
     """A caller's rule: every row belongs to 2025 (a null year was refused already)."""
     found = rows.filter((rows.year != 2025).fill_null(False)).select("_source", "_row", "year")
     return [
         Problem(r["_source"], r["_row"], "year", str(r["year"]), "not the inventory's year")
         for r in found.to_pyarrow().to_pylist()
-    ]
+    ], 0
 
 
 def test_a_callers_checks_are_reported_with_the_rows_own_problems_in_one_pass():

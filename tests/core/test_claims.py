@@ -15,7 +15,6 @@ from neutra.core.claims import (
     ClaimPeriodError,
     CoverageTier,
     FootprintFigures,
-    HistoryYear,
     Mitigation,
     RuleId,
     Scope2Basis,
@@ -27,6 +26,7 @@ from neutra.core.claims import (
     portfolio_by_year,
     required_units,
 )
+from neutra.core.history import EmissionsYear
 
 P2024 = ClaimPeriod.parse("2024")
 PLAN = "ab" * 32
@@ -212,7 +212,7 @@ def test_a_claim_without_a_plan_or_history_fails_those_rules_and_says_how_to_clo
 
 
 def test_the_history_shows_reductions_against_the_earliest_year() -> None:
-    history = [HistoryYear(2021, 200.0, 500.0, 450.0, 800.0), HistoryYear(2024, 1, 1, 1, 1)]
+    history = [EmissionsYear(2021, 200.0, 500.0, 450.0, 800.0), EmissionsYear(2024, 1, 1, 1, 1)]
     evaluation = evaluate_claim(
         client="Acme",
         period=P2024,

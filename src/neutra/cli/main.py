@@ -79,12 +79,20 @@ class FactorKind(StrEnum):
     grid = "grid"
 
 
-def fail(problems: list[Problem] | tuple[Problem, ...], *, as_json: bool = False) -> NoReturn:
+def fail(
+    problems: list[Problem] | tuple[Problem, ...], *, omitted: int = 0, as_json: bool = False
+) -> NoReturn:
+    """List the problems (and count those not listed) and exit 2."""
     from neutra.cli import render
 
-    render.problems(err, problems)
+    error = InvalidInputError(problems, omitted=omitted)
+    render.problems(err, error)
     if as_json:
-        document = {"schema": "neutra.errors/1", "problems": [p.as_dict() for p in problems]}
+        document = {
+            "schema": "neutra.errors/1",
+            "problems": [p.as_dict() for p in error.problems],
+            "omitted": error.omitted,
+        }
         print(json.dumps(document, indent=2))
     raise typer.Exit(2)
 
@@ -150,7 +158,7 @@ def footprint(
             activity_files, factors or [], gwp.value, entities, approach, instruments, engine, lines
         )
     except InvalidInputError as exc:
-        fail(exc.problems, as_json=as_json)
+        fail(exc.problems, omitted=exc.omitted, as_json=as_json)
     except NeutraError as exc:
         fail([Problem(exc.extra.get("file", ""), None, None, None, exc.message)], as_json=as_json)
     _emit(result, output_format, output, lines)
@@ -175,20 +183,21 @@ def _compute(
     from neutra.formats.instrument_file import read_instruments
 
     problems: list[Problem] = []
+    omitted = [0]  # problems the readers found and did not list
     factor_sets = _load_factor_sets(factor_refs, problems)
     boundary: Boundary | None = None
     instruments: tuple[Instrument, ...] = ()
     inputs: dict[str, str] = {}
     if entities is not None:
-        boundary = _collect(problems, read_entities, entities)
+        boundary = _collect(problems, omitted, read_entities, entities)
         inputs[str(entities)] = file_sha256(entities) if boundary is not None else ""
     if instruments_path is not None:
-        instruments = _collect(problems, read_instruments, instruments_path) or ()
+        instruments = _collect(problems, omitted, read_instruments, instruments_path) or ()
         inputs[str(instruments_path)] = file_sha256(instruments_path) if instruments else ""
     with render.progress(err) as report:
-        data = _collect(problems, lambda p: read_activities(p, progress=report), paths)
+        data = _collect(problems, omitted, lambda p: read_activities(p, progress=report), paths)
     if problems or data is None:
-        raise InvalidInputError(problems)
+        raise InvalidInputError(problems, omitted=omitted[0])
     backend = None  # DuckDB: run where the reader put the data
     if engine is Engine.spark:
         from neutra.core.engine.backends import load_into, spark_backend
@@ -208,12 +217,13 @@ def _compute(
         )
 
 
-def _collect(problems: list[Problem], reader: Any, path: Any) -> Any:
+def _collect(problems: list[Problem], omitted: list[int], reader: Any, path: Any) -> Any:
     """Run a reader, adding its problems to the list instead of stopping at the first file."""
     try:
         return reader(path)
     except InvalidInputError as exc:
         problems.extend(exc.problems)
+        omitted[0] += exc.omitted
         return None
 
 
@@ -416,7 +426,7 @@ def factors_import(
                 result = import_file(kind.value, path, name=name)
         created = FactorStore().save(result.factor_set, result.conversions)
     except InvalidInputError as exc:
-        fail(exc.problems)
+        fail(exc.problems, omitted=exc.omitted)
     except NeutraError as exc:
         fail([Problem(str(path), None, None, None, exc.message)])
     factor_set = result.factor_set

@@ -21,13 +21,12 @@ import ibis.expr.types as ir
 import pyarrow as pa
 from ibis.backends import BaseBackend
 
-from neutra.core.errors import InvalidInputError, Problem, UnitError
+from neutra.core.errors import MAX_PROBLEMS, InvalidInputError, Problem, UnitError
 from neutra.core.regions import is_known_region
 from neutra.core.units import parse_unit
 
 __all__ = [
     "CANONICAL_COLUMNS",
-    "MAX_PROBLEMS",
     "ActivityData",
     "RowChecks",
     "as_text",
@@ -60,7 +59,6 @@ _USER_COLUMNS = tuple(name for name in CANONICAL_COLUMNS if not name.startswith(
 _INPUT_COLUMNS = (*_USER_COLUMNS, "period_start", "period_end")
 _RESERVED = ("_source", "_row")
 
-MAX_PROBLEMS = 1000  # a user fixes the first thousand before wanting the rest
 MAX_QUANTITY = 1e18  # larger magnitudes are refused (see _quantity_reason)
 MAX_VALUE_CHARS = 80  # a problem shows this much of the offending value
 _MAX_DISTINCT_VALUES = 100_000  # units or regions: more distinct ones is not real data
@@ -75,8 +73,9 @@ _RAW = "__neutra_raw__"
 _ERR = "__neutra_err__"
 
 
-# A caller's further rules on the typed rows (CANONICAL_COLUMNS): their problems.
-RowChecks = Callable[[ir.Table], list[Problem]]
+# A caller's further rules on the typed rows (CANONICAL_COLUMNS): the problems it
+# lists and how many more it found without listing them (see `capped`).
+RowChecks = Callable[[ir.Table], tuple[list[Problem], int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,11 +164,14 @@ def validate_activities(
     # Materialised once: the problem queries and the engine then read typed columns.
     name = f"neutra_activities_{uuid.uuid4().hex}"
     stored = backend.create_table(name, checked, temp=True)
-    problems += _row_problems(stored, _raw_text(table, present), list(sources), backend)
+    found, omitted = _row_problems(stored, _raw_text(table, present), list(sources), backend)
+    problems += found
     if checks is not None:
-        problems += checks(_output(stored, passthrough))
-    if problems:
-        raise InvalidInputError(_capped(problems))
+        found, more = checks(_output(stored, passthrough))
+        problems += found
+        omitted += more
+    if problems or omitted:
+        raise InvalidInputError(problems, omitted=omitted)
     return ActivityData(_output(stored, passthrough), dict(sources), passthrough)
 
 
@@ -388,8 +390,8 @@ def _category_reason(text: ir.StringColumn, typed: Mapping[str, ir.Column]) -> i
 
 def _row_problems(
     stored: ir.Table, raw: ir.Table, files: list[str], backend: BaseBackend
-) -> list[Problem]:
-    """Every row-level problem (first MAX_PROBLEMS + 1 of them), in file and row order."""
+) -> tuple[list[Problem], int]:
+    """The first MAX_PROBLEMS row-level problems, in file and row order, and how many more."""
     branches = [
         _branch(stored, column, stored[_ERR + column])
         for column in _INPUT_COLUMNS
@@ -400,7 +402,7 @@ def _row_problems(
     if _RAW + "id" in raw.columns:
         branches.append(_duplicate_id_branch(stored))
     if not branches:
-        return []
+        return [], 0
     union = ibis.union(*branches) if len(branches) > 1 else branches[0]
     order, rank = {name: index for index, name in enumerate(files)}, _column_rank()
     union = union.mutate(
@@ -410,11 +412,10 @@ def _row_problems(
     first = union.order_by(["file_order", "row", "column_order"]).limit(MAX_PROBLEMS + 1)
     problems = [Problem(**record) for record in _with_values(first, raw, backend)]
     if len(problems) > MAX_PROBLEMS:
-        more = int(backend.to_pyarrow(union.count()).as_py()) - MAX_PROBLEMS
-        label = ", ".join(files) or "input"
-        problems = problems[:MAX_PROBLEMS]
-        problems.append(Problem(label, None, None, None, f"... and {more} more problems"))
-    return problems
+        return problems[:MAX_PROBLEMS], int(
+            backend.to_pyarrow(union.count()).as_py()
+        ) - MAX_PROBLEMS
+    return problems, 0
 
 
 def _with_values(found: ir.Table, raw: ir.Table, backend: BaseBackend) -> list[dict[str, Any]]:
@@ -496,12 +497,6 @@ def _duplicate_id_branch(stored: ir.Table) -> ir.Table:
     joined = joined.filter(joined._row != joined.first_row)
     reason = "duplicate id: the same id is on row " + joined.first_row.cast("string")
     return _branch(joined, "id", reason, joined.id)
-
-
-def _capped(problems: list[Problem]) -> list[Problem]:
-    if len(problems) <= MAX_PROBLEMS + 1:
-        return problems
-    return [*problems[:MAX_PROBLEMS], problems[-1]]
 
 
 def _output(stored: ir.Table, passthrough: Sequence[str]) -> ir.Table:

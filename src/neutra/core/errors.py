@@ -8,8 +8,22 @@ from input that has problems.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
+
+__all__ = [
+    "MAX_PROBLEMS",
+    "FactorStoreError",
+    "GWPError",
+    "InvalidInputError",
+    "NeutraError",
+    "Problem",
+    "UnitError",
+    "capped",
+]
+
+MAX_PROBLEMS = 1000  # a user fixes the first thousand before wanting the rest
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +58,8 @@ class NeutraError(Exception):
         self.extra = extra
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild, (type(self), self.message, self.extra))
+        # The instance's own attributes ride along as state: subclasses keep theirs.
+        return (_rebuild, (type(self), self.message, self.extra), dict(vars(self)))
 
     def __str__(self) -> str:
         return self.message
@@ -58,15 +73,51 @@ def _rebuild(cls: type[NeutraError], message: str, extra: dict[str, Any]) -> Neu
     return error
 
 
-class InvalidInputError(NeutraError, ValueError):
-    """Input with problems: every problem is listed, nothing was computed."""
+def capped(problems: Iterable[Problem], omitted: int = 0) -> tuple[tuple[Problem, ...], int]:
+    """The one truncation rule: the first MAX_PROBLEMS problems, and how many more there are.
 
-    def __init__(self, problems: list[Problem] | tuple[Problem, ...], message: str = "") -> None:
-        problems = tuple(problems)
-        count = len(problems)
+    `omitted` counts problems already left out upstream (a query that read only
+    the first MAX_PROBLEMS + 1 rows and counted the rest).
+    """
+    found = tuple(problems)
+    return found[:MAX_PROBLEMS], omitted + max(0, len(found) - MAX_PROBLEMS)
+
+
+class InvalidInputError(NeutraError, ValueError):
+    """Input with problems: every problem is listed (or counted), nothing was computed.
+
+    At most MAX_PROBLEMS problems are listed; `omitted` counts the others. A
+    caller's own `message` (`headline`) says it best; without one the message
+    is the generic count, and a page shows the problems themselves instead.
+    """
+
+    def __init__(
+        self,
+        problems: Iterable[Problem],
+        message: str = "",
+        *,
+        omitted: int = 0,
+    ) -> None:
+        listed, omitted = capped(problems, omitted)
+        count = len(listed) + omitted
+        headline = message or None
         message = message or f"{count} problem{'s' if count != 1 else ''} in the input"
-        super().__init__(message, problems=problems)
-        self.problems = problems
+        super().__init__(message, problems=listed, omitted=omitted)
+        self.problems = listed  # the first MAX_PROBLEMS problems, in the input's order
+        self.omitted = omitted  # how many more were found and not listed
+        self.headline = headline  # the caller's own message, or None for the generic count
+
+    @property
+    def count(self) -> int:
+        """Every problem found, listed or not."""
+        return len(self.problems) + self.omitted
+
+    @property
+    def omitted_note(self) -> str:
+        """The one wording of the problems not listed ("" when all are listed)."""
+        if not self.omitted:
+            return ""
+        return f"and {self.omitted} more problem{'s' if self.omitted != 1 else ''} not listed"
 
 
 class UnitError(NeutraError, ValueError):
@@ -75,10 +126,6 @@ class UnitError(NeutraError, ValueError):
 
 class GWPError(NeutraError, LookupError):
     """An unknown GWP set or a gas without a GWP in the set."""
-
-
-class FactorNotFoundError(NeutraError, LookupError):
-    """No emission factor matches an activity."""
 
 
 class FactorStoreError(NeutraError, LookupError):

@@ -31,7 +31,6 @@ import pyarrow.parquet as pq
 from python_calamine import CalamineWorkbook
 
 from neutra.core.activities import (
-    MAX_PROBLEMS,
     MAX_VALUE_CHARS,
     ActivityData,
     RowChecks,
@@ -123,7 +122,8 @@ def _validated(
     try:
         data = validate_activities(_concatenated(loaded), sources, backend=con, checks=checks)
     except InvalidInputError as exc:
-        raise InvalidInputError(_sorted(problems + list(exc.problems), labels)) from None
+        found = _sorted([*problems, *exc.problems], labels)
+        raise InvalidInputError(found, omitted=exc.omitted) from None
     if problems:
         raise InvalidInputError(_sorted(problems, labels))
     for file in loaded:
@@ -135,22 +135,9 @@ def _validated(
 
 
 def _sorted(problems: list[Problem], labels: list[str]) -> list[Problem]:
-    """File order, then row order; the 'and N more' line of a capped list stays last."""
+    """File order, then row order."""
     order = {label: index for index, label in enumerate(labels)}
-    more = [p for p in problems if p.reason.startswith("... and ")]
-    rest = [p for p in problems if not p.reason.startswith("... and ")]
-    rest.sort(key=lambda p: (order.get(p.file, len(order)), p.row or 0))
-    if len(rest) > MAX_PROBLEMS:
-        extra = len(rest) - MAX_PROBLEMS + sum(_count_more(p) for p in more)
-        return [
-            *rest[:MAX_PROBLEMS],
-            Problem(rest[0].file, None, None, None, f"... and {extra} more problems"),
-        ]
-    return rest + more
-
-
-def _count_more(problem: Problem) -> int:
-    return int(problem.reason.split()[2])
+    return sorted(problems, key=lambda p: (order.get(p.file, len(order)), p.row or 0))
 
 
 def _concatenated(loaded: list[_Loaded]) -> ir.Table:

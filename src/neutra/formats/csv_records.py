@@ -1,4 +1,6 @@
-"""Small CSV files (factors, entities, instruments) read whole into records, with every problem.
+"""Small CSV files (factors, entities, instruments, ledgers) read whole into records, with every problem.
+
+`read_table_records` also takes the first sheet of an XLSX workbook.
 
 It must never raise on a bad file: what is wrong comes back as problems with
 their row, so callers can list everything at once.
@@ -7,13 +9,15 @@ their row, so callers can list everything at once.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from neutra.core.errors import Problem
 
-__all__ = ["Record", "read_records"]
+__all__ = ["Record", "open_table_records", "read_records", "read_table_records"]
 
 Record = dict[str, str]  # lower-case column name -> stripped cell text
 
@@ -41,6 +45,127 @@ def read_records(
         lines = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
         return [], [], [Problem(label, None, None, None, f"cannot read the file as CSV: {exc}")]
+    return _records(lines, label, required)
+
+
+def read_table_records(
+    path: Path, label: str, required: Sequence[str]
+) -> tuple[list[str], list[tuple[int, Record]], list[Problem]]:
+    """As `read_records`, for a CSV file or the first sheet of an XLSX workbook (by suffix)."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return read_records(path, label, required)
+    if not path.is_file():
+        return [], [], [Problem(label, None, None, None, "the file does not exist")]
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        sheet = (
+            workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+            if workbook.sheet_names
+            else []
+        )
+    except BaseException as exc:
+        # calamine raises its own errors, zip errors, and (from Rust) PanicException,
+        # a BaseException: all mean the workbook cannot be read.
+        if isinstance(exc, KeyboardInterrupt | SystemExit | MemoryError):
+            raise
+        reason = f"cannot read the file as a workbook: {str(exc)[:200]}"
+        return [], [], [Problem(label, None, None, None, reason)]
+    lines = [[_cell_text(cell) for cell in row] for row in sheet]
+    while lines and lines[-1] and not any(lines[-1]):
+        lines.pop()
+    return _records(lines, label, required)
+
+
+def open_table_records(
+    path: Path, label: str, required: Sequence[str], problems: list[Problem]
+) -> tuple[list[str], Iterator[tuple[int, Record]]]:
+    """Header and a stream of (row number, record), for files too big to hold as text.
+
+    Problems go to `problems` as they are found (the header's at once, the
+    rows' while streaming). A CSV streams; a workbook is read whole.
+    """
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        header, rows, found = read_table_records(path, label, required)
+        problems.extend(found)
+        if any(p.row is None or p.row == 1 for p in found):
+            return header, iter(())
+        return header, iter(rows)
+    try:
+        handle = path.open(encoding="utf-8-sig", newline="")
+        reader = csv.reader(handle)
+        first = next(reader, None)
+    except FileNotFoundError:
+        problems.append(Problem(label, None, None, None, "the file does not exist"))
+        return [], iter(())
+    except IsADirectoryError:
+        problems.append(Problem(label, None, None, None, "this is a directory, not a file"))
+        return [], iter(())
+    except UnicodeDecodeError:
+        problems.append(
+            Problem(label, None, None, None, "the file is not UTF-8 text: save it as 'CSV UTF-8'")
+        )
+        handle.close()
+        return [], iter(())
+    except (OSError, csv.Error) as exc:
+        problems.append(Problem(label, None, None, None, f"cannot read the file: {exc}"))
+        return [], iter(())
+    if first is None:
+        handle.close()
+        problems.append(
+            Problem(label, None, None, None, "the file is empty: it needs a header row")
+        )
+        return [], iter(())
+    header, _, found = _records([first], label, required)
+    problems.extend(found)
+    if found:  # the rows cannot be read without their columns
+        handle.close()
+        return header, iter(())
+    return header, _stream(handle, reader, header, label, problems)
+
+
+def _stream(
+    handle: Any, reader: Any, header: list[str], label: str, problems: list[Problem]
+) -> Iterator[tuple[int, Record]]:
+    with handle:
+        number = 1
+        try:
+            for cells in reader:
+                number += 1
+                if not any(cell.strip() for cell in cells):
+                    continue
+                if len(cells) > len(header):
+                    reason = f"the line has {len(cells)} values but the header has {len(header)} (check quotes and commas)"
+                    problems.append(Problem(label, number, None, ",".join(cells)[:80], reason))
+                    continue
+                padded = [*cells, *[""] * (len(header) - len(cells))]
+                yield number, {name: c.strip() for name, c in zip(header, padded, strict=True)}
+        except UnicodeDecodeError:
+            reason = "the file is not UTF-8 text: save it as 'CSV UTF-8'"
+            problems.append(Problem(label, number, None, None, reason))
+        except csv.Error as exc:
+            problems.append(
+                Problem(label, number, None, None, f"cannot read the file as CSV: {exc}")
+            )
+
+
+def _cell_text(cell: Any) -> str:
+    """A cell as the text the user sees, without the '.0' Excel adds to whole numbers."""
+    if isinstance(cell, bool):
+        return "TRUE" if cell else "FALSE"
+    if isinstance(cell, float):
+        return str(int(cell)) if cell.is_integer() else repr(cell)
+    if isinstance(cell, dt.datetime):
+        return cell.date().isoformat() if cell.time() == dt.time() else cell.isoformat(" ")
+    if isinstance(cell, dt.date | dt.time):
+        return cell.isoformat()
+    return str(cell).strip() if cell is not None else ""
+
+
+def _records(
+    lines: list[list[str]], label: str, required: Sequence[str]
+) -> tuple[list[str], list[tuple[int, Record]], list[Problem]]:
     if not lines:
         return (
             [],

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
+from neutra.core.flags import FlagKind
+
 __all__ = [
     "FLAG_EXPLANATIONS",
     "SCOPE3_CATEGORY_NAMES",
@@ -51,23 +53,24 @@ SCOPE3_CATEGORY_NAMES = MappingProxyType(
     }
 )
 
-FLAG_EXPLANATIONS = MappingProxyType(
+# What each flag kind means, in words: every FlagKind has one (a test checks).
+FLAG_EXPLANATIONS: MappingProxyType[FlagKind, str] = MappingProxyType(
     {
-        "region_fallback": "No factor for the row's own region: the factor of a wider region "
+        FlagKind.REGION_FALLBACK: "No factor for the row's own region: the factor of a wider region "
         "(country, region or world) was used.",
-        "year_fallback": "No factor for the row's year: the latest earlier year's factor was used.",
-        "residual_mix_missing": "Scope 2 consumption not covered by instruments and no "
+        FlagKind.YEAR_FALLBACK: "No factor for the row's year: the latest earlier year's factor was used.",
+        FlagKind.RESIDUAL_MIX_MISSING: "Scope 2 consumption not covered by instruments and no "
         "residual-mix factor: the market-based figure uses the grid average.",
-        "gwp_set_mismatch": "The factor is in CO2e made with another GWP set than the "
+        FlagKind.GWP_SET_MISMATCH: "The factor is in CO2e made with another GWP set than the "
         "inventory's; it is used as published, not re-weighted.",
-        "negative_quantity": "The quantity is negative: a correction of an earlier row.",
-        "lifecycle_factor": "The grid factor is a lifecycle, generation-based intensity, not "
+        FlagKind.NEGATIVE_QUANTITY: "The quantity is negative: a correction of an earlier row.",
+        FlagKind.LIFECYCLE_FACTOR: "The grid factor is a lifecycle, generation-based intensity, not "
         "the combustion-only rate scope 2 asks for.",
-        "money_converted": "Spend converted to the factor's currency and price year "
+        FlagKind.MONEY_CONVERTED: "Spend converted to the factor's currency and price year "
         "(annual exchange rate, then the price index).",
-        "instrument_not_qualified": "A contractual instrument fails a quality criterion and "
+        FlagKind.INSTRUMENT_NOT_QUALIFIED: "A contractual instrument fails a quality criterion and "
         "does not lower the market-based figure.",
-        "instrument_unused": "A contractual instrument matches no consumption, or has energy "
+        FlagKind.INSTRUMENT_UNUSED: "A contractual instrument matches no consumption, or has energy "
         "left over.",
     }
 )
@@ -79,6 +82,13 @@ def scope3_category_label(category: int) -> str:
     return f"{category}. {name}" if name else f"Category {category}"
 
 
-def explain_flag(flag: str) -> str:
-    """What a flag on a line means, in words (the flag's own name when it is new)."""
-    return FLAG_EXPLANATIONS.get(flag, flag.replace("_", " "))
+def explain_flag(flag: FlagKind | str) -> str:
+    """What a flag on a line means, in words.
+
+    A stored line names its flags as text; a name that is no longer a
+    FlagKind (a flag an older version emitted) reads as its own words.
+    """
+    try:
+        return FLAG_EXPLANATIONS[FlagKind(flag)]
+    except ValueError:
+        return flag.replace("_", " ")

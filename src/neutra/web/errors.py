@@ -22,6 +22,9 @@ __all__ = [
 ]
 
 
+_SHOWN_IN_A_SENTENCE = 10  # a sentence longer than this is a table, not a message
+
+
 class NotFoundError(NeutraError, LookupError):
     """No such record, or none the user may see (HTTP 404)."""
 
@@ -73,17 +76,15 @@ def _is_json(value: object) -> bool:
 def error_text(error: NeutraError) -> str:
     """One readable sentence for a page: the message, or each problem's place and reason.
 
-    A service's own message says it best; the generic "N problems in the
-    input" is replaced by the problems themselves (the first ten).
+    A caller's own message (`headline`) says it best; the generic "N problems
+    in the input" is replaced by the problems themselves (the first ten).
     """
-    if not isinstance(error, InvalidInputError) or not error.problems:
+    if not isinstance(error, InvalidInputError) or not error.problems or error.headline:
         return error.message
-    if not error.message.endswith(" in the input"):
-        return error.message
-    problems = error.problems
+    shown = error.problems[:_SHOWN_IN_A_SENTENCE]
     details = []
-    for problem in problems[:10]:
+    for problem in shown:
         place = problem.column or problem.file
         details.append(f"{place}: {problem.reason}" if place else problem.reason)
-    more = len(problems) - 10
+    more = error.count - len(shown)
     return "; ".join(details) + (f"; and {more} more" if more > 0 else "")

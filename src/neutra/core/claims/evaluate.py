@@ -27,7 +27,6 @@ from neutra.core.claims.model import (
     CoverageTier,
     ExcludedCredit,
     FootprintFigures,
-    HistoryYear,
     Mitigation,
     RuleId,
     RuleResult,
@@ -35,8 +34,10 @@ from neutra.core.claims.model import (
     Standard,
     Storage,
     add_months,
+    year_total,
 )
 from neutra.core.claims.rules import VCMI_TIERS, RuleSet, rule_set_for
+from neutra.core.history import EmissionsYear
 from neutra.core.rounding import format_tonnes
 
 __all__ = [
@@ -143,7 +144,7 @@ def evaluate_claim(
     standard: Standard = Standard.ISO_14068_1,
     scope2: Scope2Basis = Scope2Basis.MARKET,
     plan_sha256: str = "",
-    history: Sequence[HistoryYear] = (),
+    history: Sequence[EmissionsYear] = (),
     claimed: Iterable[ClaimedRange] = (),
     rule_set: RuleSet | None = None,
 ) -> ClaimEvaluation:
@@ -310,14 +311,14 @@ def _reductions_rule(
     period: ClaimPeriod,
     residual: float,
     basis: Scope2Basis,
-    history: Sequence[HistoryYear],
+    history: Sequence[EmissionsYear],
     plan_sha256: str,
 ) -> RuleResult:
     source = rules.sources[RuleId.REDUCTIONS_FIRST]
     earlier = sorted((h for h in history if h.year < period.year), key=lambda h: h.year)
     if earlier:
         base = earlier[0]
-        base_total = base.total(basis)
+        base_total = year_total(base, basis)
         figures = (
             f"{period.label}: {format_tonnes(residual)} t against {base.year}: "
             f"{format_tonnes(base_total)} t (scope 2 {basis.value}-based)"

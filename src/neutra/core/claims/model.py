@@ -14,6 +14,7 @@ It must never read files, a database or a ledger: callers hand it values.
 from __future__ import annotations
 
 import calendar
+import math
 import re
 from dataclasses import dataclass, replace
 from datetime import date
@@ -21,6 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from neutra.core.errors import NeutraError
+from neutra.core.history import EmissionsYear, Scope2Basis, ScopeCoverage
 
 __all__ = [
     "CancelledCredit",
@@ -31,7 +33,6 @@ __all__ = [
     "CoverageTier",
     "ExcludedCredit",
     "FootprintFigures",
-    "HistoryYear",
     "Mitigation",
     "RuleId",
     "RuleResult",
@@ -40,6 +41,7 @@ __all__ = [
     "Storage",
     "Verification",
     "add_months",
+    "year_total",
 ]
 
 
@@ -48,13 +50,6 @@ class Standard(StrEnum):
 
     ISO_14068_1 = "iso-14068-1"  # ISO 14068-1:2023, the default
     PAS_2060 = "pas-2060"  # BSI PAS 2060:2014, withdrawn: legacy claims only
-
-
-class Scope2Basis(StrEnum):
-    """Which scope 2 figure the residual footprint takes."""
-
-    MARKET = "market"
-    LOCATION = "location"
 
 
 class Verification(StrEnum):
@@ -164,6 +159,11 @@ class ClaimPeriod:
         return self.label
 
 
+def year_total(year: EmissionsYear, basis: Scope2Basis) -> float:
+    """Scope 1 + 2 + 3 of a history year, scope 2 on the given basis."""
+    return year.covered(ScopeCoverage.S1_2_3, basis)
+
+
 def add_months(day: date, months: int) -> date:
     """The same day `months` later; the month's last day when it is shorter (31 Jan + 1 = 28/29 Feb)."""
     index = day.year * 12 + day.month - 1 + months
@@ -188,9 +188,8 @@ class FootprintFigures:
     output_hash: str = ""  # the footprint document's provenance hash
 
     def total(self, basis: Scope2Basis) -> float:
-        """Scope 1 + 2 + 3, scope 2 on the given basis."""
-        scope2 = self.scope2_market if basis is Scope2Basis.MARKET else self.scope2_location
-        return self.scope1 + scope2 + self.scope3
+        """Scope 1 + 2 + 3, scope 2 on the given basis (as `EmissionsYear` adds them)."""
+        return math.fsum([self.scope1, self.scope2(basis), self.scope3])
 
     def scope2(self, basis: Scope2Basis) -> float:
         return self.scope2_market if basis is Scope2Basis.MARKET else self.scope2_location
@@ -269,21 +268,6 @@ class ClaimedRange:
     serial_space: tuple[str, ...]  # as `CancelledCredit.serial_space`
     serial_start: int
     serial_end: int
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryYear:
-    """One year of the emissions history (DESIGN.md §8), t CO2e."""
-
-    year: int
-    scope1: float
-    scope2_location: float
-    scope2_market: float
-    scope3: float
-
-    def total(self, basis: Scope2Basis) -> float:
-        scope2 = self.scope2_market if basis is Scope2Basis.MARKET else self.scope2_location
-        return self.scope1 + scope2 + self.scope3
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,8 +45,9 @@ from neutra.core.engine.selection import (
     select_factor,
 )
 from neutra.core.engine.summary import summarise
-from neutra.core.errors import InvalidInputError, Problem
+from neutra.core.errors import MAX_PROBLEMS, InvalidInputError, Problem
 from neutra.core.factors import FactorSet
+from neutra.core.flags import FlagKind
 from neutra.core.gwp import GWPSet
 from neutra.core.scope2 import (
     Instrument,
@@ -54,8 +55,6 @@ from neutra.core.scope2 import (
 )
 
 __all__ = ["FootprintOptions", "compute_footprint"]
-
-MAX_PROBLEMS = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,11 +92,12 @@ def compute_footprint(
     coefficients = Coefficients.of(selections, gwp)
     joined = join_keys(table, keys)  # only read for problems, flags and lines
 
-    problems = _key_problems(run, joined, selections)
+    problems, count = _key_problems(run, joined, groups, selections)
     shares = _inclusion_shares(boundary, options)
-    problems += _group_problems(run, joined, groups, selections, coefficients, shares)
-    if problems:
-        raise InvalidInputError(problems[:MAX_PROBLEMS] + _more(len(problems)))
+    more, more_count = _group_problems(run, joined, groups, selections, coefficients, shares)
+    if count or more_count:
+        omitted = count - len(problems) + more_count - len(more)
+        raise InvalidInputError([*problems, *more], omitted=omitted)
 
     share = np.array([1.0 if shares is None else shares[e] for e in groups.entities])[groups.entity]
     market = market_based(
@@ -138,18 +138,22 @@ def _note_gwp_set(selection: Selection, gwp: GWPSet) -> Selection:
         f"factor {selection.factor_ref} is in CO2e under {factor.gwp_set}; "
         f"the inventory uses {gwp.name}; used as published"
     )
-    return replace(selection, flags=(*selection.flags, ("gwp_set_mismatch", detail)))
+    return replace(selection, flags=(*selection.flags, (FlagKind.GWP_SET_MISMATCH, detail)))
 
 
-def _key_problems(run: Any, joined: ir.Table, selections: list[Selection]) -> list[Problem]:
+def _key_problems(
+    run: Any, joined: ir.Table, groups: Groups, selections: list[Selection]
+) -> tuple[list[Problem], int]:
+    """Rows whose factor cannot be chosen: the first MAX_PROBLEMS, and how many in all."""
     bad = {i: s.error for i, s in enumerate(selections) if s.error}
     if not bad:
-        return []
+        return [], 0
+    count = int(groups.rows[np.isin(groups.key, list(bad))].sum())
     rows = run(
         only_keys(joined, bad)
         .select("_source", "_row", "_key", "factor", "activity")
         .order_by(["_source", "_row"])
-        .limit(MAX_PROBLEMS + 1)
+        .limit(MAX_PROBLEMS)
     ).to_pylist()
     return [
         Problem(
@@ -160,7 +164,7 @@ def _key_problems(run: Any, joined: ir.Table, selections: list[Selection]) -> li
             bad[r["_key"]] or "",
         )
         for r in rows
-    ]
+    ], count
 
 
 def _inclusion_shares(
@@ -178,8 +182,11 @@ def _group_problems(
     selections: list[Selection],
     coefficients: Coefficients,
     shares: dict[str, float] | None,
-) -> list[Problem]:
-    """Scope, category and entity problems: found per group, reported per row."""
+) -> tuple[list[Problem], int]:
+    """Scope, category and entity problems: found per group, reported per row.
+
+    The first MAX_PROBLEMS rows, and how many rows in all.
+    """
     found = coefficients.found[groups.key]
     scope = effective_scope(groups, coefficients)
     category = np.where(groups.category > 0, groups.category, coefficients.category[groups.key])
@@ -220,7 +227,8 @@ def _group_problems(
                 "the entity is not in the boundary (the entity file or tree)",
             )
     if not reasons:
-        return []
+        return [], 0
+    count = int(groups.rows[bad].sum())
     wanted = ibis.memtable(
         pa.table(
             {
@@ -233,7 +241,7 @@ def _group_problems(
     rows = run(
         matched.select("_source", "_row", *GROUP_COLUMNS)
         .order_by(["_source", "_row"])
-        .limit(MAX_PROBLEMS + 1)
+        .limit(MAX_PROBLEMS)
     ).to_pylist()
     problems = []
     for r in rows:
@@ -242,15 +250,7 @@ def _group_problems(
         problems.append(
             Problem(r["_source"], r["_row"], column, None if value is None else str(value), reason)
         )
-    return problems
-
-
-def _more(count: int) -> list[Problem]:
-    if count <= MAX_PROBLEMS:
-        return []
-    return [
-        Problem("", None, None, None, f"... and more problems not listed ({count - MAX_PROBLEMS}+)")
-    ]
+    return problems, count
 
 
 def _provenance(

@@ -22,6 +22,7 @@ from neutra.core.engine.scan import (
 from neutra.core.engine.selection import (
     Selection,
 )
+from neutra.core.flags import FlagKind
 
 __all__ = ["flag_list"]
 
@@ -36,11 +37,11 @@ def flag_list(
     market_flags: list[MarketFlag],
 ) -> FlagList:
     """Every flag: counted now from the group sums, its rows read on first use."""
-    by_key: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    by_key: dict[int, list[tuple[FlagKind, str]]] = defaultdict(list)
     for i, selection in enumerate(selections):
         by_key[i] += selection.flags
     # Market-based notes concern only the scope 2 rows of their (entity, key) pairs.
-    by_pair: dict[tuple[str, int], list[tuple[str, str]]] = defaultdict(list)
+    by_pair: dict[tuple[str, int], list[tuple[FlagKind, str]]] = defaultdict(list)
     instrument_flags: list[Flag] = []
     for note in market_flags:
         if note.rows is None:
@@ -52,13 +53,13 @@ def flag_list(
         factor = selections[key].factor
         return row_scope or (int(factor.scope) if factor and factor.scope else None)
 
-    def notes(key: int, entity: str | None, row_scope: int | None) -> list[tuple[str, str]]:
+    def notes(key: int, entity: str | None, row_scope: int | None) -> list[tuple[FlagKind, str]]:
         found = list(by_key.get(key, ()))
         if scope_of(key, row_scope) == 2:
             found += by_pair.get((entity or NO_ENTITY, key), [])
         return found
 
-    counts: dict[tuple[str, str], int] = defaultdict(int)
+    counts: dict[tuple[FlagKind, str], int] = defaultdict(int)
     rows_per_key = np.bincount(groups.key, weights=groups.rows, minlength=len(selections))
     for key, found in by_key.items():
         for flag_and_detail in found:
@@ -82,7 +83,7 @@ def flag_list(
                 counts[flag_and_detail] += rows
     negatives = int(groups.negatives.sum())
     if negatives:
-        counts[("negative_quantity", "")] += negatives
+        counts[(FlagKind.NEGATIVE_QUANTITY, "")] += negatives
     for flag in instrument_flags:
         counts[(flag.flag, flag.detail)] += 1
 
@@ -114,7 +115,7 @@ def flag_list(
         flags += [
             Flag(
                 r["id"],
-                "negative_quantity",
+                FlagKind.NEGATIVE_QUANTITY,
                 f"negative quantity {r['quantity']:g} {r['unit']} (a correction)",
                 r["_source"],
                 r["_row"],

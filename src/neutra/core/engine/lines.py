@@ -20,6 +20,7 @@ from neutra.core.engine.scan import (
 from neutra.core.engine.selection import (
     Selection,
 )
+from neutra.core.flags import FlagKind
 from neutra.core.gwp import GWPSet
 
 __all__ = ["line_table"]
@@ -65,14 +66,14 @@ def line_table(
     key_flags = [sorted({flag for flag, _ in s.flags}) for s in selections]
     columns["k_flags"] = pa.array([_names(f) for f in key_flags], pa.string())
     columns["k_flags_neg"] = pa.array(
-        [_names([*f, "negative_quantity"]) for f in key_flags], pa.string()
+        [_names([*f, FlagKind.NEGATIVE_QUANTITY]) for f in key_flags], pa.string()
     )
     coef = ibis.memtable(pa.table(columns))
     j = joined.join(coef, "_key")
     negative = j.quantity < 0
     row_flags = ibis.ifelse(negative, j.k_flags_neg, j.k_flags)
     # Market-based notes concern the scope 2 rows of some (entity, key) pairs.
-    pair_flags: dict[tuple[str, int], set[str]] = defaultdict(set)
+    pair_flags: dict[tuple[str, int], set[FlagKind]] = defaultdict(set)
     for note in market.flags:
         for pair in note.rows or ():
             pair_flags[pair].add(note.flag)
@@ -86,7 +87,7 @@ def line_table(
                     "p_key": pa.array([k for _, k in pairs], pa.int64()),
                     "p_flags": pa.array([_names(f) for f in both], pa.string()),
                     "p_flags_neg": pa.array(
-                        [_names([*f, "negative_quantity"]) for f in both], pa.string()
+                        [_names([*f, FlagKind.NEGATIVE_QUANTITY]) for f in both], pa.string()
                     ),
                 }
             )
@@ -116,6 +117,7 @@ def line_table(
                     "m_entity": pa.array([e for e, _ in pairs], pa.string()),
                     "m_key": pa.array([k for _, k in pairs], pa.int64()),
                     "m_rate": pa.array([market.rates[p] for p in pairs], pa.float64()),
+                    "m_detail": pa.array([market.details.get(p) for p in pairs], pa.string()),
                 }
             )
         )
@@ -150,12 +152,19 @@ def line_table(
             if market.rates
             else amount * j.c_co2e
         ),
+        # Scope 2 rows that instruments could cover: how their pair's figure was made
+        # (JSON; `explain_market.explain_market_line` gives this line's part of it).
+        "market_detail": (
+            ibis.ifelse(scope == 2, j.m_detail, ibis.null("string"))
+            if market.rates
+            else ibis.null("string")
+        ),
         "biogenic_co2_t": amount * j.c_biogenic,
         **{f"{gas}_t": amount * j[f"gas_{gas}"] for gas in gases},
     }
     return run(j.select(**selected).order_by(["file", "row"]))
 
 
-def _names(flags: list[str]) -> str:
+def _names(flags: list[FlagKind]) -> str:
     """Flag names as one cell: "region_fallback;year_fallback" ("" for none)."""
     return ";".join(sorted(set(flags)))

@@ -5,9 +5,11 @@ It must never let an instrument lower the figure unless it qualifies (core.scope
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -22,10 +24,11 @@ from neutra.core.engine.selection import (
 )
 from neutra.core.errors import UnitError
 from neutra.core.factors import Basis
+from neutra.core.flags import FlagKind
 from neutra.core.gwp import GWPSet
 from neutra.core.scope2 import (
     ConsumptionGroup,
-    FlagKind,
+    GroupResult,
     Instrument,
     QualityRules,
     allocate_market_based,
@@ -39,7 +42,7 @@ __all__ = ["MarketBased", "MarketFlag", "market_based"]
 class MarketFlag:
     """A market-based note: on an instrument, or on the scope 2 rows of (entity, key) pairs."""
 
-    flag: str  # instrument_not_qualified, instrument_unused, residual_mix_missing
+    flag: FlagKind  # instrument_not_qualified, instrument_unused, residual_mix_missing, ...
     detail: str  # what happened, in words
     subject: str = ""  # the instrument id, for instrument notes
     rows: frozenset[tuple[str, int]] | None = (
@@ -56,6 +59,10 @@ class MarketBased:
     # (entity, key) -> t CO2e per activity unit at 100% of the entity: spreads a pair's
     # market-based figure over its rows in proportion to their quantity, for the lines
     rates: dict[tuple[str, int], float]
+    # (entity, key) -> how instruments made its market-based figure, as canonical JSON
+    # (`explain_market.explain_market_line` reads it for one line); only for pairs
+    # that instruments of their year could cover
+    details: dict[tuple[str, int], str]
 
 
 def market_based(
@@ -84,7 +91,7 @@ def market_based(
     owners: list[tuple[int, int]] = []
     instrument_years = {i.year for i in instruments}
     residuals = {k: select_residual(index, selections[k]) for k in sorted({k for _, k in quantity})}
-    residual_notes: dict[tuple[str, str], set[tuple[str, int]]] = defaultdict(set)
+    residual_notes: dict[tuple[FlagKind, str], set[tuple[str, int]]] = defaultdict(set)
     rates: dict[tuple[str, int], float] = {}
     for (entity, key), total in quantity.items():
         selection = selections[key]
@@ -121,20 +128,71 @@ def market_based(
         rates[(name, key)] = pair_t_co2e / total if total else 0.0
 
     result = allocate_market_based(consumption, instruments, rules)
+    by_id = {i.instrument_id: i for i in instruments}
+    details: dict[tuple[str, int], str] = {}
     for (entity, key), group in zip(owners, result.groups, strict=True):
         market[entity] += group.market_t_co2e * entity_share[entity]
         total = quantity[(entity, key)]
         rates[(groups.entities[entity], key)] = group.market_t_co2e / total if total else 0.0
+        details[(groups.entities[entity], key)] = _detail(group, total, by_id, rules)
         if group.uncovered_basis is Basis.LOCATION and group.uncovered_kwh != 0:
             missing_residual.add((groups.entities[entity], key))
     flags = [
-        MarketFlag(note.flag.value, note.detail, note.subject)
+        MarketFlag(note.flag, note.detail, note.subject)
         for note in result.flags
         if note.flag is not FlagKind.RESIDUAL_MIX_MISSING  # flagged on its rows below
     ]
     if missing_residual:
         detail = "no residual-mix factor; market-based uses the grid average"
-        flags.append(MarketFlag("residual_mix_missing", detail, rows=frozenset(missing_residual)))
+        flags.append(
+            MarketFlag(FlagKind.RESIDUAL_MIX_MISSING, detail, rows=frozenset(missing_residual))
+        )
     for (flag, detail), pairs in sorted(residual_notes.items()):
         flags.append(MarketFlag(flag, detail, rows=frozenset(pairs)))
-    return MarketBased(market, flags, rates)
+    return MarketBased(market, flags, rates, details)
+
+
+def _detail(
+    group: GroupResult, quantity: float, by_id: dict[str, Instrument], rules: QualityRules
+) -> str:
+    """One consumption group's market-based figure, explained, as canonical JSON.
+
+    Figures are the group's, at 100% of its entity; `quantity` is the activity
+    quantity they come from, so a line takes its part in proportion.
+    """
+    applied: list[dict[str, Any]] = [
+        {
+            "instrument_id": a.instrument_id,
+            "type": by_id[a.instrument_id].type.value,
+            "rate_t_co2e_per_kwh": by_id[a.instrument_id].rate_t_co2e_per_kwh,
+            "covered_kwh": a.covered_kwh,
+            "t_co2e": a.t_co2e,
+            "qualified": True,
+            "reasons": [],
+        }
+        for a in group.allocations
+    ]
+    refused = [
+        {
+            "instrument_id": n.instrument_id,
+            "type": by_id[n.instrument_id].type.value,
+            "rate_t_co2e_per_kwh": by_id[n.instrument_id].rate_t_co2e_per_kwh,
+            "covered_kwh": 0.0,
+            "t_co2e": 0.0,
+            "qualified": False,
+            "reasons": list(n.reasons),
+        }
+        for n in group.not_qualified
+    ]
+    document = {
+        "consumption": group.group.label,
+        "consumption_kwh": group.group.consumption_kwh,
+        "quantity": quantity,
+        "instruments": applied + refused,
+        "uncovered_kwh": group.uncovered_kwh,
+        "uncovered_rate_t_co2e_per_kwh": group.uncovered_rate_t_co2e_per_kwh,
+        "uncovered_basis": group.uncovered_basis.value,
+        "market_t_co2e": group.market_t_co2e,
+        "quality_rules": rules.name,
+    }
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), allow_nan=False)

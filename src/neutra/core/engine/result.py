@@ -17,6 +17,8 @@ from typing import Any, overload
 
 import pyarrow as pa
 
+from neutra.core.flags import FlagKind
+
 __all__ = ["SCOPE_KEYS", "Flag", "FlagList", "Footprint", "output_hash"]
 
 SCOPE_KEYS = (
@@ -34,13 +36,13 @@ class Flag:
     """Something a reader of the figures must know about one row (or instrument)."""
 
     row: str  # the row id (or instrument id) it concerns
-    flag: str  # year_fallback, region_fallback, residual_mix_missing, negative_quantity, ...
+    flag: FlagKind  # what kind of note
     detail: str  # what happened, in words
     source: str = ""  # the file the row is in
     line: int = 0  # its spreadsheet row number in that file (0 for an instrument)
 
     def as_dict(self) -> dict[str, str]:
-        return {"row": self.row, "flag": self.flag, "detail": self.detail}
+        return {"row": self.row, "flag": self.flag.value, "detail": self.detail}
 
 
 class FlagList(Sequence[Flag]):
@@ -51,7 +53,7 @@ class FlagList(Sequence[Flag]):
     """
 
     def __init__(
-        self, counts: dict[tuple[str, str], int], load: Callable[[int | None], list[Flag]]
+        self, counts: dict[tuple[FlagKind, str], int], load: Callable[[int | None], list[Flag]]
     ) -> None:
         # (flag, detail) -> rows carrying it; detail "" for notes that differ per row
         self._counts = dict(sorted(counts.items()))
@@ -59,9 +61,9 @@ class FlagList(Sequence[Flag]):
         self._rows: list[Flag] | None = None
 
     @property
-    def counts(self) -> dict[str, int]:
+    def counts(self) -> dict[FlagKind, int]:
         """Flag -> how many rows (or instruments) carry it."""
-        totals: dict[str, int] = {}
+        totals: dict[FlagKind, int] = {}
         for (flag, _), n in self._counts.items():
             totals[flag] = totals.get(flag, 0) + n
         return totals
@@ -69,7 +71,7 @@ class FlagList(Sequence[Flag]):
     @property
     def summary(self) -> list[list[Any]]:
         """[flag, detail, count] for every distinct note: what the output hash covers."""
-        return [[flag, detail, n] for (flag, detail), n in self._counts.items()]
+        return [[flag.value, detail, n] for (flag, detail), n in self._counts.items()]
 
     def first(self, n: int) -> list[Flag]:
         """The first n flags, reading no more rows than that from the backend."""

@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from neutra.core.errors import UnitError
 from neutra.core.factors import Basis, Factor, FactorSet, Scope
+from neutra.core.flags import FlagKind
 from neutra.core.money import convert_money, currency_of
 from neutra.core.regions import fallback_chain
 from neutra.core.units import conversion_factor, dimension_name
@@ -54,7 +55,7 @@ class Selection:
     factor: Factor | None  # None when `error` says why
     factor_set: FactorSet | None  # the set the factor came from
     scale: float = 0.0  # factor units per one activity unit
-    flags: tuple[tuple[str, str], ...] = ()  # (flag, detail) for every fallback taken
+    flags: tuple[tuple[FlagKind, str], ...] = ()  # (flag, detail) for every fallback taken
     error: str | None = None  # why no factor could be used
 
     @property
@@ -115,7 +116,9 @@ def select_factor(index: FactorIndex, key: ActivityKey) -> Selection:
                 error=f"factor {key.factor!r} is a residual-mix factor: it serves only the "
                 "market-based figure; reference the location-based (grid average) factor",
             )  # fmt: skip
-        flags: list[tuple[str, str]] = []  # an explicit reference is the user's choice: no fallback
+        flags: list[
+            tuple[FlagKind, str]
+        ] = []  # an explicit reference is the user's choice: no fallback
     else:
         if not key.activity:
             return Selection(
@@ -130,7 +133,7 @@ def select_factor(index: FactorIndex, key: ActivityKey) -> Selection:
         # are not the combustion-only emission rate scope 2 asks for: say so on the rows.
         flags.append(
             (
-                "lifecycle_factor",
+                FlagKind.LIFECYCLE_FACTOR,
                 f"{factor_set.name}:{factor.factor_id} is a lifecycle, generation-based grid "
                 "intensity, not a combustion-only scope 2 rate",
             )
@@ -143,7 +146,7 @@ def select_factor(index: FactorIndex, key: ActivityKey) -> Selection:
         except ValueError as exc:
             return Selection(key, None, None, error=f"{exc} ({where})")
         if money.converted:
-            flags.append(("money_converted", money.detail))
+            flags.append((FlagKind.MONEY_CONVERTED, money.detail))
         return Selection(key, factor, factor_set, money.scale, tuple(flags))
     try:
         scale = conversion_factor(key.unit, factor.unit)
@@ -158,7 +161,7 @@ class Residual:
 
     factor: Factor  # the residual-mix factor
     scale: float  # its factor units per one activity unit
-    flags: tuple[tuple[str, str], ...]  # fallbacks taken to find it
+    flags: tuple[tuple[FlagKind, str], ...]  # fallbacks taken to find it
 
 
 def select_residual(index: FactorIndex, selection: Selection) -> Residual | None:
@@ -186,7 +189,7 @@ def select_residual(index: FactorIndex, selection: Selection) -> Residual | None
 
 def _match(
     index: FactorIndex, key: ActivityKey, basis: Basis
-) -> tuple[FactorSet, Factor, list[tuple[str, str]]] | str:
+) -> tuple[FactorSet, Factor, list[tuple[FlagKind, str]]] | str:
     assert key.activity is not None
     dimension = _dimension(key.unit)
     chain = fallback_chain(key.region)
@@ -222,7 +225,7 @@ def _match(
             if region is not None and region != chain[0]:
                 flags.append(
                     (
-                        "region_fallback",
+                        FlagKind.REGION_FALLBACK,
                         f"no {key.activity} factor for {chain[0]} in {factor_set.name}; used {region}",
                     )
                 )
@@ -233,7 +236,7 @@ def _match(
                 chosen = _prefer_unit([f for f in earlier if f.year == latest], key.unit)
                 flags.append(
                     (
-                        "year_fallback",
+                        FlagKind.YEAR_FALLBACK,
                         f"no {key.year} factor in {factor_set.name}; used {latest} ({chosen.factor_id})",
                     )
                 )

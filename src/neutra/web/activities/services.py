@@ -34,8 +34,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from neutra.core.activities import CANONICAL_COLUMNS, MAX_PROBLEMS, MAX_VALUE_CHARS, ActivityData
-from neutra.core.errors import InvalidInputError, Problem
+from neutra.core.activities import CANONICAL_COLUMNS, MAX_VALUE_CHARS, ActivityData
+from neutra.core.errors import MAX_PROBLEMS, InvalidInputError, Problem, capped
 from neutra.formats.activity_files import read_activities
 from neutra.web.activities.models import ActivityRow, ActivityUpload
 from neutra.web.activities.selectors import upload_refusal
@@ -343,11 +343,17 @@ def _relabelled(error: InvalidInputError, label: str, file_name: str) -> Invalid
         )
         for problem in error.problems
     ]
-    return InvalidInputError(problems, message=error.message.replace(label, file_name))
+    headline = error.headline.replace(label, file_name) if error.headline else ""
+    return InvalidInputError(problems, message=headline, omitted=error.omitted)
 
 
-def _inventory_problems(table: ir.Table, inventory: Inventory, file_name: str) -> list[Problem]:
-    """Rows the inventory cannot take: another year, an unknown entity, an over-long value."""
+def _inventory_problems(
+    table: ir.Table, inventory: Inventory, file_name: str
+) -> tuple[list[Problem], int]:
+    """Rows the inventory cannot take: another year, an unknown entity, an over-long value.
+
+    The first MAX_PROBLEMS of them, and how many more (`RowChecks`).
+    """
     checks: list[tuple[str, ir.BooleanValue, Callable[[str], str]]] = []
     year = inventory.year
     checks.append(
@@ -418,12 +424,8 @@ def _inventory_problems(table: ir.Table, inventory: Inventory, file_name: str) -
         ]
     order = {name: index for index, name in enumerate(CANONICAL_COLUMNS)}
     problems.sort(key=lambda p: (p.row or 0, order.get(p.column or "", len(order))))
-    if len(problems) > MAX_PROBLEMS:
-        more += len(problems) - MAX_PROBLEMS
-        problems = problems[:MAX_PROBLEMS]
-    if more:
-        problems.append(Problem(file_name, None, None, None, f"... and {more} more problems"))
-    return problems
+    listed, more = capped(problems, more)
+    return list(listed), more
 
 
 def _fixed(reason: str, _value: str) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from neutra.core.errors import InvalidInputError, Problem
-from neutra.reports import FLAG_EXPLANATIONS
+from neutra.core.flags import FlagKind
 
 __all__ = [
     "ANY_FLAG",
@@ -41,6 +41,7 @@ ANY_FLAG = "any"  # the flag filter's value for lines with any flag
 FILTER_PARAMETERS = ("scope", "category", "entity", "gas", "flag", "q")
 
 _SUBJECT = "query"  # Problem.file of a bad query parameter
+_FLAG_NAMES = frozenset(kind.value for kind in FlagKind)  # every flag the engine can emit
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,11 +140,7 @@ def _filter(
         reason = f"not a gas of this calculation ({', '.join(sorted(known.gases)) or 'none'})"
         problems.append(Problem(_SUBJECT, None, "gas", gas[:200], reason))
     flag = _one(params, "flag", problems)
-    if (
-        flag is not None
-        and flag != ANY_FLAG
-        and not (flag in known.flags or flag in FLAG_EXPLANATIONS)
-    ):
+    if flag is not None and flag != ANY_FLAG and not (flag in known.flags or flag in _FLAG_NAMES):
         reason = f"unknown flag; '{ANY_FLAG}' or a flag name"
         problems.append(Problem(_SUBJECT, None, "flag", flag[:200], reason))
     search = _one(params, "q", problems)

@@ -292,7 +292,7 @@ def inventory_restate(*, inventory: Inventory, by: User | None) -> Inventory:
     """Open the next version of a LOCKED inventory, in DRAFT, with its settings and data.
 
     The locked version stays as it is; the new one links it in `restates` and
-    starts with a copy of its activity data, to correct (delete an upload,
+    starts with a copy of its activity data and instruments, to correct (delete an upload,
     upload the corrected file) and calculate again.
     Only the latest version can be restated, and only by staff or a client admin.
     """
@@ -336,6 +336,10 @@ def inventory_restate(*, inventory: Inventory, by: User | None) -> Inventory:
                 "inventory", "year", original.year, "another version of this year is open"
             ) from None
         copied = _copy_activities(original, restatement)
+        # Imported here: the instruments app builds on inventories, not the other way round.
+        from neutra.web.instruments.services import instruments_copy
+
+        instruments = instruments_copy(original=original, restatement=restatement)
         _audit(
             by=by,
             action="inventory.restate",
@@ -345,6 +349,7 @@ def inventory_restate(*, inventory: Inventory, by: User | None) -> Inventory:
                 "restates": original.pk,
                 "version": restatement.version,
                 "activity_rows_copied": copied,
+                "instruments_copied": instruments,
             },
         )
     return restatement

@@ -57,7 +57,8 @@ def job_run(*, job_id: int, work: Callable[[Job, Progress], str]) -> None:
     try:
         message = work(job, progress)
     except InvalidInputError as error:
-        _end(job_id, JobStatus("failed"), error.message, [p.as_dict() for p in error.problems])
+        message = f"{error.message} ({error.omitted_note})" if error.omitted else error.message
+        _end(job_id, JobStatus("failed"), message, [p.as_dict() for p in error.problems])
     except NeutraError as error:
         _end(job_id, JobStatus("failed"), error.message, [])
     except Exception:

@@ -281,7 +281,9 @@ def entity_create(
         except InvalidInputError as error:
             reasons = "; ".join(problem.reason for problem in error.problems)
             raise InvalidInputError(
-                error.problems, message=f"entity {name!r} would break the boundary: {reasons}"
+                error.problems,
+                message=f"entity {name!r} would break the boundary: {reasons}",
+                omitted=error.omitted,
             ) from None
         try:
             entity = Entity.objects.create(
