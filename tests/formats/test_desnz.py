@@ -118,13 +118,14 @@ def test_the_old_layouts_count_their_rows_and_set_aside_the_refrigerants_publish
 
 # -- figures --------------------------------------------------------------------
 
+# Region: GB, the publisher's own (DOMAIN.md §4), unless the texts name another place.
 FIGURES_2025 = {
-    "1_100_1004_6": (0.18296, "kWh", Scope.S1, None, None),  # natural gas, gross CV
-    "1_101_1011_8": (2.57082, "L", Scope.S1, None, None),  # diesel, average biofuel blend
+    "1_100_1004_6": (0.18296, "kWh", Scope.S1, None, "GB"),  # natural gas, gross CV
+    "1_101_1011_8": (2.57082, "L", Scope.S1, None, "GB"),  # diesel, average biofuel blend
     "7_400_4000_5": (0.177, "kWh", Scope.S2, None, "GB"),  # UK electricity
-    "21_316_3170_11": (0.11704, "passenger_km", Scope.S3, 6, None),  # long haul economy, RF
+    "21_316_3170_11": (0.11704, "passenger_km", Scope.S3, 6, "GB"),  # long haul to/from UK
     "29_600_4000_13": (10.4, "night", Scope.S3, 6, "GB"),  # hotel, UK
-    "20_507_5313_15": (520.5327, "t", Scope.S3, 5, None),  # C&I waste, landfill
+    "20_507_5313_15": (520.5327, "t", Scope.S3, 5, "GB"),  # C&I waste, landfill
 }
 
 
@@ -180,7 +181,7 @@ def test_desnz_factors_keep_their_gases_as_masses_from_the_files_own_gwps():
         ("N2O", False): pytest.approx(0.00009 / 265, rel=1e-12),
     }
     # The total is the check: the parts add up to the published 0.18296 kg CO2e.
-    assert 0.18259 + 0.00028 + 0.00009 == pytest.approx(0.18296, abs=1e-12)
+    assert pytest.approx(0.18296, abs=1e-12) == 0.18259 + 0.00028 + 0.00009
     # Any GWP set now applies: under AR6 (combustion CH4 27.0, N2O 273) the figure moves.
     ar6 = 0.18259 + 0.00028 / 28 * 27.0 + 0.00009 / 265 * 273
     assert kg_co2e(imported(CSV_2025), "1_100_1004_6", "AR6") == pytest.approx(ar6, rel=1e-12)
@@ -218,7 +219,9 @@ def test_every_edition_converts_its_parts_with_the_gwps_it_states(
     co2 = natural_gas.get("kg co2e of co2 per unit", natural_gas.get("kg co2"))
     ch4 = natural_gas.get("kg co2e of ch4 per unit", natural_gas.get("kg ch4"))
     n2o = natural_gas.get("kg co2e of n2o per unit", natural_gas.get("kg n2o"))
-    assert co2 is not None and ch4 is not None and n2o is not None
+    assert co2 is not None
+    assert ch4 is not None
+    assert n2o is not None
     factor_id = (
         "1_100_1004_6"
         if layout == "new"
@@ -499,3 +502,14 @@ def test_random_cells_under_the_2025_header_give_a_result_or_invalid_input(tmp_p
         result = None
     assert bool(problems) != (result is not None)
     assert result is None or result.factor_set.name == "desnz-2025"
+
+
+def test_a_desnz_set_knows_its_region_gb_except_where_its_texts_name_another_place():
+    # DOMAIN.md §4: "A publisher set knows its region (DESNZ: GB)", so a UK factor used for a
+    # German or US row is flagged. Flights "to/from non-UK" and hotel stays abroad are not GB.
+    factors = imported(CSV_2025).factor_set
+    regions = {f.factor_id: f.region for f in factors}
+    assert regions["1_100_1004_6"] == "GB"  # natural gas (the UK grid blend with biomethane)
+    assert regions["21_316_3180_11"] is None  # flights "International, to/from non-UK"
+    assert regions["29_600_4017_13"] is None  # hotel stay, Germany (the taxonomy says DE)
+    assert {f.region for f in factors} == {"GB", None}

@@ -106,7 +106,8 @@ def test_an_egrid_factors_year_is_the_year_its_figures_describe_not_the_compilat
     # DOMAIN.md §4: eGRID2023 figures published in a 2025 compilation are 2023 data. The
     # compilation's 2025 CAMX row is 436.655 lb CO2/MWh, the EPA Hub 2025's eGRID2023 figure.
     hub = epa_hub.read(publisher_file(HUB)).factor_set.get("t6_camx_mwh")
-    assert hub is not None and hub.year == 2023
+    assert hub is not None
+    assert hub.year == 2023
     grid_2023 = egrid.factor_set.get("CAMX-2023-location")
     assert grid_2023.year == hub.year
     # (The compilation converts lb to kg with 0.453592, the Hub's figure with 0.45359237.)
@@ -149,7 +150,8 @@ def test_an_egrid_year_repeating_an_edition_with_other_figures_is_refused(tmp_pa
     )
     (problem,) = problems_of(path)
     assert problem.row == 3
-    assert "eGRID2014" in problem.reason and "differ" in problem.reason
+    assert "eGRID2014" in problem.reason
+    assert "differ" in problem.reason
 
 
 def test_the_registry_names_this_importer():

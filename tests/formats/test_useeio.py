@@ -154,7 +154,10 @@ def test_spend_of_any_year_uses_the_2022_usd_factor_moved_with_cpi_u_and_no_year
         "s24,2024,spend.naics.541511,1000,USD,US\n"
     )
     result = compute_footprint(
-        read_activities([activities]), [useeio], gwp_set("AR5"), options=FootprintOptions(lines=True)
+        read_activities([activities]),
+        [useeio],
+        gwp_set("AR5"),
+        options=FootprintOptions(lines=True),
     )
     assert result.lines is not None
     t = {line["id"]: line["emissions_t_co2e"] for line in result.lines.to_pylist()}

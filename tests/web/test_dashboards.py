@@ -53,7 +53,7 @@ GRID_GB_KWH = GRID_GB_CO2 + 28 * GRID_GB_CH4 + 265 * GRID_GB_N2O  # 0.00017701
 RAIL_PKM = 3.546e-05  # desnz-2025 25_315_3147_11, national rail per passenger km, cat 6
 HOTEL_GB_NIGHT = 0.0104  # desnz-2025 29_600_4000_13, UK hotel night, cat 6
 WATER_M3 = 0.0001913  # desnz-2025 17_404_4005_1, water supply per m3, cat 1
-# egrid ERCT-2023-location per MWh, per gas; AR5 GWP100: CH4 28, N2O 265.
+# egrid ERCT-2021-location (eGRID2021 data) per MWh, per gas; AR5 GWP100: CH4 28, N2O 265.
 ERCT_CO2, ERCT_CH4, ERCT_N2O = 0.3690424512, 2.4493968e-05, 3.628736e-06
 ERCT_CO2E_MWH = ERCT_CO2 + 28 * ERCT_CH4 + 265 * ERCT_N2O  # 0.370689897344
 
@@ -105,7 +105,7 @@ HAND_LINES = [
                    "N2O": 100_000 * GRID_GB_N2O}),
     _line(file="elec.csv", row=3, row_id="E2", entity="Texas site", scope=2, region="US-ERCT",
           activity="electricity.grid", quantity=200, unit="MWh",
-          factor="egrid:ERCT-2023-location", emissions_t_co2e=E2,
+          factor="egrid:ERCT-2021-location", emissions_t_co2e=E2,
           flags="residual_mix_missing;year_fallback",
           gases_t={"CH4": 200 * ERCT_CH4, "CO2": 200 * ERCT_CO2, "N2O": 200 * ERCT_N2O}),
     _line(file="travel.csv", row=2, row_id="T1", entity="Office", scope=3, category=6,
@@ -445,7 +445,7 @@ def test_drilling_into_business_travel_shows_exactly_its_lines_summing_to_the_ca
         ({"entity": "Plant"}, ["E1", "G1"], G1 + E1, G1 + E1_MARKET),
         ({"entity": "Plant", "scope": "2"}, ["E1"], E1, E1_MARKET),
         ({"entity": EVIL}, ["S1"], S1, S1),
-        ({"gas": "CH4"}, ["E2"], E2, E2),
+        ({"gas": "CH4"}, ["E1", "E2"], E1 + E2, E1_MARKET + E2),  # DESNZ UK grid: per gas too
         ({"flag": "negative_quantity"}, ["T3"], T3, T3),
         ({"flag": "year_fallback"}, ["E2"], E2, E2),
         ({"flag": "any"}, ["E2", "T3"], E2 + T3, E2 + T3),
@@ -558,8 +558,8 @@ def test_a_line_shows_its_factor_source_gwp_set_and_the_arithmetic(
     page = client.get(f"/inventories/{pk}/lines/{line.pk}/")
     assert page.status_code == 200
     text = text_of(page)
-    assert "egrid:ERCT-2023-location" in text
-    assert "d7822d2a506e48a1" in text  # the pinned version of the eGRID set
+    assert "egrid:ERCT-2021-location" in text
+    assert "680dac2a92e76724" in text  # the pinned version of the eGRID set
     assert "US EPA eGRID subregion location-based rates" in text  # the source
     assert "AR5: IPCC AR5 WG1 (2013)" in text  # the GWP set and its citation
     assert re.search(r'data-gas="CH4">.*?2.4493968e-05</td>.*?>28</td>', text)
@@ -568,7 +568,7 @@ def test_a_line_shows_its_factor_source_gwp_set_and_the_arithmetic(
     assert "This equals the line's location-based figure" in text
     assert "residual_mix_missing</strong>: Scope 2 consumption not covered" in text
     detail = client.get(f"/api/lines/{line.pk}").json()
-    assert detail["factor"]["reference"] == "egrid:ERCT-2023-location"
+    assert detail["factor"]["reference"] == "egrid:ERCT-2021-location"
     assert {g["gas"]: g["gwp"] for g in detail["factor"]["gases"]} == {
         "CH4": 28.0,
         "CO2": 1.0,

@@ -45,10 +45,10 @@ Decisions (see also the constants below):
   category 4 (upstream; downstream freight, category 9, is the user's call on
   the activity row) and managed assets category 8 (upstream leased; 13 when the
   reporter is the lessor, likewise).
-- Region "GB" for the rows that describe the UK grid or a UK stay (UK
-  electricity and its T&D, their WTT, UK electricity for EVs and managed
-  electricity, the hotel row "UK"); None (applies anywhere) for everything
-  else, including hotel stays abroad, whose country stays in the description.
+- Region "GB" for every factor, the publisher's region (DOMAIN.md §4: a factor
+  used elsewhere is flagged), except hotel stays abroad (their country stays in
+  the description until the taxonomy map gives it), flights and freight
+  flights "to/from non-UK", and overseas electricity (2019): no region.
 - "per FTE Working Hour" (homeworking) is per hour of one full-time worker:
   unit "hour".
 - A text cell of value 0 in a level column (an Excel formula over an empty
@@ -140,16 +140,6 @@ SCOPE3_CATEGORY_BY_LEVEL1 = {
     "water treatment": 5,
     "homeworking": 7,
     "managed assets-": 8,
-}
-
-# Level 1 (lower case) of the tables that describe the UK grid.
-_UK_LEVEL1 = {
-    "uk electricity",
-    "uk electricity for evs",
-    "transmission and distribution",
-    "uk electricity t&d for evs",
-    "wtt- uk electricity",
-    "managed assets- electricity",
 }
 
 # Text of the value column of the per-gas parts, per layout.
@@ -728,16 +718,12 @@ def _description(levels: tuple[str, ...], uom: str) -> str:
 
 
 def _region(levels: tuple[str, ...]) -> str | None:
-    level1 = levels[0].lower()
-    if level1 == "transmission and distribution":
-        # T&D of the UK grid; the district heat and steam row is not about a grid
-        return "GB" if "electricity" in levels[1].lower() else None
-    if level1 in _UK_LEVEL1:
-        return "GB"
-    if level1 == "hotel stay" and any(t.lower() in {"uk", "united kingdom"} for t in levels[1:3]):
-        return "GB"
-    if level1.startswith("wtt-") and any("uk electricity" in t.lower() for t in levels[1:3]):
-        return "GB"
-    if level1 == "outside of scopes" and any(t.lower() == "electricity: uk" for t in levels[1:3]):
-        return "GB"
-    return None
+    """GB, the publisher's region (DOMAIN §4: a publisher set knows its region), unless the
+    texts name another place: a hotel stay abroad (the taxonomy map gives its country), or a
+    flight or freight flight "to/from non-UK" (no one region), or overseas electricity."""
+    texts = [t.lower() for t in levels]
+    if texts[0] == "hotel stay":
+        return "GB" if any(t in {"uk", "united kingdom"} for t in texts[1:3]) else None
+    if any("non-uk" in t or "overseas" in t for t in texts):
+        return None
+    return "GB"
