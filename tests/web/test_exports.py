@@ -18,14 +18,15 @@ from neutra.web.tenancy.services import membership_grant
 from tests.web.helpers import calculated, uploaded
 
 # 1000 kWh of natural gas at DESNZ 2025's 0.00018296 t/kWh, and 2000 kWh of grid electricity
-# at 0.000177 t/kWh; the descriptions are what a hostile contributor might write.
+# at DESNZ 2025's per-gas factors weighted with AR5 (CO2 0.00017489 t/kWh, CH4 x 28, N2O
+# x 265); the descriptions are what a hostile contributor might write.
 ROWS = (
     "id,year,activity,quantity,unit,region,description\n"
     'gas-1,2025,fuel.natural_gas,1000,kWh,GB,"=HYPERLINK(""http://x.example"",""click"")"\n'
     "power-1,2025,electricity.grid,2000,kWh,GB,@SUM(A1:A9)\n"
 )
 SCOPE1 = 1000 * 0.00018296
-SCOPE2 = 2000 * 0.000177
+SCOPE2 = 2000 * (0.00017489 + 3.2142857142857145e-08 * 28 + 4.60377358490566e-09 * 265)
 
 
 @pytest.fixture
