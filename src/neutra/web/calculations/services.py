@@ -218,7 +218,7 @@ def _summary(
     """The stored document: the footprint's summary, the first flag rows and what was read."""
     summary = footprint.summary_json()
     summary["flags"] = first_flags
-    summary["flag_counts"] = footprint.flags.counts
+    summary["flag_counts"] = {kind.value: n for kind, n in footprint.flags.counts.items()}
     # What `calculation_is_current` compares with the inventory's uploads later.
     summary["uploads"] = [
         {"id": u.pk, "file_name": u.file_name, "sha256": u.sha256, "rows": u.row_count}

@@ -20,7 +20,6 @@ Who may do what:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
@@ -31,6 +30,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from neutra.core.errors import InvalidInputError, Problem
+from neutra.formats.factor_refs import FactorSetRef
 from neutra.formats.starter import starter_library
 from neutra.web.errors import NotAllowedError, invalid
 from neutra.web.inventories.models import (
@@ -66,11 +66,6 @@ _TRANSITIONS: dict[tuple[Any, Any], frozenset[Any]] = {
     (InventoryState.REVIEWED, InventoryState.LOCKED): _STAFF,
     (InventoryState.SUBMITTED, InventoryState.DRAFT): _STAFF,
 }
-
-# The factor store's rule for set names (neutra.formats.factor_store), and
-# the content hash a FactorSet is versioned by (16 hex digits).
-_SET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
-_SET_VERSION = re.compile(r"^[0-9a-f]{16}$")
 
 
 class InventoryStateError(InvalidInputError):
@@ -118,34 +113,19 @@ def _factor_sets(value: object) -> list[dict[str, str]]:
                 Problem("inventory", None, column, str(pin)[:200], "give exactly name and version")
             )
             continue
-        name, version = pin["name"], pin["version"]
-        if not isinstance(name, str) or not _SET_NAME.match(name):
-            problems.append(
-                Problem(
-                    "inventory",
-                    None,
-                    f"{column}.name",
-                    str(name)[:200],
-                    "a set name is letters, digits, '.', '_' or '-' (at most 80)",
-                )
-            )
-        elif name in seen:
-            problems.append(
-                Problem("inventory", None, f"{column}.name", name, "this set is pinned twice")
-            )
-        if not isinstance(version, str) or not _SET_VERSION.match(version):
-            problems.append(
-                Problem(
-                    "inventory",
-                    None,
-                    f"{column}.version",
-                    str(version)[:200],
-                    "a set version is its 16-hex-digit content hash",
-                )
-            )
-        if not problems:
-            seen.add(name)
-            pins.append({"name": name, "version": version})
+        if not all(isinstance(pin[key], str) for key in ("name", "version")):
+            reason = "the name and the version are text"
+            problems.append(Problem("inventory", None, column, str(pin)[:200], reason))
+            continue
+        ref = FactorSetRef.of_pin(pin)
+        shape = ref.problems("inventory", column)
+        problems += shape
+        if ref.name in seen:
+            reason = "this set is pinned twice"
+            problems.append(Problem("inventory", None, f"{column}.name", ref.name, reason))
+        if not shape and not problems:
+            seen.add(ref.name)
+            pins.append(ref.as_pin())
     if problems:
         raise InvalidInputError(problems, message=f"factor_sets: {problems[0].reason}")
     return pins
