@@ -26,6 +26,7 @@ from neutra.core.engine import FootprintOptions
 from neutra.core.errors import InvalidInputError, NeutraError, Problem
 from neutra.core.factors import FactorSet
 from neutra.core.gwp import GWPSet, gwp_set
+from neutra.reports import TOTAL_LABELS
 from neutra.web.activities.models import ActivityRow, ActivityUpload
 from neutra.web.calculations.models import Calculation
 from neutra.web.inventories.models import Inventory
@@ -58,14 +59,7 @@ __all__ = [
 ]
 
 # The headline figures of a footprint, in the order a page shows them.
-HEADLINE = (
-    ("scope1", "Scope 1"),
-    ("scope2_location", "Scope 2 (location-based)"),
-    ("scope2_market", "Scope 2 (market-based)"),
-    ("scope3", "Scope 3"),
-    ("total_location", "Total (location-based)"),
-    ("total_market", "Total (market-based)"),
-)
+HEADLINE = tuple(TOTAL_LABELS.items())
 
 # Who may press "Calculate": everyone who may change the data. Viewers and
 # auditors read the figures.
