@@ -25,7 +25,7 @@ from functools import cache
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser as User
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -42,9 +42,9 @@ from neutra.web.inventories.models import (
     InventoryLockedError,
     InventoryState,
 )
+from neutra.web.tenancy.audit import audit_record
 from neutra.web.tenancy.models import STAFF_ROLES, Organisation, Role
 from neutra.web.tenancy.selectors import roles_in
-from neutra.web.tenancy.services import _audit
 
 __all__ = [
     "InventoryStateError",
@@ -180,7 +180,7 @@ def inventory_create(
             approach=approach,
             created_by=by,
         )
-        _audit(
+        audit_record(
             by=by,
             action="inventory.create",
             obj=inventory,
@@ -241,7 +241,7 @@ def inventory_transition(
         current.state = target
         current.state_changed_at = timezone.now()
         current.save(update_fields=["state", "state_changed_at"])
-        _audit(
+        audit_record(
             by=by,
             action="inventory.transition",
             obj=current,
@@ -315,8 +315,12 @@ def inventory_restate(*, inventory: Inventory, by: User | None) -> Inventory:
             raise invalid(
                 "inventory", "year", original.year, "another version of this year is open"
             ) from None
-        copied = _copy_activities(original, restatement)
-        _audit(
+        # The activities service copies its own rows (imported here: activities
+        # builds on inventories; the workflow above both is where this belongs).
+        from neutra.web.activities.services import activities_copy
+
+        copied = activities_copy(original=original, restatement=restatement)
+        audit_record(
             by=by,
             action="inventory.restate",
             obj=restatement,
@@ -328,39 +332,3 @@ def inventory_restate(*, inventory: Inventory, by: User | None) -> Inventory:
             },
         )
     return restatement
-
-
-def _copy_activities(original: Inventory, restatement: Inventory) -> int:
-    """Start the restatement from the original's activity data; the rows copied.
-
-    One INSERT ... SELECT per upload, so a million rows never pass through
-    Python. The original's rows stay as they are (it is locked).
-    """
-    from neutra.web.activities.models import ActivityRow, ActivityUpload
-
-    columns = [
-        f.column
-        for f in ActivityRow._meta.concrete_fields
-        if f.column not in ("id", "inventory_id", "upload_id")
-    ]
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    table = connection.ops.quote_name(ActivityRow._meta.db_table)
-    copied = 0
-    for upload in ActivityUpload.objects.filter(inventory=original).order_by("id"):
-        copy = ActivityUpload.objects.create(
-            organisation_id=upload.organisation_id,
-            inventory=restatement,
-            file_name=upload.file_name,
-            sha256=upload.sha256,
-            row_count=upload.row_count,
-            uploaded_by=upload.uploaded_by,
-            uploaded_at=upload.uploaded_at,
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} (inventory_id, upload_id, {names}) "
-                f"SELECT %s, %s, {names} FROM {table} WHERE upload_id = %s",
-                [restatement.pk, copy.pk, upload.pk],
-            )
-            copied += cursor.rowcount
-    return copied
