@@ -24,6 +24,7 @@ from neutra.web.accounts.services import api_token_create
 from neutra.web.activities.services import upload_accept
 from neutra.web.calculations.models import Calculation, EmissionLine
 from neutra.web.calculations.services import calculation_start
+from neutra.web.instruments.services import instrument_add
 from neutra.web.inventories.services import inventory_create
 from neutra.web.jobs.models import Job, JobKind, JobStatus
 from neutra.web.tenancy.models import AuditEntry, Membership
@@ -84,6 +85,25 @@ def client_b1(world: dict[str, Any]) -> Victim:
         size=len(data),
     )
     assert upload_job.status == JobStatus.SUCCEEDED, (upload_job.message, upload_job.problems)
+    # A certificate for the depot, which buys no electricity: it changes no figure (so the
+    # walk's figures stay the location-based ones) but is B1's row all the same.
+    instrument = instrument_add(
+        inventory=inventory,
+        by=bob,
+        cells={
+            "instrument_id": "B1-GO-2025-7",
+            "type": "certificate",
+            "entity": "B1 Leeds Depot",
+            "region": "GB",
+            "year": "2025",
+            "quantity": "20000",
+            "unit": "kWh",
+            "value": "0",
+            "value_unit": "kg/kWh",
+            "gas": "CO2e",
+            "tracking_id": "REGO-B1-0007",
+        },
+    )
     calculation_job = calculation_start(inventory=inventory, by=alice)
     assert calculation_job.status == JobStatus.SUCCEEDED, calculation_job.message
     calculation = Calculation.objects.get(inventory=inventory)
@@ -103,12 +123,33 @@ def client_b1(world: dict[str, Any]) -> Victim:
     assert {j.kind for j in Job.objects.filter(organisation=b1)} == set(JobKind.values)
 
     from neutra.web.dashboards.presentation import CHART_NAMES
+    from neutra.web.strategy.services import (
+        base_year_set,
+        denominator_set,
+        measure_create,
+        target_set,
+    )
+
+    # B1's climate strategy: base year, a denominator, a target and a measure.
+    base_year_set(organisation=b1, year=2025, policy="B1 recalculates at 5 %.", by=alice)
+    denominator_set(
+        organisation=b1, year=2025, indicator="fte", value=120, unit="FTE", source="HR", by=bob
+    )
+    target_set(
+        organisation=b1, code="B1-S12", kind="absolute", scopes="1+2", base_year=2025,
+        target_year=2030, reduction=0.42, by=alice,
+    )  # fmt: skip
+    measure = measure_create(
+        organisation=b1, name="B1 heat pumps", abatement_t_per_year=5, cost_per_year=900,
+        currency="GBP", start_year=2027, owner="B1 facilities", by=alice,
+    )  # fmt: skip
 
     url_values = {
         "organisation_id": [b1.pk],
         "inventory_id": [inventory.pk],
         "job_id": [upload_job.pk, calculation_job.pk],
         "upload_id": [upload.pk],
+        "instrument_pk": [instrument.pk],
         "row_id": [row.pk],
         "calculation_id": [calculation.pk],
         "line_id": [lines[0].pk],
@@ -119,6 +160,9 @@ def client_b1(world: dict[str, Any]) -> Victim:
         "consultancy_id": [b1.consultancy_id],
         "audit_entry_id": [audit.pk],
         "name": list(CHART_NAMES),  # the dashboard's charts, by name
+        "chart": ["trajectory-B1-S12", "mac"],  # the strategy page's charts
+        "export": ["history", "history-restated", "denominators", "targets", "changes"],
+        "measure_id": [measure.pk],
         # The invitation link: B1's user, with a token nobody was sent.
         "uidb64": [urlsafe_base64_encode(force_bytes(bob.pk))],
         "token": ["made-up-token"],
@@ -147,6 +191,7 @@ def client_b1(world: dict[str, Any]) -> Victim:
         "inventories.inventory": str(inventory.pk),
         "activities.activityupload": str(upload.pk),
         "activities.activityrow": str(row.pk),
+        "instruments.contractualinstrument": str(instrument.pk),
         "calculations.calculation": str(calculation.pk),
         "calculations.emissionline": str(lines[0].pk),
         "jobs.job": str(upload_job.pk),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import authenticate
 
-from neutra.web.calculations.models import Calculation
+from neutra.web.calculations.models import Calculation, EmissionLine
 from neutra.web.demo import CONSULTANCY, YEARS, DemoError, demo_load
 from neutra.web.inventories.models import Inventory
 from neutra.web.tenancy.models import Consultancy, Organisation, Role
@@ -29,6 +29,19 @@ def test_the_demo_loads_once_and_a_second_run_only_sets_new_passwords() -> None:
         Calculation.objects.filter(inventory__in=inventories).values("inventory").distinct().count()
         == 9
     )
+    # The German client's guarantees of origin: 250 MWh of the Berlin office's electricity
+    # each year at 0 t instead of the grid average (Germany has no residual mix here).
+    for inventory in inventories.filter(organisation__country="DE"):
+        assert inventory.instruments.count() == 1
+        calculation = Calculation.objects.filter(inventory=inventory).latest()
+        berlin = EmissionLine.objects.filter(
+            calculation=calculation, entity="Kestrel Berlin office", scope=2
+        ).first()
+        assert berlin is not None
+        grid_t_per_kwh = berlin.emissions_t_co2e / berlin.quantity
+        totals = calculation.summary["totals"]
+        lowered = totals["scope2_location"] - totals["scope2_market"]
+        assert lowered == pytest.approx(250_000 * grid_t_per_kwh, rel=1e-9)
     assert {login.role for login in logins} == {role.label for role in Role}
     assert authenticate(username="brightwater-auditor", password="first passphrase 1")
 

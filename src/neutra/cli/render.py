@@ -19,6 +19,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from neutra.core.claims import ClaimEvaluation
 from neutra.core.engine import Footprint
 from neutra.core.errors import InvalidInputError
 from neutra.core.factors import Factor, FactorSet, FactorSetDiff
@@ -252,3 +253,66 @@ def factor_diff(console: Console, old: FactorSet, new: FactorSet, diff: FactorSe
                 if a != b:
                     table.add_row(before.factor_id, column, a, b)
         console.print(table)
+
+
+def claim_evaluation(console: Console, evaluation: ClaimEvaluation) -> None:
+    """A claim's evaluation: the balance, then every rule with its evidence and shortfall."""
+    verdict = "[green]met[/green]" if evaluation.met else "[red]not met[/red]"
+    if evaluation.met and not evaluation.complete:
+        verdict += (
+            " on the evidence given (the management plan is checked when the claim is issued)"
+        )
+    console.print(
+        f"Claim of {evaluation.client} for {evaluation.period.label} under {evaluation.standard.value} "
+        f"({evaluation.rule_set_version}): {verdict}"
+    )
+    console.print(
+        f"Residual {format_tonnes(evaluation.residual_t)} t CO2e "
+        f"(scope 2 {evaluation.scope2_basis.value}-based) needs {evaluation.required_units:,} units; "
+        f"{evaluation.counted_units:,} counted, shortfall {evaluation.shortfall_units:,}. "
+        f"Coverage {evaluation.coverage:.1%} (VCMI tier {evaluation.tier.value}), "
+        f"removals {evaluation.removal_share:.1%}, durable storage {evaluation.durable_share:.1%}."
+    )
+    rules = Table(title="Rules", title_justify="left")
+    for column in ("rule", "met", "evidence", "shortfall", "to close it", "source"):
+        rules.add_column(column, overflow="fold")
+    for rule in evaluation.rules:
+        rules.add_row(
+            rule.id.value,
+            ("yes" if rule.met else "[red]no[/red]") if rule.checked else "not checked",
+            rule.detail,
+            f"{rule.shortfall_units:,}" if rule.shortfall_units else "",
+            rule.remedy,
+            rule.source,
+        )
+    console.print(rules)
+    if evaluation.credits:
+        credits = Table(title="Credits counted", title_justify="left")
+        for column in (
+            "programme",
+            "type",
+            "project",
+            "host",
+            "vintage",
+            "serials",
+            "units",
+            "cancelled",
+        ):
+            credits.add_column(column, justify="right" if column == "units" else "left")
+        for c in evaluation.credits:
+            credits.add_row(
+                c.programme, c.unit_type, c.project_id, c.host_party, c.vintage,
+                f"{c.serial_start}-{c.serial_end}", f"{c.quantity:,}", c.cancelled_on.isoformat(),
+            )  # fmt: skip
+        console.print(credits)
+    if evaluation.excluded:
+        excluded = Table(title="Cancellations of the client not counted", title_justify="left")
+        for column in ("programme", "serials", "units", "cancelled", "why"):
+            excluded.add_column(column, overflow="fold")
+        for item in evaluation.excluded:
+            c = item.credit
+            excluded.add_row(
+                c.programme, f"{c.serial_start}-{c.serial_end}", f"{c.quantity:,}",
+                c.cancelled_on.isoformat(), item.reason,
+            )  # fmt: skip
+        console.print(excluded)

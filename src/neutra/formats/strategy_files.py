@@ -78,7 +78,7 @@ CHANGE_COLUMNS = ("year", "kind", "description", "base_year_effect_t")
 E = TypeVar("E", bound=StrEnum)
 
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")  # plain decimal, no "1,000"
-_INDICATOR = re.compile(r"[a-z][a-z0-9_]{0,63}")
+INDICATOR_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")  # fte, revenue, tonnes_produced
 YEARS = range(1900, 2101)
 
 
@@ -186,7 +186,7 @@ def read_denominators(path: Path) -> list[tuple[int, Denominator]]:
         indicator = record["indicator"].lower()
         unit = record["unit"]
         ok = year is not None
-        if not _INDICATOR.fullmatch(indicator):
+        if not INDICATOR_NAME.fullmatch(indicator):
             reason = (
                 "give fte, revenue or a name of lower-case letters, digits and _ (tonnes_produced)"
             )

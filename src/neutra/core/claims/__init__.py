@@ -30,7 +30,6 @@ from neutra.core.claims.model import (
     CoverageTier,
     ExcludedCredit,
     FootprintFigures,
-    HistoryYear,
     Mitigation,
     RuleId,
     RuleResult,
@@ -39,6 +38,7 @@ from neutra.core.claims.model import (
     Storage,
     Verification,
     add_months,
+    year_total,
 )
 from neutra.core.claims.rules import (
     ISO_14068_1_2023,
@@ -65,7 +65,6 @@ __all__ = [
     "CoverageTier",
     "ExcludedCredit",
     "FootprintFigures",
-    "HistoryYear",
     "Mitigation",
     "PortfolioYear",
     "RuleId",
@@ -83,4 +82,5 @@ __all__ = [
     "portfolio_by_year",
     "required_units",
     "rule_set_for",
+    "year_total",
 ]

@@ -14,6 +14,7 @@ It must never read files, a database or a ledger: callers hand it values.
 from __future__ import annotations
 
 import calendar
+import math
 import re
 from dataclasses import dataclass, replace
 from datetime import date
@@ -21,6 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from neutra.core.errors import NeutraError
+from neutra.core.history import EmissionsYear, Scope2Basis, ScopeCoverage
 
 __all__ = [
     "CancelledCredit",
@@ -31,7 +33,6 @@ __all__ = [
     "CoverageTier",
     "ExcludedCredit",
     "FootprintFigures",
-    "HistoryYear",
     "Mitigation",
     "RuleId",
     "RuleResult",
@@ -40,6 +41,7 @@ __all__ = [
     "Storage",
     "Verification",
     "add_months",
+    "year_total",
 ]
 
 
@@ -48,13 +50,6 @@ class Standard(StrEnum):
 
     ISO_14068_1 = "iso-14068-1"  # ISO 14068-1:2023, the default
     PAS_2060 = "pas-2060"  # BSI PAS 2060:2014, withdrawn: legacy claims only
-
-
-class Scope2Basis(StrEnum):
-    """Which scope 2 figure the residual footprint takes."""
-
-    MARKET = "market"
-    LOCATION = "location"
 
 
 class Verification(StrEnum):
@@ -164,6 +159,11 @@ class ClaimPeriod:
         return self.label
 
 
+def year_total(year: EmissionsYear, basis: Scope2Basis) -> float:
+    """Scope 1 + 2 + 3 of a history year, scope 2 on the given basis."""
+    return year.covered(ScopeCoverage.S1_2_3, basis)
+
+
 def add_months(day: date, months: int) -> date:
     """The same day `months` later; the month's last day when it is shorter (31 Jan + 1 = 28/29 Feb)."""
     index = day.year * 12 + day.month - 1 + months
@@ -188,9 +188,8 @@ class FootprintFigures:
     output_hash: str = ""  # the footprint document's provenance hash
 
     def total(self, basis: Scope2Basis) -> float:
-        """Scope 1 + 2 + 3, scope 2 on the given basis."""
-        scope2 = self.scope2_market if basis is Scope2Basis.MARKET else self.scope2_location
-        return self.scope1 + scope2 + self.scope3
+        """Scope 1 + 2 + 3, scope 2 on the given basis (as `EmissionsYear` adds them)."""
+        return math.fsum([self.scope1, self.scope2(basis), self.scope3])
 
     def scope2(self, basis: Scope2Basis) -> float:
         return self.scope2_market if basis is Scope2Basis.MARKET else self.scope2_location
@@ -272,21 +271,6 @@ class ClaimedRange:
 
 
 @dataclass(frozen=True, slots=True)
-class HistoryYear:
-    """One year of the emissions history (DESIGN.md §8), t CO2e."""
-
-    year: int
-    scope1: float
-    scope2_location: float
-    scope2_market: float
-    scope3: float
-
-    def total(self, basis: Scope2Basis) -> float:
-        scope2 = self.scope2_market if basis is Scope2Basis.MARKET else self.scope2_location
-        return self.scope1 + scope2 + self.scope3
-
-
-@dataclass(frozen=True, slots=True)
 class RuleResult:
     """One rule of a claim, evaluated: met or not, why, where it comes from, what would close it."""
 
@@ -296,11 +280,15 @@ class RuleResult:
     source: str  # the standard's clause (or guidance) the rule comes from
     shortfall_units: int = 0  # units still to cancel for this rule (0 when met or not about units)
     remedy: str = ""  # what would close the gap ("" when met)
+    # False: the evidence was not given to this evaluation (a plan to `evaluate`), so the
+    # rule is neither met nor failed yet; `met` is then None in the JSON. Issuing needs it.
+    checked: bool = True
 
     def as_json(self) -> dict[str, Any]:
         return {
             "id": self.id.value,
-            "met": self.met,
+            "met": self.met if self.checked else None,
+            "checked": self.checked,
             "detail": self.detail,
             "source": self.source,
             "shortfall_units": self.shortfall_units,
@@ -341,8 +329,13 @@ class ClaimEvaluation:
 
     @property
     def met(self) -> bool:
-        """True when every rule is met."""
-        return all(rule.met for rule in self.rules)
+        """True when every rule checked is met (`complete` says whether every rule was checked)."""
+        return all(rule.met for rule in self.rules if rule.checked)
+
+    @property
+    def complete(self) -> bool:
+        """True when every rule was checked: what issuing a claim needs."""
+        return all(rule.checked for rule in self.rules)
 
     @property
     def shortfall_units(self) -> int:
@@ -351,7 +344,12 @@ class ClaimEvaluation:
 
     @property
     def unmet(self) -> tuple[RuleResult, ...]:
-        return tuple(rule for rule in self.rules if not rule.met)
+        return tuple(rule for rule in self.rules if rule.checked and not rule.met)
+
+    @property
+    def pending(self) -> tuple[RuleResult, ...]:
+        """Rules not checked for want of evidence (the plan, given to `issue`)."""
+        return tuple(rule for rule in self.rules if not rule.checked)
 
     def rule(self, rule_id: RuleId) -> RuleResult:
         return next(rule for rule in self.rules if rule.id is rule_id)
@@ -370,6 +368,7 @@ class ClaimEvaluation:
             "counted_units": self.counted_units,
             "shortfall_units": self.shortfall_units,
             "met": self.met,
+            "complete": self.complete,
             "window_end": self.window_end.isoformat(),
             "coverage": self.coverage,
             "tier": self.tier.value,

@@ -18,8 +18,10 @@ from neutra.web.activities.api import router as activities_router
 from neutra.web.calculations.api import router as calculations_router
 from neutra.web.dashboards.api import router as dashboards_router
 from neutra.web.errors import http_status, jsonable_extra
+from neutra.web.instruments.api import router as instruments_router
 from neutra.web.inventories.api import router as inventories_router
 from neutra.web.jobs.api import router as jobs_router
+from neutra.web.strategy.api import router as strategy_router
 from neutra.web.tenancy.api import router as tenancy_router
 
 # Every endpoint needs a bearer token or a session unless it says otherwise. The
@@ -34,9 +36,11 @@ api = NinjaAPI(
 api.add_router("/organisations", tenancy_router)
 api.add_router("", inventories_router)  # /organisations/{id}/inventories and /inventories/{id}
 api.add_router("", activities_router)  # /inventories/{id}/uploads, /uploads/{id}
+api.add_router("", instruments_router)  # /inventories/{id}/instruments, /instruments/{id}
 api.add_router("", calculations_router)  # /inventories/{id}/calculate, /inventories/{id}/footprint
 api.add_router("", dashboards_router)  # /inventories/{id}/lines, /lines/{id}
 api.add_router("/jobs", jobs_router)
+api.add_router("", strategy_router)  # /organisations/{id}/strategy...
 
 
 @api.exception_handler(NeutraError)

@@ -272,7 +272,7 @@ def inventory_restate(*, inventory: Inventory, by: User | None) -> Inventory:
     """Open the next version of a LOCKED inventory, in DRAFT, with its settings and data.
 
     The locked version stays as it is; the new one links it in `restates` and
-    starts with a copy of its activity data, to correct (delete an upload,
+    starts with a copy of its activity data and instruments, to correct (delete an upload,
     upload the corrected file) and calculate again.
     Only the latest version can be restated, and only by staff or a client admin.
     """
@@ -315,11 +315,13 @@ def inventory_restate(*, inventory: Inventory, by: User | None) -> Inventory:
             raise invalid(
                 "inventory", "year", original.year, "another version of this year is open"
             ) from None
-        # The activities service copies its own rows (imported here: activities
-        # builds on inventories; the workflow above both is where this belongs).
+        # Each app copies its own rows (imported here: activities and instruments
+        # build on inventories; the workflow above them is where this belongs).
         from neutra.web.activities.services import activities_copy
+        from neutra.web.instruments.services import instruments_copy
 
         copied = activities_copy(original=original, restatement=restatement)
+        instruments = instruments_copy(original=original, restatement=restatement)
         audit_record(
             by=by,
             action="inventory.restate",
@@ -329,6 +331,7 @@ def inventory_restate(*, inventory: Inventory, by: User | None) -> Inventory:
                 "restates": original.pk,
                 "version": restatement.version,
                 "activity_rows_copied": copied,
+                "instruments_copied": instruments,
             },
         )
     return restatement

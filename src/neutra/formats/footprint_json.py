@@ -1,0 +1,176 @@
+"""Read a `neutra.footprint/1` document (DESIGN.md §3.6) back into its figures.
+
+Claims and reports start from a footprint computed earlier (`neutra footprint
+--format json`). The reader takes the summary: totals, scope 3 categories,
+gases, entities, the biogenic memo and the provenance hash.
+
+It must never accept a figure that is not a finite number of tonnes, nor
+totals that disagree with their parts; every problem names the file and the
+key, all at once.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from neutra.core.claims import FootprintFigures
+from neutra.core.errors import InvalidInputError, Problem
+
+__all__ = ["SCHEMA", "read_footprint_json"]
+
+SCHEMA = "neutra.footprint/1"
+_PARTS = ("scope1", "scope2_location", "scope2_market", "scope3")
+# totals must add up to their parts within this (float sums of many lines differ in the last bits)
+_TOLERANCE = 1e-6
+
+
+def read_footprint_json(path: Path, label: str | None = None) -> FootprintFigures:
+    """The figures of a footprint JSON file; `InvalidInputError` listing every problem."""
+    name = label or str(path)
+    try:
+        document = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except FileNotFoundError:
+        raise InvalidInputError(
+            [Problem(name, None, None, None, "the file does not exist")]
+        ) from None
+    except IsADirectoryError:
+        raise InvalidInputError([Problem(name, None, None, None, "this is a directory")]) from None
+    except UnicodeDecodeError:
+        raise InvalidInputError(
+            [Problem(name, None, None, None, "the file is not UTF-8 text")]
+        ) from None
+    except json.JSONDecodeError as exc:
+        reason = f"not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); give the output of neutra footprint --format json"
+        raise InvalidInputError([Problem(name, None, None, None, reason)]) from None
+    except OSError as exc:
+        raise InvalidInputError(
+            [Problem(name, None, None, None, f"cannot read the file: {exc.strerror}")]
+        ) from None
+    return footprint_from_json(document, name)
+
+
+def footprint_from_json(document: Any, name: str) -> FootprintFigures:
+    """The figures of a parsed `neutra.footprint/1` document."""
+    problems: list[Problem] = []
+    if not isinstance(document, dict):
+        raise InvalidInputError(
+            [Problem(name, None, None, None, "not a footprint document: expected a JSON object")]
+        )
+    schema = document.get("schema")
+    if schema is not None and schema != SCHEMA:
+        problems.append(Problem(name, None, "schema", str(schema)[:80], f"expected {SCHEMA!r}"))
+    totals = document.get("totals")
+    figures: dict[str, float] = {}
+    if not isinstance(totals, dict):
+        problems.append(
+            Problem(name, None, "totals", None, "missing: the footprint's totals (t CO2e)")
+        )
+    else:
+        for key in (*_PARTS, "total_location", "total_market"):
+            value = _tonnes(
+                totals.get(key), f"totals.{key}", name, problems, required=key in _PARTS
+            )
+            if value is not None:
+                figures[key] = value
+        for basis in ("location", "market"):
+            key = f"total_{basis}"
+            if key in figures and all(p in figures for p in _PARTS):
+                parts = figures["scope1"] + figures[f"scope2_{basis}"] + figures["scope3"]
+                if abs(parts - figures[key]) > _TOLERANCE * max(1.0, abs(parts)):
+                    problems.append(
+                        Problem(name, None, f"totals.{key}", repr(figures[key]),
+                                f"is not scope1 + scope2_{basis} + scope3 ({parts!r})")
+                    )  # fmt: skip
+    categories: list[tuple[int, float]] = []
+    raw_categories = document.get("scope3_categories", {})
+    if not isinstance(raw_categories, dict):
+        problems.append(
+            Problem(
+                name, None, "scope3_categories", None, "expected an object of category -> t CO2e"
+            )
+        )
+    else:
+        for key, raw in raw_categories.items():
+            if not str(key).isdigit() or not 1 <= int(key) <= 15:
+                problems.append(
+                    Problem(
+                        name,
+                        None,
+                        f"scope3_categories.{key}",
+                        str(key)[:20],
+                        "a scope 3 category is 1 to 15",
+                    )
+                )
+                continue
+            value = _tonnes(raw, f"scope3_categories.{key}", name, problems, required=True)
+            if value is not None:
+                categories.append((int(key), value))
+    gases: list[tuple[str, float, float]] = []
+    raw_gases = document.get("by_gas", {})
+    if isinstance(raw_gases, dict):
+        for gas, raw in raw_gases.items():
+            if isinstance(raw, dict):
+                mass = _tonnes(raw.get("t"), f"by_gas.{gas}.t", name, problems, required=False)
+                co2e = _tonnes(
+                    raw.get("t_co2e"), f"by_gas.{gas}.t_co2e", name, problems, required=False
+                )
+                gases.append((str(gas), mass or 0.0, co2e or 0.0))
+    entities: list[tuple[str, float, float]] = []
+    raw_entities = document.get("by_entity", {})
+    if isinstance(raw_entities, dict):
+        for entity, raw in raw_entities.items():
+            if isinstance(raw, dict):
+                lb = _tonnes(
+                    raw.get("total_location"),
+                    f"by_entity.{entity}.total_location",
+                    name,
+                    problems,
+                    required=False,
+                )
+                mb = _tonnes(
+                    raw.get("total_market"),
+                    f"by_entity.{entity}.total_market",
+                    name,
+                    problems,
+                    required=False,
+                )
+                entities.append((str(entity), lb or 0.0, mb or 0.0))
+    biogenic = _tonnes(
+        document.get("biogenic_co2_t"), "biogenic_co2_t", name, problems, required=False
+    )
+    if problems:
+        raise InvalidInputError(problems)
+    provenance = document.get("provenance")
+    output_hash = str(provenance.get("hash", "")) if isinstance(provenance, dict) else ""
+    return FootprintFigures(
+        scope1=figures["scope1"],
+        scope2_location=figures["scope2_location"],
+        scope2_market=figures["scope2_market"],
+        scope3=figures["scope3"],
+        scope3_categories=tuple(sorted(categories)),
+        gwp_set=str(document.get("gwp_set", "")),
+        biogenic_co2_t=biogenic or 0.0,
+        by_gas=tuple(gases),
+        by_entity=tuple(entities),
+        output_hash=output_hash,
+    )
+
+
+def _tonnes(
+    raw: Any, key: str, name: str, problems: list[Problem], *, required: bool
+) -> float | None:
+    if raw is None:
+        if required:
+            problems.append(Problem(name, None, key, None, "missing: a figure in t CO2e"))
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        problems.append(Problem(name, None, key, str(raw)[:80], "not a number"))
+        return None
+    value = float(raw)
+    if not math.isfinite(value):
+        problems.append(Problem(name, None, key, str(raw)[:80], "not a finite number"))
+        return None
+    return value

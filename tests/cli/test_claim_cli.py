@@ -1,0 +1,251 @@
+"""`neutra claim ...` as a user runs it: evaluate, keygen, issue a signed PDF, verify it offline."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from neutra.core.rounding import format_tonnes
+
+LEDGER_HEADER = (
+    "txn_id,date,action,programme,unit_type,host_party,project_id,vintage,serial_start,"
+    "serial_end,registry,account,client,beneficiary,purpose,for_period,reference\n"
+)
+
+
+NEEDS_POPPLER = pytest.mark.skipif(
+    shutil.which("pdftoppm") is None and not os.environ.get("NEUTRA_REQUIRE_ALL"),
+    reason="pdftotext and pdftoppm (poppler-utils) are not installed",
+)
+
+
+def neutra(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "neutra", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+        timeout=180,
+    )
+
+
+def ledger(path: Path, cancelled_for_acme: int) -> Path:
+    """Acme buys 3,000 CERs and cancels `cancelled_for_acme` for 2024; other cancellations do not count."""
+    end = 100000 + cancelled_for_acme
+    path.write_text(
+        LEDGER_HEADER
+        + "P1,2025-01-10,purchase,CDM,CER,IN,1234,2012,100001,103000,CDM,HOLD-1,Acme,,,,C-1\n"
+        + "P2,2025-01-11,purchase,GS,VER,KE,GS1247,2020,1,5000,GS,HOLD-1,Other plc,,,,C-2\n"
+        + f"C1,2025-03-01,cancel,CDM,CER,IN,1234,2012,100001,{end},CDM,HOLD-1,Acme,Acme,Neutrality 2024,2024,ATT-1\n"
+        + "C2,2025-04-02,cancel,GS,VER,KE,GS1247,2020,1,3000,GS,HOLD-1,Other plc,Other plc,Neutrality 2024,2024,ATT-2\n"
+        + f"C3,2025-05-01,cancel,CDM,CER,IN,1234,2012,{end + 1},{end + 100},CDM,HOLD-1,Acme,Acme,Neutrality 2023,2023,ATT-3\n"
+        + f"C4,2026-01-05,cancel,CDM,CER,IN,1234,2012,{end + 101},{end + 300},CDM,HOLD-1,Acme,Acme,Late,2024,ATT-4\n"
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def footprint(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, float]]:
+    """The bundled example organisation's footprint, as `neutra footprint --format json` writes it."""
+    path = tmp_path_factory.mktemp("footprint") / "footprint.json"
+    result = neutra("example", "--format", "json", "--output", path)
+    assert result.returncode == 0, result.stderr
+    return path, json.loads(path.read_text())["totals"]
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("keys") / "keys"
+    result = neutra("claim", "keygen", "--output", folder)
+    assert result.returncode == 0, result.stderr
+    return folder
+
+
+@pytest.fixture(scope="module")
+def issued(
+    tmp_path_factory: pytest.TempPathFactory, footprint: tuple[Path, dict[str, float]], keys: Path
+) -> Path:
+    folder = tmp_path_factory.mktemp("claim")
+    path, totals = footprint
+    needed = math.ceil(totals["total_market"])
+    (folder / "plan.md").write_text("# Carbon neutrality management plan\nBaseline 2021 ...\n")
+    result = neutra(
+        "claim", "issue", "--footprint", path, "--ledger", ledger(folder / "l.csv", needed),
+        "--client", "Acme", "--period", "2024", "--plan", folder / "plan.md",
+        "--verification", "third-party", "--signatory", "Jane Doe", "--key", keys / "private.pem",
+        "--output", folder / "claim.pdf",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return folder / "claim.pdf"
+
+
+def test_evaluate_counts_only_the_clients_units_for_the_period_inside_the_window(
+    tmp_path: Path, footprint: tuple[Path, dict[str, float]]
+) -> None:
+    path, totals = footprint
+    needed = math.ceil(totals["total_market"])
+    result = neutra(
+        "claim", "evaluate", "--footprint", path, "--ledger", ledger(tmp_path / "l.csv", needed - 10),
+        "--client", "Acme", "--period", "2024", "--format", "json",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    claim = json.loads(result.stdout)
+    assert claim["schema"] == "neutra.claim/1"
+    assert claim["residual_t"] == totals["total_market"]
+    assert claim["required_units"] == needed
+    assert claim["counted_units"] == needed - 10  # not Other plc's, not for 2023, not the late ones
+    assert claim["shortfall_units"] == 10
+    assert claim["met"] is False
+    balance = next(rule for rule in claim["rules"] if rule["id"] == "residual_balanced")
+    assert balance["met"] is False
+    assert {"id", "met", "detail", "source"} <= set(balance)
+    assert [c["quantity"] for c in claim["credits"]] == [needed - 10]
+    assert all(c["client"] == "Acme" for c in claim["credits"] + claim["excluded"])
+
+
+def test_evaluate_with_a_plan_and_enough_units_meets_every_rule(
+    tmp_path: Path, footprint: tuple[Path, dict[str, float]]
+) -> None:
+    path, totals = footprint
+    (tmp_path / "plan.pdf").write_bytes(b"%PDF- a plan")
+    result = neutra(
+        "claim", "evaluate", "--footprint", path,
+        "--ledger", ledger(tmp_path / "l.csv", math.ceil(totals["total_market"])),
+        "--client", "Acme", "--period", "2024", "--plan", tmp_path / "plan.pdf", "--format", "json",
+    )  # fmt: skip
+    claim = json.loads(result.stdout)
+    assert claim["met"] is True
+    assert claim["complete"] is True
+    assert claim["shortfall_units"] == 0
+    assert claim["tier"] == "platinum"
+    without_plan = neutra(
+        "claim", "evaluate", "--footprint", path,
+        "--ledger", ledger(tmp_path / "l.csv", math.ceil(totals["total_market"])),
+        "--client", "Acme", "--period", "2024", "--format", "json",
+    )  # fmt: skip
+    claim = json.loads(without_plan.stdout)
+    assert claim["met"] is True  # on the evidence given
+    assert claim["complete"] is False
+    plan_rule = next(r for r in claim["rules"] if r["id"] == "management_plan")
+    assert plan_rule["met"] is None
+
+
+def test_evaluate_lists_every_input_problem_and_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "fp.json").write_text('{"totals": {"scope1": "lots"}}')
+    result = neutra(
+        "claim", "evaluate", "--footprint", tmp_path / "fp.json", "--ledger", tmp_path / "none.csv",
+        "--client", "Acme", "--period", "24",
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    for expected in ("--period", "totals.scope1", "not a number", "none.csv"):
+        assert expected in result.stderr
+
+
+def test_keygen_writes_a_private_key_only_its_owner_can_read_and_never_overwrites_it(
+    keys: Path,
+) -> None:
+    mode = stat.S_IMODE((keys / "private.pem").stat().st_mode)
+    assert mode == 0o600
+    assert (keys / "public.pem").read_text().startswith("-----BEGIN PUBLIC KEY-----")
+    again = neutra("claim", "keygen", "--output", keys)
+    assert again.returncode == 2
+    assert "exists" in again.stderr
+
+
+def test_issue_refuses_a_claim_with_a_shortfall_listing_the_rules_not_met(
+    tmp_path: Path, footprint: tuple[Path, dict[str, float]], keys: Path
+) -> None:
+    path, totals = footprint
+    (tmp_path / "plan.md").write_text("plan")
+    result = neutra(
+        "claim", "issue", "--footprint", path, "--ledger", ledger(tmp_path / "l.csv", 5),
+        "--client", "Acme", "--period", "2024", "--plan", tmp_path / "plan.md",
+        "--verification", "self", "--signatory", "Jane Doe", "--key", keys / "private.pem",
+        "--output", tmp_path / "claim.pdf",
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "residual_balanced" in result.stderr
+    assert f"cancel {math.ceil(totals['total_market']) - 5:,} units more" in result.stderr
+    assert not (tmp_path / "claim.pdf").exists()
+
+
+def test_the_issued_claim_verifies_offline_with_the_public_key(issued: Path, keys: Path) -> None:
+    result = neutra("claim", "verify", issued, "--key", keys / "public.pem")
+    assert result.returncode == 0, result.stderr
+    assert "Authentic" in result.stdout
+
+
+@pytest.mark.parametrize("where", [0.3, 0.5, 0.62, 0.9])
+def test_one_changed_byte_fails_verification(
+    issued: Path, keys: Path, tmp_path: Path, where: float
+) -> None:
+    data = bytearray(issued.read_bytes())
+    position = int(len(data) * where)
+    data[position] ^= 0x01
+    changed = tmp_path / "changed.pdf"
+    changed.write_bytes(bytes(data))
+    result = neutra("claim", "verify", changed, "--key", keys / "public.pem")
+    assert result.returncode == 1, (position, result.stdout, result.stderr)
+    assert "Not authentic" in result.stderr
+
+
+def test_another_key_fails_verification(issued: Path, tmp_path: Path) -> None:
+    assert neutra("claim", "keygen", "--output", tmp_path / "other").returncode == 0
+    result = neutra("claim", "verify", issued, "--key", tmp_path / "other" / "public.pem")
+    assert result.returncode == 1
+    assert "another key" in result.stderr
+
+
+def test_a_garbage_file_or_key_is_bad_input(issued: Path, keys: Path, tmp_path: Path) -> None:
+    garbage = tmp_path / "garbage.pdf"
+    garbage.write_bytes(os.urandom(4000))
+    assert neutra("claim", "verify", garbage, "--key", keys / "public.pem").returncode == 2
+    assert neutra("claim", "verify", issued, "--key", garbage).returncode == 2
+    assert (
+        neutra("claim", "verify", tmp_path / "nope.pdf", "--key", keys / "public.pem").returncode
+        == 2
+    )
+
+
+@NEEDS_POPPLER
+def test_the_pdf_states_the_footprints_figures_and_the_serial_numbers(
+    issued: Path, footprint: tuple[Path, dict[str, float]]
+) -> None:
+    _, totals = footprint
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(issued), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    for key in (
+        "scope1",
+        "scope2_location",
+        "scope2_market",
+        "scope3",
+        "total_location",
+        "total_market",
+    ):
+        assert format_tonnes(totals[key]) in text, key
+    needed = math.ceil(totals["total_market"])
+    assert f"100001–{100000 + needed}" in text  # the serial numbers cancelled
+    assert "1234" in text  # the project
+    assert "Independently verified (third party)" in text
+    assert "Jane Doe" in text
+    assert "/verify/" in text
+
+
+@NEEDS_POPPLER
+def test_every_page_of_the_pdf_renders_as_an_image(issued: Path, tmp_path: Path) -> None:
+    subprocess.run(
+        ["pdftoppm", "-r", "40", "-png", str(issued), str(tmp_path / "page")], check=True
+    )
+    pages = sorted(tmp_path.glob("page*.png"))
+    assert len(pages) >= 2  # the certificate, then the report
+    assert all(page.read_bytes().startswith(b"\x89PNG") for page in pages)
