@@ -565,9 +565,10 @@ def factors_search(
     render.search_hits(out, hits)
 
 
-def main() -> None:
+def main(args: list[str] | None = None) -> None:
+    """The installed `neutra` script (and `python -m neutra`): the app, with its errors as exit 2."""
     try:
-        app()
+        app(args=args, prog_name="neutra")
     except NeutraError as exc:  # a mistake outside any one command's handling
         err.print(f"neutra: {exc.message}", markup=False)
         sys.exit(2)
