@@ -513,11 +513,12 @@ def factors_diff(
 
 @factors_app.command("list")
 def factors_list() -> None:
-    """List the stored factor sets and their versions."""
+    """List the stored factor sets and the starter library's, with their versions."""
     from neutra.cli import render
     from neutra.formats.factor_store import FactorStore
+    from neutra.formats.starter import starter_library
 
-    render.stored_sets(out, FactorStore().list())
+    render.stored_sets(out, FactorStore().list(), starter_library())
 
 
 @factors_app.command("show")
@@ -527,31 +528,37 @@ def factors_show(
     """Show the factors of a set: the starter library's or a stored one."""
     from neutra.cli import render
     from neutra.formats.factor_refs import FactorSetRef, load
+    from neutra.formats.starter import starter_library
 
     try:
         factor_set = load(FactorSetRef.parse(reference))
     except NeutraError as exc:
         fail([Problem(reference, None, None, None, exc.message)])
-    render.factor_set(out, factor_set)
+    starter = any(s is factor_set for s in starter_library())
+    render.factor_set(out, factor_set, starter=starter)
 
 
 @factors_app.command("search")
 def factors_search(
     text: Annotated[str, typer.Argument(help='Words to look for, e.g. "natural gas kwh".')],
 ) -> None:
-    """Find activity keys, and factors of the stored sets, by words."""
+    """Find activity keys, and factors of the stored and starter sets, by words."""
     from neutra.cli import render
     from neutra.core.taxonomy import search_activities
     from neutra.formats.factor_store import FactorStore
+    from neutra.formats.starter import starter_library
 
     render.activity_hits(out, search_activities(text))
     store = FactorStore()
     words = text.lower().split()
+    sets = [
+        (stored.name, store.load(f"{stored.name}@{stored.version}"))
+        for stored in store.list()
+        if stored.current
+    ] + [(f"{s.name} (starter)", s) for s in starter_library()]
     hits = []
-    for stored in store.list():
-        if not stored.current:
-            continue
-        for factor in store.load(f"{stored.name}@{stored.version}").factors:
+    for label, factor_set in sets:
+        for factor in factor_set.factors:
             fields = (
                 factor.factor_id,
                 factor.activity,
@@ -561,7 +568,7 @@ def factors_search(
             )
             haystack = " ".join(str(v) for v in fields if v).lower().replace("_", " ")
             if all(w in haystack for w in words):
-                hits.append((stored.name, factor))
+                hits.append((label, factor))
     render.search_hits(out, hits)
 
 
