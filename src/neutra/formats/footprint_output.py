@@ -127,9 +127,15 @@ def write_xlsx(result: FootprintTables, path: Path | IO[bytes]) -> None:
                 book, "Lines", names, [tuple(r.values()) for r in result.lines.to_pylist()], bold
             )
         provenance = [
-            (k, v if isinstance(v, str) else json.dumps(v)) for k, v in result.provenance.items()
+            (k, v if isinstance(v, str) else json.dumps(v, default=_plain))
+            for k, v in result.provenance.items()
         ]
         _sheet(book, "Provenance", ["key", "value"], provenance, bold)
+
+
+def _plain(value: Any) -> Any:
+    # The footprint's provenance holds read-only mappings and tuples: JSON as dicts and lists.
+    return dict(value) if isinstance(value, Mapping) else list(value)
 
 
 def _sheet(book: Any, name: str, header: list[str], rows: list[tuple[Any, ...]], bold: Any) -> None:

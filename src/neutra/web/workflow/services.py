@@ -18,8 +18,8 @@ from neutra.core import workflow
 from neutra.core.errors import InvalidInputError, Problem
 from neutra.web.errors import NotAllowedError, invalid
 from neutra.web.inventories.models import Inventory, InventoryLockedError, InventoryState
+from neutra.web.tenancy.audit import audit_record
 from neutra.web.tenancy.selectors import roles_in
-from neutra.web.tenancy.services import _audit
 from neutra.web.workflow.selectors import client_has_submitters, figures_status
 
 __all__ = ["MAX_REASON", "InventoryStateError", "inventory_transition"]
@@ -116,7 +116,7 @@ def inventory_transition(
         detail: dict[str, Any] = {"from": source.value, "to": target.value, "action": action.value}
         if text:
             detail["reason"] = text
-        _audit(
+        audit_record(
             by=by,
             action="inventory.transition",
             obj=current,
