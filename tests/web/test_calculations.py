@@ -622,6 +622,7 @@ def test_pressing_calculate_with_htmx_answers_with_the_section(
     html = pressed.content.decode()
     assert f'id="calculation-{hand.pk}"' in html
     assert "Calculated 3 activity rows" in html  # the finished job's panel
+    assert "from 3 activity rows" in html
     assert '<div class="figure">2.202</div>' in html
     assert Calculation.objects.filter(inventory=hand, calculated_by=people["erin"]).count() == 1
 
@@ -735,3 +736,15 @@ def test_a_calculation_in_a_worker_outside_any_transaction_is_stored_whole(
     assert calculation is not None
     assert_close(calculation.summary["totals"]["total_location"], TOTAL)
     assert EmissionLine.objects.filter(calculation=calculation).count() == 3
+
+
+def test_one_row_is_one_activity_row_and_counts_separate_thousands(world: dict) -> None:
+    from neutra.web.calculations.templatetags.calculation_figures import count
+    from tests.web.helpers import calculated as calculated_job
+    from tests.web.helpers import uploaded as uploaded_job
+
+    inventory = inventory_create(organisation=world["B1"], year=2025, by=world["alice"])
+    uploaded_job(inventory, world["bob"])
+    job = calculated_job(inventory, world["alice"])
+    assert job.message.startswith("Calculated 1 activity row: 0.183 t CO2e")
+    assert count(150141) == "150,141"

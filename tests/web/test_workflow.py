@@ -231,3 +231,33 @@ def test_the_what_changed_page_marks_a_restatement_whose_data_changed_since(
     compare = client.get(f"/api/inventories/{restatement.pk}/compare").json()
     assert compare["after_status"]["data_changed"] is True
     assert compare["before_status"]["current"] is True
+
+
+def test_an_expired_auditor_is_told_the_access_ended_not_that_there_is_none(
+    client: Client, people: dict
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from neutra.web.tenancy.models import Membership
+
+    ended = timezone.now() - timedelta(days=2)
+    Membership.objects.filter(user=people["dora"]).update(expires_at=ended)
+    client.force_login(people["dora"])
+    page = client.get("/").content.decode()
+    assert "Your access to B2 Logistics as auditor" in page
+    assert f"ended on {ended:%Y-%m-%d}" in page
+    assert "no organisation yet" not in page
+
+
+def test_read_only_roles_and_locked_inventories_are_not_told_to_upload(
+    client: Client, people: dict
+) -> None:
+    inventory = reviewed(people)
+    client.force_login(people["bob"])
+    section = client.get(f"/inventories/{inventory.pk}/activities/").content.decode()
+    assert "upload it here" not in section  # reviewed: it takes no more data
+    inventory_transition(inventory=inventory, to="draft", by=people["alice"], reason="more")
+    section = client.get(f"/inventories/{inventory.pk}/activities/").content.decode()
+    assert "upload it here" in section  # a draft, and bob may change its data
