@@ -34,6 +34,7 @@ from django.utils import timezone
 from neutra.core.errors import NeutraError
 from neutra.web.inventories.models import Inventory
 from neutra.web.inventories.services import inventory_create, inventory_transition
+from neutra.web.strategy.demo import strategy_demo_load
 from neutra.web.tenancy.models import Consultancy, Entity, Organisation, Role
 from neutra.web.tenancy.services import (
     consultancy_create,
@@ -191,6 +192,7 @@ def _load(*, say: Say, password: str | None, run_tasks: Callable[[], None]) -> l
     _calculate(inventories, consultant, say)
     run_tasks()
     _close_years(inventories, organisations, consultant, say)
+    strategy_demo_load(organisations, consultant, say)
     return logins
 
 

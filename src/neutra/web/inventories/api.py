@@ -45,6 +45,11 @@ class InventoryIn(Schema):
     approach: str = "operational"  # equity, financial or operational
 
 
+class RestateIn(Schema):
+    # The sets the new version pins, in search order (default: the restated version's).
+    factor_sets: list[FactorSetPin] | None = None
+
+
 class TransitionIn(Schema):
     to: str  # draft, submitted, reviewed or locked
 
@@ -123,11 +128,17 @@ def transition_inventory(
 
 
 @router.post("/inventories/{inventory_id}/restate", response={201: InventoryOut})
-def restate_inventory(request: HttpRequest, inventory_id: int) -> Status[InventoryOut]:
-    """Open the next version of a locked inventory (staff or client admin)."""
+def restate_inventory(
+    request: HttpRequest, inventory_id: int, payload: RestateIn | None = None
+) -> Status[InventoryOut]:
+    """Open the next version of a locked inventory (staff or client admin), optionally on other factor sets."""
     require_scope(request, "write")
     inventory = inventory_for(request.user, inventory_id, now=timezone.now())
-    return Status(201, _out(inventory_restate(inventory=inventory, by=request.user)))
+    pins = None
+    if payload is not None and payload.factor_sets is not None:
+        pins = [p.dict() for p in payload.factor_sets]
+    restated = inventory_restate(inventory=inventory, by=request.user, factor_sets=pins)
+    return Status(201, _out(restated))
 
 
 class AuditEntryOut(Schema):

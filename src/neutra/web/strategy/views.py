@@ -36,7 +36,7 @@ from neutra.formats.strategy_files import (
     write_targets,
 )
 from neutra.reports import render_svg
-from neutra.web.errors import NotFoundError, error_text
+from neutra.web.errors import NotFoundError, error_text, invalid
 from neutra.web.strategy import services
 from neutra.web.strategy.models import Measure
 from neutra.web.strategy.presentation import (
@@ -302,8 +302,6 @@ def _milestone_text(text: str) -> list[dict[str, Any]]:
         try:
             points.append({"year": int(year), "reduction": float(percent) / 100})
         except ValueError:
-            from neutra.web.errors import invalid
-
             raise invalid(
                 "target", "milestones", part, "give year:percent pairs, e.g. 2025:21;2027:30"
             ) from None
@@ -314,8 +312,6 @@ def _category_text(text: str) -> list[int]:
     found = []
     for part in filter(None, (p.strip() for p in text.split(";"))):
         if not part.isdigit():
-            from neutra.web.errors import invalid
-
             raise invalid(
                 "target", "categories", part, "give scope 3 categories 1-15 separated by ';'"
             )
