@@ -308,10 +308,12 @@ def test_denominators_and_a_target_entered_in_the_page_give_the_cli_figures_and_
     legend = chart.locator("g.legend").text_content() or ""
     for series in ("Actual", "Target path", "Plan path"):
         assert series in legend
-    assert chart.locator("rect.bar[data-series='0']").count() == 7  # one per year 2024-2030
+    assert chart.locator("rect.bar[data-series='0']").count() == 3  # actuals: 2024-2026 only
+    assert chart.locator("rect.bar[data-series='1']").count() == 7  # the path: 2024-2030
     tooltips = " ".join(chart.locator("rect.bar title").all_text_contents())
     assert "2026 · Actual" in tooltips
     assert "2030 · Target path" in tooltips
+    assert "2027 · Actual" not in tooltips  # no bar claims a figure for a year to come
 
     # The page's figures are `neutra strategy`'s on the files the page exports.
     files = {}

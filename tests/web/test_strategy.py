@@ -496,3 +496,34 @@ def test_moving_to_newer_factor_sets_is_a_restatement_and_the_locked_figures_nev
     assert "newer-gas:gas" in page
     assert lines_before[0]["factor"] in page
     assert f"+{1000 * (0.0002 - 0.00018296):.3f}" in page  # +0.017 t
+
+
+def test_the_api_restates_on_other_factor_sets_and_refuses_a_bad_pin(world: dict[str, Any]) -> None:
+    from neutra.web.inventories.models import Inventory
+    from neutra.web.inventories.services import default_factor_sets
+    from tests.web.helpers import walked_to_locked
+
+    alice, bob = world["alice"], world["bob"]
+    locked = walked_to_locked(
+        inventory_create(organisation=world["B1"], year=2025, by=alice), client=bob, staff=alice
+    )
+    client = Client()
+    client.force_login(alice)
+    url = f"/api/inventories/{locked.pk}/restate-factor-sets"
+    bad = client.post(
+        url,
+        json.dumps({"factor_sets": [{"name": "desnz-2025", "version": "latest"}]}),
+        content_type="application/json",
+    )
+    assert bad.status_code == 400
+    assert bad.json()["extra"]["problems"][0]["column"] == "factor_sets[0].version"
+    assert Inventory.objects.filter(restates=locked).count() == 0
+    name, version = default_factor_sets()[0]  # only the first set: the others left out
+    good = client.post(
+        url,
+        json.dumps({"factor_sets": [{"name": name, "version": version}]}),
+        content_type="application/json",
+    )
+    assert good.status_code == 201, good.content
+    assert good.json()["factor_sets"] == [{"name": name, "version": version}]
+    assert good.json()["restates_id"] == locked.pk

@@ -46,8 +46,7 @@ class InventoryIn(Schema):
 
 
 class RestateIn(Schema):
-    # The sets the new version pins, in search order (default: the restated version's).
-    factor_sets: list[FactorSetPin] | None = None
+    factor_sets: list[FactorSetPin]  # the sets the new version pins, in search order
 
 
 class TransitionIn(Schema):
@@ -128,15 +127,21 @@ def transition_inventory(
 
 
 @router.post("/inventories/{inventory_id}/restate", response={201: InventoryOut})
-def restate_inventory(
-    request: HttpRequest, inventory_id: int, payload: RestateIn | None = None
-) -> Status[InventoryOut]:
-    """Open the next version of a locked inventory (staff or client admin), optionally on other factor sets."""
+def restate_inventory(request: HttpRequest, inventory_id: int) -> Status[InventoryOut]:
+    """Open the next version of a locked inventory (staff or client admin)."""
     require_scope(request, "write")
     inventory = inventory_for(request.user, inventory_id, now=timezone.now())
-    pins = None
-    if payload is not None and payload.factor_sets is not None:
-        pins = [p.dict() for p in payload.factor_sets]
+    return Status(201, _out(inventory_restate(inventory=inventory, by=request.user)))
+
+
+@router.post("/inventories/{inventory_id}/restate-factor-sets", response={201: InventoryOut})
+def restate_inventory_on_factor_sets(
+    request: HttpRequest, inventory_id: int, payload: RestateIn
+) -> Status[InventoryOut]:
+    """Open the next version of a locked inventory pinning other factor sets (a restatement)."""
+    require_scope(request, "write")
+    inventory = inventory_for(request.user, inventory_id, now=timezone.now())
+    pins = [p.dict() for p in payload.factor_sets]
     restated = inventory_restate(inventory=inventory, by=request.user, factor_sets=pins)
     return Status(201, _out(restated))
 

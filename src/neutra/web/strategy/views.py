@@ -27,6 +27,7 @@ from neutra.core.abatement import MeasureStatus
 from neutra.core.baseyear import ChangeKind
 from neutra.core.errors import NeutraError
 from neutra.core.history import EMISSION_KEYS, EmissionsHistory, Scope2Basis, ScopeCoverage
+from neutra.core.money import has_currency
 from neutra.core.targets import TargetKind, known_criteria
 from neutra.core.units import CURRENCIES
 from neutra.formats.strategy_files import (
@@ -154,6 +155,10 @@ def strategy_page(request: HttpRequest, organisation_id: int) -> HttpResponse:
         "criteria_names": sorted(known_criteria()),
         "threshold_percent": view.threshold * 100,
         "exports": EXPORTS,
+        "currencies": sorted(
+            {d.unit for d in view.denominators if d.indicator == "revenue"}
+            | {c for c in ("EUR", "GBP", "USD") if has_currency(c)}
+        ),
         "breadcrumbs": [
             ("Organisations", reverse("tenancy:home")),
             (organisation.name, reverse("tenancy:organisation", args=[organisation.pk])),
