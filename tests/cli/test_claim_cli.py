@@ -123,8 +123,19 @@ def test_evaluate_with_a_plan_and_enough_units_meets_every_rule(
     )  # fmt: skip
     claim = json.loads(result.stdout)
     assert claim["met"] is True
+    assert claim["complete"] is True
     assert claim["shortfall_units"] == 0
     assert claim["tier"] == "platinum"
+    without_plan = neutra(
+        "claim", "evaluate", "--footprint", path,
+        "--ledger", ledger(tmp_path / "l.csv", math.ceil(totals["total_market"])),
+        "--client", "Acme", "--period", "2024", "--format", "json",
+    )  # fmt: skip
+    claim = json.loads(without_plan.stdout)
+    assert claim["met"] is True  # on the evidence given
+    assert claim["complete"] is False
+    plan_rule = next(r for r in claim["rules"] if r["id"] == "management_plan")
+    assert plan_rule["met"] is None
 
 
 def test_evaluate_lists_every_input_problem_and_exits_2(tmp_path: Path) -> None:

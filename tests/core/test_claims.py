@@ -204,11 +204,28 @@ def test_temporary_cers_fail_the_credit_criteria_and_their_units_must_be_replace
 
 def test_a_claim_without_a_plan_or_history_fails_those_rules_and_says_how_to_close_them() -> None:
     evaluation = evaluate_claim(
-        client="Acme", period=P2024, footprint=footprint(), credits=[cancel(1, 1251)]
+        client="Acme",
+        period=P2024,
+        footprint=footprint(),
+        credits=[cancel(1, 1251)],
+        plan_sha256="",
     )
     assert [r.id for r in evaluation.unmet] == [RuleId.MANAGEMENT_PLAN, RuleId.REDUCTIONS_FIRST]
     assert "--plan" in evaluation.rule(RuleId.MANAGEMENT_PLAN).remedy
     assert all(r.source for r in evaluation.rules)
+    assert not evaluation.met
+
+
+def test_an_evaluation_not_given_the_plan_leaves_its_rules_unchecked_and_is_not_complete() -> None:
+    evaluation = evaluate_claim(
+        client="Acme", period=P2024, footprint=footprint(), credits=[cancel(1, 1251)]
+    )
+    assert [r.id for r in evaluation.pending] == [RuleId.MANAGEMENT_PLAN, RuleId.REDUCTIONS_FIRST]
+    assert evaluation.unmet == ()
+    assert evaluation.met  # on the evidence given
+    assert not evaluation.complete  # issuing checks the plan
+    rules = {r["id"]: r for r in evaluation.as_json()["rules"]}
+    assert rules["management_plan"]["met"] is None
 
 
 def test_the_history_shows_reductions_against_the_earliest_year() -> None:

@@ -12,6 +12,7 @@ import pytest
 from neutra.core.activities import ActivityData, validate_activities
 from neutra.core.boundary import Approach, Boundary, Control, EntityLink
 from neutra.core.engine import FootprintOptions, compute_footprint
+from neutra.core.engine.explain_market import explain_market_line
 from neutra.core.errors import InvalidInputError
 from neutra.core.factors import Basis, Factor, FactorSet, GasAmount, Scope
 from neutra.core.gwp import gwp_set
@@ -470,3 +471,59 @@ def test_lines_share_the_market_based_figure_by_quantity_and_add_up_to_it():
     # 180 t market-based for the site's 1,000,000 kWh, spread 60/40; gas is the same either way.
     assert market == pytest.approx({"1": 108.0, "2": 72.0, "3": 0.2})
     assert result.totals["scope2_market"] == pytest.approx(180)
+
+
+def test_a_lines_market_detail_names_the_certificate_and_its_part_of_the_domain_case():
+    grid = factor(
+        "grid", "electricity.grid", "kWh", {"CO2e": 0.2}, gwp_set="AR5", scope=Scope.S2, region="DE"
+    )
+    residual = factor(
+        "rm", "electricity.grid", "kWh", {"CO2e": 0.45}, gwp_set="AR5", scope=Scope.S2, region="DE",
+        basis=Basis.RESIDUAL_MIX,
+    )  # fmt: skip
+    go = Instrument("GO-1", InstrumentType.CERTIFICATE, "Site", "DE", 2024, 600_000, 0.0)
+    norway = Instrument(
+        "GO-NO", InstrumentType.CERTIFICATE, "Site", "DE", 2024, 50_000, 0.0, market="NO"
+    )
+    data = activities(
+        row("1", "electricity.grid", 600_000, "kWh", region="DE", entity="Site"),
+        row("2", "electricity.grid", 400_000, "kWh", region="DE", entity="Site"),
+        row("3", "fuel.natural_gas", 1000, "kWh", entity="Site"),
+    )
+    result = compute_footprint(
+        data,
+        [factor_set(grid, residual, GAS)],
+        AR5,
+        instruments=[go, norway],
+        options=FootprintOptions(lines=True),
+    )
+    assert result.lines is not None
+    lines = {line["id"]: line for line in result.lines.to_pylist()}
+    assert lines["3"]["market_detail"] is None  # scope 1: no instrument concerns it
+    second = lines["2"]
+    explained = explain_market_line(
+        second["market_detail"],
+        quantity=second["quantity"],
+        inclusion_share=second["inclusion_share"],
+    )
+    assert explained is not None
+    # Row 2 is 40% of the site's 1,000,000 kWh: 40% of GO-1's 600,000 kWh at 0 t/kWh,
+    # and 40% of the 400,000 kWh left at the residual mix 0.45 kg/kWh: 72 t.
+    assert explained.consumption == "Site / DE / 2024"
+    assert explained.row_share == pytest.approx(0.4)
+    applied, refused = explained.instruments
+    assert (applied.instrument_id, applied.type, applied.qualified) == (
+        "GO-1",
+        InstrumentType.CERTIFICATE,
+        True,
+    )
+    assert applied.group_covered_kwh == pytest.approx(600_000)
+    assert applied.covered_kwh == pytest.approx(240_000)
+    assert applied.rate_t_co2e_per_kwh == 0.0
+    assert (refused.instrument_id, refused.qualified, refused.covered_kwh) == ("GO-NO", False, 0)
+    assert "market NO" in refused.reasons[0]
+    assert explained.uncovered_kwh == pytest.approx(160_000)
+    assert explained.uncovered_basis is Basis.RESIDUAL_MIX
+    assert explained.uncovered_rate_t_co2e_per_kwh == pytest.approx(0.00045)
+    assert explained.market_t_co2e == pytest.approx(72.0)
+    assert explained.market_t_co2e == pytest.approx(second["emissions_market_t_co2e"], rel=1e-12)

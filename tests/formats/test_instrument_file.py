@@ -13,7 +13,7 @@ from neutra.core.scope2 import (
     InstrumentType,
     allocate_market_based,
 )
-from neutra.formats.instrument_file import read_instruments
+from neutra.formats.instrument_file import instrument_csv, read_instrument_rows, read_instruments
 
 HEADER = "instrument_id,type,entity,region,year,quantity,unit,value,value_unit,gas"
 
@@ -141,3 +141,57 @@ def test_a_bad_vintage_is_reported(tmp_path: Path) -> None:
         write(tmp_path, "GO-1,certificate,A,DE,2024,1,kWh,0,kg/kWh,CO2e,last year", header=header)
     )
     assert [(p.row, p.column, p.value) for p in problems] == [(2, "vintage", "last year")]
+
+
+def test_a_workbooks_first_sheet_reads_like_the_csv(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append([*HEADER.split(","), "tracking_id"])
+    sheet.append(["GO-1", "certificate", "A", "DE", 2024, 600000, "kWh", 0, "kg/kWh", "CO2e", "T1"])
+    path = tmp_path / "instruments.xlsx"
+    book.save(path)
+    csv_path = write(tmp_path, "GO-1,certificate,A,DE,2024,600000,kWh,0,kg/kWh,CO2e,T1",
+                     header=HEADER + ",tracking_id")  # fmt: skip
+    assert read_instruments(path) == read_instruments(csv_path)
+
+
+def test_a_workbook_with_a_bad_row_names_the_sheet_row(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(HEADER.split(","))
+    sheet.append(["GO-1", "go", "A", "DE", 2024, 600000, "kWh", 0, "kg/kWh", "CO2e"])
+    path = tmp_path / "instruments.xlsx"
+    book.save(path)
+    (problem,) = problems_of(path)
+    assert (problem.row, problem.column, problem.value) == (2, "type", "go")
+    assert "for go write 'certificate'" in problem.reason
+
+
+def test_a_file_that_is_no_workbook_is_one_problem(tmp_path: Path) -> None:
+    path = tmp_path / "instruments.xlsx"
+    path.write_bytes(b"not a zip")
+    (problem,) = problems_of(path)
+    assert "cannot read the file as a workbook" in problem.reason
+
+
+def test_rows_written_back_as_csv_read_to_the_same_instruments(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "GO-1,certificate,A,de,2024,600000,kWh,0,kg/kWh,CO2e,,A,2024,",
+        "PPA-1,contract,,DE,2024,1.5,GWh,12,g/kWh,co2,T-9,A,,de",
+        header=HEADER + ",tracking_id,cancelled_for,vintage,market",
+    )
+    read = read_instrument_rows(path)
+    assert read.quality_columns == {"tracking_id", "cancelled_for", "vintage", "market"}
+    again = tmp_path / "again.csv"
+    again.write_bytes(instrument_csv([r for _, r in read.rows], read.quality_columns))
+    assert read_instruments(again) == read.instruments
+    # An empty tracking_id stays empty (not tracked), not absent (not judged).
+    assert read.instruments[0].tracking_id == ""
+    without = read_instrument_rows(
+        write(tmp_path, "GO-1,certificate,A,DE,2024,1,MWh,0,kg/kWh,CO2e")
+    )
+    assert without.instruments[0].tracking_id is None
+    assert b"tracking_id" not in instrument_csv([r for _, r in without.rows], frozenset())

@@ -24,6 +24,7 @@ from neutra.web.accounts.services import api_token_create
 from neutra.web.activities.services import upload_accept
 from neutra.web.calculations.models import Calculation, EmissionLine
 from neutra.web.calculations.services import calculation_start
+from neutra.web.instruments.services import instrument_add
 from neutra.web.inventories.services import inventory_create
 from neutra.web.jobs.models import Job, JobKind, JobStatus
 from neutra.web.tenancy.models import AuditEntry, Membership
@@ -54,6 +55,8 @@ VICTIM_NAMES = (
     "B1 Sheffield Works",
     "B1 Leeds Depot",
     "b1-energy-2025.csv",
+    "B1 carbon neutral 2025",  # the purpose of B1's credit cancellation
+    "b1-cancellation-attestation.pdf",
 )
 
 
@@ -84,6 +87,25 @@ def client_b1(world: dict[str, Any]) -> Victim:
         size=len(data),
     )
     assert upload_job.status == JobStatus.SUCCEEDED, (upload_job.message, upload_job.problems)
+    # A certificate for the depot, which buys no electricity: it changes no figure (so the
+    # walk's figures stay the location-based ones) but is B1's row all the same.
+    instrument = instrument_add(
+        inventory=inventory,
+        by=bob,
+        cells={
+            "instrument_id": "B1-GO-2025-7",
+            "type": "certificate",
+            "entity": "B1 Leeds Depot",
+            "region": "GB",
+            "year": "2025",
+            "quantity": "20000",
+            "unit": "kWh",
+            "value": "0",
+            "value_unit": "kg/kWh",
+            "gas": "CO2e",
+            "tracking_id": "REGO-B1-0007",
+        },
+    )
     calculation_job = calculation_start(inventory=inventory, by=alice)
     assert calculation_job.status == JobStatus.SUCCEEDED, calculation_job.message
     calculation = Calculation.objects.get(inventory=inventory)
@@ -124,11 +146,14 @@ def client_b1(world: dict[str, Any]) -> Victim:
         currency="GBP", start_year=2027, owner="B1 facilities", by=alice,
     )  # fmt: skip
 
+    credit_block, cancellation = _b1_credits(world)
+
     url_values = {
         "organisation_id": [b1.pk],
         "inventory_id": [inventory.pk],
         "job_id": [upload_job.pk, calculation_job.pk],
         "upload_id": [upload.pk],
+        "instrument_pk": [instrument.pk],
         "row_id": [row.pk],
         "calculation_id": [calculation.pk],
         "line_id": [lines[0].pk],
@@ -138,6 +163,8 @@ def client_b1(world: dict[str, Any]) -> Victim:
         "user_id": [bob.pk],
         "consultancy_id": [b1.consultancy_id],
         "audit_entry_id": [audit.pk],
+        "block_id": [credit_block.pk],  # a credit block held for B1
+        "transaction_id": [cancellation.pk],  # B1's cancellation, with its attestation
         "name": list(CHART_NAMES),  # the dashboard's charts, by name
         "chart": ["trajectory-B1-S12", "mac"],  # the strategy page's charts
         "export": ["history", "history-restated", "denominators", "targets", "changes"],
@@ -170,6 +197,7 @@ def client_b1(world: dict[str, Any]) -> Victim:
         "inventories.inventory": str(inventory.pk),
         "activities.activityupload": str(upload.pk),
         "activities.activityrow": str(row.pk),
+        "instruments.contractualinstrument": str(instrument.pk),
         "calculations.calculation": str(calculation.pk),
         "calculations.emissionline": str(lines[0].pk),
         "jobs.job": str(upload_job.pk),
@@ -181,3 +209,43 @@ def client_b1(world: dict[str, Any]) -> Victim:
         form_values=form_values,
         admin_objects=admin_objects,
     )
+
+
+def _b1_credits(world: dict[str, Any]) -> tuple[Any, Any]:
+    """CERs bought by consultancy A for B1, part of them cancelled with an attestation."""
+    import datetime as dt
+
+    from neutra.web.credits.models import CreditBlock
+    from neutra.web.credits.services import (
+        Units,
+        account_create,
+        credits_cancel,
+        credits_purchase,
+        project_create,
+        registry_create,
+    )
+
+    alice, b1, a = world["alice"], world["B1"], world["A"]
+    registry = registry_create(consultancy=a, code="CDM", by=alice)
+    account = account_create(registry=registry, number="A-HOLDING", by=alice)
+    project = project_create(
+        consultancy=a,
+        programme="CDM",
+        project_id="7311",
+        title="Bundled wind",
+        host_party="IN",
+        by=alice,
+    )
+    credits_purchase(
+        consultancy=a, account=account, project=project, unit_type="CER", vintage="2013",
+        serial_start=7100001, serial_end=7100500, organisation=b1, date=dt.date(2025, 2, 1),
+        seller="Broker", price="2.10", currency="EUR", by=alice,
+    )  # fmt: skip
+    cancellation = credits_cancel(
+        consultancy=a,
+        units=Units(organisation=b1, project=project, unit_type="CER", serial_start=7100001, serial_end=7100100),
+        date=dt.date(2025, 3, 1), beneficiary="B1 Manufacturing", purpose="B1 carbon neutral 2025",
+        for_period="2025", attestation=("b1-cancellation-attestation.pdf", b"%PDF-1.4 attestation"), by=alice,
+    )  # fmt: skip
+    held = CreditBlock.objects.get(organisation=b1, state="held", closed_by__isnull=True)
+    return held, cancellation

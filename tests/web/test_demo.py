@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.contrib.auth import authenticate
 
-from neutra.web.calculations.models import Calculation
+from neutra.web.calculations.models import Calculation, EmissionLine
 from neutra.web.demo import CONSULTANCY, YEARS, DemoError, demo_load
 from neutra.web.inventories.models import Inventory
 from neutra.web.tenancy.models import Consultancy, Organisation, Role
@@ -29,8 +31,22 @@ def test_the_demo_loads_once_and_a_second_run_only_sets_new_passwords() -> None:
         Calculation.objects.filter(inventory__in=inventories).values("inventory").distinct().count()
         == 9
     )
+    # The German client's guarantees of origin: 250 MWh of the Berlin office's electricity
+    # each year at 0 t instead of the grid average (Germany has no residual mix here).
+    for inventory in inventories.filter(organisation__country="DE"):
+        assert inventory.instruments.count() == 1
+        calculation = Calculation.objects.filter(inventory=inventory).latest()
+        berlin = EmissionLine.objects.filter(
+            calculation=calculation, entity="Kestrel Berlin office", scope=2
+        ).first()
+        assert berlin is not None
+        grid_t_per_kwh = berlin.emissions_t_co2e / berlin.quantity
+        totals = calculation.summary["totals"]
+        lowered = totals["scope2_location"] - totals["scope2_market"]
+        assert lowered == pytest.approx(250_000 * grid_t_per_kwh, rel=1e-9)
     assert {login.role for login in logins} == {role.label for role in Role}
     assert authenticate(username="brightwater-auditor", password="first passphrase 1")
+    _the_demo_credits_ledger(organisations)
 
     again = demo_load(say=said.append, password="second passphrase 2", run_tasks=lambda: None)
     assert [login.username for login in again] == [login.username for login in logins]
@@ -46,3 +62,30 @@ def test_the_demo_refuses_a_database_that_holds_another_consultancy() -> None:
     with pytest.raises(DemoError, match="other consultancies"):
         demo_load(say=lambda _: None, password="x passphrase 3", run_tasks=lambda: None)
     assert not Consultancy.objects.filter(name=CONSULTANCY).exists()
+
+
+def _the_demo_credits_ledger(organisations: Any) -> None:
+    """Stock of three CDM projects and one Gold Standard project, each client's cancellations for
+    2024 and 2025, and Kestrel's legacy forward to the German registry before the ITL stopped."""
+    import datetime as dt
+
+    from neutra.web.credits.journal import journal_verify
+    from neutra.web.credits.models import CreditBlock
+
+    current = CreditBlock.objects.filter(closed_by__isnull=True)
+    stock = current.filter(organisation__isnull=True, state="held")
+    assert set(stock.values_list("programme", "project_code")) == {
+        ("CDM", "1234"), ("CDM", "2425"), ("CDM", "0773"), ("GS", "1247"),
+    }  # fmt: skip
+    for organisation in organisations:
+        periods = set(
+            current.filter(organisation=organisation, state="cancelled").values_list(
+                "for_period", flat=True
+            )
+        )
+        assert {"2024", "2025"} <= periods, organisation.name
+    forward = current.get(account__registry__code="DE", state="cancelled")
+    assert forward.organisation.name == "Kestrel Software GmbH"
+    assert forward.date < dt.date(2023, 9, 9)
+    assert forward.made_by.date < dt.date(2026, 3, 31)
+    assert journal_verify()[1] == []

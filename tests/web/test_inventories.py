@@ -257,6 +257,7 @@ def test_the_audit_log_has_an_entry_per_change(people: dict) -> None:
         "restates": original.pk,
         "version": 2,
         "activity_rows_copied": 1,
+        "instruments_copied": 0,
     }
 
 

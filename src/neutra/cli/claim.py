@@ -89,6 +89,9 @@ def register(app: typer.Typer) -> None:
     claim_app.command("keygen")(keygen)
     claim_app.command("issue")(issue)
     claim_app.command("verify")(verify)
+    from neutra.cli import report
+
+    report.register(app)
 
 
 def _fail(problems: list[Problem], *, as_json: bool = False) -> NoReturn:
@@ -162,7 +165,7 @@ def _evaluate(
     except InvalidInputError as exc:
         problems.extend(exc.problems)
     credits = _ledger_credits(ledger_path, problems)
-    plan_hash = ""
+    plan_hash: str | None = None  # None: not given, its rules are not checked
     if plan is not None:
         if not plan.is_file():
             problems.append(
@@ -384,7 +387,7 @@ def issue(
     evaluation, figures, years = _evaluate(
         footprint, ledger, client, period, standard, scope2, plan, history, False
     )
-    if not evaluation.met:
+    if evaluation.unmet:  # the plan is given, so every rule was checked
         _fail(
             [
                 Problem(

@@ -265,6 +265,10 @@ def factor_diff(console: Console, old: FactorSet, new: FactorSet, diff: FactorSe
 def claim_evaluation(console: Console, evaluation: ClaimEvaluation) -> None:
     """A claim's evaluation: the balance, then every rule with its evidence and shortfall."""
     verdict = "[green]met[/green]" if evaluation.met else "[red]not met[/red]"
+    if evaluation.met and not evaluation.complete:
+        verdict += (
+            " on the evidence given (the management plan is checked when the claim is issued)"
+        )
     console.print(
         f"Claim of {evaluation.client} for {evaluation.period.label} under {evaluation.standard.value} "
         f"({evaluation.rule_set_version}): {verdict}"
@@ -282,7 +286,7 @@ def claim_evaluation(console: Console, evaluation: ClaimEvaluation) -> None:
     for rule in evaluation.rules:
         rules.add_row(
             rule.id.value,
-            "yes" if rule.met else "[red]no[/red]",
+            ("yes" if rule.met else "[red]no[/red]") if rule.checked else "not checked",
             rule.detail,
             f"{rule.shortfall_units:,}" if rule.shortfall_units else "",
             rule.remedy,

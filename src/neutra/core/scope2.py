@@ -40,6 +40,7 @@ __all__ = [
     "Instrument",
     "InstrumentType",
     "MarketBasedResult",
+    "NotQualified",
     "QualityRules",
     "allocate_market_based",
     "country_of",
@@ -137,6 +138,14 @@ class Allocation:
 
 
 @dataclass(frozen=True, slots=True)
+class NotQualified:
+    """An instrument meant for a group that may not lower its market-based figure."""
+
+    instrument_id: str  # the instrument refused
+    reasons: tuple[str, ...]  # the quality criteria it fails, in words
+
+
+@dataclass(frozen=True, slots=True)
 class GroupResult:
     """The market-based figure of one consumption group."""
 
@@ -146,6 +155,7 @@ class GroupResult:
     uncovered_rate_t_co2e_per_kwh: float  # residual mix rate, else the grid average
     uncovered_basis: Basis  # RESIDUAL_MIX, or LOCATION when the residual mix is missing
     market_t_co2e: float  # the group's market-based emissions
+    not_qualified: tuple[NotQualified, ...] = ()  # instruments matched but refused, in order
 
     @property
     def covered_kwh(self) -> float:
@@ -349,6 +359,7 @@ def _allocate_group(
     # Only net consumption is covered: a net correction takes no instrument.
     need = max(group.consumption_kwh, 0.0)
     allocations = []
+    refused = []
     for instrument in instruments:
         if not _matches(instrument, group):
             continue
@@ -357,6 +368,7 @@ def _allocate_group(
         if failures:
             detail = f"for {group.label}: " + "; ".join(failures)
             ledger.flag(instrument.instrument_id, FlagKind.INSTRUMENT_NOT_QUALIFIED, detail)
+            refused.append(NotQualified(instrument.instrument_id, tuple(failures)))
             continue
         ledger.qualified.add(instrument.instrument_id)
         take = min(need, ledger.remaining_kwh[instrument.instrument_id])
@@ -369,7 +381,7 @@ def _allocate_group(
     uncovered = need if group.consumption_kwh > 0 else group.consumption_kwh
     rate, basis = _uncovered_rate(group, uncovered, ledger)
     market = math.fsum([*(a.t_co2e for a in allocations), uncovered * rate])
-    return GroupResult(group, tuple(allocations), uncovered, rate, basis, market)
+    return GroupResult(group, tuple(allocations), uncovered, rate, basis, market, tuple(refused))
 
 
 def _uncovered_rate(

@@ -13,22 +13,41 @@ judged, does not disqualify); a column that is present but empty on a row is
 read as "" (does disqualify). Regions and markets are upper-cased; an empty
 entity or region means any.
 
+The file may be CSV (UTF-8) or a workbook (XLSX, XLSM: its first sheet).
+`read_instrument_rows` also returns each row's cells, so a store can keep
+the rows as given; `instruments_of` turns such cells into instruments by the
+same rules, and `instrument_csv` writes them back as a CSV that reads to the
+same instruments (what the web platform hands to `neutra footprint
+--instruments`).
+
 It must never return part of a file: every problem is raised at once as
 `InvalidInputError`.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from neutra.core.errors import InvalidInputError, Problem
 from neutra.core.scope2 import Instrument, InstrumentType
 from neutra.core.units import UnitError, conversion_factor, dimension_name
-from neutra.formats.csv_records import Record, read_records
+from neutra.formats.csv_records import Record, read_table_records
 
-__all__ = ["QUALITY_COLUMNS", "REQUIRED_COLUMNS", "read_instruments"]
+__all__ = [
+    "QUALITY_COLUMNS",
+    "REQUIRED_COLUMNS",
+    "InstrumentRows",
+    "instrument_csv",
+    "instruments_of",
+    "read_instrument_rows",
+    "read_instruments",
+]
 
 REQUIRED_COLUMNS = (
     "instrument_id",
@@ -60,17 +79,62 @@ _TYPE_HINTS = {
 _GASES = {"co2e": "CO2e", "co2": "CO2"}
 
 
+@dataclass(frozen=True, slots=True)
+class InstrumentRows:
+    """An instrument file read whole: its rows as given, and the instruments they are."""
+
+    quality_columns: frozenset[str]  # the optional quality columns the file has
+    rows: tuple[tuple[int, Record], ...]  # (spreadsheet row, its §3.4 cells as text), in order
+    instruments: tuple[Instrument, ...]  # one per row, in the same order
+
+
 def read_instruments(path: Path) -> tuple[Instrument, ...]:
     """The instruments of the file at `path`, in file order, or every problem at once."""
-    label = str(path)
-    header, rows, problems = read_records(path, label, REQUIRED_COLUMNS)
+    return read_instrument_rows(path).instruments
+
+
+def read_instrument_rows(
+    path: Path,
+    *,
+    label: str | None = None,
+    checks: Callable[[Sequence[tuple[int, Record]]], list[Problem]] | None = None,
+) -> InstrumentRows:
+    """The file's rows and instruments, or every problem at once (labelled `label`,
+    default the path). `checks` adds a caller's own problems of the rows (an
+    inventory's year, say), reported with the file's own, by row."""
+    label = str(path) if label is None else label
+    header, rows, problems = read_table_records(path, label, REQUIRED_COLUMNS)
     if problems:
         raise InvalidInputError(problems)
     present = frozenset(name for name in QUALITY_COLUMNS if name in header)
+    kept = tuple(
+        (row, {c: record.get(c, "") for c in (*REQUIRED_COLUMNS, *QUALITY_COLUMNS) if c in header})
+        for row, record in rows
+    )
+    problems = checks(kept) if checks is not None else []
+    try:
+        instruments = instruments_of(kept, present, label)
+    except InvalidInputError as error:
+        problems = [*error.problems, *problems]
+    if problems:
+        # By row; within a row the file's own problems first (a stable sort keeps their order).
+        raise InvalidInputError(sorted(problems, key=lambda p: p.row or 0))
+    return InstrumentRows(present, kept, instruments)
+
+
+def instruments_of(
+    rows: Sequence[tuple[int, Record]], quality_columns: frozenset[str], label: str
+) -> tuple[Instrument, ...]:
+    """The instruments of rows of cells, as `read_instruments` reads them, or every problem.
+
+    `quality_columns` are the optional columns the rows have: one absent is
+    read as None on every instrument, one present but empty as "".
+    """
+    problems: list[Problem] = []
     instruments: list[Instrument] = []
     first_row: dict[str, int] = {}
     for row, record in rows:
-        instrument, row_problems = _parse_row(record, row, label, present)
+        instrument, row_problems = _parse_row(record, row, label, quality_columns)
         problems += row_problems
         problems += _duplicate_problem(record.get("instrument_id", ""), row, label, first_row)
         if instrument is not None:
@@ -78,6 +142,21 @@ def read_instruments(path: Path) -> tuple[Instrument, ...]:
     if problems:
         raise InvalidInputError(problems)
     return tuple(instruments)
+
+
+def instrument_csv(records: Sequence[Record], quality_columns: frozenset[str]) -> bytes:
+    """The records as an instrument file (UTF-8 CSV) that reads back to the same instruments.
+
+    The columns are the required ones, then the given quality columns in
+    their order; cells are written as they are.
+    """
+    columns = [*REQUIRED_COLUMNS, *(c for c in QUALITY_COLUMNS if c in quality_columns)]
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for record in records:
+        writer.writerow([record.get(c, "") for c in columns])
+    return out.getvalue().encode("utf-8")
 
 
 class _Row:

@@ -84,7 +84,7 @@ class ClaimReport:
     boundary: str = ""  # the subject's boundary in words ("" : said from the footprint)
 
     def __post_init__(self) -> None:
-        unmet = self.evaluation.unmet
+        unmet = self.evaluation.unmet + self.evaluation.pending
         if unmet:
             raise ClaimNotMetError(
                 "the claim does not meet every rule: " + ", ".join(r.id.value for r in unmet),
@@ -168,8 +168,12 @@ def claim_pdf(
     *,
     certificate: bool = True,
     details: bool = True,
+    now: dt.datetime | None = None,
 ) -> bytes:
-    """The claim as a PDF signed with the consultancy's key (a standard PDF signature)."""
+    """The claim as a PDF signed with the consultancy's key (a standard PDF signature).
+
+    `now`: the signing time the signature states (default: the clock's).
+    """
     from neutra.reports.signing import sign_pdf
 
     pdf = render_pdf(claim_html(report, certificate=certificate, details=details))
@@ -179,7 +183,5 @@ def claim_pdf(
         signer=report.signatory,
         reason=f"{report.title}: {report.evaluation.client}, {report.evaluation.period.label}",
         location=report.verify_url,
-        now=dt.datetime.combine(report.issued_on, dt.time(12, 0), tzinfo=dt.UTC)
-        if report.issued_on != dt.datetime.now(dt.UTC).date()
-        else None,
+        now=now,
     )

@@ -32,6 +32,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from neutra.core.errors import NeutraError
+from neutra.web.credits.demo import credits_demo
 from neutra.web.inventories.models import Inventory
 from neutra.web.inventories.services import inventory_create, inventory_transition
 from neutra.web.strategy.demo import strategy_demo_load
@@ -189,10 +190,12 @@ def _load(*, say: Say, password: str | None, run_tasks: Callable[[], None]) -> l
     plan = list(_rows("activities.csv"))
     inventories = _upload_years(organisations, plan, consultant, say)
     run_tasks()
+    _record_instruments(inventories, organisations, say)
     _calculate(inventories, consultant, say)
     run_tasks()
     _close_years(inventories, organisations, consultant, say)
     strategy_demo_load(organisations, consultant, say)
+    credits_demo(consultancy=consultancy, by=consultant, say=say)
     return logins
 
 
@@ -226,6 +229,28 @@ def _upload_years(
             inventories.append(inventory)
             say(f"  {name} {year}: {content.count(chr(10)) - 1} activity rows uploaded")
     return inventories
+
+
+def _record_instruments(
+    inventories: list[Inventory],
+    organisations: dict[str, tuple[Organisation, dict[str, Any]]],
+    say: Say,
+) -> None:
+    """Each year's instruments of data/demo/instruments.csv, added as a client admin would."""
+    from neutra.web.instruments.services import instrument_add
+
+    plan = list(_rows("instruments.csv"))
+    for inventory in inventories:
+        name = inventory.organisation.name
+        rows = [r for r in plan if r["organisation"] == name]
+        for row in rows:
+            cells = {k: v.replace("{year}", str(inventory.year)) for k, v in row.items()}
+            del cells["organisation"]
+            instrument_add(
+                inventory=inventory, by=organisations[name][1]["client_admin"], cells=cells
+            )
+        if rows:
+            say(f"  {name} {inventory.year}: {len(rows)} guarantee(s) of origin recorded")
 
 
 def _activity_file(organisation: str, year: int, plan: list[dict[str, str]]) -> str:

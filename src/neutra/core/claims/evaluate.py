@@ -143,7 +143,7 @@ def evaluate_claim(
     credits: Iterable[CancelledCredit],
     standard: Standard = Standard.ISO_14068_1,
     scope2: Scope2Basis = Scope2Basis.MARKET,
-    plan_sha256: str = "",
+    plan_sha256: str | None = None,
     history: Sequence[EmissionsYear] = (),
     claimed: Iterable[ClaimedRange] = (),
     rule_set: RuleSet | None = None,
@@ -152,7 +152,10 @@ def evaluate_claim(
 
     `credits` may hold every cancellation of the ledger: only the client's
     count, and only the client's appear in the evidence. `claimed` are the
-    serial ranges other claims already count.
+    serial ranges other claims already count. `plan_sha256`: the management
+    plan's hash; "" when the claim has none; None when this evaluation was not
+    given it (its rules are then reported as not checked, as `neutra claim
+    evaluate` without --plan does; issuing always gives it).
     """
     rules = rule_set or rule_set_for(standard)
     residual = footprint.total(scope2)
@@ -202,7 +205,7 @@ def evaluate_claim(
         tier=coverage_tier(coverage),
         removal_share=removal / counted_units if counted_units else 0.0,
         durable_share=durable / counted_units if counted_units else 0.0,
-        plan_sha256=plan_sha256,
+        plan_sha256=plan_sha256 or "",
     )
 
 
@@ -290,8 +293,17 @@ def _units(n: int) -> str:
     return f"{n:,} unit{'s' if n != 1 else ''}"
 
 
-def _plan_rule(rules: RuleSet, plan_sha256: str) -> RuleResult:
+def _plan_rule(rules: RuleSet, plan_sha256: str | None) -> RuleResult:
     source = rules.sources[RuleId.MANAGEMENT_PLAN]
+    if plan_sha256 is None:
+        return RuleResult(
+            RuleId.MANAGEMENT_PLAN,
+            False,
+            "not checked: no management plan was given to this evaluation",
+            source,
+            remedy="give the management plan (--plan PLAN); issuing the claim needs it",
+            checked=False,
+        )
     if plan_sha256:
         return RuleResult(
             RuleId.MANAGEMENT_PLAN, True, f"management plan given (SHA-256 {plan_sha256})", source
@@ -312,7 +324,7 @@ def _reductions_rule(
     residual: float,
     basis: Scope2Basis,
     history: Sequence[EmissionsYear],
-    plan_sha256: str,
+    plan_sha256: str | None,
 ) -> RuleResult:
     source = rules.sources[RuleId.REDUCTIONS_FIRST]
     earlier = sorted((h for h in history if h.year < period.year), key=lambda h: h.year)
@@ -343,6 +355,15 @@ def _reductions_rule(
         detail = f"the history has no year before {period.year} to show reductions against"
     else:
         detail = "no emissions history was given"
+    if plan_sha256 is None:
+        return RuleResult(
+            RuleId.REDUCTIONS_FIRST,
+            False,
+            f"not checked: {detail}, and no management plan was given to this evaluation",
+            source,
+            remedy="give the emissions history (--history) or the management plan (--plan)",
+            checked=False,
+        )
     if plan_sha256:
         return RuleResult(
             RuleId.REDUCTIONS_FIRST,

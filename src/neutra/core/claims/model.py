@@ -280,11 +280,15 @@ class RuleResult:
     source: str  # the standard's clause (or guidance) the rule comes from
     shortfall_units: int = 0  # units still to cancel for this rule (0 when met or not about units)
     remedy: str = ""  # what would close the gap ("" when met)
+    # False: the evidence was not given to this evaluation (a plan to `evaluate`), so the
+    # rule is neither met nor failed yet; `met` is then None in the JSON. Issuing needs it.
+    checked: bool = True
 
     def as_json(self) -> dict[str, Any]:
         return {
             "id": self.id.value,
-            "met": self.met,
+            "met": self.met if self.checked else None,
+            "checked": self.checked,
             "detail": self.detail,
             "source": self.source,
             "shortfall_units": self.shortfall_units,
@@ -325,8 +329,13 @@ class ClaimEvaluation:
 
     @property
     def met(self) -> bool:
-        """True when every rule is met."""
-        return all(rule.met for rule in self.rules)
+        """True when every rule checked is met (`complete` says whether every rule was checked)."""
+        return all(rule.met for rule in self.rules if rule.checked)
+
+    @property
+    def complete(self) -> bool:
+        """True when every rule was checked: what issuing a claim needs."""
+        return all(rule.checked for rule in self.rules)
 
     @property
     def shortfall_units(self) -> int:
@@ -335,7 +344,12 @@ class ClaimEvaluation:
 
     @property
     def unmet(self) -> tuple[RuleResult, ...]:
-        return tuple(rule for rule in self.rules if not rule.met)
+        return tuple(rule for rule in self.rules if rule.checked and not rule.met)
+
+    @property
+    def pending(self) -> tuple[RuleResult, ...]:
+        """Rules not checked for want of evidence (the plan, given to `issue`)."""
+        return tuple(rule for rule in self.rules if not rule.checked)
 
     def rule(self, rule_id: RuleId) -> RuleResult:
         return next(rule for rule in self.rules if rule.id is rule_id)
@@ -354,6 +368,7 @@ class ClaimEvaluation:
             "counted_units": self.counted_units,
             "shortfall_units": self.shortfall_units,
             "met": self.met,
+            "complete": self.complete,
             "window_end": self.window_end.isoformat(),
             "coverage": self.coverage,
             "tier": self.tier.value,

@@ -117,6 +117,7 @@ def line_table(
                     "m_entity": pa.array([e for e, _ in pairs], pa.string()),
                     "m_key": pa.array([k for _, k in pairs], pa.int64()),
                     "m_rate": pa.array([market.rates[p] for p in pairs], pa.float64()),
+                    "m_detail": pa.array([market.details.get(p) for p in pairs], pa.string()),
                 }
             )
         )
@@ -150,6 +151,13 @@ def line_table(
             ibis.ifelse((scope == 2) & j.m_rate.notnull(), amount * j.m_rate, amount * j.c_co2e)
             if market.rates
             else amount * j.c_co2e
+        ),
+        # Scope 2 rows that instruments could cover: how their pair's figure was made
+        # (JSON; `explain_market.explain_market_line` gives this line's part of it).
+        "market_detail": (
+            ibis.ifelse(scope == 2, j.m_detail, ibis.null("string"))
+            if market.rates
+            else ibis.null("string")
         ),
         "biogenic_co2_t": amount * j.c_biogenic,
         **{f"{gas}_t": amount * j[f"gas_{gas}"] for gas in gases},

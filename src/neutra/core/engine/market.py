@@ -5,9 +5,11 @@ It must never let an instrument lower the figure unless it qualifies (core.scope
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -26,6 +28,7 @@ from neutra.core.flags import FlagKind
 from neutra.core.gwp import GWPSet
 from neutra.core.scope2 import (
     ConsumptionGroup,
+    GroupResult,
     Instrument,
     QualityRules,
     allocate_market_based,
@@ -56,6 +59,10 @@ class MarketBased:
     # (entity, key) -> t CO2e per activity unit at 100% of the entity: spreads a pair's
     # market-based figure over its rows in proportion to their quantity, for the lines
     rates: dict[tuple[str, int], float]
+    # (entity, key) -> how instruments made its market-based figure, as canonical JSON
+    # (`explain_market.explain_market_line` reads it for one line); only for pairs
+    # that instruments of their year could cover
+    details: dict[tuple[str, int], str]
 
 
 def market_based(
@@ -121,10 +128,13 @@ def market_based(
         rates[(name, key)] = pair_t_co2e / total if total else 0.0
 
     result = allocate_market_based(consumption, instruments, rules)
+    by_id = {i.instrument_id: i for i in instruments}
+    details: dict[tuple[str, int], str] = {}
     for (entity, key), group in zip(owners, result.groups, strict=True):
         market[entity] += group.market_t_co2e * entity_share[entity]
         total = quantity[(entity, key)]
         rates[(groups.entities[entity], key)] = group.market_t_co2e / total if total else 0.0
+        details[(groups.entities[entity], key)] = _detail(group, total, by_id, rules)
         if group.uncovered_basis is Basis.LOCATION and group.uncovered_kwh != 0:
             missing_residual.add((groups.entities[entity], key))
     flags = [
@@ -139,4 +149,50 @@ def market_based(
         )
     for (flag, detail), pairs in sorted(residual_notes.items()):
         flags.append(MarketFlag(flag, detail, rows=frozenset(pairs)))
-    return MarketBased(market, flags, rates)
+    return MarketBased(market, flags, rates, details)
+
+
+def _detail(
+    group: GroupResult, quantity: float, by_id: dict[str, Instrument], rules: QualityRules
+) -> str:
+    """One consumption group's market-based figure, explained, as canonical JSON.
+
+    Figures are the group's, at 100% of its entity; `quantity` is the activity
+    quantity they come from, so a line takes its part in proportion.
+    """
+    applied: list[dict[str, Any]] = [
+        {
+            "instrument_id": a.instrument_id,
+            "type": by_id[a.instrument_id].type.value,
+            "rate_t_co2e_per_kwh": by_id[a.instrument_id].rate_t_co2e_per_kwh,
+            "covered_kwh": a.covered_kwh,
+            "t_co2e": a.t_co2e,
+            "qualified": True,
+            "reasons": [],
+        }
+        for a in group.allocations
+    ]
+    refused = [
+        {
+            "instrument_id": n.instrument_id,
+            "type": by_id[n.instrument_id].type.value,
+            "rate_t_co2e_per_kwh": by_id[n.instrument_id].rate_t_co2e_per_kwh,
+            "covered_kwh": 0.0,
+            "t_co2e": 0.0,
+            "qualified": False,
+            "reasons": list(n.reasons),
+        }
+        for n in group.not_qualified
+    ]
+    document = {
+        "consumption": group.group.label,
+        "consumption_kwh": group.group.consumption_kwh,
+        "quantity": quantity,
+        "instruments": applied + refused,
+        "uncovered_kwh": group.uncovered_kwh,
+        "uncovered_rate_t_co2e_per_kwh": group.uncovered_rate_t_co2e_per_kwh,
+        "uncovered_basis": group.uncovered_basis.value,
+        "market_t_co2e": group.market_t_co2e,
+        "quality_rules": rules.name,
+    }
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), allow_nan=False)

@@ -61,6 +61,9 @@ class EmissionLine(models.Model):
     inclusion_share = models.FloatField()
     emissions_t_co2e = models.FloatField()  # location-based for scope 2
     emissions_market_t_co2e = models.FloatField()
+    # Scope 2 rows that instruments could cover: how their consumption group's market-based
+    # figure was made (the engine's JSON; core.engine.explain_market reads this line's part).
+    market_detail = models.TextField(null=True, blank=True)
     biogenic_co2_t = models.FloatField()
     gases_t = models.JSONField(default=dict)  # gas -> tonnes of that gas
 

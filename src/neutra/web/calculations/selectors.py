@@ -27,10 +27,12 @@ from neutra.core.engine import FootprintOptions
 from neutra.core.errors import FactorStoreError, InvalidInputError, NeutraError, Problem
 from neutra.core.factors import FactorSet
 from neutra.core.gwp import GWPSet, gwp_set
+from neutra.core.scope2 import Instrument
 from neutra.formats.factor_store import FactorStore
 from neutra.formats.starter import starter_library
 from neutra.web.activities.models import ActivityRow, ActivityUpload
 from neutra.web.calculations.models import Calculation
+from neutra.web.instruments.selectors import InstrumentSet, instrument_set
 from neutra.web.inventories.models import Inventory
 from neutra.web.jobs.models import Job, JobKind, JobStatus
 from neutra.web.tenancy.models import Role
@@ -105,6 +107,10 @@ class CalculationInputs:
     gwp: GWPSet  # the inventory's GWP set
     boundary: Boundary | None  # the organisation's entity tree; None without entities
     options: FootprintOptions  # approach (with a boundary) and lines
+    instruments: tuple[Instrument, ...] = ()  # the inventory's contractual instruments
+    inputs: dict[str, str] | None = None  # further input files -> hash, for the provenance
+    # What the stored summary records of them: {"file", "sha256", "count"}; None: none
+    instrument_file: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +182,11 @@ def calculation_is_current(*, inventory: Inventory) -> bool:
     if uploads and max(u["uploaded_at"] for u in uploads) > calculation.calculated_at:
         return False
     used = {(u.get("id"), u.get("rows")) for u in calculation.summary.get("uploads", [])}
-    return used == {(u["pk"], u["row_count"]) for u in uploads}
+    if used != {(u["pk"], u["row_count"]) for u in uploads}:
+        return False
+    # Instruments added or removed since change the market-based figures.
+    current = _instrument_record(instrument_set(inventory=inventory))
+    return calculation.summary.get("instruments") == current
 
 
 def calculation_job_latest(*, inventory: Inventory) -> Job | None:
@@ -242,11 +252,23 @@ def calculation_inputs(*, inventory: Inventory) -> CalculationInputs:
     boundary = organisation_boundary(organisation=inventory.organisation)
     if problems or gwp is None:
         raise InvalidInputError(problems, message=f"inventory settings: {problems[0].reason}")
+    found = instrument_set(inventory=inventory)
+    instruments = found.instruments if found is not None else ()
+    inputs = {found.file_name: found.sha256} if found is not None else None
+    recorded = _instrument_record(found)
     if not boundary.links:
         # No entity tree: every row is included whole (the CLI without --entities).
-        return CalculationInputs(tuple(sets), gwp, None, FootprintOptions(lines=True))
+        options = FootprintOptions(lines=True)
+        return CalculationInputs(tuple(sets), gwp, None, options, instruments, inputs, recorded)
     options = FootprintOptions(approach=Approach(inventory.approach), lines=True)
-    return CalculationInputs(tuple(sets), gwp, boundary, options)
+    return CalculationInputs(tuple(sets), gwp, boundary, options, instruments, inputs, recorded)
+
+
+def _instrument_record(found: InstrumentSet | None) -> dict[str, Any] | None:
+    """What a calculation records of the inventory's instruments, to tell later if they changed."""
+    if found is None:
+        return None
+    return {"file": found.file_name, "sha256": found.sha256, "count": len(found.instruments)}
 
 
 def _pinned_sets(inventory: Inventory, problems: list[Problem]) -> list[FactorSet]:

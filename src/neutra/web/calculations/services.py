@@ -23,8 +23,11 @@ rows stay (the history of figures, each with its hash), but their lines are
 deleted, since only the current figures are drilled into and a large
 inventory's lines would otherwise multiply with every recalculation.
 
-Not yet here: contractual instruments. Market-based scope 2 is what the
-engine gives without any: the residual mix of the row's region and year, or
+Contractual instruments are the inventory's own (`neutra.web.instruments`),
+handed to the engine as one instrument file (`instrument_set`): the figures
+and the output hash are those of `neutra footprint --instruments
+instruments.csv` on the inventory's instrument export. Without instruments,
+market-based scope 2 is the residual mix of the row's region and year, or
 the grid average when there is none, flagged on the row (`residual_mix_missing`).
 
 It must never store a partial calculation, never change a locked
@@ -98,6 +101,7 @@ _LINE_COLUMNS = (
     "inclusion_share",
     "emissions_t_co2e",
     "emissions_market_t_co2e",
+    "market_detail",
     "biogenic_co2_t",
 )
 # The member itself (without Django's type stubs mypy sees `JobKind.CALCULATION` as a tuple).
@@ -188,8 +192,10 @@ def _calculate(job: Job, progress: Progress) -> str:
             inputs.factor_sets,
             inputs.gwp,
             boundary=inputs.boundary,
+            instruments=inputs.instruments,
             options=inputs.options,
             backend=backend,
+            inputs=inputs.inputs,
         )
         # Read while the engine's temporary tables still exist.
         first_flags = [flag.as_dict() for flag in footprint.flags.first(FLAG_ROWS_KEPT)]
@@ -203,6 +209,7 @@ def _calculate(job: Job, progress: Progress) -> str:
             "Calculate again."
         )
     summary = _summary(footprint, first_flags, uploads)
+    summary["instruments"] = inputs.instrument_file
     calculation = _store(job, inventory, summary, lines, uploads, progress)
     totals = footprint.totals
     return (

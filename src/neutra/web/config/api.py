@@ -16,8 +16,10 @@ from neutra.core.errors import NeutraError
 from neutra.web.accounts.auth import ApiTokenAuth
 from neutra.web.activities.api import router as activities_router
 from neutra.web.calculations.api import router as calculations_router
+from neutra.web.credits.api import router as credits_router
 from neutra.web.dashboards.api import router as dashboards_router
 from neutra.web.errors import http_status, jsonable_extra
+from neutra.web.instruments.api import router as instruments_router
 from neutra.web.inventories.api import router as inventories_router
 from neutra.web.jobs.api import router as jobs_router
 from neutra.web.strategy.api import router as strategy_router
@@ -35,9 +37,11 @@ api = NinjaAPI(
 api.add_router("/organisations", tenancy_router)
 api.add_router("", inventories_router)  # /organisations/{id}/inventories and /inventories/{id}
 api.add_router("", activities_router)  # /inventories/{id}/uploads, /uploads/{id}
+api.add_router("", instruments_router)  # /inventories/{id}/instruments, /instruments/{id}
 api.add_router("", calculations_router)  # /inventories/{id}/calculate, /inventories/{id}/footprint
 api.add_router("", dashboards_router)  # /inventories/{id}/lines, /lines/{id}
 api.add_router("/jobs", jobs_router)
+api.add_router("", credits_router)  # /organisations/{id}/credits, /credits/...
 api.add_router("", strategy_router)  # /organisations/{id}/strategy...
 
 

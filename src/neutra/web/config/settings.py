@@ -87,8 +87,10 @@ INSTALLED_APPS = [
     "neutra.web.inventories",
     "neutra.web.jobs",
     "neutra.web.activities",
+    "neutra.web.instruments",
     "neutra.web.calculations",
     "neutra.web.dashboards",
+    "neutra.web.credits",
     "neutra.web.strategy",
 ]
 

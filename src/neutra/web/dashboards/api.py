@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema
 
+from neutra.core.engine.explain_market import MarketLine
 from neutra.core.errors import NeutraError
 from neutra.reports import SCOPE3_CATEGORY_NAMES, explain_flag, spec_json
 from neutra.web.calculations.models import EmissionLine
@@ -31,6 +32,7 @@ from neutra.web.dashboards.selectors import (
     factor_detail,
     line_arithmetic,
     line_for,
+    line_market,
     lines_filtered,
     lines_total,
     restatement_diff,
@@ -172,12 +174,38 @@ class FlagOut(Schema):
     meaning: str
 
 
+class InstrumentOnLineOut(Schema):
+    instrument_id: str
+    type: str  # certificate, contract or supplier_rate
+    qualified: bool  # met the quality criteria for this consumption
+    reasons: list[str]  # the criteria it fails (empty when qualified)
+    rate_t_co2e_per_kwh: float  # the emission rate it conveys
+    group_covered_kwh: float  # kWh of the whole consumption group it covers
+    covered_kwh: float  # kWh of this row it covers
+    t_co2e: float  # this line's t CO2e from it (after the inclusion share)
+
+
+class MarketOut(Schema):
+    consumption: str  # the consumption group: "entity / region / year"
+    consumption_kwh: float  # the group's consumption, kWh
+    row_share: float  # this row's part of it
+    inclusion_share: float
+    instruments: list[InstrumentOnLineOut]  # applied ones first, then the refused ones
+    uncovered_kwh: float  # kWh of this row no instrument covers
+    uncovered_rate_t_co2e_per_kwh: float  # residual mix, else the grid average
+    uncovered_basis: str  # residual_mix, or location (the grid average)
+    uncovered_t_co2e: float
+    market_t_co2e: float  # the line's market-based figure
+    quality_rules: str  # the quality-criteria setting of the verdicts
+
+
 class LineDetailOut(Schema):
     line: LineOut
     flags_explained: list[FlagOut]
     factor: FactorOut | None  # null when the line has none or its set is no longer there
     factor_problem: str | None  # why the factor could not be shown
     arithmetic: ArithmeticOut | None
+    market: MarketOut | None  # scope 2 lines instruments could cover: how market-based was made
 
 
 class DiffRowOut(Schema):
@@ -401,6 +429,37 @@ def get_line(request: HttpRequest, line_id: int) -> dict[str, Any]:
         "factor": factor,
         "factor_problem": problem,
         "arithmetic": arithmetic,
+        "market": _market_out(line_market(line=line)),
+    }
+
+
+def _market_out(market: MarketLine | None) -> dict[str, Any] | None:
+    if market is None:
+        return None
+    return {
+        "consumption": market.consumption,
+        "consumption_kwh": market.consumption_kwh,
+        "row_share": market.row_share,
+        "inclusion_share": market.inclusion_share,
+        "instruments": [
+            {
+                "instrument_id": i.instrument_id,
+                "type": i.type.value,
+                "qualified": i.qualified,
+                "reasons": list(i.reasons),
+                "rate_t_co2e_per_kwh": i.rate_t_co2e_per_kwh,
+                "group_covered_kwh": i.group_covered_kwh,
+                "covered_kwh": i.covered_kwh,
+                "t_co2e": i.t_co2e,
+            }
+            for i in market.instruments
+        ],
+        "uncovered_kwh": market.uncovered_kwh,
+        "uncovered_rate_t_co2e_per_kwh": market.uncovered_rate_t_co2e_per_kwh,
+        "uncovered_basis": market.uncovered_basis.value,
+        "uncovered_t_co2e": market.uncovered_t_co2e,
+        "market_t_co2e": market.market_t_co2e,
+        "quality_rules": market.quality_rules,
     }
 
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
 
+from neutra.core.engine.explain_market import MarketLine, explain_market_line
 from neutra.core.engine.result import SCOPE_KEYS
 from neutra.core.errors import FactorStoreError, GWPError, UnitError
 from neutra.core.factors import Factor, FactorSet
@@ -56,6 +57,7 @@ __all__ = [
     "factor_detail",
     "line_arithmetic",
     "line_for",
+    "line_market",
     "lines_for",
     "lines_total",
     "restatement_diff",
@@ -452,6 +454,15 @@ def line_for(user: Any, line_id: object, *, now: datetime) -> EmissionLine:
         "calculation", "calculation__inventory", "calculation__inventory__organisation"
     )
     return tenant_row_for(user, rows, line_id, now=now, what="line")
+
+
+def line_market(*, line: EmissionLine) -> MarketLine | None:
+    """How the line's market-based figure was made, as the engine explains it: the
+    instruments meant for its consumption (applied or refused, with the verdict), and the
+    rest at the residual mix or grid average. None for a line no instrument could cover."""
+    return explain_market_line(
+        line.market_detail, quantity=line.quantity, inclusion_share=line.inclusion_share
+    )
 
 
 # --- a line's factor ------------------------------------------------------------------

@@ -294,7 +294,7 @@ def inventory_restate(
     """Open the next version of a LOCKED inventory, in DRAFT, with its settings and data.
 
     The locked version stays as it is; the new one links it in `restates` and
-    starts with a copy of its activity data, to correct (delete an upload,
+    starts with a copy of its activity data and instruments, to correct (delete an upload,
     upload the corrected file) and calculate again. With `factor_sets` the new
     version pins those sets instead (moving to newer factors is a restatement,
     never a change of the locked version; the comparison page shows the
@@ -342,6 +342,10 @@ def inventory_restate(
                 "inventory", "year", original.year, "another version of this year is open"
             ) from None
         copied = _copy_activities(original, restatement)
+        # Imported here: the instruments app builds on inventories, not the other way round.
+        from neutra.web.instruments.services import instruments_copy
+
+        instruments = instruments_copy(original=original, restatement=restatement)
         _audit(
             by=by,
             action="inventory.restate",
@@ -351,6 +355,7 @@ def inventory_restate(
                 "restates": original.pk,
                 "version": restatement.version,
                 "activity_rows_copied": copied,
+                "instruments_copied": instruments,
                 **(
                     {}
                     if pins is None

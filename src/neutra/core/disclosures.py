@@ -1,0 +1,429 @@
+"""Disclosure tables (DOMAIN.md §8): GHG Protocol, ESRS E1, CDP climate and UK SECR, from core values.
+
+Each framework's table is a `Disclosure`: rows with the framework's own
+reference (e.g. `E1-6 §44(a)`), a label, a figure and its unit. Figures come
+unrounded from the footprint, the history (intensities through
+`neutra.core.indicators`, the same function as the strategy page) and the
+client's cancelled credits; writers in `neutra.formats.disclosures` turn
+them into XLSX and JSON.
+
+It must never net credits against emissions (gross figures only; credits
+have their own rows, DOMAIN.md §1), never merge the two scope 2 bases, and
+never invent a figure the inputs do not hold: such a row says so.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from neutra.core.claims import CancelledCredit, ClaimPeriod, FootprintFigures, Mitigation
+from neutra.core.history import EmissionKey, EmissionsHistory, EmissionsYear, Scope2Basis
+from neutra.core.indicators import (
+    REVENUE,
+    Denominator,
+    Intensity,
+    choose_currency,
+    intensities,
+    resolve_denominators,
+)
+
+__all__ = [
+    "Disclosure",
+    "DisclosureInputs",
+    "DisclosureRow",
+    "Framework",
+    "build_disclosure",
+    "credits_cancelled_in",
+    "footprint_year",
+    "history_with_period",
+    "revenue_intensities",
+]
+
+
+class Framework(StrEnum):
+    """The disclosure frameworks Neutra exports."""
+
+    GHGP = "ghgp"  # GHG Protocol Corporate Standard reporting tables
+    ESRS = "esrs"  # ESRS E1 (Delegated Regulation (EU) 2023/2772), E1-6 and E1-7
+    CDP = "cdp"  # CDP climate change questionnaire, emissions modules
+    SECR = "secr"  # UK Streamlined Energy and Carbon Reporting
+
+
+FRAMEWORK_TITLES = {
+    Framework.GHGP: "GHG Protocol Corporate Standard: emissions by scope, category and gas",
+    Framework.ESRS: "ESRS E1 Climate change: E1-6 gross emissions and intensity, E1-7 carbon credits",
+    Framework.CDP: "CDP Climate Change: emissions data (scope 1, 2, 3, intensity, gases)",
+    Framework.SECR: "UK SECR: emissions, intensity ratio and methodology",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DisclosureRow:
+    """One disclosed figure (or statement) with the framework's reference for it."""
+
+    reference: str  # the framework's datapoint, e.g. "E1-6 §44(a)" or "C6.1"
+    label: str  # what it is, in words
+    value: float | int | str | None  # None: the inputs do not hold it (the note says why)
+    unit: str  # "t CO2e", "units", "t CO2e per million EUR", "" for text
+    note: str = ""  # basis, source or why the figure is missing
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "reference": self.reference,
+            "label": self.label,
+            "value": self.value,
+            "unit": self.unit,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Disclosure:
+    """One framework's table for one client and reporting period."""
+
+    framework: Framework
+    client: str
+    period: ClaimPeriod
+    rows: tuple[DisclosureRow, ...]
+
+    @property
+    def title(self) -> str:
+        return FRAMEWORK_TITLES[self.framework]
+
+    def value(self, reference: str) -> float | int | str | None:
+        """The value of the row with this reference (the first one)."""
+        return next(row.value for row in self.rows if row.reference == reference)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "schema": "neutra.disclosure/1",
+            "framework": self.framework.value,
+            "title": self.title,
+            "client": self.client,
+            "period": self.period.label,
+            "unit_note": "figures in t CO2e, gross, unrounded; credits in whole units (1 unit = 1 t CO2e)",
+            "rows": [row.as_json() for row in self.rows],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DisclosureInputs:
+    """What the disclosures are made from."""
+
+    client: str
+    period: ClaimPeriod
+    footprint: FootprintFigures  # the reporting period's footprint
+    history: EmissionsHistory | None = None  # earlier years (and perhaps this one)
+    denominators: Sequence[Denominator] = ()  # revenue, FTE, custom: for intensities
+    currency: str | None = None  # revenue intensities per million of this (default: latest)
+    credits: Sequence[CancelledCredit] = ()  # cancellations of the ledger (any client)
+
+
+def footprint_year(footprint: FootprintFigures, year: int) -> EmissionsYear:
+    """The footprint as a history year, so the strategy's functions read it."""
+    return EmissionsYear(
+        year,
+        footprint.scope1,
+        footprint.scope2_location,
+        footprint.scope2_market,
+        footprint.scope3,
+        {c: v for c, v in footprint.scope3_categories if v >= 0},
+    )
+
+
+def history_with_period(
+    history: EmissionsHistory | None, footprint: FootprintFigures, year: int
+) -> EmissionsHistory:
+    """The history with the period's year taken from its footprint (the figures being reported)."""
+    other_years = [y for y in (history.years if history else ()) if y.year != year]
+    return EmissionsHistory((*other_years, footprint_year(footprint, year)))
+
+
+def revenue_intensities(inputs: DisclosureInputs) -> dict[EmissionKey, Intensity]:
+    """Intensity per million of net revenue of the period, by emission key (empty: no revenue)."""
+    revenue = [
+        d for d in inputs.denominators if d.indicator == REVENUE and d.year == inputs.period.year
+    ]
+    if not revenue:
+        return {}
+    currency = inputs.currency or choose_currency(inputs.denominators)
+    resolved = resolve_denominators(revenue, currency=currency)
+    found = intensities(
+        history_with_period(inputs.history, inputs.footprint, inputs.period.year), resolved
+    )
+    return {i.key: i for i in found if i.year == inputs.period.year}
+
+
+def credits_cancelled_in(inputs: DisclosureInputs) -> list[CancelledCredit]:
+    """The client's units cancelled on a date inside the reporting period (ESRS E1-7)."""
+    return [
+        c
+        for c in inputs.credits
+        if c.client == inputs.client and inputs.period.start <= c.cancelled_on <= inputs.period.end
+    ]
+
+
+def build_disclosure(framework: Framework, inputs: DisclosureInputs) -> Disclosure:
+    """The framework's table for the inputs."""
+    builders = {
+        Framework.GHGP: _ghgp,
+        Framework.ESRS: _esrs,
+        Framework.CDP: _cdp,
+        Framework.SECR: _secr,
+    }
+    return Disclosure(framework, inputs.client, inputs.period, tuple(builders[framework](inputs)))
+
+
+def _categories(footprint: FootprintFigures) -> dict[int, float]:
+    given = dict(footprint.scope3_categories)
+    return {c: given.get(c, 0.0) for c in range(1, 16)}
+
+
+def _totals(footprint: FootprintFigures) -> tuple[float, float]:
+    return footprint.total(Scope2Basis.LOCATION), footprint.total(Scope2Basis.MARKET)
+
+
+def _intensity_rows(inputs: DisclosureInputs, reference: str) -> list[DisclosureRow]:
+    found = revenue_intensities(inputs)
+    rows = []
+    for key, label in (
+        (EmissionKey.TOTAL_LOCATION, "GHG intensity per net revenue, location-based"),
+        (EmissionKey.TOTAL_MARKET, "GHG intensity per net revenue, market-based"),
+    ):
+        intensity = found.get(key)
+        if intensity is None:
+            rows.append(
+                DisclosureRow(
+                    reference,
+                    label,
+                    None,
+                    "",
+                    f"no net revenue for {inputs.period.year} (give --denominators)",
+                )
+            )
+        else:
+            rows.append(
+                DisclosureRow(
+                    reference, label, intensity.value, intensity.unit, intensity.statement
+                )
+            )
+    return rows
+
+
+def _ghgp(inputs: DisclosureInputs) -> list[DisclosureRow]:
+    f = inputs.footprint
+    location, market = _totals(f)
+    rows = [
+        DisclosureRow("Scope 1", "Direct emissions", f.scope1, "t CO2e"),
+        DisclosureRow(
+            "Scope 2 LB",
+            "Indirect emissions from purchased energy, location-based",
+            f.scope2_location,
+            "t CO2e",
+        ),
+        DisclosureRow(
+            "Scope 2 MB",
+            "Indirect emissions from purchased energy, market-based",
+            f.scope2_market,
+            "t CO2e",
+        ),
+        DisclosureRow("Scope 3", "Other indirect (value chain) emissions", f.scope3, "t CO2e"),
+        DisclosureRow("Total LB", "Scope 1 + 2 (location-based) + 3", location, "t CO2e"),
+        DisclosureRow("Total MB", "Scope 1 + 2 (market-based) + 3", market, "t CO2e"),
+    ]
+    rows += [
+        DisclosureRow(f"Scope 3 cat. {c}", f"Scope 3 category {c}", v, "t CO2e")
+        for c, v in _categories(f).items()
+    ]
+    rows += [
+        DisclosureRow(
+            f"Gas {gas}", f"{gas} (mass of gas; CO2e in the note)", mass, "t", f"{co2e!r} t CO2e"
+        )
+        for gas, mass, co2e in f.by_gas
+    ]
+    rows.append(
+        DisclosureRow("Memo", "Biogenic CO2 (outside the scopes)", f.biogenic_co2_t, "t CO2")
+    )
+    rows.append(DisclosureRow("GWP", "GWP set of the CO2e figures", f.gwp_set, ""))
+    return rows
+
+
+def _esrs(inputs: DisclosureInputs) -> list[DisclosureRow]:
+    f = inputs.footprint
+    location, market = _totals(f)
+    rows = [
+        DisclosureRow("E1-6 §44(a)", "Gross Scope 1 GHG emissions", f.scope1, "t CO2e"),
+        DisclosureRow(
+            "E1-6 §44(b)", "Gross location-based Scope 2 GHG emissions", f.scope2_location, "t CO2e"
+        ),
+        DisclosureRow(
+            "E1-6 §44(b)", "Gross market-based Scope 2 GHG emissions", f.scope2_market, "t CO2e"
+        ),
+        DisclosureRow("E1-6 §44(c)", "Gross Scope 3 GHG emissions", f.scope3, "t CO2e"),
+    ]
+    rows += [
+        DisclosureRow(f"E1-6 §51 cat. {c}", f"Scope 3 category {c}", v, "t CO2e")
+        for c, v in _categories(f).items()
+    ]
+    rows += [
+        DisclosureRow(
+            "E1-6 §44(d)",
+            "Total GHG emissions (location-based)",
+            location,
+            "t CO2e",
+            "Scope 1 + 2 (location-based) + 3",
+        ),
+        DisclosureRow(
+            "E1-6 §44(d)",
+            "Total GHG emissions (market-based)",
+            market,
+            "t CO2e",
+            "Scope 1 + 2 (market-based) + 3",
+        ),
+    ]
+    rows += _intensity_rows(inputs, "E1-6 §53")
+    rows += _credit_rows(inputs)
+    return rows
+
+
+def _credit_rows(inputs: DisclosureInputs) -> list[DisclosureRow]:
+    cancelled = credits_cancelled_in(inputs)
+    total = sum(c.quantity for c in cancelled)
+    rows = [
+        DisclosureRow(
+            "E1-7 §59(b)",
+            "Carbon credits cancelled in the reporting period",
+            total,
+            "units",
+            f"cancelled for {inputs.client} between {inputs.period.start} and {inputs.period.end}",
+        )
+    ]
+    by_kind: dict[Mitigation, int] = defaultdict(int)
+    by_programme: dict[str, int] = defaultdict(int)
+    by_adjustment: dict[str, int] = defaultdict(int)
+    for c in cancelled:
+        by_kind[c.mitigation] += c.quantity
+        by_programme[c.programme] += c.quantity
+        adjustment = {True: "with a", False: "without a", None: "with unknown"}[
+            c.corresponding_adjustment
+        ]
+        by_adjustment[adjustment] += c.quantity
+    rows += [
+        DisclosureRow("E1-7 AR 62", f"Credits from {kind.value} projects", units, "units")
+        for kind, units in sorted(by_kind.items())
+    ]
+    rows += [
+        DisclosureRow("E1-7 AR 62", f"Credits under the {programme} standard", units, "units")
+        for programme, units in sorted(by_programme.items())
+    ]
+    rows += [
+        DisclosureRow("E1-7 AR 62", f"Credits {which} corresponding adjustment", units, "units")
+        for which, units in sorted(by_adjustment.items())
+    ]
+    return rows
+
+
+def _cdp(inputs: DisclosureInputs) -> list[DisclosureRow]:
+    f = inputs.footprint
+    rows = [
+        DisclosureRow("C6.1", "Gross global Scope 1 emissions", f.scope1, "t CO2e"),
+        DisclosureRow(
+            "C6.3", "Gross global Scope 2 emissions, location-based", f.scope2_location, "t CO2e"
+        ),
+        DisclosureRow(
+            "C6.3", "Gross global Scope 2 emissions, market-based", f.scope2_market, "t CO2e"
+        ),
+    ]
+    rows += [
+        DisclosureRow("C6.5", f"Scope 3 category {c}", v, "t CO2e")
+        for c, v in _categories(f).items()
+    ]
+    rows += [
+        DisclosureRow(
+            "C6.10",
+            row.label.replace("GHG intensity", "Scope 1+2+3 intensity"),
+            row.value,
+            row.unit,
+            row.note,
+        )
+        for row in _intensity_rows(inputs, "C6.10")
+    ]
+    rows += [
+        DisclosureRow(
+            "C7.1a",
+            f"Scope 1 and 2 and 3 emissions of {gas}",
+            co2e,
+            "t CO2e",
+            f"{mass!r} t of {gas}",
+        )
+        for gas, mass, co2e in f.by_gas
+    ]
+    rows.append(
+        DisclosureRow("C6.7", "Biogenic CO2 (outside the scopes)", f.biogenic_co2_t, "t CO2")
+    )
+    return rows
+
+
+def _secr(inputs: DisclosureInputs) -> list[DisclosureRow]:
+    f = inputs.footprint
+    rows = [
+        DisclosureRow(
+            "SECR",
+            "Scope 1 emissions (combustion of gas and fuel, transport, process, fugitive)",
+            f.scope1,
+            "t CO2e",
+        ),
+        DisclosureRow(
+            "SECR",
+            "Scope 2 emissions from purchased electricity, location-based",
+            f.scope2_location,
+            "t CO2e",
+        ),
+        DisclosureRow(
+            "SECR", "Scope 2 emissions, market-based (voluntary)", f.scope2_market, "t CO2e"
+        ),
+        DisclosureRow(
+            "SECR", "Scope 1 + 2 emissions, location-based", f.scope1 + f.scope2_location, "t CO2e"
+        ),
+        DisclosureRow("SECR (voluntary)", "Scope 3 emissions", f.scope3, "t CO2e"),
+        DisclosureRow(
+            "SECR",
+            "UK energy use",
+            None,
+            "kWh",
+            "not in the footprint summary: give the energy use from the activity data",
+        ),
+    ]
+    found = revenue_intensities(inputs)
+    intensity = found.get(EmissionKey.SCOPE1_2_LOCATION)
+    rows.append(
+        DisclosureRow(
+            "SECR",
+            "Intensity ratio: scope 1 + 2 (location-based) per net revenue",
+            intensity.value,
+            intensity.unit,
+            intensity.statement,
+        )
+        if intensity is not None and math.isfinite(intensity.value)
+        else DisclosureRow(
+            "SECR",
+            "Intensity ratio: scope 1 + 2 (location-based) per net revenue",
+            None,
+            "",
+            "no net revenue for the period (give --denominators)",
+        )
+    )
+    rows.append(
+        DisclosureRow(
+            "SECR",
+            "Methodology",
+            f"GHG Protocol Corporate Standard; GWP {f.gwp_set or 'as stated'}; factors as in the footprint's provenance",
+            "",
+        )
+    )
+    return rows
