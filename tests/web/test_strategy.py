@@ -154,10 +154,11 @@ def test_a_revenue_currency_with_no_exchange_rate_for_the_year_is_refused(
         source="",
         by=bob,
     )
-    with pytest.raises(InvalidInputError, match="no 2025 exchange rate"):
+    # The rates kept (ecb-eur-annual) end with 2025: 2026 has none yet.
+    with pytest.raises(InvalidInputError, match="no 2026 exchange rate"):
         denominator_set(
             organisation=organisation,
-            year=2025,
+            year=2026,
             indicator="revenue",
             value=1e6,
             unit="EUR",
