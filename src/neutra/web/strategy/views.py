@@ -161,7 +161,7 @@ def strategy_page(request: HttpRequest, organisation_id: int) -> HttpResponse:
         ),
         "breadcrumbs": [
             ("Organisations", reverse("tenancy:home")),
-            (organisation.name, reverse("tenancy:organisation", args=[organisation.pk])),
+            (organisation.name, reverse("inventories:organisation", args=[organisation.pk])),
             ("Climate strategy", None),
         ],
         **_tables(view),
