@@ -66,8 +66,8 @@ from neutra.web.credits.models import (
     RegistryAccount,
 )
 from neutra.web.errors import NotAllowedError, invalid
+from neutra.web.tenancy.audit import audit_record
 from neutra.web.tenancy.models import Consultancy, ConsultancyMembership, Organisation
-from neutra.web.tenancy.services import _audit
 
 __all__ = [
     "MAX_ATTESTATION_BYTES",
@@ -305,7 +305,7 @@ def project_create(
             authorisation=authorisation,
             corresponding_adjustment=corresponding_adjustment,
         )
-        _audit(by=by, action="credits.project.create", obj=project, consultancy=consultancy,
+        audit_record(by=by, action="credits.project.create", obj=project, consultancy=consultancy,
                detail={"programme": programme, "project_id": project_id})  # fmt: skip
     return project
 
@@ -341,7 +341,7 @@ def registry_create(
                 code, f"National registry {code}" if kind == "national" else code
             ),
         )
-        _audit(
+        audit_record(
             by=by,
             action="credits.registry.create",
             obj=registry,
@@ -386,7 +386,7 @@ def account_create(
             kind=kind,
             organisation=organisation,
         )
-        _audit(by=by, action="credits.account.create", obj=account, consultancy=registry.consultancy,
+        audit_record(by=by, action="credits.account.create", obj=account, consultancy=registry.consultancy,
                organisation=organisation, detail={"registry": registry.code, "number": number})  # fmt: skip
     return account
 
@@ -718,7 +718,7 @@ def _record(
         by=by,
         transaction=txn,
     )
-    _audit(
+    audit_record(
         by=by,
         action=f"credits.{action.value}",
         obj=txn,
@@ -1066,7 +1066,7 @@ def ledger_import(
                              "import": source[-200:], "made": [b.pk for b in blocks]},
                 )  # fmt: skip
                 made.append(txn)
-            _audit(by=by, action="credits.import", obj=consultancy, consultancy=consultancy,
+            audit_record(by=by, action="credits.import", obj=consultancy, consultancy=consultancy,
                    detail={"file": source[-200:], "transactions": len(made)})  # fmt: skip
             return made
 
