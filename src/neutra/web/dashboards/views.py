@@ -53,6 +53,7 @@ from neutra.web.dashboards.selectors import (
     lines_filtered,
     lines_total,
     restatement_diff,
+    restatement_lines,
     year_over_year,
 )
 from neutra.web.errors import NotFoundError
@@ -286,6 +287,7 @@ def compare(request: HttpRequest, inventory_id: int) -> HttpResponse:
         "diff": diff,
         "after_status": figures_status(inventory=inventory),
         "before_status": None if diff is None else figures_status(inventory=diff.restated),
+        "line_diffs": None if diff is None else restatement_lines(diff=diff),
         "breadcrumbs": _crumbs(inventory, _dashboard_crumb(inventory), ("What changed", None)),
     }
     return render(request, "dashboards/compare.html", context)

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from neutra.core import workflow
 from neutra.core.errors import NeutraError
 from neutra.web.errors import NotFoundError, error_text
 from neutra.web.inventories.models import Inventory
@@ -151,11 +152,19 @@ def inventory_detail(request: HttpRequest, inventory_id: int) -> HttpResponse:
     versions = Inventory.objects.filter(
         organisation=inventory.organisation, year=inventory.year
     ).order_by("version")
+    # Restating on other factor sets is this page's (the moves are the workflow section's).
+    roles = roles_in(request.user, inventory.organisation, now=timezone.now())
+    may_restate = (
+        workflow.may(roles, inventory.state, workflow.Action.RESTATE)
+        and not versions.filter(restates=inventory).exists()
+    )
     return render(
         request,
         "inventories/detail.html",
         {
             "inventory": inventory,
+            "may_restate": may_restate,
+            "factor_set_choices": _restate_choices(inventory) if may_restate else [],
             "versions": versions,
             "audit": [_shown(e) for e in inventory_audit_entries(inventory=inventory)[:AUDIT_ROWS]],
             "breadcrumbs": [
@@ -170,12 +179,33 @@ def inventory_detail(request: HttpRequest, inventory_id: int) -> HttpResponse:
     )
 
 
+def _restate_choices(inventory: Inventory) -> list[dict[str, object]]:
+    """The sets a restatement may pin, the currently pinned ones checked."""
+    pinned = {(p.get("name"), p.get("version")) for p in inventory.factor_sets}
+    return [
+        {
+            "name": c.name,
+            "version": c.version,
+            "label": c.label,
+            "pinned": (c.name, c.version) in pinned,
+        }
+        for c in factor_set_choices()
+    ]
+
+
 @require_POST
 @login_required
 def inventory_new_version(request: HttpRequest, inventory_id: int) -> HttpResponse:
     inventory = inventory_or_404(request, inventory_id)
+    references = request.POST.getlist("factor_set")
+    pins = None
+    if references:  # the form for other factor sets; the plain button posts none
+        pins = [
+            {"name": name, "version": version}
+            for name, _, version in (str(r).partition("@") for r in references)
+        ]
     try:
-        restated = inventory_restate(inventory=inventory, by=request.user)
+        restated = inventory_restate(inventory=inventory, by=request.user, factor_sets=pins)
     except NeutraError as error:
         messages.error(request, error_text(error))
         return _back(inventory)
