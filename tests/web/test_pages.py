@@ -305,3 +305,29 @@ def test_a_forged_factor_set_pin_is_refused_naming_it(world: dict) -> None:
     )
     assert any("factor_sets" in m or "set name" in m for m in messages_of(response))
     assert not Inventory.objects.filter(organisation=world["B1"]).exists()
+
+
+def test_error_pages_are_styled_pages_not_debug_pages(client: Client, world: dict) -> None:
+    from django.test import RequestFactory
+    from django.views.defaults import server_error
+
+    missing = client.get("/no/such/page/")
+    assert missing.status_code == 404
+    text = missing.content.decode()
+    assert "Not found" in text
+    assert "neutra.css" in text
+    assert "URLconf" not in text  # no list of URL patterns
+    broken = server_error(RequestFactory().get("/"))
+    assert broken.status_code == 500
+    assert "Something went wrong" in broken.content.decode()
+    assert "neutra.css" in broken.content.decode()
+
+
+def test_the_demo_keeps_its_own_secret_key_in_its_home(tmp_path: Any, monkeypatch: Any) -> None:
+    from neutra.cli.web import demo_secret_key
+
+    monkeypatch.setenv("NEUTRA_HOME", str(tmp_path))
+    first = demo_secret_key()
+    assert len(first) >= 50
+    assert demo_secret_key() == first  # kept, so sessions survive a restart
+    assert (tmp_path / "demo-secret-key").stat().st_mode & 0o077 == 0  # the owner's only
