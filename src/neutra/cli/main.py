@@ -385,7 +385,10 @@ def demo(
     if load_only:
         # Nothing serves it yet: say how, rather than an address that answers nothing.
         web.print_logins(logins, None)
-        err.print("Loaded. Serve it with `neutra serve` (same NEUTRA_HOME), or `neutra demo`.")
+        err.print(
+            "Loaded. `neutra demo` serves it; so does `neutra serve` "
+            "(same NEUTRA_HOME, with SECRET_KEY set)."
+        )
         return
     web.print_logins(logins, f"http://{host}:{port}/")
     web.serve_forever(host, port, threads)
