@@ -261,3 +261,20 @@ def test_read_only_roles_and_locked_inventories_are_not_told_to_upload(
     inventory_transition(inventory=inventory, to="draft", by=people["alice"], reason="more")
     section = client.get(f"/inventories/{inventory.pk}/activities/").content.decode()
     assert "upload it here" in section  # a draft, and bob may change its data
+
+
+def test_the_open_an_inventory_form_proposes_a_year_that_has_none(
+    client: Client, people: dict
+) -> None:
+    from django.utils import timezone
+
+    now = timezone.now()
+    proposed = now.year - 1 if now.month < 7 else now.year
+    client.force_login(people["alice"])
+    url = f"/organisations/{people['B1'].pk}/"
+    assert f'value="{proposed}"' in client.get(url).content.decode()
+    inventory_create(organisation=people["B1"], year=proposed, by=people["alice"])
+    assert (
+        f'id="inv-year" name="year" type="number" min="1990" max="2100" value="{proposed + 1}"'
+        in (client.get(url).content.decode())
+    )

@@ -267,6 +267,23 @@ CONTENT_SECURITY_POLICY = (
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 
+# Logging: one handler, on standard error, for every logger (Django's request warnings,
+# waitress, Neutra's own), so each message is written exactly once, in debug mode or not.
+# Django's own handlers (a debug-only console, mail to admins, which are none) are
+# replaced: its loggers pass their messages up to this one.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["stderr"], "level": "WARNING"},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+        "neutra": {"handlers": [], "level": "INFO", "propagate": True},
+    },
+}
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
 USE_I18N = True

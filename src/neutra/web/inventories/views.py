@@ -8,6 +8,8 @@ htmx, so each app renders what it owns (the moves are the workflow app's).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from neutra.core import workflow
 from neutra.core.errors import NeutraError
 from neutra.web.errors import NotFoundError, error_text
-from neutra.web.inventories.models import Inventory
+from neutra.web.inventories.models import LAST_YEAR, Inventory
 from neutra.web.inventories.selectors import (
     factor_set_choices,
     inventories_for,
@@ -29,7 +31,7 @@ from neutra.web.inventories.selectors import (
 )
 from neutra.web.inventories.services import inventory_create, inventory_restate
 from neutra.web.tenancy.forms import EntityForm, InviteForm, form_error_text
-from neutra.web.tenancy.models import AuditEntry, Role
+from neutra.web.tenancy.models import AuditEntry, Organisation, Role
 from neutra.web.tenancy.selectors import entity_tree, members_of, organisation_for, roles_in
 
 AUDIT_ROWS = 200  # the page shows the newest entries; the API pages through all
@@ -78,7 +80,7 @@ def organisation_page(request: HttpRequest, organisation_id: int) -> HttpRespons
             "role_choices": Role.choices,
             "gwp_choices": ("AR4", "AR5", "AR6"),
             "factor_sets": factor_set_choices(),
-            "next_year": now.year - 1 if now.month < 7 else now.year,
+            "next_year": _year_to_open(organisation, now),
             "now": now,
             "breadcrumbs": [("Organisations", reverse("tenancy:home")), (organisation.name, None)],
         },
@@ -177,6 +179,16 @@ def inventory_detail(request: HttpRequest, inventory_id: int) -> HttpResponse:
             ],
         },
     )
+
+
+def _year_to_open(organisation: Organisation, now: datetime) -> int:
+    """The year the "open an inventory" form proposes: the last reporting year, unless it
+    is open already; then the year after the organisation's latest inventory."""
+    proposed = now.year - 1 if now.month < 7 else now.year
+    years = set(Inventory.objects.filter(organisation=organisation).values_list("year", flat=True))
+    if proposed not in years:
+        return proposed
+    return min(max(years) + 1, LAST_YEAR)
 
 
 def _restate_choices(inventory: Inventory) -> list[dict[str, object]]:
