@@ -80,9 +80,8 @@ def memberships_ended(user: Any, *, now: datetime) -> list[Membership]:
     if not (user.is_authenticated and user.is_active):
         return []
     return list(
-        Membership.objects.filter(user=user, expires_at__lte=now)
-        .select_related("organisation")
-        .order_by("-expires_at")
+        # The page says when, never whose: an ended access shows nothing of the client.
+        Membership.objects.filter(user=user, expires_at__lte=now).order_by("-expires_at")
     )
 
 
