@@ -44,6 +44,7 @@ import sys, duckdb
 directory, path = sys.argv[1], sys.argv[2]
 reader = "read_parquet" if path.endswith(".parquet") else "read_csv"
 con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
 for name in ("resolved", "gases", "scales"):
     con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet('{directory}/{name}.parquet')")
 rows = con.execute(f'''
@@ -106,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--before", type=Path, help="also time the neutra of this source tree (before a change)"
     )
+    parser.add_argument("--no-warm", action="store_true", help="skip the untimed first round")
     parser.add_argument("--factors", type=int, default=3000)
     parser.add_argument("--activities", type=int, default=60)
     parser.add_argument("--entities", type=int, default=200)
@@ -127,8 +129,9 @@ def main(argv: list[str] | None = None) -> int:
             envs[name] = {**env, "PYTHONPATH": str(args.before)} if tree else env
     sides["sql"] = [sys.executable, "-c", BASELINE, str(args.dir), str(path)]
     envs["sql"] = env
-    for name, command in sides.items():  # warm the file cache and compiled modules, not timed
-        run(command, envs[name])
+    if not args.no_warm:
+        for name, command in sides.items():  # warm the file cache and compiled modules
+            run(command, envs[name])
     times: dict[str, list[float]] = {k: [] for k in sides}
     peaks: dict[str, list[float]] = {k: [] for k in sides}
     for repeat in range(args.repeat):
@@ -141,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     if "json" in sides:
         document = json.loads((args.dir / "out-now.json").read_text())
         sql_total = float(subprocess.run(sides["sql"], env=env, capture_output=True, text=True,
-                                         check=True).stdout)  # fmt: skip
+                                         check=True).stdout.split()[-1])  # fmt: skip
         cli_total = document["totals"]["total_location"]
         agree = abs(cli_total - sql_total) <= 1e-6 * abs(sql_total)
         print(f"  totals agree: {'yes' if agree else 'NO'} (cli {cli_total!r}, sql {sql_total!r})")

@@ -120,7 +120,9 @@ def flag_list(
             )
             for r in negative
         ]
-        flags.sort(key=lambda f: (f.source, f.line, f.flag))
+        if negative:
+            flags.sort(key=lambda f: (f.source, f.line, f.flag))
+        # else already in that order: rows by (_source, _row), each row's notes by flag
         flags += sorted(instrument_flags, key=lambda f: (f.row, f.flag))
         return flags if limit is None else flags[:limit]
 
@@ -130,8 +132,11 @@ def flag_list(
 def _keyed_flags(
     rows: pa.Table, notes: Callable[[int, str | None, int | None], list[tuple[FlagKind, str]]]
 ) -> list[Flag]:
-    """The flags of the rows read back, in their order: notes worked out once per distinct
-    (key, entity, scope), then repeated per row by columns, not per-row dictionaries."""
+    """The flags of the rows read back, in their order, each row's notes sorted by flag.
+
+    Notes are worked out once per distinct (key, entity, scope), then repeated per
+    row by columns, not per-row dictionaries.
+    """
     if rows.num_rows == 0:
         return []
     key = rows["_key"].cast(pa.int64()).to_numpy(zero_copy_only=False)
@@ -146,13 +151,10 @@ def _keyed_flags(
     for row in first_row.tolist():
         code = int(entity_code[row])
         row_scope = int(scope[row])
-        per_combo.append(
-            notes(
-                int(key[row]),
-                names[code] if code >= 0 else None,
-                row_scope if row_scope >= 0 else None,
-            )
+        found = notes(
+            int(key[row]), names[code] if code >= 0 else None, row_scope if row_scope >= 0 else None
         )
+        per_combo.append(sorted(found, key=lambda note: note[0]))  # stable, as the row sort
     del unique
     sources = rows["_source"].to_pylist()
     lines = rows["_row"].to_pylist()
