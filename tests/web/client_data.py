@@ -37,8 +37,9 @@ VICTIM_CSV = (
 )
 # B1's figures as any page or document could print them: the quantities, and
 # the CO2e of each row and in total (hand-computed with the starter library's
-# DESNZ 2025 factors: grid electricity 0.000177 t/kWh, natural gas 0.00018296 t/kWh).
-V1_T_CO2E = 73519.25 * 0.000177  # 13.0129... t
+# DESNZ 2025 factors: grid electricity 0.00017701 t/kWh, its CO2, CH4 and N2O weighted
+# with AR5; natural gas 0.00018296 t/kWh).
+V1_T_CO2E = 73519.25 * 0.00017701  # 13.0136... t
 V2_T_CO2E = 41234.5 * 0.00018296  # 7.5442... t
 VICTIM_FIGURES = (
     "73519.25",

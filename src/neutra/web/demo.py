@@ -35,6 +35,7 @@ from neutra.core.errors import NeutraError
 from neutra.web.credits.demo import credits_demo
 from neutra.web.inventories.models import Inventory
 from neutra.web.inventories.services import inventory_create, inventory_transition
+from neutra.web.strategy.demo import strategy_demo_load
 from neutra.web.tenancy.models import Consultancy, Entity, Organisation, Role
 from neutra.web.tenancy.services import (
     consultancy_create,
@@ -193,6 +194,7 @@ def _load(*, say: Say, password: str | None, run_tasks: Callable[[], None]) -> l
     _calculate(inventories, consultant, say)
     run_tasks()
     _close_years(inventories, organisations, consultant, say)
+    strategy_demo_load(organisations, consultant, say)
     credits_demo(consultancy=consultancy, by=consultant, say=say)
     return logins
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -651,26 +652,28 @@ def _record(
     txn_id: str,
 ) -> CreditTransaction:
     """Persist what the core did as one transaction row, its blocks, a journal and an audit entry."""
-    # The journal's lock (the consultancy's row) is taken here, before the id is chosen.
-    Consultancy.objects.select_for_update().filter(pk=consultancy.pk).first()
-    ident = txn_id or _next_txn_id(consultancy, action)
     row = _row_of(events[0], operation)
-    row["txn_id"] = ident
     moved = sum(b.quantity for event in events for b in event.moved)
     client = operation.client if isinstance(operation, Purchase) else operation.units.client
     first = events[0]
-    txn = CreditTransaction.objects.create(
-        consultancy=consultancy,
-        txn_id=ident,
-        action=action.value,
-        date=first.date,
-        organisation=known.organisations.get(client or ""),
-        policy="" if first.policy is None else first.policy.value,
-        quantity=moved,
-        row=row,
-        created_by=by,
-        **extra,
-    )
+    try:
+        with transaction.atomic():  # a savepoint: a refusal by a constraint stays readable
+            txn = CreditTransaction.objects.create(
+                consultancy=consultancy,
+                # A given id is kept (its uniqueness is the constraint's to guard); a
+                # new one is given out under the journal's lock below.
+                txn_id=txn_id or f"{_PENDING} {uuid.uuid4().hex}",
+                action=action.value,
+                date=first.date,
+                organisation=known.organisations.get(client or ""),
+                policy="" if first.policy is None else first.policy.value,
+                quantity=moved,
+                row=row,
+                created_by=by,
+                **extra,
+            )
+    except IntegrityError:
+        raise invalid(SUBJECT, "txn_id", txn_id, "a transaction with this id exists") from None
     closed = [known.rows[b.block_id].pk for event in events for b in event.closed]
     try:
         with transaction.atomic():  # a savepoint: the constraint's refusal stays readable
@@ -681,6 +684,16 @@ def _record(
         raise invalid(
             SUBJECT, "serial_start", None, "these serials overlap units already in the ledger"
         ) from None
+    # The race: two writers counting transactions, or reading the journal's last
+    # entry, at once would give out one id twice or fork the chain. The journal's
+    # lock (the consultancy's row) is taken as late as possible, so that writers
+    # of other blocks wait for each other only here, until they commit.
+    Consultancy.objects.select_for_update().filter(pk=consultancy.pk).first()
+    ident = txn_id or _next_txn_id(consultancy, action)
+    if ident != txn.txn_id:
+        row["txn_id"] = ident
+        CreditTransaction.objects.filter(pk=txn.pk).update(txn_id=ident, row=row)
+        txn.txn_id, txn.row = ident, row
     payload = {
         "txn_id": ident,
         "action": action.value,
