@@ -144,6 +144,12 @@ def client_b1(world: dict[str, Any]) -> Victim:
         currency="GBP", start_year=2027, owner="B1 facilities", by=alice,
     )  # fmt: skip
 
+    from neutra.web.claims.services import claim_create, claim_evaluate
+
+    # B1's neutrality claim of 2025, evaluated (no credits: a shortfall, nothing issued).
+    claim = claim_create(organisation=b1, period="2025", by=alice)
+    claim_evaluate(claim=claim, by=bob, plan_name="b1-plan.txt", plan=b"B1 plan")
+
     url_values = {
         "organisation_id": [b1.pk],
         "inventory_id": [inventory.pk],
@@ -163,6 +169,15 @@ def client_b1(world: dict[str, Any]) -> Victim:
         "chart": ["trajectory-B1-S12", "mac"],  # the strategy page's charts
         "export": ["history", "history-restated", "denominators", "targets", "changes"],
         "measure_id": [measure.pk],
+        "claim_id": [claim.pk],
+        "part": ["claim", "certificate"],  # a claim's PDFs
+        "year": [2025],  # reports and disclosures of B1's calculated year
+        "kind": ["management", "public"],
+        "fmt": ["html", "pdf", "xlsx", "json"],
+        "framework": ["ghgp", "esrs", "cdp", "secr"],
+        # A public claim page is reached by an issued claim's token only: the walk's
+        # outsiders get a made-up one (B1's evaluated claim is not public either).
+        "claim_token": ["made-up-claim-token-0000", claim.token],
         # The invitation link: B1's user, with a token nobody was sent.
         "uidb64": [urlsafe_base64_encode(force_bytes(bob.pk))],
         "token": ["made-up-token"],

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "neutra.web.calculations",
     "neutra.web.dashboards",
     "neutra.web.strategy",
+    "neutra.web.claims",
 ]
 
 MIDDLEWARE = [

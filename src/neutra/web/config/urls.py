@@ -27,4 +27,5 @@ urlpatterns = [
     path("", include("neutra.web.calculations.urls")),
     path("", include("neutra.web.dashboards.urls")),
     path("", include("neutra.web.strategy.urls")),
+    path("", include("neutra.web.claims.urls")),
 ]
