@@ -55,6 +55,8 @@ VICTIM_NAMES = (
     "B1 Sheffield Works",
     "B1 Leeds Depot",
     "b1-energy-2025.csv",
+    "B1 carbon neutral 2025",  # the purpose of B1's credit cancellation
+    "b1-cancellation-attestation.pdf",
 )
 
 
@@ -144,9 +146,11 @@ def client_b1(world: dict[str, Any]) -> Victim:
         currency="GBP", start_year=2027, owner="B1 facilities", by=alice,
     )  # fmt: skip
 
+    credit_block, cancellation = _b1_credits(world)
+
     from neutra.web.claims.services import claim_create, claim_evaluate
 
-    # B1's neutrality claim of 2025, evaluated (no credits: a shortfall, nothing issued).
+    # B1's neutrality claim of 2025, evaluated against B1's cancellations (not issued).
     claim = claim_create(organisation=b1, period="2025", by=alice)
     claim_evaluate(claim=claim, by=bob, plan_name="b1-plan.txt", plan=b"B1 plan")
 
@@ -165,6 +169,8 @@ def client_b1(world: dict[str, Any]) -> Victim:
         "user_id": [bob.pk],
         "consultancy_id": [b1.consultancy_id],
         "audit_entry_id": [audit.pk],
+        "block_id": [credit_block.pk],  # a credit block held for B1
+        "transaction_id": [cancellation.pk],  # B1's cancellation, with its attestation
         "name": list(CHART_NAMES),  # the dashboard's charts, by name
         "chart": ["trajectory-B1-S12", "mac"],  # the strategy page's charts
         "export": ["history", "history-restated", "denominators", "targets", "changes"],
@@ -218,3 +224,43 @@ def client_b1(world: dict[str, Any]) -> Victim:
         form_values=form_values,
         admin_objects=admin_objects,
     )
+
+
+def _b1_credits(world: dict[str, Any]) -> tuple[Any, Any]:
+    """CERs bought by consultancy A for B1, part of them cancelled with an attestation."""
+    import datetime as dt
+
+    from neutra.web.credits.models import CreditBlock
+    from neutra.web.credits.services import (
+        Units,
+        account_create,
+        credits_cancel,
+        credits_purchase,
+        project_create,
+        registry_create,
+    )
+
+    alice, b1, a = world["alice"], world["B1"], world["A"]
+    registry = registry_create(consultancy=a, code="CDM", by=alice)
+    account = account_create(registry=registry, number="A-HOLDING", by=alice)
+    project = project_create(
+        consultancy=a,
+        programme="CDM",
+        project_id="7311",
+        title="Bundled wind",
+        host_party="IN",
+        by=alice,
+    )
+    credits_purchase(
+        consultancy=a, account=account, project=project, unit_type="CER", vintage="2013",
+        serial_start=7100001, serial_end=7100500, organisation=b1, date=dt.date(2025, 2, 1),
+        seller="Broker", price="2.10", currency="EUR", by=alice,
+    )  # fmt: skip
+    cancellation = credits_cancel(
+        consultancy=a,
+        units=Units(organisation=b1, project=project, unit_type="CER", serial_start=7100001, serial_end=7100100),
+        date=dt.date(2025, 3, 1), beneficiary="B1 Manufacturing", purpose="B1 carbon neutral 2025",
+        for_period="2025", attestation=("b1-cancellation-attestation.pdf", b"%PDF-1.4 attestation"), by=alice,
+    )  # fmt: skip
+    held = CreditBlock.objects.get(organisation=b1, state="held", closed_by__isnull=True)
+    return held, cancellation

@@ -460,3 +460,16 @@ def test_a_locked_inventory_keeps_its_instruments_and_a_restatement_starts_with_
     assert berlin.instruments.count() == 1  # the locked version keeps its own
     calculation = calculate(restatement, people["alice"])
     assert close(calculation.summary["totals"]["scope2_market"], 450.0)
+
+
+def test_a_file_name_with_control_characters_or_a_path_is_cleaned_before_it_is_shown(
+    berlin: Inventory, people: dict
+) -> None:
+    stored = instruments_upload(
+        inventory=berlin,
+        by=people["erin"],
+        file_name="C:\\Users\\erin\\gos\x00\x1b-2025.csv",
+        stream=io.BytesIO(GOS_CSV.encode()),
+        size=None,
+    )
+    assert [s.source for s in stored] == ["gos-2025.csv"]

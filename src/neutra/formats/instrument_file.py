@@ -117,13 +117,9 @@ def read_instrument_rows(
     except InvalidInputError as error:
         problems = [*error.problems, *problems]
     if problems:
-        raise InvalidInputError(sorted(problems, key=lambda p: (p.row or 0, _order(p.column))))
+        # By row; within a row the file's own problems first (a stable sort keeps their order).
+        raise InvalidInputError(sorted(problems, key=lambda p: p.row or 0))
     return InstrumentRows(present, kept, instruments)
-
-
-def _order(column: str | None) -> int:
-    names = (*REQUIRED_COLUMNS, *QUALITY_COLUMNS)
-    return names.index(column) if column in names else len(names)
 
 
 def instruments_of(

@@ -198,12 +198,14 @@ def _parse(
     )
 
 
-def _cells(row: LedgerRow, kyoto: bool, extra: list[str]) -> list[str]:
+def row_cells(row: LedgerRow) -> dict[str, str]:
+    """A row as the text of its cells, by column (blank cells left out)."""
+
     def blank(value: object) -> str:
         return "" if value is None else str(value)
 
     chosen_by_policy = row.action is not Action.PURCHASE and row.serial_start is None
-    values = {
+    cells = {
         "txn_id": row.txn_id,
         "date": row.date.isoformat(),
         "action": row.action.value,
@@ -230,27 +232,30 @@ def _cells(row: LedgerRow, kyoto: bool, extra: list[str]) -> list[str]:
         "currency": row.currency,
         "reference": row.reference,
     }
-    cells = [values[name] for name in COLUMNS]
-    if kyoto:
-        parts = row.kyoto
-        cells += (
-            ["", "", ""]
-            if parts is None
-            else [str(parts.original_cp), str(parts.applicable_cp), str(parts.lulucf_activity)]
-        )
-    passed = dict(row.extra)
-    return cells + [passed.get(name, "") for name in extra]
+    if row.kyoto is not None:
+        cells["original_cp"] = str(row.kyoto.original_cp)
+        cells["applicable_cp"] = str(row.kyoto.applicable_cp)
+        cells["lulucf_activity"] = str(row.kyoto.lulucf_activity)
+    cells.update(row.extra)
+    return {name: text for name, text in cells.items() if text}
 
 
 def write_ledger(rows: Iterable[LedgerRow], target: Path | IO[str]) -> None:
     """Write rows as a ledger file: CSV to a text handle or a .csv path, XLSX to a .xlsx path."""
-    rows = list(rows)
-    kyoto = any(row.kyoto is not None for row in rows)
-    extra: list[str] = []
-    for row in rows:
-        extra += [name for name, _ in row.extra if name not in extra]
+    write_ledger_cells([row_cells(row) for row in rows], target)
+
+
+def write_ledger_cells(records: Iterable[dict[str, str]], target: Path | IO[str]) -> None:
+    """Write rows given as cell text by column (`row_cells`): the columns of §5.1 first,
+    the Kyoto identifier columns if any row has them, then passed-through columns."""
+    records = list(records)
+    present: list[str] = []
+    for record in records:
+        present += [name for name in record if name not in present]
+    kyoto = [name for name in KYOTO_COLUMNS if name in present]
+    extra = [name for name in present if name not in _KNOWN]
     header = [*COLUMNS, *(KYOTO_COLUMNS if kyoto else ()), *extra]
-    table = [_cells(row, kyoto, extra) for row in rows]
+    table = [[record.get(name, "") for name in header] for record in records]
     if isinstance(target, Path) and target.suffix.lower() == ".xlsx":
         import xlsxwriter
 

@@ -538,17 +538,15 @@ class Ledger:
         missing: list[SerialRange] = [serials]
         for _, piece in held:
             missing = [part for m in missing for part in m.without(piece)]
-        gap = missing[0]
-        for block in self._leaves.values():
-            if (
-                block.state is BlockState.SOLD
-                and block.space == space
-                and block.serials.overlaps(gap)
-            ):
-                return (
-                    f"units {gap} of {space} were sold on {block.date} (transaction {block.txn_id})"
-                )
-        return f"units {gap} of {space} are not held: no purchase brought them into the ledger"
+        for gap in missing:
+            for block in self._leaves.values():
+                if block.state is BlockState.SOLD and block.space == space:
+                    sold = block.serials.intersection(gap)
+                    if sold is not None:
+                        return f"units {sold} of {space} were sold on {block.date} (transaction {block.txn_id})"
+        return (
+            f"units {missing[0]} of {space} are not held: no purchase brought them into the ledger"
+        )
 
     def _check_place(self, spec: UnitsSpec, block: Block, piece: SerialRange) -> None:
         if spec.registry and block.registry != spec.registry:

@@ -187,13 +187,15 @@ def replay_ledger(
     source: str = "ledger",
     rules: tuple[TransferRule, ...] = REGISTRY_RULES,
     keep_history: bool = True,
+    into: Ledger | None = None,
 ) -> Ledger:
     """The ledger after every row, in order; InvalidInputError with every problem found.
 
     `source` names the file in the problems. A refused row changes nothing and
-    the replay goes on, so one pass lists every problem.
+    the replay goes on, so one pass lists every problem. `into` replays onto a
+    ledger that already holds blocks (an import into the web ledger).
     """
-    ledger = Ledger(rules=rules, keep_history=keep_history)
+    ledger = into if into is not None else Ledger(rules=rules, keep_history=keep_history)
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     last_date: dt.date | None = None

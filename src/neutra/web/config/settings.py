@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "neutra.web.instruments",
     "neutra.web.calculations",
     "neutra.web.dashboards",
+    "neutra.web.credits",
     "neutra.web.strategy",
     "neutra.web.claims",
 ]

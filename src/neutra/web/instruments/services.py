@@ -18,7 +18,9 @@ copy), never store part of a file, and never leave a change unaudited.
 from __future__ import annotations
 
 import dataclasses
+import re
 import tempfile
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -66,7 +68,7 @@ def instruments_upload(
     `InvalidInputError` (every problem, by row) for anything else.
     """
     _refuse(inventory, by)
-    name = Path(str(file_name or "")).name.strip() or "instruments"
+    name = _client_name(file_name)
     suffix = Path(name).suffix.lower()
     if suffix not in FILE_SUFFIXES:
         raise _file_problem(name, f"{suffix or '(no type)'} files are not taken: use .csv or .xlsx")
@@ -169,6 +171,13 @@ def _refuse(inventory: Inventory, by: Any) -> None:
     refusal = instrument_refusal(user=by, inventory=inventory, now=timezone.now())
     if refusal is not None:
         raise refusal
+
+
+def _client_name(file_name: object) -> str:
+    """The name the user gave the file: its last path part, printable, at most 255 characters."""
+    text = re.split(r"[\\/]", str(file_name or ""))[-1]
+    text = "".join(c for c in text if unicodedata.category(c)[0] != "C").strip()[-255:]
+    return text or "instruments"
 
 
 def _file_problem(name: str, reason: str) -> InvalidInputError:
