@@ -148,11 +148,15 @@ def client_b1(world: dict[str, Any]) -> Victim:
 
     credit_block, cancellation = _b1_credits(world)
 
-    from neutra.web.claims.services import claim_create, claim_evaluate
+    from neutra.web.claims.services import claim_create, claim_evaluate, claim_issue
 
-    # B1's neutrality claim of 2025, evaluated against B1's cancellations (not issued).
+    # B1's neutrality claim of 2025, issued on B1's cancellation (its PDFs exist), and a
+    # draft of 2024 (never public).
     claim = claim_create(organisation=b1, period="2025", by=alice)
     claim_evaluate(claim=claim, by=bob, plan_name="b1-plan.txt", plan=b"B1 plan")
+    claim = claim_issue(claim=claim, verification="self", signatory="B1 board",
+                        public_url="https://claims.test", by=alice)  # fmt: skip
+    draft_claim = claim_create(organisation=b1, period="2024", by=bob)
 
     url_values = {
         "organisation_id": [b1.pk],
@@ -175,15 +179,16 @@ def client_b1(world: dict[str, Any]) -> Victim:
         "chart": ["trajectory-B1-S12", "mac"],  # the strategy page's charts
         "export": ["history", "history-restated", "denominators", "targets", "changes"],
         "measure_id": [measure.pk],
-        "claim_id": [claim.pk],
+        "claim_id": [claim.pk, draft_claim.pk],
         "part": ["claim", "certificate"],  # a claim's PDFs
         "year": [2025],  # reports and disclosures of B1's calculated year
         "kind": ["management", "public"],
         "fmt": ["html", "pdf", "xlsx", "json"],
         "framework": ["ghgp", "esrs", "cdp", "secr"],
-        # A public claim page is reached by an issued claim's token only: the walk's
-        # outsiders get a made-up one (B1's evaluated claim is not public either).
-        "claim_token": ["made-up-claim-token-0000", claim.token],
+        # A public claim page is reached by an issued claim's token only, and shows it
+        # (tests/web/test_claims.py walks that); the walk gives a made-up token and the
+        # draft's, which is never public.
+        "claim_token": ["made-up-claim-token-0000", draft_claim.token],
         # The invitation link: B1's user, with a token nobody was sent.
         "uidb64": [urlsafe_base64_encode(force_bytes(bob.pk))],
         "token": ["made-up-token"],

@@ -59,3 +59,25 @@ def test_the_demo_refuses_a_database_that_holds_another_consultancy() -> None:
     with pytest.raises(DemoError, match="other consultancies"):
         demo_load(say=lambda _: None, password="x passphrase 3", run_tasks=lambda: None)
     assert not Consultancy.objects.filter(name=CONSULTANCY).exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_holds_claims_in_every_state_one_short_of_units_and_one_withdrawn() -> None:
+    from neutra.web.claims.models import Claim
+
+    demo_load(say=lambda _: None, password="claims passphrase 4", run_tasks=lambda: None)
+    claims = {c.organisation.name: c for c in Claim.objects.select_related("organisation")}
+    assert {name: c.state for name, c in claims.items()} == {
+        "Brightwater Manufacturing Ltd": "issued",
+        "Cascade Outdoor Retail Inc.": "evaluated",
+        "Kestrel Software GmbH": "withdrawn",
+    }
+    short = claims["Cascade Outdoor Retail Inc."].evaluation
+    assert short["shortfall_units"] == short["required_units"] - short["required_units"] // 2
+    balance = next(r for r in short["rules"] if r["id"] == "residual_balanced")
+    assert balance["met"] is False
+    assert balance["shortfall_units"] == short["shortfall_units"]
+    issued = claims["Brightwater Manufacturing Ltd"]
+    assert issued.evaluation["met"] is True
+    assert issued.pdf is not None
+    assert claims["Kestrel Software GmbH"].withdrawal_reason
