@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
-from neutra.web.credits.services import Units, credits_cancel
 
 from neutra.reports.signing import Verdict, load_public_key, verify_pdf
 from neutra.web.activities.services import upload_accept
 from neutra.web.calculations.services import calculation_start
 from neutra.web.claims import services
 from neutra.web.claims.models import Claim, ClaimCredit, SigningKey
+from neutra.web.credits.services import Units, credits_cancel
 from neutra.web.errors import NotAllowedError
 from neutra.web.inventories.services import inventory_create
 from neutra.web.jobs.models import JobStatus
@@ -218,7 +218,13 @@ def test_public_pages_show_only_an_issued_claim_and_nothing_unpublished_or_of_ot
     evaluated_b2 = services.claim_create(organisation=b2, period="2025", by=world["alice"])
     services.claim_evaluate(claim=evaluated_b2, by=world["alice"], plan_name="p", plan=PLAN)
     # Unpublished claims (a draft, an evaluated one) and made-up tokens: not found, for everyone.
-    for token in (draft_b1.token, evaluated_b2.token, "x" * 22, issued.token[:-1] + ("A" if issued.token[-1] != "A" else "B"), "short"):
+    for token in (
+        draft_b1.token,
+        evaluated_b2.token,
+        "x" * 22,
+        issued.token[:-1] + ("A" if issued.token[-1] != "A" else "B"),
+        "short",
+    ):
         for path in ("claims:verify", "claims:verify_certificate"):
             assert client.get(reverse(path, args=[token])).status_code == 404, (token, path)
     page = client.get(reverse("claims:verify", args=[issued.token])).content.decode()

@@ -473,3 +473,22 @@ def test_a_file_name_with_control_characters_or_a_path_is_cleaned_before_it_is_s
         size=None,
     )
     assert [s.source for s in stored] == ["gos-2025.csv"]
+
+
+def test_instruments_that_no_longer_read_are_shown_with_the_problem_not_a_server_error(
+    client: Client, berlin: Inventory, people: dict
+) -> None:
+    instruments_upload(
+        inventory=berlin, by=people["erin"], file_name="gos.csv",
+        stream=io.BytesIO(GOS_CSV.encode()), size=None,
+    )  # fmt: skip
+    # As if the rules had changed since it was recorded: a unit no longer understood.
+    ContractualInstrument.objects.update(cells={**ContractualInstrument.objects.get().cells,
+                                                "unit": "parsecs"})  # fmt: skip
+    client.force_login(people["erin"])
+    page = client.get(f"/inventories/{berlin.pk}/instruments/")
+    assert page.status_code == 200
+    assert "no longer read as an instrument file" in page.content.decode()
+    refused = calculation_start(inventory=berlin, by=people["alice"])
+    assert refused.status == JobStatus.FAILED
+    assert {p["column"] for p in refused.problems} == {"unit"}

@@ -3,7 +3,8 @@
 `check` replays a ledger file with the same algebra the web ledger uses and
 prints the holdings. It must never print holdings from a file with problems:
 every problem is listed (file, row, column, value, reason) and the exit
-status is 2.
+status is 2. `import`, `export`, `reconcile` and `verify-journal` work on the
+app database (DATABASE_URL or NEUTRA_HOME, as `neutra serve`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -33,6 +34,10 @@ def register(app: typer.Typer) -> None:
     )
     app.add_typer(credits_app, name="credits")
     credits_app.command("check")(check)
+    credits_app.command("import")(import_ledger)
+    credits_app.command("export")(export_ledger)
+    credits_app.command("reconcile")(reconcile_statement)
+    credits_app.command("verify-journal")(verify_journal)
 
 
 def check(
@@ -104,3 +109,163 @@ def _table(console: Console, ledger: Ledger) -> None:
                     f"{b.quantity:,}", b.vintage,
                 )  # fmt: skip
         console.print(chosen)
+
+
+# ---------------------------------------------------------------- on the app database
+
+
+def _app() -> None:
+    """Django on the app database, migrated; exit 2 with the reason if it cannot start."""
+    from django.core.management import call_command
+
+    from neutra.cli import web
+    from neutra.cli.main import err
+
+    try:
+        web.django_setup()
+    except web.StartError as error:
+        err.print(f"[red]Cannot start:[/red] {error}")
+        raise typer.Exit(2) from None
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def _consultancy(name: str | None) -> Any:
+    from neutra.cli.main import fail
+    from neutra.core.errors import Problem
+    from neutra.web.tenancy.models import Consultancy
+
+    rows = Consultancy.objects.order_by("name")
+    found = (
+        rows.filter(name=name).first() if name else (rows.first() if rows.count() == 1 else None)
+    )
+    if found is None:
+        names = ", ".join(rows.values_list("name", flat=True)) or "none"
+        reason = f"no consultancy named {name!r}" if name else "give --consultancy NAME"
+        fail([Problem("--consultancy", None, None, name, f"{reason} (consultancies: {names})")])
+    return found
+
+
+ConsultancyOption = Annotated[
+    str | None, typer.Option("--consultancy", help="Whose ledger (default: the only consultancy).")
+]
+
+
+def import_ledger(
+    ledger_file: Annotated[Path, typer.Argument(help="Ledger file (CSV or XLSX) to apply.")],
+    consultancy: ConsultancyOption = None,
+) -> None:
+    """Import a ledger file into the app database: every row, or none with every problem listed."""
+    from neutra.cli.main import fail, out
+    from neutra.core.errors import InvalidInputError, NeutraError, Problem
+    from neutra.formats.ledger_file import read_ledger
+
+    _app()
+    from neutra.web.credits.services import ledger_import
+
+    owner = _consultancy(consultancy)
+    try:
+        made = ledger_import(
+            consultancy=owner, rows=read_ledger(ledger_file), source=str(ledger_file), by=None
+        )
+    except InvalidInputError as exc:
+        fail(exc.problems)
+    except NeutraError as exc:
+        fail([Problem(str(ledger_file), None, None, None, exc.message)])
+    out.print(f"Imported {len(made)} transactions into the ledger of {owner.name}.")
+
+
+def export_ledger(
+    output: Annotated[Path, typer.Option(help="The ledger file to write (.csv or .xlsx).")],
+    consultancy: ConsultancyOption = None,
+) -> None:
+    """Export a consultancy's ledger from the app database as a ledger file (DESIGN.md §5.1)."""
+    from neutra.cli.main import err
+    from neutra.formats.ledger_file import write_ledger_cells
+
+    _app()
+    from neutra.web.credits.selectors import ledger_rows
+
+    owner = _consultancy(consultancy)
+    rows = ledger_rows(consultancy=owner)
+    write_ledger_cells(rows, output)
+    err.print(f"Wrote {len(rows)} transactions to {output}")
+
+
+def reconcile_statement(
+    statement: Annotated[
+        Path, typer.Argument(help="A registry statement (holdings or transactions CSV).")
+    ],
+    consultancy: ConsultancyOption = None,
+    output_format: Annotated[
+        CheckFormat, typer.Option("--format", help="table or json.")
+    ] = CheckFormat.table,
+) -> None:
+    """Compare a registry statement with the ledger in the app database; exit 1 when they differ."""
+    from neutra.cli.main import fail, out
+    from neutra.core.credits import Match, reconcile
+    from neutra.core.errors import InvalidInputError
+    from neutra.formats.registry_statement import read_statement
+
+    try:
+        lines = read_statement(statement)
+    except InvalidInputError as exc:
+        fail(exc.problems, as_json=output_format is CheckFormat.json)
+    _app()
+    from neutra.web.credits.selectors import current_core_blocks
+
+    result = reconcile(current_core_blocks(consultancy=_consultancy(consultancy)), lines)
+    if output_format is CheckFormat.json:
+        document = {
+            "schema": "neutra.reconciliation/1",
+            "reconciled": result.reconciled,
+            "units": {m.value: result.units(m) for m in Match},
+            "lines": [
+                {"match": x.match.value, "space": str(x.space), "serial_start": x.serials.start,
+                 "serial_end": x.serials.end, "quantity": x.quantity, "ledger": x.ledger,
+                 "statement": x.statement, "statement_row": x.statement_row, "differences": list(x.differences)}
+                for x in result.lines
+            ],
+        }  # fmt: skip
+        print(json.dumps(document, indent=2))
+    else:
+        from rich.table import Table
+
+        table = Table(title="Reconciliation", title_justify="left")
+        for name in (
+            "match",
+            "serial space",
+            "serials",
+            "units",
+            "ledger",
+            "statement",
+            "row",
+            "differs in",
+        ):
+            table.add_column(name, overflow="fold")
+        for x in result.lines:
+            table.add_row(x.match.value, str(x.space), str(x.serials), f"{x.quantity:,}",
+                          " ".join(x.ledger or ()), " ".join(x.statement or ()),
+                          "" if x.statement_row is None else str(x.statement_row), ", ".join(x.differences))  # fmt: skip
+        out.print(table)
+        out.print("Reconciled." if result.reconciled else "The statement and the ledger differ.")
+    if not result.reconciled:
+        raise typer.Exit(1)
+
+
+def verify_journal(consultancy: ConsultancyOption = None) -> None:
+    """Recompute the journal's hash chain in the app database; exit 1 and name every break."""
+    from neutra.cli.main import err, out
+
+    _app()
+    from neutra.web.credits.journal import journal_verify
+
+    owner = _consultancy(consultancy) if consultancy else None
+    checked, breaks = journal_verify(owner)
+    if breaks:
+        for found in breaks:
+            err.print(f"journal broken: {found}", markup=False, highlight=False)
+        err.print(
+            f"{len(breaks)} break(s) in {checked} entries: the journal was changed outside Neutra."
+        )
+        raise typer.Exit(1)
+    out.print(f"The journal is whole: {checked} entries, every hash chained to the one before.")

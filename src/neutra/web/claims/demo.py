@@ -28,8 +28,8 @@ PLAN = (
     b"offsetting strategy: CERs cancelled for each year's residual; indicators: t CO2e per FTE; "
     b"timeline: yearly review."
 )
-BOUGHT_ON = dt.date(2026, 2, 2)
-CANCELLED_ON = dt.date(2026, 3, 2)
+BOUGHT_ON = dt.date(2026, 3, 10)  # after the credits demo's ledger (dates never go back)
+CANCELLED_ON = dt.date(2026, 3, 16)
 FIRST_SERIAL = 10_000_001
 
 
@@ -70,7 +70,9 @@ def demo_claims(
         claim = services.claim_evaluate(
             claim=claim, by=consultant, plan_name="management-plan.txt", plan=PLAN
         )
-        needed = int(claim.evaluation["required_units"])
+        # The credits demo cancelled some units for 2025 already; buy what is still missing
+        # (at least one unit, so every client's ledger shows a claim's own cancellation).
+        needed = max(int(claim.evaluation["shortfall_units"]), 2)
         cancel = needed if number != 1 else needed // 2  # the second client falls short
         credits_purchase(
             consultancy=consultancy, account=account, project=project, unit_type="CER",
@@ -110,4 +112,4 @@ def demo_claims(
             )
             say(f"  {organisation.name}: claim {DEMO_PERIOD} issued, then withdrawn")
         else:
-            say(f"  {organisation.name}: claim {DEMO_PERIOD} issued ({needed} units)")
+            say(f"  {organisation.name}: claim {DEMO_PERIOD} issued")

@@ -75,6 +75,10 @@ class InstrumentsPage:
     rows: tuple[InstrumentRow, ...]  # in the order they were recorded
     total_kwh: float  # energy the instruments cover together, kWh
     refusal: NeutraError | None  # why this user may not change them now; None: they may
+    # Why the stored rows no longer read as instruments (rules changed since they were
+    # recorded); then `rows` is empty and `records` holds them as stored
+    problem: InvalidInputError | None = None
+    records: tuple[ContractualInstrument, ...] = ()
 
 
 def instruments_for(*, inventory: Inventory) -> QuerySet[ContractualInstrument]:
@@ -148,7 +152,11 @@ def instrument_file(*, inventory: Inventory) -> tuple[str, bytes]:
 def instruments_page(*, user: Any, inventory: Inventory, now: datetime) -> InstrumentsPage:
     """The instruments of an inventory as its page shows them (pass one from `inventory_for`)."""
     stored = list(instruments_for(inventory=inventory))
-    found = instrument_set(inventory=inventory)
+    refusal = instrument_refusal(user=user, inventory=inventory, now=now)
+    try:
+        found = instrument_set(inventory=inventory)
+    except InvalidInputError as error:
+        return InstrumentsPage((), 0.0, refusal, error, tuple(stored))
     instruments = found.instruments if found is not None else ()
     rows = tuple(
         InstrumentRow(record, instrument)
@@ -157,5 +165,6 @@ def instruments_page(*, user: Any, inventory: Inventory, now: datetime) -> Instr
     return InstrumentsPage(
         rows=rows,
         total_kwh=sum(row.instrument.quantity_kwh for row in rows),
-        refusal=instrument_refusal(user=user, inventory=inventory, now=now),
+        refusal=refusal,
+        records=tuple(stored),
     )

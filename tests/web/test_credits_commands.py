@@ -1,0 +1,84 @@
+"""`neutra credits import|export|reconcile|verify-journal` on the app database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+from typer.testing import CliRunner
+
+from neutra.cli.main import app
+from neutra.web.credits.models import CreditBlock, JournalEntry
+from tests.web.credits_data import credits_book
+from tests.web.test_credits import LEDGER
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
+]
+runner = CliRunner()
+
+
+def neutra(*args: str) -> Any:
+    return runner.invoke(app, ["credits", *args], env={"COLUMNS": "200"})
+
+
+def test_import_export_reconcile_and_verify_from_the_command_line(
+    world: dict, tmp_path: Path
+) -> None:
+    credits_book(world)
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text(LEDGER)
+    done = neutra("import", str(ledger), "--consultancy", "Consultancy A")
+    assert done.exit_code == 0, done.output
+    assert "Imported 3 transactions" in done.stdout
+    assert (
+        CreditBlock.objects.filter(closed_by__isnull=True, state="cancelled").get().quantity == 20
+    )
+
+    again = neutra("import", str(ledger), "--consultancy", "Consultancy A")  # the same txn_ids
+    assert again.exit_code == 2
+    assert "a transaction with this id is in the ledger already" in again.stderr
+
+    exported = tmp_path / "out.csv"
+    assert (
+        neutra("export", "--output", str(exported), "--consultancy", "Consultancy A").exit_code == 0
+    )
+    assert (
+        exported.read_text()
+        .splitlines()[1]
+        .startswith("p1,2025-01-10,purchase,CDM,CER,IN,1234,2012,1,100,100")
+    )
+
+    statement = tmp_path / "statement.csv"
+    statement.write_text(
+        "registry,account,programme,unit_type,host_party,project_id,vintage,serial_start,serial_end\n"
+        "CDM,A-HOLD,CDM,CER,IN,1234,2012,21,100\n"
+    )
+    done = neutra("reconcile", str(statement), "--consultancy", "Consultancy A", "--format", "json")
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["reconciled"] is True
+
+    everyone = neutra("verify-journal")  # every consultancy's chain
+    assert everyone.exit_code == 0
+    assert "3 entries" in everyone.stdout
+    done = neutra("verify-journal", "--consultancy", "Consultancy A")
+    assert done.exit_code == 0, done.output
+    assert "3 entries" in done.stdout
+    entry = JournalEntry.objects.get(seq=2)
+    with connection.cursor() as cursor:  # tampering typed at the database
+        cursor.execute(
+            "UPDATE credits_journalentry SET action = %s WHERE id = %s", ["credits.sale", entry.pk]
+        )
+    done = neutra("verify-journal", "--consultancy", "Consultancy A")
+    assert done.exit_code == 1
+    assert "entry #2: its content does not match its hash (changed)" in done.stderr
+
+
+def test_an_unknown_consultancy_is_a_problem_not_a_traceback(world: dict, tmp_path: Path) -> None:
+    done = neutra("export", "--output", str(tmp_path / "x.csv"), "--consultancy", "Nobody")
+    assert done.exit_code == 2
+    assert "no consultancy named 'Nobody'" in done.stderr
