@@ -58,17 +58,36 @@ def test_a_desnz_footprint_gives_the_hand_calculation_from_the_publisher_file(ho
         "waste,2025,waste.commercial_industrial.landfill,,3,t,GB\n"
     )
     document = footprint(home, activities, "--factors", "desnz-2025")
-    # Publisher file, kg CO2e per unit: natural gas 0.18296 (1_100_1004_6_1), diesel 2.57082
-    # (1_101_1011_8_1), UK electricity 0.17700 (7_400_4000_5_1), long-haul economy with RF
-    # 0.11704 (21_316_3170_11_1), hotel UK 10.4 (29_600_4000_13_1), C&I landfill 520.5327.
+    # Publisher file: each factor is kept per gas, its CO2, CH4 and N2O parts (kg CO2e per unit,
+    # AR5) turned back into masses with the file's own GWPs (CH4 28, N2O 265), so under AR5 a
+    # figure is the sum of its published parts: natural gas 0.18259 + 0.00028 + 0.00009 =
+    # 0.18296 (1_100_1004_6_2..4), diesel 2.53763 + 0.00029 + 0.03290 = 2.57082, UK
+    # electricity 0.17489 + 0.00090 + 0.00122 = 0.17701 (the total, rounded apart, is 0.17700),
+    # long-haul economy with RF 0.11604 + 0.00001 + 0.00099 = 0.11704. No parts are published
+    # for hotel UK 10.4 (29_600_4000_13_1) and C&I landfill 520.5327: kept as CO2e totals.
     assert document["totals"]["scope1"] == pytest.approx(
         (100000 * 0.18296 + 5000 * 2.57082) / 1000, rel=1e-12
     )
-    assert document["totals"]["scope2_location"] == pytest.approx(200000 * 0.177 / 1000, rel=1e-12)
+    assert document["totals"]["scope2_location"] == pytest.approx(
+        200000 * 0.17701 / 1000, rel=1e-12
+    )
     assert document["scope3_categories"]["6"] == pytest.approx(
         (12000 * 0.11704 + 40 * 10.4) / 1000, rel=1e-12
     )
     assert document["scope3_categories"]["5"] == pytest.approx(3 * 520.5327 / 1000, rel=1e-12)
+    # Per gas (Corporate Standard ch. 9): masses, not one "CO2e" for every DESNZ activity.
+    by_gas = document["by_gas"]
+    assert by_gas["CH4"]["t"] == pytest.approx(
+        (100000 * 0.00028 + 5000 * 0.00029 + 200000 * 0.00090 + 12000 * 0.00001) / 28 / 1000,
+        rel=1e-12,
+    )
+    assert by_gas["N2O"]["t"] == pytest.approx(
+        (100000 * 0.00009 + 5000 * 0.03290 + 200000 * 0.00122 + 12000 * 0.00099) / 265 / 1000,
+        rel=1e-12,
+    )
+    assert by_gas["CO2e"]["t_co2e"] == pytest.approx((40 * 10.4 + 3 * 520.5327) / 1000, rel=1e-12)
+    # The biogenic CO2 of the diesel's biofuel share (99_604_1011_8: 0.14 kg/L) is a memo.
+    assert document["biogenic_co2_t"] == pytest.approx(5000 * 0.14 / 1000, rel=1e-12)
     assert document["gwp_set"] == "AR5"
 
 

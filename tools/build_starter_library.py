@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import argparse
 import csv
-from dataclasses import replace
 from pathlib import Path
 
-from neutra.core.factors import Factor, FactorSet, GasAmount
+from neutra.core.factors import Factor, FactorSet
 from neutra.formats.factor_import import import_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,30 +38,14 @@ SETS = [
 
 
 def starter_factors(kind: str, factor_set: FactorSet) -> list[Factor]:
-    """The factors of an imported set that the starter library keeps."""
-    if kind == "desnz":
-        return _with_biogenic(factor_set)
+    """The factors of an imported set that the starter library keeps, unchanged.
+
+    The DESNZ importer itself adds each fuel's biogenic CO2 ("Outside of Scopes") to its
+    scope 1 factor, so the starter sets and an imported edition give the same memo.
+    """
     if kind == "grid":
         return [f for f in factor_set.factors if f.year in GRID_YEARS]
     return [f for f in factor_set.factors if f.activity]  # useeio: the default variant per code
-
-
-def _with_biogenic(factor_set: FactorSet) -> list[Factor]:
-    """Taxonomy factors, each with the biogenic CO2 of its 'Outside of Scopes' twin (99_<same tail>)."""
-    kept = []
-    for factor in factor_set.factors:
-        if not factor.activity:
-            continue
-        twin = factor_set.get("99_" + factor.factor_id.split("_", 1)[1])
-        if twin is not None and twin.unit == factor.unit:
-            biogenic = tuple(g for g in twin.gases if g.biogenic)
-            factor = replace(factor, gases=tuple(sorted(factor.gases + biogenic, key=_gas_order)))
-        kept.append(factor)
-    return kept
-
-
-def _gas_order(gas: GasAmount) -> tuple[str, bool]:
-    return (gas.gas, gas.biogenic)
 
 
 def write_set(path: Path, factors: list[Factor]) -> None:

@@ -198,7 +198,9 @@ def test_the_example_organisation_runs_offline() -> None:
     assert [s["name"] for s in document["provenance"]["factor_sets"]] == [
         "desnz-2025", "desnz-2024", "egrid", "owid-ember", "useeio-1.3",
     ]  # fmt: skip
-    assert document["biogenic_co2_t"] == pytest.approx(20 * 1.67718)
+    # Biogenic CO2 memo: 20 t pellets x 1.67718 t (99_104_1045_15) and the biofuel share of
+    # 12,000 L forecourt diesel x 0.14 kg (99_604_1011_8), as DESNZ publishes them.
+    assert document["biogenic_co2_t"] == pytest.approx(20 * 1.67718 + 12000 * 0.14 / 1000)
     # Northwind JV is not operated by the group: 0% under operational control.
     assert document["by_entity"]["Northwind JV"]["total_location"] == 0
     # Acme US: 200 MWh covered by a zero-emission REC; 100 MWh at the CAMX 2024 residual mix.

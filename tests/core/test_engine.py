@@ -428,9 +428,11 @@ def test_spend_in_eur_uses_a_usd_factor_converted_and_flagged():
     )
     data = activities(row("1", "spend.naics.484121", 10_000, "EUR"))
     result = compute_footprint(data, [factor_set(spend)], AR5)
-    usd_2022 = 10_000 / 0.9239 * 292.655 / 313.689  # 2024 EUR -> 2024 USD -> 2022 USD
+    usd_2022 = 10_000 * 1.0824 * 292.655 / 313.689  # 2024 EUR -> 2024 USD (ECB) -> 2022 USD
     assert result.scope3_categories["4"] == pytest.approx(usd_2022 * 0.595 / 1000)
-    assert {f.flag for f in result.flags} == {"money_converted", "year_fallback"}
+    # 2022 is the factor's price year, not a data year (DOMAIN.md §4): moving the money to it
+    # is the money_converted flag, never a year_fallback.
+    assert {f.flag for f in result.flags} == {"money_converted"}
 
 
 def test_a_lifecycle_grid_intensity_is_flagged_on_scope_2_rows():
@@ -527,3 +529,92 @@ def test_a_lines_market_detail_names_the_certificate_and_its_part_of_the_domain_
     assert explained.uncovered_rate_t_co2e_per_kwh == pytest.approx(0.00045)
     assert explained.market_t_co2e == pytest.approx(72.0)
     assert explained.market_t_co2e == pytest.approx(second["emissions_market_t_co2e"], rel=1e-12)
+
+
+# --- fallbacks a verifier wants flagged (DOMAIN.md §4) ---------------------------------
+
+UK_GRID_2025 = factor(
+    "uk-grid-2025", "electricity.grid", "kWh", {"CO2e": 0.177}, gwp_set="AR5", scope=Scope.S2,
+    region="GB", year=2025,
+)  # fmt: skip
+
+
+def flags_of(result: Any) -> dict[str, str]:
+    return {f.flag: f.detail for f in result.flags}
+
+
+def test_an_explicit_factor_reference_used_outside_its_region_and_year_is_flagged_with_both():
+    # DOMAIN.md §4: "A factor used outside its region or year is flagged with both, however it
+    # was chosen (an explicit factor reference too)."
+    data = activities(
+        row("de", None, 1000, "kWh", factor="uk:uk-grid-2025", region="DE", year=2023)
+    )
+    result = compute_footprint(data, [factor_set(UK_GRID_2025, name="uk")], AR5)
+    assert result.totals["scope2_location"] == pytest.approx(0.177)
+    flags = flags_of(result)
+    assert "GB" in flags["region_fallback"]
+    assert "DE" in flags["region_fallback"]
+    assert "2025" in flags["year_fallback"]
+    assert "2023" in flags["year_fallback"]
+    assert "2 years later" in flags["year_fallback"]
+
+
+def test_an_explicit_reference_in_its_own_region_and_year_raises_no_flag():
+    data = activities(
+        row("gb", None, 1000, "kWh", factor="uk:uk-grid-2025", region="GB", year=2025)
+    )
+    result = compute_footprint(data, [factor_set(UK_GRID_2025, name="uk")], AR5)
+    assert set(flags_of(result)) == {"residual_mix_missing"}  # market-based: no residual mix
+
+
+def test_a_publishers_own_region_factor_used_for_another_country_is_flagged_with_both_regions():
+    # DESNZ's set knows its region (GB): its natural gas serves a German row only as a last
+    # resort, and says so; a row without a region raises no such flag.
+    uk_gas = factor("uk-gas", "fuel.natural_gas", "kWh", {"CO2e": 0.18296}, gwp_set="AR5",
+                    scope=Scope.S1, region="GB", year=2024)  # fmt: skip
+    data = activities(
+        row("de", "fuel.natural_gas", 1000, "kWh", region="DE"),
+        row("gb", "fuel.natural_gas", 1000, "kWh", region="GB"),
+        row("none", "fuel.natural_gas", 1000, "kWh"),
+    )
+    result = compute_footprint(data, [factor_set(uk_gas, name="desnz")], AR5)
+    assert result.totals["scope1"] == pytest.approx(3 * 0.18296)
+    flagged = {(f.row, f.flag): f.detail for f in result.flags}
+    assert set(flagged) == {("de", "region_fallback")}
+    assert "for GB" in flagged["de", "region_fallback"]
+    assert "DE" in flagged["de", "region_fallback"]
+
+
+def test_a_year_fallback_states_the_gap_in_years():
+    old = factor("f2019", "fuel.natural_gas", "kWh", {"CO2e": 0.2}, gwp_set="AR5",
+                 scope=Scope.S1, year=2019)  # fmt: skip
+    data = activities(
+        row("y20", "fuel.natural_gas", 1, "kWh", year=2020),
+        row("y24", "fuel.natural_gas", 1, "kWh", year=2024),
+    )
+    details = {f.row: f.detail for f in compute_footprint(data, [factor_set(old)], AR5).flags}
+    assert "1 year earlier" in details["y20"]
+    assert "5 years earlier" in details["y24"]
+
+
+def test_a_switch_to_a_later_sets_lifecycle_intensity_is_never_silent():
+    # A 2023 UK row: the first pinned set (combustion-only, DESNZ-like) has UK electricity only
+    # for 2024 and 2025, so the factor comes from a later set, a lifecycle intensity; both the
+    # switch of set and the lifecycle basis are flagged.
+    desnz = factor_set(
+        UK_GRID_2025,
+        factor("uk-grid-2024", "electricity.grid", "kWh", {"CO2e": 0.20705}, gwp_set="AR5",
+               scope=Scope.S2, region="GB", year=2024),
+        name="desnz",
+    )  # fmt: skip
+    ember = factor_set(
+        factor("GBR-2023", "electricity.grid", "kWh", {"CO2e": 0.21}, gwp_set="AR5",
+               scope=Scope.S2, region="GB", year=2023,
+               description="United Kingdom 2023; lifecycle, generation-based (Ember)"),
+        name="owid",
+    )  # fmt: skip
+    data = activities(row("gb", "electricity.grid", 1000, "kWh", region="GB", year=2023))
+    flags = flags_of(compute_footprint(data, [desnz, ember], AR5))
+    assert set(flags) == {"set_fallback", "lifecycle_factor", "residual_mix_missing"}
+    assert "desnz (earliest 2024)" in flags["set_fallback"]
+    assert "used owid" in flags["set_fallback"]

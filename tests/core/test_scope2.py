@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from neutra.core.factors import Basis
 from neutra.core.scope2 import (
     GHGP_SCOPE2_2015,
+    CertificateScheme,
     ConsumptionGroup,
     FlagKind,
     Instrument,
@@ -26,6 +27,7 @@ CERT, CONTRACT, SUPPLIER = (
     InstrumentType.SUPPLIER_RATE,
 )
 KG = 0.001  # t per kg
+GO, REC, I_REC = CertificateScheme.GO, CertificateScheme.REC, CertificateScheme.I_REC
 
 
 def group(
@@ -164,7 +166,40 @@ def test_markets_are_judged_by_country_of_the_region() -> None:
     (reason,) = quality_failures(instrument(market="FR"), "DE", 2024, GHGP_SCOPE2_2015)
     assert "market FR" in reason
     (reason,) = quality_failures(instrument(market="EU27"), "DE", 2024, GHGP_SCOPE2_2015)
-    assert "region table" in reason
+    assert "another market" in reason  # a multi-country market is a scheme's (GO), not a column
+
+
+# Scope 2 Guidance ch. 7, "same market": the market a certificate is issued and used in.
+
+
+def test_a_rec_counts_anywhere_in_the_us_market() -> None:
+    # A REC of US-RFCE, market US, covers US-CAMX consumption (RECs: the US market).
+    rec = replace(instrument("REC-1", 100, region="US-RFCE", market="US"), scheme=REC)
+    result = allocate([group(100, region="US-CAMX")], [rec])
+    assert result.groups[0].covered_kwh == 100
+    assert result.flags == ()
+
+
+def test_a_go_counts_in_the_aib_market_and_is_flagged_as_another_market_outside_it() -> None:
+    # Guarantees of origin: one market for the EU, the EEA and Switzerland (AIB), not GB.
+    norwegian = replace(instrument("GO-NO", 100, region="NO"), scheme=GO)
+    in_germany = allocate([group(100, region="DE")], [norwegian])
+    assert in_germany.groups[0].covered_kwh == 100
+    in_britain = allocate([group(100, region="GB")], [norwegian])
+    assert in_britain.groups[0].covered_kwh == 0
+    (flag,) = in_britain.flags[1:] if len(in_britain.flags) > 1 else in_britain.flags
+    assert flag.flag is FlagKind.INSTRUMENT_NOT_QUALIFIED
+    assert "another market" in flag.detail
+    assert "GB" in flag.detail
+    assert "no consumption matches" not in flag.detail
+
+
+def test_an_i_rec_counts_only_in_its_country() -> None:
+    indian = replace(instrument("IREC-1", 100, region="IN"), scheme=I_REC)
+    assert allocate([group(100, region="IN")], [indian]).groups[0].covered_kwh == 100
+    result = allocate([group(100, region="BD")], [indian])
+    assert result.groups[0].covered_kwh == 0
+    assert any("another market" in f.detail for f in result.flags)
 
 
 def test_a_country_wide_instrument_covers_consumption_in_its_subregions() -> None:

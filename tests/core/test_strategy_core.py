@@ -294,21 +294,21 @@ def test_revenue_intensity_is_per_million_of_the_chosen_currency_at_that_years_r
     eur = Denominator(2020, "revenue", 50_000_000, "EUR", "annual report")
     resolved = resolve_denominators([eur], currency="USD")
     d = resolved["revenue"][2020]
-    # 2020 rates (fed-h10-annual): 0.8755 EUR per USD, so 1 EUR = 1/0.8755 USD.
-    assert d.amount == pytest.approx(50 / 0.8755)
+    # 2020 rates (ecb-eur-annual, the ECB reference rates): 1 EUR = 1.1422 USD.
+    assert d.amount == pytest.approx(50 * 1.1422)
     assert d.per == "million USD"
     assert "EUR -> USD" in d.basis
     assert "2020" in d.basis
     (found,) = intensities(HISTORY, resolved, keys=[EmissionKey.SCOPE1_2_MARKET])
-    assert found.value == pytest.approx(100_000 / (50 / 0.8755))
+    assert found.value == pytest.approx(100_000 / (50 * 1.1422))
     assert "scopes 1 + 2 (market-based)" in found.statement
     assert "numerator and denominator both for" in found.statement
 
 
 def test_a_currency_with_no_exchange_rate_for_the_year_is_refused() -> None:
     with pytest.raises(IntensityError) as caught:
-        resolve_denominators([Denominator(2018, "revenue", 1e6, "EUR", "")], currency="USD")
-    assert "2018" in caught.value.message
+        resolve_denominators([Denominator(2012, "revenue", 1e6, "EUR", "")], currency="USD")
+    assert "2012" in caught.value.message  # the ECB series kept starts in 2015
 
 
 def test_a_negative_headcount_is_refused() -> None:

@@ -15,6 +15,7 @@ from python_calamine import CalamineWorkbook
 
 from neutra.core.errors import InvalidInputError
 from neutra.core.factors import Scope
+from neutra.core.gwp import gwp_set
 from neutra.core.units import parse_unit
 from neutra.formats.desnz import UNITS, read, scope3_category
 from neutra.formats.factor_import import FactorImport, importer
@@ -34,12 +35,20 @@ def imported(relative: str) -> FactorImport:
     return read(publisher_file(relative))
 
 
-def kg_co2e(result: FactorImport, factor_id: str) -> float:
+def kg_co2e(result: FactorImport, factor_id: str, gwp: str = "AR5") -> float:
+    """The factor's kg CO2e (biogenic CO2 aside), its gases weighted with `gwp`."""
     factor = result.factor_set.get(factor_id)
     assert factor is not None, factor_id
-    (amount,) = factor.gases
-    assert amount.gas == "CO2e"
-    return amount.t_per_unit * 1000
+    weights = gwp_set(gwp)
+    return 1000 * sum(
+        g.t_per_unit * (1.0 if g.gas == "CO2e" else weights.gwp(g.gas))
+        for g in factor.gases
+        if not g.biogenic
+    )
+
+
+# The publisher rounds the total and each part to five decimals (kg).
+ROUNDING_KG = 2e-5
 
 
 def sheet_rows(relative: str) -> list[list[object]]:
@@ -75,9 +84,12 @@ def problems_of(path: Path) -> list[str]:
 def test_the_2025_csv_rows_add_up_to_factors_parts_conversions_and_empty_rows():
     result = imported(CSV_2025)
     factors = result.factor_set
-    co2e = [f for f in factors if f.is_co2e]
-    biogenic = [f for f in factors if not f.is_co2e]
-    assert (len(co2e), len(biogenic), len(result.conversions)) == (2616, 56, 451)
+    scoped = [f for f in factors if f.scope is not None]
+    per_gas = [f for f in scoped if not f.is_co2e]
+    biogenic = [f for f in factors if f.scope is None]
+    assert (len(scoped), len(biogenic), len(result.conversions)) == (2616, 56, 451)
+    # Every family with parts keeps its gases: the issue's count of 1,302 families.
+    assert len(per_gas) == 1302
     summary = result.notes[0]
     assert "3906 per-gas part rows" in summary
     assert "1711 rows without a value" in summary
@@ -106,31 +118,36 @@ def test_the_old_layouts_count_their_rows_and_set_aside_the_refrigerants_publish
 
 # -- figures --------------------------------------------------------------------
 
+# Region: GB, the publisher's own (DOMAIN.md §4), unless the texts name another place.
 FIGURES_2025 = {
-    "1_100_1004_6": (0.18296, "kWh", Scope.S1, None, None),  # natural gas, gross CV
-    "1_101_1011_8": (2.57082, "L", Scope.S1, None, None),  # diesel, average biofuel blend
+    "1_100_1004_6": (0.18296, "kWh", Scope.S1, None, "GB"),  # natural gas, gross CV
+    "1_101_1011_8": (2.57082, "L", Scope.S1, None, "GB"),  # diesel, average biofuel blend
     "7_400_4000_5": (0.177, "kWh", Scope.S2, None, "GB"),  # UK electricity
-    "21_316_3170_11": (0.11704, "passenger_km", Scope.S3, 6, None),  # long haul economy, RF
+    "21_316_3170_11": (0.11704, "passenger_km", Scope.S3, 6, "GB"),  # long haul to/from UK
     "29_600_4000_13": (10.4, "night", Scope.S3, 6, "GB"),  # hotel, UK
-    "20_507_5313_15": (520.5327, "t", Scope.S3, 5, None),  # C&I waste, landfill
+    "20_507_5313_15": (520.5327, "t", Scope.S3, 5, "GB"),  # C&I waste, landfill
 }
 
 
 @pytest.mark.parametrize("factor_id", sorted(FIGURES_2025))
-def test_2025_factors_carry_the_published_kg_co2e_in_tonnes_with_ar5(factor_id):
+def test_2025_factors_weighted_with_ar5_give_the_published_kg_co2e_total(factor_id):
     result = imported(CSV_2025)
     value, unit, scope, category, region = FIGURES_2025[factor_id]
     factor = result.factor_set.get(factor_id)
     assert factor is not None
-    assert kg_co2e(result, factor_id) == pytest.approx(value, rel=1e-12)
-    assert factor.gases[0].t_per_unit == float(f"{value}e-3")  # exact, as printed
+    assert kg_co2e(result, factor_id) == pytest.approx(value, abs=ROUNDING_KG)
+    if factor.is_co2e:  # no per-gas parts published (hotel, waste): the total, exact as printed
+        assert factor.gases[0].t_per_unit == float(f"{value}e-3")
+        assert factor.gwp_set == "AR5"
+    else:
+        assert factor.gwp_set is None  # masses of gases: any GWP set weights them
     assert (factor.unit, factor.scope, factor.category, factor.region) == (
         unit,
         scope,
         category,
         region,
     )
-    assert (factor.gwp_set, factor.year) == ("AR5", 2025)
+    assert factor.year == 2025
     assert (
         factor.source == "Department for Energy Security and Net Zero, GHG Conversion Factors 2025"
     )
@@ -141,9 +158,106 @@ def test_the_2024_xlsx_gives_the_figures_of_its_own_cells_under_the_same_ids():
     published = {row[0]: row[9] for row in rows if isinstance(row[9], float)}
     result = imported(XLSX_2024)
     for factor_id in FIGURES_2025:
-        assert kg_co2e(result, factor_id) == pytest.approx(published[factor_id + "_1"], rel=1e-12)
-        assert result.factor_set.get(factor_id).gwp_set == "AR5"  # type: ignore[union-attr]
-    assert kg_co2e(result, "7_400_4000_5") == pytest.approx(0.20705)  # 2024 UK grid, by hand
+        total = published[factor_id + "_1"]
+        assert kg_co2e(result, factor_id) == pytest.approx(total, abs=ROUNDING_KG)
+    assert kg_co2e(result, "7_400_4000_5") == pytest.approx(0.20705, abs=ROUNDING_KG)  # by hand
+
+
+def masses_kg(result: FactorImport, factor_id: str) -> dict[tuple[str, bool], float]:
+    factor = result.factor_set.get(factor_id)
+    assert factor is not None, factor_id
+    return {(g.gas, g.biogenic): g.t_per_unit * 1000 for g in factor.gases}
+
+
+def test_desnz_factors_keep_their_gases_as_masses_from_the_files_own_gwps():
+    # GHG Protocol Corporate Standard ch. 9: emissions are reported per gas. DESNZ 2025 is
+    # made with AR5 (the file's own "Refrigerant & other" rows: methane 28, nitrous oxide 265
+    # per kg), so each CO2e-weighted part divided by that GWP is the mass of its gas.
+    # Natural gas, kWh gross CV: parts 0.18259 (CO2), 0.00028 (CH4), 0.00009 (N2O) kg CO2e.
+    natural_gas = masses_kg(imported(CSV_2025), "1_100_1004_6")
+    assert natural_gas == {
+        ("CO2", False): pytest.approx(0.18259, rel=1e-12),
+        ("CH4", False): pytest.approx(0.00028 / 28, rel=1e-12),
+        ("N2O", False): pytest.approx(0.00009 / 265, rel=1e-12),
+    }
+    # The total is the check: the parts add up to the published 0.18296 kg CO2e.
+    assert pytest.approx(0.18296, abs=1e-12) == 0.18259 + 0.00028 + 0.00009
+    # Any GWP set now applies: under AR6 (combustion CH4 27.0, N2O 273) the figure moves.
+    ar6 = 0.18259 + 0.00028 / 28 * 27.0 + 0.00009 / 265 * 273
+    assert kg_co2e(imported(CSV_2025), "1_100_1004_6", "AR6") == pytest.approx(ar6, rel=1e-12)
+
+
+# Column indexes of the two layouts: Level 1, Level 3, UOM, GHG text, value.
+COLUMNS = {"new": (2, 4, 7, 8, 9), "old": (1, 3, 7, 8, 10)}
+
+
+@pytest.mark.parametrize(
+    ("relative", "layout", "ch4_gwp", "n2o_gwp"),
+    [
+        # Each edition's own statement of its GWPs ("Refrigerant & other", kg CO2e per kg).
+        (XLSX_2024, "new", 28, 265),  # AR5
+        (XLSX_2020, "old", 25, 298),  # AR4
+        (XLS_2019, "old", 25, 298),  # AR4
+    ],
+)
+def test_every_edition_converts_its_parts_with_the_gwps_it_states(
+    relative, layout, ch4_gwp, n2o_gwp
+):
+    level1, level3, uom, ghg, value = COLUMNS[layout]
+    rows = [r for r in sheet_rows(relative) if len(r) > value and r[value] not in ("", None)]
+    stated = {
+        str(r[level3]): float(r[value])  # type: ignore[arg-type]
+        for r in rows
+        if r[level1] == "Refrigerant & other" and r[level3] in ("Methane", "Nitrous oxide")
+    }
+    assert (stated["Methane"], stated["Nitrous oxide"]) == (ch4_gwp, n2o_gwp)
+    natural_gas = {
+        str(r[ghg]).lower(): float(r[value])  # type: ignore[arg-type]
+        for r in rows
+        if r[level1] == "Fuels" and r[level3] == "Natural gas" and r[uom] == "kWh (Gross CV)"
+    }
+    co2 = natural_gas.get("kg co2e of co2 per unit", natural_gas.get("kg co2"))
+    ch4 = natural_gas.get("kg co2e of ch4 per unit", natural_gas.get("kg ch4"))
+    n2o = natural_gas.get("kg co2e of n2o per unit", natural_gas.get("kg n2o"))
+    assert co2 is not None
+    assert ch4 is not None
+    assert n2o is not None
+    factor_id = (
+        "1_100_1004_6"
+        if layout == "new"
+        else "fuels.gaseous-fuels.natural-gas.energy-gross-cv.kwh-gross-cv"
+    )
+    masses = masses_kg(imported(relative), factor_id)
+    assert masses[("CO2", False)] == pytest.approx(co2, rel=1e-12)
+    assert masses[("CH4", False)] == pytest.approx(ch4 / ch4_gwp, rel=1e-12)
+    assert masses[("N2O", False)] == pytest.approx(n2o / n2o_gwp, rel=1e-12)
+
+
+def test_a_file_that_states_other_gwps_than_its_edition_is_refused(tmp_path):
+    lines = csv_lines(CSV_2025)
+    changed = [
+        line.replace(",kg,kg CO2e,28.00000", ",kg,kg CO2e,25.00000")
+        if line.startswith("3_200_2003_3_1,")
+        else line
+        for line in lines
+    ]
+    path = tmp_path / "desnz-2025.csv"
+    path.write_text("\n".join(changed) + "\n", encoding="utf-8")
+    problems = problems_of(path)
+    assert any("states a GWP of 25 for CH4" in p and "AR5" in p for p in problems), problems
+
+
+def test_the_biogenic_co2_of_a_biofuel_blend_is_a_memo_on_its_scope_1_factor_in_every_edition():
+    # DESNZ publishes the biogenic CO2 of forecourt diesel as an "Outside of Scopes" row
+    # (99_604_1011_8: 0.14 kg/L in 2025); the scope 1 factor carries it as a memo, so the
+    # memo does not depend on which set (starter library or imported edition) is used.
+    diesel_2025 = masses_kg(imported(CSV_2025), "1_101_1011_8")
+    assert diesel_2025[("CO2", True)] == pytest.approx(0.14, rel=1e-12)
+    assert diesel_2025[("CO2", False)] == pytest.approx(2.53763, rel=1e-12)
+    pellets = masses_kg(imported(CSV_2025), "2_104_1045_15")
+    assert pellets[("CO2", True)] == pytest.approx(1677.18, rel=1e-12)
+    old_id = "fuels.liquid-fuels.diesel-average-biofuel-blend.volume.litres"
+    assert masses_kg(imported(XLS_2019), old_id)[("CO2", True)] == pytest.approx(0.0872)
 
 
 def test_the_set_is_named_by_its_edition_cited_and_licensed_unless_named():
@@ -204,10 +318,12 @@ def test_the_old_layout_gives_the_published_figures_in_ar4_under_ids_built_from_
     relative, factor_id
 ):
     result = imported(relative)
-    assert kg_co2e(result, factor_id) == pytest.approx(OLD_FIGURES[relative, factor_id])
+    assert kg_co2e(result, factor_id, "AR4") == pytest.approx(
+        OLD_FIGURES[relative, factor_id], abs=ROUNDING_KG
+    )
     factor = result.factor_set.get(factor_id)
     assert factor is not None
-    assert factor.gwp_set == "AR4"
+    assert factor.gwp_set == ("AR4" if factor.is_co2e else None)
     year = factor.year
     assert result.factor_set.name == f"desnz-{year}"
     assert factor.source == (
@@ -219,7 +335,7 @@ def test_old_layout_level_cells_holding_zero_do_not_split_a_family():
     # 2020 row 4678 (total) has an empty Level 4; its parts have a 0 there.
     result = imported(XLSX_2020)
     factor_id = "managed-assets-vehicles.managed-cars-by-size.small-car.diesel.km"
-    assert kg_co2e(result, factor_id) == pytest.approx(0.13721)
+    assert kg_co2e(result, factor_id, "AR4") == pytest.approx(0.13721, abs=ROUNDING_KG)
     assert "3741 per-gas part rows" in result.notes[0]
 
 
@@ -386,3 +502,14 @@ def test_random_cells_under_the_2025_header_give_a_result_or_invalid_input(tmp_p
         result = None
     assert bool(problems) != (result is not None)
     assert result is None or result.factor_set.name == "desnz-2025"
+
+
+def test_a_desnz_set_knows_its_region_gb_except_where_its_texts_name_another_place():
+    # DOMAIN.md §4: "A publisher set knows its region (DESNZ: GB)", so a UK factor used for a
+    # German or US row is flagged. Flights "to/from non-UK" and hotel stays abroad are not GB.
+    factors = imported(CSV_2025).factor_set
+    regions = {f.factor_id: f.region for f in factors}
+    assert regions["1_100_1004_6"] == "GB"  # natural gas (the UK grid blend with biomethane)
+    assert regions["21_316_3180_11"] is None  # flights "International, to/from non-UK"
+    assert regions["29_600_4017_13"] is None  # hotel stay, Germany (the taxonomy says DE)
+    assert {f.region for f in factors} == {"GB", None}

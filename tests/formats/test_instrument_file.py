@@ -9,6 +9,7 @@ import pytest
 from neutra.core.errors import InvalidInputError, Problem
 from neutra.core.scope2 import (
     GHGP_SCOPE2_2015,
+    CertificateScheme,
     ConsumptionGroup,
     InstrumentType,
     allocate_market_based,
@@ -99,7 +100,7 @@ def test_a_non_energy_unit_is_refused_naming_the_unit_and_its_dimension(tmp_path
 def test_every_problem_in_the_file_is_reported_at_once(tmp_path: Path) -> None:
     path = write(
         tmp_path,
-        "GO-1,REC,A,DE,2024,1,kWh,0,kg/kWh,CO2e",  # a type name users know, not the file's word
+        "GO-1,EAC,A,DE,2024,1,kWh,0,kg/kWh,CO2e",  # a type name users know, not the file's word
         "GO-2,certificate,A,DE,twenty,1,kWh,0,kg/kWh,CO2e",  # bad year
         "GO-3,certificate,A,DE,2024,1_000,kWh,-1,kg/kWh,CH4",  # bad number, negative, gas
         "GO-1,certificate,A,DE,2024,1,kWh,0,kg,CO2e",  # duplicate id, rate not per energy
@@ -161,12 +162,12 @@ def test_a_workbook_with_a_bad_row_names_the_sheet_row(tmp_path: Path) -> None:
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(HEADER.split(","))
-    sheet.append(["GO-1", "go", "A", "DE", 2024, 600000, "kWh", 0, "kg/kWh", "CO2e"])
+    sheet.append(["GO-1", "eac", "A", "DE", 2024, 600000, "kWh", 0, "kg/kWh", "CO2e"])
     path = tmp_path / "instruments.xlsx"
     book.save(path)
     (problem,) = problems_of(path)
-    assert (problem.row, problem.column, problem.value) == (2, "type", "go")
-    assert "for go write 'certificate'" in problem.reason
+    assert (problem.row, problem.column, problem.value) == (2, "type", "eac")
+    assert "for eac write 'certificate'" in problem.reason
 
 
 def test_a_file_that_is_no_workbook_is_one_problem(tmp_path: Path) -> None:
@@ -195,3 +196,22 @@ def test_rows_written_back_as_csv_read_to_the_same_instruments(tmp_path: Path) -
     )
     assert without.instruments[0].tracking_id is None
     assert b"tracking_id" not in instrument_csv([r for _, r in without.rows], frozenset())
+
+
+def test_a_certificate_named_by_its_scheme_is_a_certificate_whose_scheme_decides_its_market(
+    tmp_path: Path,
+) -> None:
+    path = write(
+        tmp_path,
+        "G,GO,A,NO,2024,1,MWh,0,kg/kWh,CO2e",
+        "R,rec,A,US-RFCE,2024,1,MWh,0,kg/kWh,CO2e",
+        "I,I-REC,A,IN,2024,1,MWh,0,kg/kWh,CO2e",
+        "C,certificate,A,DE,2024,1,MWh,0,kg/kWh,CO2e",
+    )
+    kinds = {i.instrument_id: (i.type, i.scheme) for i in read_instruments(path)}
+    assert kinds == {
+        "G": (InstrumentType.CERTIFICATE, CertificateScheme.GO),
+        "R": (InstrumentType.CERTIFICATE, CertificateScheme.REC),
+        "I": (InstrumentType.CERTIFICATE, CertificateScheme.I_REC),
+        "C": (InstrumentType.CERTIFICATE, None),
+    }

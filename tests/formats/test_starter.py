@@ -25,11 +25,11 @@ def test_every_starter_set_has_a_citation_a_licence_and_factors():
 def test_the_starter_library_covers_the_activities_of_a_typical_footprint():
     served = {(f.activity, f.region) for s in starter_library() for f in s.factors}
     for activity, region in [
-        ("fuel.natural_gas", None), ("fuel.diesel", None), ("electricity.grid", "GB"),
+        ("fuel.natural_gas", "GB"), ("fuel.diesel", "GB"), ("electricity.grid", "GB"),
         ("electricity.grid", "DE"), ("electricity.grid", "US-CAMX"), ("hotel.night", "GB"),
-        ("travel.air.long_haul.economy", None), ("freight.hgv.average_laden", None),
-        ("waste.commercial_industrial.landfill", None), ("water.supply", "GB"),
-        ("refrigerant.r410a", None), ("spend.naics.541511", "US"),
+        ("travel.air.long_haul.economy", "GB"), ("travel.air.international.economy", None),
+        ("freight.hgv.average_laden", "GB"), ("waste.commercial_industrial.landfill", "GB"),
+        ("water.supply", "GB"), ("refrigerant.r410a", "GB"), ("spend.naics.541511", "US"),
     ]:  # fmt: skip
         assert (activity, region) in served, (activity, region)
 

@@ -133,3 +133,38 @@ def test_a_copy_without_its_partner_file_is_read_without_comparison(tmp_path):
     result = read(path, name="spend")
     assert result.factor_set.name == "spend"
     assert not any(n.startswith("compared with") for n in result.notes)
+
+
+def test_spend_of_any_year_uses_the_2022_usd_factor_moved_with_cpi_u_and_no_year_fallback(tmp_path):
+    # DOMAIN.md §3/§4: USEEIO's 2022 is a price year, not a data year. Spend of 2015-2021 is
+    # inflated, of 2024 deflated, to 2022 USD with CPI-U (BLS CUUR0000SA0 annual averages:
+    # 2015 237.017, 2018 251.107, 2022 292.655, 2024 313.689); that is no year fallback.
+    from neutra.core.engine import FootprintOptions, compute_footprint
+    from neutra.core.gwp import gwp_set
+    from neutra.formats.activity_files import read_activities
+    from neutra.formats.starter import starter_library
+
+    useeio = {s.name: s for s in starter_library()}["useeio-1.3"]
+    activities = tmp_path / "spend.csv"
+    activities.write_text(
+        "id,year,activity,quantity,unit,region\n"
+        "s15,2015,spend.naics.541511,1000,USD,US\n"
+        "s18,2018,spend.naics.541511,1000,USD,US\n"
+        "s22,2022,spend.naics.541511,1000,USD,US\n"
+        "s24,2024,spend.naics.541511,1000,USD,US\n"
+    )
+    result = compute_footprint(
+        read_activities([activities]),
+        [useeio],
+        gwp_set("AR5"),
+        options=FootprintOptions(lines=True),
+    )
+    assert result.lines is not None
+    t = {line["id"]: line["emissions_t_co2e"] for line in result.lines.to_pylist()}
+    kg_per_2022_usd = 0.084  # NAICS 541511, with margins
+    for row, index in (("s15", 237.017), ("s18", 251.107), ("s22", 292.655), ("s24", 313.689)):
+        expected_t = 1000 * 292.655 / index * kg_per_2022_usd / 1000
+        assert t[row] == pytest.approx(expected_t, rel=1e-12), row
+    kinds = {(f.row, f.flag) for f in result.flags}
+    assert not any(flag == "year_fallback" for _, flag in kinds)
+    assert {row for row, flag in kinds if flag == "money_converted"} == {"s15", "s18", "s24"}

@@ -65,7 +65,10 @@ G1,,2025,fuel.natural_gas,5000,kWh,GB,,Boiler gas
 S1,,2025,spend.naics.484121,2000,USD,US,4,Outbound trucking (spend-based)
 """
 SCOPE1 = 5000 * 0.00018296  # 0.9148 t
-SCOPE2 = 1000 * 0.000177  # 0.177 t, location- and market-based (no residual mix for GB)
+# DESNZ 2025 UK electricity per gas (AR5 parts 0.17489 CO2 + 0.00090 CH4 + 0.00122 N2O
+# kg CO2e/kWh; the total, rounded apart, is 0.17700): location- and market-based (no residual
+# mix for GB).
+SCOPE2 = 1000 * (0.17489 + 0.00090 + 0.00122) / 1000  # 0.17701 t
 SCOPE3_CAT4 = 2000 * 0.000595 * 292.655 / 313.689  # 1.1102... t
 TOTAL = SCOPE1 + SCOPE2 + SCOPE3_CAT4
 
@@ -179,11 +182,11 @@ def test_a_calculation_gives_the_hand_computed_figures(hand: Inventory, people: 
     assert_close(totals["total_market"], TOTAL)
     assert calculation.row_count == 3
     assert calculation.calculated_by == people["alice"]
-    # No instruments yet: market-based scope 2 is the grid average, flagged.
+    # No instruments yet: market-based scope 2 is the grid average, flagged. The spend row's
+    # move to USEEIO's 2022 price year is a money conversion, not a year fallback.
     assert calculation.summary["flag_counts"] == {
         "money_converted": 1,
         "residual_mix_missing": 1,
-        "year_fallback": 1,
     }
 
 
@@ -246,9 +249,14 @@ def test_every_activity_row_is_a_line_with_its_factor_source_and_gwp_set(
     assert gas.factor == "desnz-2025:1_100_1004_6"
     assert gas.flags is None
     assert_close(gas.emissions_t_co2e, SCOPE1)
-    assert gas.gases_t == {"CO2e": gas.emissions_t_co2e}
+    # DESNZ natural gas per gas: 5000 kWh x (0.18259 kg CO2, 0.00028 / 28 kg CH4,
+    # 0.00009 / 265 kg N2O), the parts the file publishes, as masses.
+    assert gas.gases_t == pytest.approx(
+        {"CO2": 5000 * 0.18259e-3, "CH4": 5000 * 0.00028e-3 / 28, "N2O": 5000 * 0.00009e-3 / 265},
+        rel=1e-12,
+    )
     assert (spend.factor, spend.scope, spend.category) == ("useeio-1.3:484121", 3, 4)
-    assert spend.flags == "money_converted;year_fallback"
+    assert spend.flags == "money_converted"
     assert_close(spend.emissions_market_t_co2e, SCOPE3_CAT4)
     assert {line.gwp_set for line in lines.values()} == {"AR5"}
     assert {line.organisation_id for line in lines.values()} == {hand.organisation_id}
@@ -650,7 +658,6 @@ def test_the_api_starts_a_calculation_with_202_and_its_job(
     assert [f["flag"] for f in document["flags"]] == [
         "residual_mix_missing",
         "money_converted",
-        "year_fallback",
     ]
     assert_close(document["totals"]["total_market"], TOTAL)
 

@@ -46,16 +46,19 @@ EVIL = "<script>alert(1)</script>"
 # --- the hand-made calculation ------------------------------------------------------
 # Factors (t per unit) from the starter library:
 GAS_KWH = 0.00018296  # desnz-2025 1_100_1004_6, natural gas per kWh (gross CV), scope 1
-GRID_GB_KWH = 0.000177  # desnz-2025 7_400_4000_5, UK grid electricity per kWh, scope 2
+# desnz-2025 7_400_4000_5, UK grid electricity per kWh, scope 2, kept per gas: AR5 parts
+# 0.17489 (CO2) + 0.00090 (CH4) + 0.00122 (N2O) kg CO2e; the total, rounded apart, is 0.17700.
+GRID_GB_CO2, GRID_GB_CH4, GRID_GB_N2O = 0.00017489, 0.0009e-3 / 28, 0.00122e-3 / 265
+GRID_GB_KWH = GRID_GB_CO2 + 28 * GRID_GB_CH4 + 265 * GRID_GB_N2O  # 0.00017701
 RAIL_PKM = 3.546e-05  # desnz-2025 25_315_3147_11, national rail per passenger km, cat 6
 HOTEL_GB_NIGHT = 0.0104  # desnz-2025 29_600_4000_13, UK hotel night, cat 6
 WATER_M3 = 0.0001913  # desnz-2025 17_404_4005_1, water supply per m3, cat 1
-# egrid ERCT-2023-location per MWh, per gas; AR5 GWP100: CH4 28, N2O 265.
+# egrid ERCT-2021-location (eGRID2021 data) per MWh, per gas; AR5 GWP100: CH4 28, N2O 265.
 ERCT_CO2, ERCT_CH4, ERCT_N2O = 0.3690424512, 2.4493968e-05, 3.628736e-06
 ERCT_CO2E_MWH = ERCT_CO2 + 28 * ERCT_CH4 + 265 * ERCT_N2O  # 0.370689897344
 
 G1 = 10_000 * GAS_KWH  # 1.8296
-E1 = 100_000 * GRID_GB_KWH  # 17.7
+E1 = 100_000 * GRID_GB_KWH  # 17.701
 E1_MARKET = 12.5  # the market-based figure, as if a supplier's rate covered it
 E2 = 200 * ERCT_CO2E_MWH  # 74.1379794688
 T1 = 1000 * RAIL_PKM  # 0.03546
@@ -64,12 +67,12 @@ T3 = -2 * HOTEL_GB_NIGHT  # -0.0208, a correction
 S1 = 5000 * WATER_M3  # 0.9565
 
 SCOPE1 = G1
-SCOPE2_LOCATION = E1 + E2  # 91.8379794688
+SCOPE2_LOCATION = E1 + E2  # 91.8389794688
 SCOPE2_MARKET = E1_MARKET + E2  # 86.6379794688
 CATEGORY_6 = T1 + T2 + T3  # 0.11866
 CATEGORY_1 = S1
 SCOPE3 = CATEGORY_6 + CATEGORY_1  # 1.07516
-TOTAL_LOCATION = SCOPE1 + SCOPE2_LOCATION + SCOPE3  # 94.7427394688
+TOTAL_LOCATION = SCOPE1 + SCOPE2_LOCATION + SCOPE3  # 94.7437394688
 TOTAL_MARKET = SCOPE1 + SCOPE2_MARKET + SCOPE3  # 89.5427394688
 
 
@@ -97,10 +100,12 @@ HAND_LINES = [
     _line(file="elec.csv", row=2, row_id="E1", entity="Plant", scope=2, region="GB",
           activity="electricity.grid", quantity=100_000, unit="kWh",
           factor="desnz-2025:7_400_4000_5", emissions_t_co2e=E1,
-          emissions_market_t_co2e=E1_MARKET),
+          emissions_market_t_co2e=E1_MARKET,
+          gases_t={"CH4": 100_000 * GRID_GB_CH4, "CO2": 100_000 * GRID_GB_CO2,
+                   "N2O": 100_000 * GRID_GB_N2O}),
     _line(file="elec.csv", row=3, row_id="E2", entity="Texas site", scope=2, region="US-ERCT",
           activity="electricity.grid", quantity=200, unit="MWh",
-          factor="egrid:ERCT-2023-location", emissions_t_co2e=E2,
+          factor="egrid:ERCT-2021-location", emissions_t_co2e=E2,
           flags="residual_mix_missing;year_fallback",
           gases_t={"CH4": 200 * ERCT_CH4, "CO2": 200 * ERCT_CO2, "N2O": 200 * ERCT_N2O}),
     _line(file="travel.csv", row=2, row_id="T1", entity="Office", scope=3, category=6,
@@ -273,10 +278,10 @@ def test_the_dashboard_shows_the_stored_totals_with_scope_2_by_both_methods(
     )
     assert cards == {
         "scope1": "1.830",  # 1.8296
-        "scope2_location": "91.838",  # 17.7 + 74.1379794688
+        "scope2_location": "91.839",  # 17.701 + 74.1379794688
         "scope2_market": "86.638",  # 12.5 + 74.1379794688
         "scope3": "1.075",  # 1.07516
-        "total_location": "94.743",
+        "total_location": "94.744",
         "total_market": "89.543",
         "biogenic": "0.000",
     }
@@ -337,11 +342,11 @@ def test_a_new_calculation_shows_on_the_dashboard_at_once(calculated: dict[str, 
     client = logged_in(calculated["bob"])
     inventory = calculated["inventory"]
     url = f"/inventories/{inventory.pk}/dashboard/"
-    assert "94.743" in text_of(client.get(url))
+    assert "94.744" in text_of(client.get(url))
     store(inventory, summary_with(1234.5), [], at=timezone.now() + timedelta(seconds=1))
     page = text_of(client.get(url))
     assert "1,234.500" in page
-    assert "94.743" not in page
+    assert "94.744" not in page
 
 
 def test_the_dashboard_api_serves_the_stored_figures_and_the_chart_specs(
@@ -357,7 +362,7 @@ def test_the_dashboard_api_serves_the_stored_figures_and_the_chart_specs(
     assert body["calculation"]["calculated_by"] == "alice"
     figures = body["figures"]
     assert figures["totals"] == pytest.approx(HAND_SUMMARY["totals"])
-    assert figures["totals"]["scope2_location"] == pytest.approx(91.8379794688)
+    assert figures["totals"]["scope2_location"] == pytest.approx(91.8389794688)
     assert figures["totals"]["scope2_market"] == pytest.approx(86.6379794688)
     categories = {c["category"]: (c["name"], c["t_co2e"]) for c in figures["scope3_categories"]}
     assert categories[6] == ("Business travel", pytest.approx(0.11866))
@@ -440,7 +445,7 @@ def test_drilling_into_business_travel_shows_exactly_its_lines_summing_to_the_ca
         ({"entity": "Plant"}, ["E1", "G1"], G1 + E1, G1 + E1_MARKET),
         ({"entity": "Plant", "scope": "2"}, ["E1"], E1, E1_MARKET),
         ({"entity": EVIL}, ["S1"], S1, S1),
-        ({"gas": "CH4"}, ["E2"], E2, E2),
+        ({"gas": "CH4"}, ["E1", "E2"], E1 + E2, E1_MARKET + E2),  # DESNZ UK grid: per gas too
         ({"flag": "negative_quantity"}, ["T3"], T3, T3),
         ({"flag": "year_fallback"}, ["E2"], E2, E2),
         ({"flag": "any"}, ["E2", "T3"], E2 + T3, E2 + T3),
@@ -553,8 +558,8 @@ def test_a_line_shows_its_factor_source_gwp_set_and_the_arithmetic(
     page = client.get(f"/inventories/{pk}/lines/{line.pk}/")
     assert page.status_code == 200
     text = text_of(page)
-    assert "egrid:ERCT-2023-location" in text
-    assert "d7822d2a506e48a1" in text  # the pinned version of the eGRID set
+    assert "egrid:ERCT-2021-location" in text
+    assert "680dac2a92e76724" in text  # the pinned version of the eGRID set
     assert "US EPA eGRID subregion location-based rates" in text  # the source
     assert "AR5: IPCC AR5 WG1 (2013)" in text  # the GWP set and its citation
     assert re.search(r'data-gas="CH4">.*?2.4493968e-05</td>.*?>28</td>', text)
@@ -563,7 +568,7 @@ def test_a_line_shows_its_factor_source_gwp_set_and_the_arithmetic(
     assert "This equals the line's location-based figure" in text
     assert "residual_mix_missing</strong>: Scope 2 consumption not covered" in text
     detail = client.get(f"/api/lines/{line.pk}").json()
-    assert detail["factor"]["reference"] == "egrid:ERCT-2023-location"
+    assert detail["factor"]["reference"] == "egrid:ERCT-2021-location"
     assert {g["gas"]: g["gwp"] for g in detail["factor"]["gases"]} == {
         "CH4": 28.0,
         "CO2": 1.0,
@@ -733,7 +738,7 @@ def test_an_expired_auditor_and_other_tenants_get_404_everywhere(
         response = client.get(url)
         assert response.status_code == 404, url
         assert b"Plant" not in response.content, url
-        assert b"94.743" not in response.content, url
+        assert b"94.744" not in response.content, url
 
 
 def test_a_line_of_another_tenant_is_not_found_even_under_ones_own_inventory(
@@ -855,7 +860,7 @@ def test_a_real_engine_run_reads_back_exactly_and_every_line_reproduces_from_its
         footprint.scope3_categories
     )
     assert figures["by_entity"] == footprint.by_entity
-    # By hand from the starter's DESNZ 2025 factors: electricity 290,000 kWh x 0.000177.
+    # By hand from the starter's DESNZ 2025 factors: electricity 290,000 kWh x 0.00017701.
     assert figures["totals"]["scope2_location"] == pytest.approx(290_000 * GRID_GB_KWH)
     assert figures["totals"]["scope1"] == pytest.approx(12_000 * GAS_KWH)
 

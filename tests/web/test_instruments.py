@@ -271,7 +271,7 @@ def test_the_web_figures_and_output_hash_equal_the_clis_on_the_exported_instrume
 
 BAD_CSV = (
     "instrument_id,type,entity,region,year,quantity,unit,value,value_unit,gas\n"
-    "GO-1,go,Berlin Office,DE,2025,600,MWh,0,kg/kWh,CO2e\n"
+    "GO-1,eac,Berlin Office,DE,2025,600,MWh,0,kg/kWh,CO2e\n"  # GO, REC, I-REC are types; EAC is not
     "GO-2,certificate,Berlin Office,DE,2024,600,MWh,0,kg/kWh,CO2e\n"
     "GO-3,certificate,Berlin Office,DE,2025,lots,MWh,0,kg/kWh,CO2e\n"
     "GO-4,certificate,Berlin Office,DE,2025,600,kg,0,kg/kWh,N2O\n"

@@ -511,45 +511,56 @@ def factors_diff(
 
 @factors_app.command("list")
 def factors_list() -> None:
-    """List the stored factor sets and their versions."""
+    """List the stored factor sets and the starter library's, with their versions."""
     from neutra.cli import render
     from neutra.formats.factor_store import FactorStore
+    from neutra.formats.starter import starter_library
 
-    render.stored_sets(out, FactorStore().list())
+    render.stored_sets(out, FactorStore().list(), starter_library())
 
 
 @factors_app.command("show")
 def factors_show(
     reference: Annotated[str, typer.Argument(help="NAME or NAME@VERSION")],
 ) -> None:
-    """Show the factors of a stored set."""
+    """Show the factors of a stored set or of a starter set."""
     from neutra.cli import render
     from neutra.formats.factor_store import FactorStore
+    from neutra.formats.starter import starter_library
 
     try:
         factor_set = FactorStore().load(reference)
+        starter = False
     except NeutraError as exc:
-        fail([Problem(reference, None, None, None, exc.message)])
-    render.factor_set(out, factor_set)
+        # Not stored: a starter set by name (or name@version), else the store's reason.
+        found = [s for s in starter_library() if reference in (s.name, s.label)]
+        if not found:
+            fail([Problem(reference, None, None, None, exc.message)])
+        factor_set, starter = found[0], True
+    render.factor_set(out, factor_set, starter=starter)
 
 
 @factors_app.command("search")
 def factors_search(
     text: Annotated[str, typer.Argument(help='Words to look for, e.g. "natural gas kwh".')],
 ) -> None:
-    """Find activity keys, and factors of the stored sets, by words."""
+    """Find activity keys, and factors of the stored and starter sets, by words."""
     from neutra.cli import render
     from neutra.core.taxonomy import search_activities
     from neutra.formats.factor_store import FactorStore
+    from neutra.formats.starter import starter_library
 
     render.activity_hits(out, search_activities(text))
     store = FactorStore()
     words = text.lower().split()
+    sets = [
+        (stored.name, store.load(f"{stored.name}@{stored.version}"))
+        for stored in store.list()
+        if stored.current
+    ] + [(f"{s.name} (starter)", s) for s in starter_library()]
     hits = []
-    for stored in store.list():
-        if not stored.current:
-            continue
-        for factor in store.load(f"{stored.name}@{stored.version}").factors:
+    for label, factor_set in sets:
+        for factor in factor_set.factors:
             fields = (
                 factor.factor_id,
                 factor.activity,
@@ -559,7 +570,7 @@ def factors_search(
             )
             haystack = " ".join(str(v) for v in fields if v).lower().replace("_", " ")
             if all(w in haystack for w in words):
-                hits.append((stored.name, factor))
+                hits.append((label, factor))
     render.search_hits(out, hits)
 
 

@@ -5,7 +5,7 @@ It must never compute a figure: it only formats what core returned.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from rich.console import Console
@@ -26,7 +26,7 @@ from neutra.core.factors import Factor, FactorSet, FactorSetDiff
 from neutra.core.rounding import format_tonnes
 from neutra.core.taxonomy import ActivityType
 from neutra.formats.factor_store import StoredSet
-from neutra.reports.labels import SCOPE3_CATEGORY_NAMES
+from neutra.reports.labels import SCOPE3_CATEGORY_NAMES, gas_label
 
 SCOPE3_NAMES = SCOPE3_CATEGORY_NAMES  # the GHG Protocol names, shared with the reports
 MAX_FLAGS_SHOWN = 10
@@ -111,7 +111,9 @@ def footprint(console: Console, result: Footprint, *, lines: bool = False) -> No
     for column in ("Gas", "t of gas", "t CO2e"):
         gases.add_column(column, justify="left" if column == "Gas" else "right")
     for gas, figures in result.by_gas.items():
-        gases.add_row(gas, f"{figures['t']:,.6g}", format_tonnes(figures["t_co2e"]))
+        # A "CO2e" row holds the factors published only in CO2e: no mass of a gas to show.
+        mass = "" if gas == "CO2e" else f"{figures['t']:,.6g}"
+        gases.add_row(gas_label(gas), mass, format_tonnes(figures["t_co2e"]))
     console.print(gases)
 
     if len(result.by_entity) > 1 or "" not in result.by_entity:
@@ -166,18 +168,27 @@ def footprint(console: Console, result: Footprint, *, lines: bool = False) -> No
     )
 
 
-def stored_sets(console: Console, sets: list[StoredSet]) -> None:
-    if not sets:
+def stored_sets(console: Console, sets: list[StoredSet], starter: Sequence[FactorSet] = ()) -> None:
+    """The stored sets, then the starter library's (shipped with Neutra, used by default)."""
+    if not sets and not starter:
         console.print(
             "No factor sets stored yet. Import one with `neutra factors import csv PATH`."
         )
         return
     table = Table()
-    for column in ("name", "version", "factors", "current", "source"):
+    for column in ("name", "version", "factors", "current", "kind", "source"):
         table.add_column(column)
     for s in sets:
-        table.add_row(s.name, s.version, str(s.factors), "yes" if s.current else "", s.source or "")
+        current = "yes" if s.current else ""
+        table.add_row(s.name, s.version, str(s.factors), current, "stored", s.source or "")
+    for f in starter:
+        table.add_row(f.name, f.version, str(len(f)), "yes", "starter", f.source or "")
     console.print(table)
+    if not sets:
+        console.print(
+            "No factor sets stored yet: the starter library above is used by default. "
+            "Import one with `neutra factors import csv PATH`."
+        )
 
 
 FACTOR_COLUMNS = (
@@ -193,8 +204,9 @@ FACTOR_COLUMNS = (
 )
 
 
-def factor_set(console: Console, factor_set: FactorSet) -> None:
-    title = f"{factor_set.name} version {factor_set.version}: {len(factor_set)} factors"
+def factor_set(console: Console, factor_set: FactorSet, *, starter: bool = False) -> None:
+    kind = " (starter library)" if starter else ""
+    title = f"{factor_set.name}{kind} version {factor_set.version}: {len(factor_set)} factors"
     console.print(_factor_table([([], f) for f in factor_set.factors], title=title))
 
 
@@ -212,9 +224,30 @@ def activity_hits(console: Console, hits: list[ActivityType]) -> None:
 
 def search_hits(console: Console, hits: list[tuple[str, Factor]]) -> None:
     if not hits:
-        console.print("No factor of the stored sets matches.")
+        console.print("No factor of the stored or starter sets matches.")
         return
-    console.print(_factor_table([([name], f) for name, f in hits], lead=("set",)))
+    table = Table(
+        title="Factors (name one in a row's factor column as SET:ID)", title_justify="left"
+    )
+    for column in (
+        "set",
+        "factor_id",
+        "activity",
+        "description",
+        "per",
+        "region",
+        "year",
+        "gases (t per unit)",
+    ):
+        table.add_column(column, overflow="fold")
+    for name, f in hits:
+        cells = _factor_cells(f)
+        set_name = name.removesuffix(" (starter)")
+        table.add_row(
+            name, f"{set_name}:{f.factor_id}", f.activity or "", f.description or "",
+            cells[2], cells[3], cells[4], cells[7],
+        )  # fmt: skip
+    console.print(table)
 
 
 def _factor_table(

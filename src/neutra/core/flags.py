@@ -19,8 +19,9 @@ __all__ = ["FlagKind"]
 class FlagKind(StrEnum):
     """What kind of note a flag is. The value is the stable name in outputs (DESIGN §3.6)."""
 
-    REGION_FALLBACK = "region_fallback"  # a wider region's factor was used
-    YEAR_FALLBACK = "year_fallback"  # an earlier year's factor was used
+    REGION_FALLBACK = "region_fallback"  # a wider region's or another region's factor was used
+    YEAR_FALLBACK = "year_fallback"  # a factor of another year was used (the gap in the detail)
+    SET_FALLBACK = "set_fallback"  # an earlier pinned set had the activity, only for later years
     LIFECYCLE_FACTOR = "lifecycle_factor"  # a lifecycle grid intensity, not combustion-only
     MONEY_CONVERTED = "money_converted"  # spend converted to the factor's currency and year
     GWP_SET_MISMATCH = "gwp_set_mismatch"  # CO2e made with another GWP set, used as published

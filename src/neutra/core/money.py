@@ -2,8 +2,10 @@
 
 A spend-based factor is per unit of one currency in one price year (USEEIO:
 kg CO2e per 2022 USD). A row's spend is converted to that currency at the
-annual average exchange rate of the row's year, then moved to the factor's
-price year with a price index of the factor's currency (DOMAIN.md §3). The
+annual average exchange rate of the row's year (the ECB's euro reference
+rates: a rate between two currencies is the ratio of their rates per euro),
+then moved to the factor's price year with a price index of the factor's
+currency (DOMAIN.md §3). The
 rates and indices are versioned reference data files with their sources
 (`neutra/data/money/`); every conversion is shown to the user as a flag.
 
@@ -30,7 +32,7 @@ __all__ = [
     "has_currency",
 ]
 
-EXCHANGE_RATES = "fed-h10-annual"  # names of the reference data, for the flag's detail
+EXCHANGE_RATES = "ecb-eur-annual"  # names of the reference data, for the flag's detail
 PRICE_INDEX = "bls-cpi-u-annual"
 
 
@@ -62,7 +64,8 @@ def _table(name: str, value: str) -> dict[str, dict[int, float]]:
 
 @cache
 def _rates() -> dict[str, dict[int, float]]:
-    return _table("exchange_rates.csv", "per_usd")
+    # Units per 1 EUR (ECB reference rates): a cross rate is the ratio of two of them.
+    return _table("exchange_rates.csv", "per_eur")
 
 
 @cache
@@ -101,9 +104,9 @@ def convert_money(
                 raise ValueError(
                     f"no exchange rate for {code} ({EXCHANGE_RATES}); give the spend in {target}"
                 )
-        per_usd_source, year_s = _at(rates[source], row_year, f"{source} exchange rate")
-        per_usd_target, year_t = _at(rates[target], row_year, f"{target} exchange rate")
-        rate = per_usd_target / per_usd_source
+        per_eur_source, year_s = _at(rates[source], row_year, f"{source} exchange rate")
+        per_eur_target, year_t = _at(rates[target], row_year, f"{target} exchange rate")
+        rate = per_eur_target / per_eur_source
         scale *= rate
         steps.append(f"{source} -> {target} at {rate:.6g} ({EXCHANGE_RATES} {year_s}/{year_t})")
     if price_year is not None and price_year != row_year:
@@ -130,7 +133,7 @@ class ExchangeRate:
     target: str  # ISO 4217 code it is converted to
     year: int  # the year of the annual average (no fallback to another year)
     rate: float  # target units per one source unit
-    basis: str  # e.g. "EUR -> USD at 1.0813 (fed-h10-annual, 2024 annual average)"
+    basis: str  # e.g. "EUR -> USD at 1.0813 (ecb-eur-annual, 2023 annual average)"
 
 
 def has_currency(code: str) -> bool:

@@ -10,10 +10,21 @@ here by a named, versioned `QualityRules` setting.
 Of the quality criteria, "conveys the emission rate" is met by the rate every
 instrument carries, and "the only claim on that energy" is the reporter's
 attestation, which no file can show; tracking, cancellation, vintage and market
-are checked here. Same market is judged by country only: a region "US-CAMX"
-is in market "US", "DE" in "DE". Multi-country markets ("EU27", "EUROPE") would
-need a region table Neutra does not have yet, so an instrument whose market is
-one of them does not qualify, and the flag says why.
+are checked here. The market is a rule per kind of certificate (Scope 2
+Guidance ch. 7, "same market" criterion: the boundary of the market in which
+the certificate is issued and can be used):
+
+- a REC is in the US market: a REC of any US subregion counts for consumption
+  anywhere in the US ("US-RFCE" covers "US-CAMX");
+- a GO is in the AIB / European market of guarantees of origin (Directive (EU)
+  2018/2001 Art. 19, mutual recognition within the EU and the EEA, and
+  Switzerland through the AIB's European Energy Certificate System): the EU
+  member states plus NO, IS, LI and CH (not GB since 2021);
+- an I-REC, and any other instrument, is in its country (the instrument's
+  `market`, else the country of its region): "US-CAMX" is in "US".
+
+An instrument meant for consumption of another market is reported as such
+("another market"), never as matching nothing.
 
 It must never read files, never net instruments against gross figures
 elsewhere, and never let one kWh of an instrument cover two consumptions.
@@ -25,14 +36,17 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
 
 from neutra.core.errors import InvalidInputError, Problem
 from neutra.core.factors import Basis
 from neutra.core.flags import FlagKind
+from neutra.core.regions import country_codes, fallback_chain
 
 __all__ = [
     "GHGP_SCOPE2_2015",
     "Allocation",
+    "CertificateScheme",
     "ConsumptionGroup",
     "Flag",
     "FlagKind",
@@ -44,8 +58,22 @@ __all__ = [
     "QualityRules",
     "allocate_market_based",
     "country_of",
+    "market_of",
     "quality_failures",
 ]
+
+
+class CertificateScheme(StrEnum):
+    """The kind of energy attribute certificate, which decides its market."""
+
+    GO = "GO"  # guarantee of origin (EU/EEA, AIB)
+    REC = "REC"  # renewable energy certificate (US)
+    I_REC = "I-REC"  # International REC Standard, issued per country
+
+
+# Countries whose guarantees of origin are one market: EU members (regions.csv: EU27)
+# plus the EEA states and Switzerland (AIB members). GB left in 2021.
+_GO_NON_EU = frozenset({"NO", "IS", "LI", "CH"})
 
 
 class InstrumentType(StrEnum):
@@ -81,6 +109,7 @@ class Instrument:
     cancelled_for: str | None = None  # whom it was cancelled for; None = column absent
     vintage: int | None = None  # generation year; None = not given (the year is used)
     market: str | None = None  # upper-case market code; None = the country of `region`
+    scheme: CertificateScheme | None = None  # GO, REC or I-REC when the file says which
 
     @property
     def is_shared(self) -> bool:
@@ -251,29 +280,57 @@ def quality_failures(
     return failures
 
 
-def _market_failures(instrument: Instrument, consumption_region: str | None) -> list[str]:
+@cache
+def _go_market() -> frozenset[str]:
+    eu = {c for c in country_codes() if "EU27" in fallback_chain(c)}
+    return frozenset(eu | _GO_NON_EU)
+
+
+def market_of(instrument: Instrument) -> tuple[str, frozenset[str]] | None:
+    """The market an instrument counts in (its name, its countries), or None if unknown."""
+    if instrument.scheme is CertificateScheme.REC:
+        return "US (RECs)", frozenset({"US"})
+    if instrument.scheme is CertificateScheme.GO:
+        return "AIB/EU (guarantees of origin)", _go_market()
     market = (instrument.market or "").strip().upper() or country_of(instrument.region)
+    if market is None:
+        return None
+    return market, frozenset({market})
+
+
+def _market_failures(instrument: Instrument, consumption_region: str | None) -> list[str]:
+    market = market_of(instrument)
     country = country_of(consumption_region)
     if market is None:
         return ["no market: give the instrument a region or a market"]
     if country is None:
         return ["the consumption has no region, so the same market cannot be shown"]
-    if market != country:
-        return [
-            f"market {market} is not the consumption's market {country} "
-            "(markets are judged by country: multi-country markets need a region table)"
-        ]
+    name, countries = market
+    if country not in countries:
+        return [f"another market: its market {name} is not the consumption's ({country})"]
+    own = country_of(instrument.region)
+    if own is not None and own not in countries:
+        return [f"its region {instrument.region} is outside its market {name}"]
     return []
 
 
-def _matches(instrument: Instrument, group: ConsumptionGroup) -> bool:
-    """Whether the instrument was meant for this consumption (quality aside)."""
+def _meant_for(instrument: Instrument, group: ConsumptionGroup) -> bool:
+    """Same year and entity: the instrument was bought for this consumption's year and holder."""
     if instrument.year != group.year:
         return False
-    if instrument.entity is not None and instrument.entity != group.entity:
+    return instrument.entity is None or instrument.entity == group.entity
+
+
+def _matches(instrument: Instrument, group: ConsumptionGroup) -> bool:
+    """Whether the instrument may cover this consumption, quality aside (market rules above)."""
+    if not _meant_for(instrument, group):
         return False
     if instrument.region is None or instrument.region == group.region:
         return True
+    if instrument.scheme in (CertificateScheme.REC, CertificateScheme.GO):
+        market = market_of(instrument)
+        assert market is not None
+        return country_of(group.region) in market[1] and country_of(instrument.region) in market[1]
     # A country-wide instrument ("US") covers consumption in its subregions ("US-CAMX").
     return "-" not in instrument.region and instrument.region == country_of(group.region)
 
@@ -329,7 +386,7 @@ def allocate_market_based(
     results: dict[int, GroupResult] = {}
     for index in sorted(range(len(groups)), key=lambda k: (_group_order(groups[k]), k)):
         results[index] = _allocate_group(groups[index], ordered, ledger)
-    _flag_unused(ordered, ledger)
+    _flag_unused(ordered, groups, ledger)
     result = MarketBasedResult(
         rules_name=rules.name,
         groups=tuple(results[k] for k in range(len(groups))),
@@ -399,11 +456,28 @@ def _uncovered_rate(
     return grid, Basis.LOCATION
 
 
-def _flag_unused(instruments: tuple[Instrument, ...], ledger: _Ledger) -> None:
+def _flag_unused(
+    instruments: tuple[Instrument, ...], groups: Sequence[ConsumptionGroup], ledger: _Ledger
+) -> None:
     for instrument in sorted(instruments, key=lambda i: i.instrument_id):
         left = ledger.remaining_kwh[instrument.instrument_id]
         if instrument.instrument_id not in ledger.matched:
-            detail = "no consumption matches its entity, region and year"
+            elsewhere = sorted(
+                {g.region or "no region" for g in groups if _meant_for(instrument, g)}
+            )
+            if elsewhere:
+                # Consumption of its year and entity exists, in another market: say so.
+                failures = _market_failures(
+                    instrument, next((g.region for g in groups if _meant_for(instrument, g)), None)
+                ) or [f"its region {instrument.region} is not the consumption's"]
+                ledger.flag(
+                    instrument.instrument_id,
+                    FlagKind.INSTRUMENT_NOT_QUALIFIED,
+                    f"for the consumption of {instrument.year} in {', '.join(elsewhere)}: "
+                    + "; ".join(failures),
+                )
+                continue
+            detail = "no consumption matches its entity and year"
         elif instrument.instrument_id not in ledger.qualified:
             continue  # already flagged as not qualified, with the reasons
         elif left > 0:

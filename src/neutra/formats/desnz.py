@@ -20,12 +20,23 @@ Decisions (see also the constants below):
   Text, then the UOM, each lower-cased with every run of other characters than
   a-z and 0-9 made a "-", joined by "." (`fuels.gaseous-fuels.cng.energy-gross-cv.kwh-gross-cv`).
   It is stable while the publisher keeps its wording.
-- The factor is the "kg CO2e" total, in the GWP set of its edition. The CO2,
-  CH4 and N2O rows are parts of that total, already CO2e-weighted: they are
-  checked against the total (gaps over 0.5 % are reported in the notes, since
-  the publisher rounds each figure) and counted, never added as gases.
+- Gases are kept (GHG Protocol Corporate Standard ch. 9: per-gas masses are
+  reported): the CO2, CH4 and N2O rows are parts of the "kg CO2e" total,
+  already CO2e-weighted with the edition's own GWP set, so each part is turned
+  back into a mass of its gas with the GWPs the file itself states (its
+  "Refrigerant & other" rows for methane and nitrous oxide, per kg: 28 and 265
+  in 2024-2025 (AR5), 25 and 298 in 2019-2020 (AR4)). A factor is then CO2, CH4
+  and N2O masses, and any GWP set weights them. The total is kept as the check
+  of the import: the parts must add up to it within the publisher's rounding
+  (0.5 %, or 2e-5 kg); a family whose parts do not, or that has no parts
+  (refrigerants, waste, material use, most scope 3 tables), keeps the CO2e
+  total with its edition's GWP set, and the notes count both kinds.
 - "Outside of Scopes" rows are biogenic CO2 (published as "kg CO2e of CO2 per
-  unit", i.e. kg CO2): a factor with one biogenic CO2 amount and no scope.
+  unit", i.e. kg CO2): a factor with one biogenic CO2 amount and no scope. The
+  same amount is also added, as a biogenic CO2 memo, to the scope 1 factor of the
+  same fuel (same Level 3 text and unit: "Diesel (average biofuel blend)" in
+  "Fuels" and in "Forecourt fuels containing biofuel"), so that burning a
+  biofuel blend or biomass gives its biogenic CO2 memo from any edition.
 - Rows whose GHG/Unit starts with "kWh", and every row of the "SECR kWh"
   tables, are energy conversions, returned apart.
 - Rows without a value, and the two refrigerants published as "< 1", are set
@@ -34,10 +45,10 @@ Decisions (see also the constants below):
   category 4 (upstream; downstream freight, category 9, is the user's call on
   the activity row) and managed assets category 8 (upstream leased; 13 when the
   reporter is the lessor, likewise).
-- Region "GB" for the rows that describe the UK grid or a UK stay (UK
-  electricity and its T&D, their WTT, UK electricity for EVs and managed
-  electricity, the hotel row "UK"); None (applies anywhere) for everything
-  else, including hotel stays abroad, whose country stays in the description.
+- Region "GB" for every factor, the publisher's region (DOMAIN.md §4: a factor
+  used elsewhere is flagged), except hotel stays abroad (their country stays in
+  the description until the taxonomy map gives it), flights and freight
+  flights "to/from non-UK", and overseas electricity (2019): no region.
 - "per FTE Working Hour" (homeworking) is per hour of one full-time worker:
   unit "hour".
 - A text cell of value 0 in a level column (an Excel formula over an empty
@@ -62,6 +73,7 @@ from typing import Any
 
 from neutra.core.errors import InvalidInputError, Problem
 from neutra.core.factors import Factor, FactorSet, GasAmount, Scope
+from neutra.core.gwp import gwp_set as named_gwp_set
 from neutra.formats.factor_import import EnergyConversion, FactorImport
 
 __all__ = ["GWP_SET_BY_EDITION", "SCOPE3_CATEGORY_BY_LEVEL1", "UNITS", "read", "scope3_category"]
@@ -130,16 +142,6 @@ SCOPE3_CATEGORY_BY_LEVEL1 = {
     "managed assets-": 8,
 }
 
-# Level 1 (lower case) of the tables that describe the UK grid.
-_UK_LEVEL1 = {
-    "uk electricity",
-    "uk electricity for evs",
-    "transmission and distribution",
-    "uk electricity t&d for evs",
-    "wtt- uk electricity",
-    "managed assets- electricity",
-}
-
 # Text of the value column of the per-gas parts, per layout.
 _PARTS = {
     "kg co2e of co2 per unit": "CO2",
@@ -151,6 +153,9 @@ _PARTS = {
 }
 _PART_CODES = {"CO2": "2", "CH4": "3", "N2O": "4"}
 _TOTAL = "kg co2e"
+# The file's own statement of its GWPs: its "Refrigerant & other" rows give the kg CO2e of
+# one kg of methane and of nitrous oxide (Level 3 text -> gas).
+_STATED_GWP_LEVEL3 = {"methane": "CH4", "nitrous oxide": "N2O"}
 PART_TOLERANCE = 0.005  # relative; the publisher rounds totals and parts separately
 PART_TOLERANCE_ABS = 2e-5  # kg; five-decimal rounding of three parts and a total
 
@@ -516,11 +521,79 @@ class _Reader:
 
     # -- factors ----------------------------------------------------------------
 
+    def _stated_gwps(self, year: int, gwp_set: str) -> dict[str, float]:
+        """CH4 and N2O GWPs as the file states them, checked against its edition's GWP set."""
+        stated: dict[str, tuple[int, float]] = {}
+        for family in self.families.values():
+            level1, _, level3, *_rest = family.levels
+            gas = _STATED_GWP_LEVEL3.get(level3.lower())
+            column_text = family.levels[4].lower()
+            if (
+                level1.lower() == "refrigerant & other"
+                and gas is not None
+                and family.uom.lower() == "kg"
+                and family.total is not None
+                and (not column_text or "only kyoto" in column_text)
+            ):
+                stated.setdefault(gas, family.total)
+        gwps: dict[str, float] = {}
+        known = named_gwp_set(gwp_set) if gwp_set else None
+        for gas in ("CH4", "N2O"):
+            expected = known.gwp(gas) if known is not None else None
+            if gas in stated:
+                row, value = stated[gas]
+                if expected is not None and value != expected:
+                    self.bad(
+                        row, "GHG Conversion Factor", value,
+                        f"the file states a GWP of {value:g} for {gas}, but {year} editions are "
+                        f"{gwp_set} ({gas} {expected:g}): is this the edition it claims to be?",
+                    )  # fmt: skip
+                gwps[gas] = value
+            elif expected is not None:
+                self.gwp_notes.append(
+                    f"no {gas} row in 'Refrigerant & other': {gas} parts read with "
+                    f"{gwp_set}'s {expected:g}"
+                )
+                gwps[gas] = expected
+        return gwps
+
+    def _biogenic_twins(self) -> dict[str, _Family]:
+        """Scope 1 family id -> the Outside of Scopes family of the same fuel and unit."""
+        scope1: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for family_id, family in self.families.items():
+            if _SCOPES[_scope_key(family.scope_text)] is Scope.S1:
+                scope1[(family.levels[2].lower(), family.uom.lower())].append(family_id)
+        twins: dict[str, _Family] = {}
+        for family in self.families.values():
+            if family.biogenic is None:
+                continue
+            found = scope1.get((family.levels[2].lower(), family.uom.lower()), [])
+            if len(found) == 1:
+                twins[found[0]] = family
+            elif not found:
+                self.twin_notes.append(
+                    f"row {family.biogenic[0]}: no scope 1 factor of {family.levels[2]!r} per "
+                    f"{family.uom}: its biogenic CO2 is only a factor of its own"
+                )
+            elif len(found) > 1:
+                self.twin_notes.append(
+                    f"row {family.biogenic[0]}: biogenic CO2 of {family.levels[2]!r} per "
+                    f"{family.uom} fits several scope 1 factors ({', '.join(sorted(found))}): "
+                    "not added to any"
+                )
+        return twins
+
     def _factors(self, year: int, gwp_set: str, citation: str) -> list[Factor]:
         factors = []
         self.gaps: list[str] = []
+        self.gwp_notes: list[str] = []
+        self.twin_notes: list[str] = []
         self.parts_only = 0
         self.part_rows = 0
+        self.per_gas = 0
+        self.merged_biogenic = 0
+        gwps = self._stated_gwps(year, gwp_set)
+        twins = self._biogenic_twins()
         for family_id, family in self.families.items():
             self.part_rows += len(family.parts)
             scope = _SCOPES[_scope_key(family.scope_text)]
@@ -543,12 +616,25 @@ class _Reader:
                 self.parts_only += 1
                 continue
             row, total = family.total
+            gases: tuple[GasAmount, ...] = (GasAmount("CO2e", _tonnes(total)),)
+            factor_gwp: str | None = gwp_set
             if len(family.parts) == 3:
                 gap = total - sum(v for _, v in family.parts.values())
                 if abs(gap) > max(PART_TOLERANCE * total, PART_TOLERANCE_ABS):
                     self.gaps.append(
                         f"row {row} ({family_id}): total {total} differs from its parts by {gap:.6g}"
                     )
+                elif set(gwps) == {"CH4", "N2O"}:
+                    gases = tuple(
+                        GasAmount(gas, _tonnes(value, 1 if gas == "CO2" else gwps[gas]))
+                        for gas, (_, value) in sorted(family.parts.items())
+                    )
+                    factor_gwp = None
+                    self.per_gas += 1
+            twin = twins.get(family_id)
+            if twin is not None and twin.biogenic is not None:
+                gases += (GasAmount("CO2", _tonnes(twin.biogenic[1]), biogenic=True),)
+                self.merged_biogenic += 1
             category = None
             if scope == Scope.S3:
                 category = scope3_category(family.levels[0])
@@ -558,12 +644,12 @@ class _Reader:
                 Factor(
                     factor_id=family_id,
                     unit=UNITS[family.uom.lower()],
-                    gases=(GasAmount("CO2e", _tonnes(total)),),
+                    gases=tuple(sorted(gases, key=lambda g: (g.gas, g.biogenic))),
                     region=region,
                     year=year,
                     scope=scope,
                     category=category,
-                    gwp_set=gwp_set,
+                    gwp_set=factor_gwp,
                     source=citation,
                     description=description,
                 )
@@ -573,13 +659,19 @@ class _Reader:
     def _notes(self, data_rows: int, factor_set: FactorSet, layout: str) -> tuple[str, ...]:
         biogenic = sum(1 for f in factor_set if f.scope is None)
         notes = [
-            f"{data_rows} rows read: {len(factor_set) - biogenic} CO2e factors (one per "
-            f"activity and unit, from the kg CO2e totals), {biogenic} biogenic CO2 factors "
-            f"(Outside of Scopes), {self.part_rows} per-gas part rows (CO2, CH4, N2O, "
-            "already CO2e-weighted: checked against their totals, not added as gases), "
+            f"{data_rows} rows read: {len(factor_set) - biogenic} factors (one per activity "
+            f"and unit), {biogenic} biogenic CO2 factors (Outside of Scopes), "
+            f"{self.part_rows} per-gas part rows (CO2, CH4, N2O, CO2e-weighted), "
             f"{len(self.conversions)} energy conversions, {self.empty_rows} rows without a "
             f"value set aside, {len(self.bound_rows)} rows published as a bound set aside",
+            f"{self.per_gas} factors kept per gas (CO2, CH4, N2O masses: each part divided by "
+            f"the GWP the file states, its parts adding up to the kg CO2e total), "
+            f"{len(factor_set) - biogenic - self.per_gas} factors kept as the kg CO2e total "
+            "(no parts published, or parts that do not add up to it)",
+            f"{self.merged_biogenic} scope 1 factors carry the biogenic CO2 of their Outside of "
+            "Scopes twin as a memo",
         ]
+        notes += self.gwp_notes + self.twin_notes
         if self.bound_rows:
             notes.append(
                 "rows published as a bound ('< 1'), not a figure, set aside: "
@@ -614,9 +706,11 @@ def _scope_key(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def _tonnes(kg: float) -> float:
-    """kg -> t in decimal, so a printed 0.18296 kg becomes the float nearest 0.00018296 t."""
-    return float(Decimal(repr(kg)).scaleb(-3))
+def _tonnes(kg: float, per: float = 1) -> float:
+    """kg (divided by `per`) -> t in decimal, so a printed 0.18296 kg becomes the float
+    nearest 0.00018296 t, and a part of 0.00025 kg CO2e over a GWP of 28 the float
+    nearest its exact quotient."""
+    return float((Decimal(repr(kg)) / Decimal(repr(per))).scaleb(-3))
 
 
 def _description(levels: tuple[str, ...], uom: str) -> str:
@@ -624,16 +718,12 @@ def _description(levels: tuple[str, ...], uom: str) -> str:
 
 
 def _region(levels: tuple[str, ...]) -> str | None:
-    level1 = levels[0].lower()
-    if level1 == "transmission and distribution":
-        # T&D of the UK grid; the district heat and steam row is not about a grid
-        return "GB" if "electricity" in levels[1].lower() else None
-    if level1 in _UK_LEVEL1:
-        return "GB"
-    if level1 == "hotel stay" and any(t.lower() in {"uk", "united kingdom"} for t in levels[1:3]):
-        return "GB"
-    if level1.startswith("wtt-") and any("uk electricity" in t.lower() for t in levels[1:3]):
-        return "GB"
-    if level1 == "outside of scopes" and any(t.lower() == "electricity: uk" for t in levels[1:3]):
-        return "GB"
-    return None
+    """GB, the publisher's region (DOMAIN §4: a publisher set knows its region), unless the
+    texts name another place: a hotel stay abroad (the taxonomy map gives its country), or a
+    flight or freight flight "to/from non-UK" (no one region), or overseas electricity."""
+    texts = [t.lower() for t in levels]
+    if texts[0] == "hotel stay":
+        return "GB" if any(t in {"uk", "united kingdom"} for t in texts[1:3]) else None
+    if any("non-uk" in t or "overseas" in t for t in texts):
+        return None
+    return "GB"

@@ -19,10 +19,21 @@ Two layouts, told apart by their header:
   so the label is a best reading, not a published statement.
 - eGRID subregion rates by year, compiled by ORNL VERIFI from EPA eGRID
   (location-based) and Green-e (residual mix): `SUBRGN, CATEGORY, Year, CO2, CH4,
-  N2O` with CO2 in kg/MWh and CH4, N2O in g/MWh. One per-gas factor per
-  subregion, category and year, id `<SUBRGN>-<year>-location` or
-  `<SUBRGN>-<year>-residual-mix`, region `US-<SUBRGN>` ("US Average" is the
-  country, `US`), basis location or residual mix.
+  N2O` with CO2 in kg/MWh and CH4, N2O in g/MWh. Its `Year` is the year the
+  compilation offers the rates for, not the year they describe: the 2025 rows
+  are eGRID2023 (CAMX 436.655 lb CO2/MWh, the figure the EPA Hub 2025 prints as
+  eGRID2023). A factor's year is its data year (DOMAIN.md §4): for location
+  rates, the data year of the eGRID edition the row carries
+  (`EGRID_DATA_YEAR_BY_ROW_YEAR`, from EPA's eGRID release history: biennial to
+  eGRID2016, yearly since, each released early in the second year after its
+  data year); for residual-mix rates, Green-e's own labelling, "<year> Green-e
+  Residual Mix Emissions Rates (<year - 2> data)". Rows that repeat one
+  edition under several years (2015-2017 are all eGRID2014) must carry the
+  same figures, and give one factor. One per-gas factor per subregion, basis
+  and data year, id `<SUBRGN>-<data year>-location` or
+  `<SUBRGN>-<data year>-residual-mix`, region `US-<SUBRGN>` ("US Average" is
+  the country, `US`), basis location or residual mix. The set is named after
+  the latest compilation year (`egrid-2025`): the edition is provenance.
 
 Both serve the activity key `electricity.grid`, scope 2.
 
@@ -64,6 +75,16 @@ EGRID_COLUMNS = ("subrgn", "category", "year", "co2", "ch4", "n2o")
 EGRID_BASIS = {"LocationMix": Basis.LOCATION, "ResidualMix": Basis.RESIDUAL_MIX}
 EGRID_ID_SUFFIX = {Basis.LOCATION: "location", Basis.RESIDUAL_MIX: "residual-mix"}
 EGRID_COUNTRY = "US Average"  # the national row, region "US"
+# Year of a location row -> data year of the eGRID edition it carries. EPA eGRID release
+# history: eGRID2012 (2015), eGRID2014 (Jan 2017), eGRID2016 (Feb 2018), eGRID2018 (Jan
+# 2020), eGRID2019 (Feb 2021), eGRID2020 (Jan 2022), eGRID2021 (Jan 2023), eGRID2022 (Jan
+# 2024), eGRID2023 (Jan 2025). A year not listed is refused rather than guessed.
+EGRID_DATA_YEAR_BY_ROW_YEAR = {
+    2014: 2012, 2015: 2014, 2016: 2014, 2017: 2014, 2018: 2016, 2019: 2016,
+    2020: 2018, 2021: 2019, 2022: 2020, 2023: 2021, 2024: 2022, 2025: 2023,
+}  # fmt: skip
+# Green-e labels its residual mix "<year> ... (<year - 2> data)".
+GREEN_E_DATA_YEAR_LAG = 2
 # gas -> (column, power of ten from the published unit to tonnes: kg -3, g -6)
 EGRID_GASES = {"CO2": ("co2", -3), "CH4": ("ch4", -6), "N2O": ("n2o", -6)}
 
@@ -221,7 +242,10 @@ def _read_egrid(
     def bad(row: int, column: str | None, value: str | None, reason: str) -> None:
         problems.append(Problem(label, row, column, value, reason))
 
-    seen: dict[str, int] = {}
+    seen: dict[str, tuple[int, tuple[GasAmount, ...]]] = {}  # factor id -> first row, rates
+    seen_rows: dict[tuple[str, Basis, int], int] = {}
+    repeated = 0
+    latest_row_year = 0
     factors = []
     for number, record in rows:
         subregion = record["subrgn"]
@@ -250,17 +274,44 @@ def _read_egrid(
                 amounts.append(GasAmount(gas, _scaled(record[column], exponent)))
         if basis is None or year is None or len(amounts) != len(EGRID_GASES):
             continue
-        key = "US" if subregion == EGRID_COUNTRY else subregion
-        factor_id = f"{key}-{year}-{EGRID_ID_SUFFIX[basis]}"
-        if factor_id in seen:
+        if (subregion, basis, year) in seen_rows:
             bad(
                 number,
                 "SUBRGN",
                 subregion,
-                f"{subregion} {record['category']} {year} appears twice (row {seen[factor_id]})",
+                f"{subregion} {record['category']} {year} appears twice "
+                f"(row {seen_rows[subregion, basis, year]})",
             )
             continue
-        seen[factor_id] = number
+        seen_rows[subregion, basis, year] = number
+        if basis is Basis.LOCATION:
+            data_year = EGRID_DATA_YEAR_BY_ROW_YEAR.get(year)
+            if data_year is None:
+                bad(
+                    number, "Year", str(year),
+                    "which eGRID edition (data year) this year's rates are is not known: "
+                    "add it to EGRID_DATA_YEAR_BY_ROW_YEAR from EPA's eGRID release history",
+                )  # fmt: skip
+                continue
+            edition = f"eGRID{data_year}"
+        else:
+            data_year = year - GREEN_E_DATA_YEAR_LAG
+            edition = f"Green-e {year}"
+        key = "US" if subregion == EGRID_COUNTRY else subregion
+        factor_id = f"{key}-{data_year}-{EGRID_ID_SUFFIX[basis]}"
+        gases = tuple(sorted(amounts, key=lambda a: a.gas))
+        if factor_id in seen:
+            first_row, first_gases = seen[factor_id]
+            if first_gases != gases:
+                bad(
+                    number, "CO2", record["co2"],
+                    f"{subregion} {record['category']} {year} is {edition} data like row "
+                    f"{first_row}, but its rates differ",
+                )  # fmt: skip
+            else:
+                repeated += 1
+            continue
+        seen[factor_id] = (number, gases)
         what = (
             "location-based grid average (EPA eGRID)"
             if basis is Basis.LOCATION
@@ -271,16 +322,17 @@ def _read_egrid(
             Factor(
                 factor_id=factor_id,
                 unit="MWh",
-                gases=tuple(sorted(amounts, key=lambda a: a.gas)),
+                gases=gases,
                 activity=ACTIVITY,
                 region=region,
-                year=year,
+                year=data_year,
                 scope=Scope.S2,
                 basis=basis,
                 source=EGRID_SOURCE,
-                description=f"{place}, {year}: {what}",
+                description=f"{place}, {data_year} data ({edition}; compiled for {year}): {what}",
             )
         )
+        latest_row_year = max(latest_row_year, year)
     if problems:
         raise InvalidInputError(problems)
     if not factors:
@@ -289,12 +341,15 @@ def _read_egrid(
     counts = {b: sum(1 for f in factors if f.basis is b) for b in Basis}
     notes = (
         f"{len(factors)} factors: {counts[Basis.LOCATION]} location-based, "
-        f"{counts[Basis.RESIDUAL_MIX]} residual mix; latest year {latest}",
+        f"{counts[Basis.RESIDUAL_MIX]} residual mix; latest data year {latest} "
+        f"(compilation year {latest_row_year})",
+        f"years are data years (eGRID edition; Green-e year - {GREEN_E_DATA_YEAR_LAG}); "
+        f"{repeated} rows repeat an edition already read under another year: one factor each",
         "per-gas rates (CO2 kg/MWh, CH4 and N2O g/MWh) kept as gases: CO2e follows the "
         "footprint's GWP set; 'US Average' rows are region US",
     )
     factor_set = FactorSet(
-        name=name or f"egrid-{latest}",
+        name=name or f"egrid-{latest_row_year}",
         factors=tuple(factors),
         source=EGRID_SOURCE,
         licence=EGRID_LICENCE,

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from neutra.core.errors import InvalidInputError, Problem
-from neutra.core.scope2 import Instrument, InstrumentType
+from neutra.core.scope2 import CertificateScheme, Instrument, InstrumentType
 from neutra.core.units import UnitError, conversion_factor, dimension_name
 from neutra.formats.csv_records import Record, read_table_records
 
@@ -66,12 +66,15 @@ QUALITY_COLUMNS = ("tracking_id", "cancelled_for", "vintage", "market")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")  # plain decimal, no "1_000"
 _INTEGER = re.compile(r"[+-]?\d+")
 _TYPES = ", ".join(t.value for t in InstrumentType)
+# Certificates named by their scheme: type certificate, and the scheme decides the market.
+_SCHEMES = {
+    "go": CertificateScheme.GO,
+    "rec": CertificateScheme.REC,
+    "i-rec": CertificateScheme.I_REC,
+    "irec": CertificateScheme.I_REC,
+}
 # Names users write for a type, with the word the file wants instead.
 _TYPE_HINTS = {
-    "go": "certificate",
-    "rec": "certificate",
-    "i-rec": "certificate",
-    "irec": "certificate",
     "eac": "certificate",
     "ppa": "contract",
     "supplier": "supplier_rate",
@@ -225,7 +228,7 @@ def _parse_row(
 ) -> tuple[Instrument | None, list[Problem]]:
     cells = _Row(record, row, label)
     instrument_id = cells.required("instrument_id")
-    kind = _parse_type(cells)
+    kind, scheme = _parse_type(cells)
     year = cells.integer("year")
     quantity = cells.number("quantity")
     to_kwh = cells.factor("unit", "kWh", "an energy, e.g. kWh or MWh")
@@ -257,22 +260,26 @@ def _parse_row(
             cancelled_for=cells.text("cancelled_for") if "cancelled_for" in present else None,
             vintage=vintage,
             market=cells.text("market").upper() or None,
+            scheme=scheme,
         ),
         [],
     )
 
 
-def _parse_type(cells: _Row) -> InstrumentType | None:
+def _parse_type(cells: _Row) -> tuple[InstrumentType | None, CertificateScheme | None]:
     text = cells.required("type")
     if text is None:
-        return None
+        return None, None
+    scheme = _SCHEMES.get(text.lower())
+    if scheme is not None:
+        return InstrumentType.CERTIFICATE, scheme
     try:
-        return InstrumentType(text.lower())
+        return InstrumentType(text.lower()), None
     except ValueError:
         hint = _TYPE_HINTS.get(text.lower())
         instead = f"; for {text} write {hint!r}" if hint else ""
-        cells.problem("type", f"unknown type: write one of {_TYPES}{instead}")
-        return None
+        cells.problem("type", f"unknown type: write one of {_TYPES}, or GO, REC, I-REC{instead}")
+        return None, None
 
 
 def _check_gas(cells: _Row) -> None:

@@ -281,8 +281,9 @@ def _write_csv(handle: IO[str], header: list[str], table: list[list[str]]) -> No
 
 def ledger_json(ledger: Ledger, input_sha256: str) -> dict[str, Any]:
     """The `neutra.ledger/1` document (DESIGN.md §5.2); `hash` is the SHA-256 of blocks and totals."""
-    blocks = [block.as_json() for block in ledger.blocks]
-    totals = ledger_totals(ledger.blocks).as_json()
+    current = ledger.blocks
+    blocks = [block.as_json() for block in current]
+    totals = ledger_totals(current).as_json()
     canonical = json.dumps(
         {"blocks": blocks, "totals": totals}, sort_keys=True, separators=(",", ":")
     )

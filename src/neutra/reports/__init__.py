@@ -24,6 +24,7 @@ from neutra.reports.labels import (
     SCOPE3_CATEGORY_NAMES,
     TOTAL_LABELS,
     explain_flag,
+    gas_label,
     scope3_category_label,
 )
 
@@ -37,6 +38,7 @@ __all__ = [
     "Series",
     "explain_flag",
     "format_compact",
+    "gas_label",
     "render_svg",
     "scope3_category_label",
     "spec_json",

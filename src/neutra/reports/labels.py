@@ -18,6 +18,7 @@ __all__ = [
     "SCOPE3_CATEGORY_NAMES",
     "TOTAL_LABELS",
     "explain_flag",
+    "gas_label",
     "scope3_category_label",
 ]
 
@@ -56,9 +57,13 @@ SCOPE3_CATEGORY_NAMES = MappingProxyType(
 # What each flag kind means, in words: every FlagKind has one (a test checks).
 FLAG_EXPLANATIONS: MappingProxyType[FlagKind, str] = MappingProxyType(
     {
-        FlagKind.REGION_FALLBACK: "No factor for the row's own region: the factor of a wider region "
-        "(country, region or world) was used.",
-        FlagKind.YEAR_FALLBACK: "No factor for the row's year: the latest earlier year's factor was used.",
+        FlagKind.REGION_FALLBACK: "The factor is not for the row's own region: that of a wider "
+        "region (country, region or world) or, as a last resort, of another region (a "
+        "publisher's own, such as DESNZ's GB) was used; the detail names both.",
+        FlagKind.YEAR_FALLBACK: "The factor is not for the row's year: the latest earlier year's "
+        "factor (or the one referenced) was used; the detail gives the gap in years.",
+        FlagKind.SET_FALLBACK: "A factor set pinned earlier has this activity only for later "
+        "years: the factor came from a later set (another publisher, perhaps another method).",
         FlagKind.RESIDUAL_MIX_MISSING: "Scope 2 consumption not covered by instruments and no "
         "residual-mix factor: the market-based figure uses the grid average.",
         FlagKind.GWP_SET_MISMATCH: "The factor is in CO2e made with another GWP set than the "
@@ -92,3 +97,8 @@ def explain_flag(flag: FlagKind | str) -> str:
         return FLAG_EXPLANATIONS[FlagKind(flag)]
     except ValueError:
         return flag.replace("_", " ")
+
+
+def gas_label(gas: str) -> str:
+    """A row label of the figures by gas: "CO2e" is not a gas but the factors given only in CO2e."""
+    return "CO2e (factors given only in CO2e)" if gas == "CO2e" else gas

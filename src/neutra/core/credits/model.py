@@ -86,11 +86,13 @@ class UnitType(StrEnum):
     @classmethod
     def parse(cls, text: str) -> UnitType:
         """The unit type written as `text`, in any letter case."""
-        for member in cls:
-            if member.value.lower() == text.strip().lower():
-                return member
-        raise ValueError(text)
+        try:
+            return _UNIT_TYPES[text.strip().lower()]
+        except KeyError:
+            raise ValueError(text) from None
 
+
+_UNIT_TYPES = {member.value.lower(): member for member in UnitType}
 
 # The ITL Data Exchange Standards' numeric unit type codes, used in Kyoto unit identifiers.
 KYOTO_UNIT_CODES = {
@@ -273,9 +275,15 @@ class Block:
     buyer: str = ""  # whom they were sold to (sold blocks)
     reference: str = ""  # contract reference of the purchase, attestation of a cancellation
     kyoto: KyotoParts | None = None  # identifier parts of a Kyoto unit, where known
+    # The serial space, derived once from the attributes above (not compared: it follows them).
+    space: SerialSpace = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        SerialRange(self.serial_start, self.serial_end)  # raises for a reversed or bad range
+        start, end = self.serial_start, self.serial_end
+        if type(start) is not int or type(end) is not int or not 0 <= start <= end:
+            SerialRange(start, end)  # raises with the reason
+        space = serial_space(self.programme, self.unit_type.value, self.host_party, self.project_id)
+        object.__setattr__(self, "space", space)
 
     @property
     def quantity(self) -> int:
@@ -284,10 +292,6 @@ class Block:
     @property
     def serials(self) -> SerialRange:
         return SerialRange(self.serial_start, self.serial_end)
-
-    @property
-    def space(self) -> SerialSpace:
-        return serial_space(self.programme, self.unit_type.value, self.host_party, self.project_id)
 
     @property
     def is_open(self) -> bool:

@@ -116,9 +116,8 @@ def select_factor(index: FactorIndex, key: ActivityKey) -> Selection:
                 error=f"factor {key.factor!r} is a residual-mix factor: it serves only the "
                 "market-based figure; reference the location-based (grid average) factor",
             )  # fmt: skip
-        flags: list[
-            tuple[FlagKind, str]
-        ] = []  # an explicit reference is the user's choice: no fallback
+        # DOMAIN §4: a factor used outside its region or year is flagged, however chosen.
+        flags = _reference_flags(factor_set, factor, key)
     else:
         if not key.activity:
             return Selection(
@@ -187,20 +186,90 @@ def select_residual(index: FactorIndex, selection: Selection) -> Residual | None
     )
 
 
+def _years_apart(used: int, wanted: int) -> str:
+    gap = abs(wanted - used)
+    return f"{gap} year{'s' if gap != 1 else ''} {'earlier' if used < wanted else 'later'}"
+
+
+def _reference_flags(
+    factor_set: FactorSet, factor: Factor, key: ActivityKey
+) -> list[tuple[FlagKind, str]]:
+    """The fallbacks an explicit `SET:ID` reference takes: the user chose it, the reader is told."""
+    flags: list[tuple[FlagKind, str]] = []
+    ref = f"{factor_set.name}:{factor.factor_id}"
+    if key.region is not None and factor.region is not None and factor.region != key.region:
+        where = (
+            "a wider region"
+            if factor.region in fallback_chain(key.region)
+            else "outside the row's region"
+        )
+        flags.append(
+            (
+                FlagKind.REGION_FALLBACK,
+                f"{ref} is for {factor.region}, used for {key.region} ({where})",
+            )
+        )
+    is_money = currency_of(factor.unit) is not None  # a price year, not a data year
+    if factor.year is not None and factor.year != key.year and not is_money:
+        flags.append(
+            (
+                FlagKind.YEAR_FALLBACK,
+                f"{ref} is for {factor.year}, used for {key.year} "
+                f"({_years_apart(factor.year, key.year)})",
+            )
+        )
+    return flags
+
+
+def _pick_year(
+    here: list[Factor], key: ActivityKey, is_money: bool
+) -> tuple[Factor | None, int | None]:
+    """The factor of the row's year (or with none), else of the latest earlier year.
+
+    Returns (factor, the earlier year used or None); (None, None) when only later years exist.
+    A money factor's year is a price year (DOMAIN §3/§4: USEEIO's 2022 USD): any row year
+    uses it, the spend moved to that price year with a price index (select_factor), which is
+    no year fallback.
+    """
+    if is_money:
+        return _prefer_unit([_nearest_price_year(here, key.year)], key.unit), None
+    exact = [f for f in here if f.year is None or f.year == key.year]
+    if exact:
+        return _prefer_unit(exact, key.unit), None
+    earlier = [f for f in here if f.year is not None and f.year < key.year]
+    if not earlier:
+        return None, None
+    latest = max(f.year or 0 for f in earlier)
+    return _prefer_unit([f for f in earlier if f.year == latest], key.unit), latest
+
+
+def _year_flag(
+    factor_set: FactorSet, chosen: Factor, key: ActivityKey, latest: int
+) -> tuple[FlagKind, str]:
+    return (
+        FlagKind.YEAR_FALLBACK,
+        f"no {key.year} factor in {factor_set.name}; used {latest}, "
+        f"{_years_apart(latest, key.year)} ({chosen.factor_id})",
+    )
+
+
 def _match(
     index: FactorIndex, key: ActivityKey, basis: Basis
 ) -> tuple[FactorSet, Factor, list[tuple[FlagKind, str]]] | str:
     assert key.activity is not None
     dimension = _dimension(key.unit)
+    is_money = dimension.startswith("currency ")
     chain = fallback_chain(key.region)
     unit_mismatch: list[str] = []
     later_only: list[int] = []
+    skipped: list[str] = []  # earlier sets with factors here, but only for later years
+    outside: list[tuple[FactorSet, str, list[Factor]]] = []  # a set's one region, not the row's
     for position, factor_set in enumerate(index.sets):
         candidates = index.candidates(position, key.activity, basis)
         if not candidates:
             continue
         usable = candidates.get(dimension, {})
-        if not usable and dimension.startswith("currency "):
+        if not usable and is_money:
             # Spend in another currency: any money factor serves, converted (see select_factor).
             usable = _any_currency(candidates)
         unit_mismatch += [
@@ -212,9 +281,13 @@ def _match(
             here = usable.get(region, [])
             if not here:
                 continue
-            exact = [f for f in here if f.year is None or f.year == key.year]
-            earlier = [f for f in here if f.year is not None and f.year < key.year]
-            flags = []
+            chosen, latest = _pick_year(here, key, is_money)
+            if chosen is None:
+                earliest = min(f.year or 0 for f in here)
+                later_only.append(earliest)
+                skipped.append(f"{factor_set.name} (earliest {earliest})")
+                continue
+            flags = _set_flags(skipped, key, factor_set)
             if region is not None and region != chain[0]:
                 flags.append(
                     (
@@ -222,21 +295,30 @@ def _match(
                         f"no {key.activity} factor for {chain[0]} in {factor_set.name}; used {region}",
                     )
                 )
-            if exact:
-                chosen = _prefer_unit(exact, key.unit)
-            elif earlier:
-                latest = max(f.year or 0 for f in earlier)
-                chosen = _prefer_unit([f for f in earlier if f.year == latest], key.unit)
-                flags.append(
-                    (
-                        FlagKind.YEAR_FALLBACK,
-                        f"no {key.year} factor in {factor_set.name}; used {latest} ({chosen.factor_id})",
-                    )
-                )
-            else:
-                later_only += [f.year or 0 for f in here]
-                continue
+            if latest is not None:
+                flags.append(_year_flag(factor_set, chosen, key, latest))
             return factor_set, chosen, flags
+        regions = [r for r in usable if r is not None and r not in chain]
+        if len(regions) == 1 and len(usable) == 1:
+            outside.append((factor_set, regions[0], usable[regions[0]]))
+    # DOMAIN §4: a set whose factors for this activity are all of one region (a publisher's
+    # own, DESNZ: GB) serves rows elsewhere only as a last resort, flagged with both regions.
+    for factor_set, region, here in outside:
+        chosen, latest = _pick_year(here, key, is_money)
+        if chosen is None:
+            continue
+        flags = _set_flags(skipped, key, factor_set)
+        if key.region is not None:
+            flags.append(
+                (
+                    FlagKind.REGION_FALLBACK,
+                    f"no {key.activity} factor for {key.region} in the pinned sets; used "
+                    f"{factor_set.name}'s factor for {region}, outside the row's region",
+                )
+            )
+        if latest is not None:
+            flags.append(_year_flag(factor_set, chosen, key, latest))
+        return factor_set, chosen, flags
     what = "residual-mix " if basis is Basis.RESIDUAL_MIX else ""
     if later_only:
         return f"no {what}factor for {key.activity!r} in {key.year} or earlier (the earliest is {min(later_only)})"
@@ -249,6 +331,25 @@ def _match(
     return f"no {what}factor for activity {key.activity!r} in region {' -> '.join(chain)}"
 
 
+def _set_flags(
+    skipped: list[str], key: ActivityKey, factor_set: FactorSet
+) -> list[tuple[FlagKind, str]]:
+    """A flag when sets pinned before the one used had this activity, but only later years.
+
+    A switch of publisher (from DESNZ's combustion factors to a lifecycle grid intensity, say)
+    is never silent.
+    """
+    if not skipped:
+        return []
+    return [
+        (
+            FlagKind.SET_FALLBACK,
+            f"no {key.year} or earlier {key.activity} factor in {', '.join(skipped)}; "
+            f"used {factor_set.name}",
+        )
+    ]
+
+
 def _any_currency(candidates: _ByDimension) -> dict[str | None, list[Factor]]:
     merged: dict[str | None, list[Factor]] = {}
     for dimension, by_region in sorted(candidates.items()):
@@ -256,6 +357,17 @@ def _any_currency(candidates: _ByDimension) -> dict[str | None, list[Factor]]:
             for region, factors in by_region.items():
                 merged.setdefault(region, []).extend(factors)
     return merged
+
+
+def _nearest_price_year(factors: list[Factor], year: int) -> Factor:
+    """The spend factor whose price year is nearest the row's year (the earlier on a tie).
+
+    Several price years of one activity only occur when sets of several editions are
+    pinned; the nearest one needs the smallest price-index step.
+    """
+    return min(
+        factors, key=lambda f: (abs((f.year or year) - year), -(f.year or year), f.factor_id)
+    )
 
 
 def _prefer_unit(factors: list[Factor], unit: str) -> Factor:

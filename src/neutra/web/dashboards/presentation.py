@@ -20,6 +20,7 @@ from neutra.reports import (
     BarChart,
     Series,
     explain_flag,
+    gas_label,
     scope3_category_label,
 )
 from neutra.web.dashboards.queries import NO_ENTITY, LineFilter
@@ -150,7 +151,7 @@ def _figure_charts(url: _Links, figures: DashboardFigures) -> dict[str, BarChart
     by_gas = BarChart(
         title="Emissions by gas",
         unit=UNIT,
-        categories=tuple(_gas_label(g) for g in gases),
+        categories=tuple(gas_label(g) for g in gases),
         series=(
             Series(
                 "CO2e",
@@ -161,10 +162,6 @@ def _figure_charts(url: _Links, figures: DashboardFigures) -> dict[str, BarChart
         horizontal=True,
     )
     return {"by-scope": by_scope, "scope3": scope3, "by-entity": by_entity, "by-gas": by_gas}
-
-
-def _gas_label(gas: str) -> str:
-    return "CO2e (factors already in CO2e)" if gas == "CO2e" else gas
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,7 +250,7 @@ def dashboard_tables(
         for name, v in ranked[:MAX_ENTITY_ROWS]
     )
     gases = tuple(
-        Row(_gas_label(gas), (v["t"], v["t_co2e"]), url(LineFilter(gas=gas)), gas)
+        Row(gas_label(gas), (v["t"], v["t_co2e"]), url(LineFilter(gas=gas)), gas)
         for gas, v in figures.by_gas.items()
     )
     flags = tuple(
