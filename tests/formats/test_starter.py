@@ -44,3 +44,30 @@ def test_the_shipped_figures_are_the_publishers_figures(name, kind, relative, li
         # Every field, not only the figures: scope, category, GWP set, region, data year,
         # basis, source and description are the importer's too.
         assert factor.as_dict() == expected[factor.factor_id].as_dict(), factor.factor_id
+
+
+def test_a_biofuel_blend_gives_the_same_scope_1_and_memo_from_the_starter_and_an_imported_edition(
+    tmp_path,
+):
+    # GHG Protocol Corporate Standard ch. 4/9: biogenic CO2 is a memo outside the scopes. The
+    # memo must not depend on the factor set: forecourt diesel's biogenic share (DESNZ
+    # 99_604_1011_8, 0.14 kg/L in 2025) comes with the scope 1 factor in both.
+    from neutra.core.engine import compute_footprint
+    from neutra.core.gwp import gwp_set
+    from neutra.formats.activity_files import read_activities
+
+    activities = tmp_path / "diesel.csv"
+    activities.write_text(
+        "id,year,activity,quantity,unit,region\nvans,2025,fuel.diesel,1000,L,GB\n"
+        "boiler,2025,fuel.wood_pellets,2,t,GB\n"
+    )
+    starter = {s.name: s for s in starter_library()}["desnz-2025"]
+    imported = import_file("desnz", publisher_file(SETS[0][2])).factor_set
+    results = [
+        compute_footprint(read_activities([activities]), [factor_set], gwp_set("AR5"))
+        for factor_set in (starter, imported)
+    ]
+    for result in results:
+        assert result.biogenic_co2_t == pytest.approx((1000 * 0.14 + 2 * 1677.18) / 1000, rel=1e-12)
+    assert results[0].totals == results[1].totals
+    assert results[0].by_gas == results[1].by_gas
