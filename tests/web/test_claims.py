@@ -33,7 +33,10 @@ ACTIVITIES = (
     "E1,,2025,electricity.grid,73519.25,kWh,GB\n"
     "G1,,2025,fuel.natural_gas,41234.5,kWh,GB\n"
 )
-FOOTPRINT_T = 73519.25 * 0.000177 + 41234.5 * 0.00018296  # 20.557... t: DESNZ 2025 factors
+# 20.5579... t: DESNZ 2025 factors per gas with AR5 (as tests/web/client_data.py computes them)
+FOOTPRINT_T = 73519.25 * (0.00017489 + 28 * 3.2142857142857145e-08 + 265 * 4.60377358490566e-09) + (
+    41234.5 * (0.00018259 + 28 * 1e-08 + 265 * 3.3962264150943395e-10)
+)
 NEEDED = math.ceil(FOOTPRINT_T)  # 21 units
 PLAN = (
     b"B1 carbon neutrality management plan: baseline 2025, targets, actions, offsetting strategy."
