@@ -7,28 +7,20 @@ Emission Factors Hub 2025), through the `neutra` command.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli_run import Done
+from tests.cli_run import neutra as run_neutra
 from tests.conftest import publisher_file
 
 DESNZ_2025 = "desnz/ghg-conversion-factors-2025-flat-format.csv"
 EPA_HUB = "epa/ghg-emission-factors-hub-2025.xlsx"
 
 
-def neutra(home: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NEUTRA_HOME": str(home), "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "neutra", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
+def neutra(home: Path, *args: str | Path) -> Done:
+    return run_neutra(*args, home=home)
 
 
 def footprint(home: Path, activities: Path, *args: str) -> dict:

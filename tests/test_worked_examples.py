@@ -24,7 +24,8 @@ Which figures are published and which hand-computed (`figures` in each file):
   50% financial control, 0% operational control).
 - Hand-computed: the per-gas combustion example (AR4 vs AR5).
 
-The command is run as a user would run it, in a subprocess; the JSON of
+The command is run as its installed script runs it (`neutra.cli.main:main`,
+in this process, `tests.cli_run`); the JSON of
 DESIGN §3.6 is compared with pytest.approx(rel=1e-9). Where a figure is
 published rounded, a separate assertion checks that rounding the exact result
 to the published precision gives the published figure; where the figure is
@@ -39,13 +40,13 @@ from __future__ import annotations
 import json
 import math
 import re
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.cli_run import neutra
 
 EXAMPLES = Path(__file__).resolve().parent / "examples"
 REL = 1e-9
@@ -85,9 +86,6 @@ def _run_footprint(name: str, run: dict[str, Any]) -> dict[str, Any]:
     """Run `neutra footprint` on an example's files; the parsed JSON it printed."""
     folder = EXAMPLES / name
     command = [
-        sys.executable,
-        "-m",
-        "neutra",
         "footprint",
         str(folder / "activities.csv"),
         "--factors",
@@ -101,7 +99,7 @@ def _run_footprint(name: str, run: dict[str, Any]) -> dict[str, Any]:
         command += ["--entities", str(folder / run["entities"]), "--approach", run["approach"]]
     if "instruments" in run:
         command += ["--instruments", str(folder / run["instruments"])]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    done = neutra(*command)
     assert done.returncode == 0, (
         f"`neutra footprint` failed on example {name} ({run['name']}), "
         f"exit status {done.returncode}\nstdout:\n{done.stdout}\nstderr:\n{done.stderr}"

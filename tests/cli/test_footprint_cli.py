@@ -1,36 +1,28 @@
-"""The `neutra` command as a user runs it: exit codes, outputs, factor store."""
+"""The `neutra` command as a user runs it: exit codes, outputs, factor store.
+
+In this process (`tests.cli_run.neutra`, the installed script's entry point),
+and a few through the installed script itself.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from python_calamine import CalamineWorkbook
 
+from neutra.formats.starter import starter_library
+from tests.cli_run import installed_neutra, neutra
+
 ACME = Path(__file__).resolve().parents[2] / "src" / "neutra" / "data" / "examples" / "acme"
 FACTORS = """factor_id,activity,gas,value,unit,gwp_set,scope,category
 gas,fuel.natural_gas,CO2e,0.2,kg/kWh,AR5,1,
 flight,travel.air,CO2e,0.15,kg/passenger_km,AR5,3,6
 """
-
-
-def neutra(*args: str | Path, home: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200"}
-    if home is not None:
-        env["NEUTRA_HOME"] = str(home)
-    return subprocess.run(
-        [sys.executable, "-m", "neutra", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=180,
-    )
 
 
 @pytest.fixture
@@ -234,3 +226,67 @@ def test_a_changed_factor_file_is_a_new_version_and_diff_lists_what_changed(tmp_
     assert "1 added, 0 removed, 1 changed, 1 unchanged" in table.stdout
     # The old version stays available, so past results can be recomputed.
     assert neutra("factors", "show", f"mine@{old_version}", home=home).returncode == 0
+
+
+def test_a_starter_set_is_taken_by_name_as_the_web_pins_it(tmp_path: Path) -> None:
+    activities = tmp_path / "gas.csv"
+    activities.write_text(
+        "id,year,activity,quantity,unit,region\na,2025,fuel.natural_gas,900,kWh,GB\n"
+    )
+    home = tmp_path / "home"
+    by_name = neutra(
+        "footprint", activities, "--factors", "desnz-2025", "--format", "json", home=home
+    )
+    assert by_name.returncode == 0, by_name.stderr
+    desnz = {s.name: s for s in starter_library()}["desnz-2025"]
+    pinned = neutra(
+        "footprint", activities, "--factors", f"desnz-2025@{desnz.version}", "--format", "json",
+        home=home,
+    )  # fmt: skip
+    assert pinned.returncode == 0, pinned.stderr
+    (used,) = json.loads(by_name.stdout)["provenance"]["factor_sets"]
+    assert (used["name"], used["version"]) == ("desnz-2025", desnz.version)
+    assert json.loads(pinned.stdout)["totals"] == json.loads(by_name.stdout)["totals"]
+    # 900 kWh of natural gas at DESNZ 2025's gross CV figure, 0.18296 kg CO2e/kWh
+    assert json.loads(by_name.stdout)["totals"]["scope1"] == pytest.approx(900 * 0.18296e-3)
+
+
+def test_a_set_at_a_version_no_one_has_is_refused_naming_it(
+    files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    activities, _ = files
+    done = neutra(
+        "footprint", activities, "--factors", "desnz-2025@ffffffffffffffff", home=tmp_path / "h"
+    )
+    assert done.returncode == 2
+    assert "desnz-2025@ffffffffffffffff" in done.stderr
+
+
+def test_the_starter_sets_are_shown_by_name(tmp_path: Path) -> None:
+    done = neutra("factors", "show", "egrid", home=tmp_path / "home")
+    assert done.returncode == 0, done.stderr
+    assert "electricity.grid" in done.stdout
+
+
+def test_the_installed_script_computes_a_footprint(files: tuple[Path, Path]) -> None:
+    activities, factors = files
+    done = installed_neutra("footprint", activities, "--factors", factors, "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["totals"]["total_location"] == pytest.approx(0.48)
+
+
+def test_the_installed_script_reports_a_bad_setting_as_exit_2_without_a_traceback() -> None:
+    done = installed_neutra("factors", "list", env={"NEUTRA_HOME": ""})
+    assert done.returncode == 2
+    assert "NEUTRA_HOME is set but empty" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_python_dash_m_neutra_is_the_same_command() -> None:
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-m", "neutra", "--help"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0
+    assert "footprint" in done.stdout

@@ -331,6 +331,39 @@ def test_the_same_inputs_give_the_same_hash_and_a_changed_factor_another():
     assert first != other
 
 
+def test_a_footprint_is_frozen_its_figures_cannot_be_changed_after_the_hash():
+    result = compute_footprint(
+        activities(row("1", "fuel.natural_gas", 1000, "kWh")), [factor_set(GAS)], AR5
+    )
+    with pytest.raises(TypeError):
+        result.totals["scope1"] = 0.0  # type: ignore[index]
+    with pytest.raises(TypeError):
+        result.by_gas["CO2e"]["t"] = 0.0  # type: ignore[index]
+    with pytest.raises(TypeError):
+        result.provenance["hash"] = "forged"  # type: ignore[index]
+    document = result.as_json()
+    document["totals"]["scope1"] = 0.0  # the JSON document is the caller's own copy
+    assert result.totals["scope1"] == pytest.approx(0.2)
+
+
+def test_a_read_footprint_needs_its_backend_no_more():
+    backend = ibis.duckdb.connect()
+    data = validate_activities(
+        ibis.memtable(
+            pa.table({"id": ["1"], "year": ["2024"], "activity": ["fuel.natural_gas"],
+                      "quantity": ["-5"], "unit": ["kWh"]})
+        ),
+        {"test.csv": "0" * 64},
+        backend=backend,
+    )  # fmt: skip
+    result = compute_footprint(data, [factor_set(GAS)], AR5, backend=backend)
+    assert not result.flags.is_read
+    assert result.read() is result
+    assert result.flags.is_read
+    backend.disconnect()
+    assert [(f.row, f.flag) for f in result.flags] == [("1", "negative_quantity")]
+
+
 def test_provenance_names_the_factor_set_version_and_gwp_set():
     result = compute_footprint(
         activities(row("1", "fuel.natural_gas", 1, "kWh")), [factor_set(GAS)], AR5

@@ -6,12 +6,9 @@ a bounded number of requests before a bounded deadline.
 
 from __future__ import annotations
 
-import os
 import pickle
 import re
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -25,6 +22,8 @@ from neutra.formats import download
 from neutra.formats.download import ChecksumError, DownloadError, UnknownEditionError
 from neutra.formats.factor_import import IMPORTERS
 from neutra.settings import ConfigError
+from tests.cli_run import Done
+from tests.cli_run import neutra as run_neutra
 from tests.conftest import publisher_file
 
 MAX_REQUESTS = 50  # more than any one test makes
@@ -111,20 +110,9 @@ def base_url(mirror: Mirror, monkeypatch: pytest.MonkeyPatch) -> str:
     return mirror.base_url
 
 
-def neutra(*args: str, home: Path, base_url: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "COLUMNS": "200",
-        "NEUTRA_HOME": str(home),
-        download.BASE_URL_VARIABLE: base_url,
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "neutra", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=180,
-    )
+def neutra(*args: str, home: Path, base_url: str) -> Done:
+    """The command in this process, fetching from `base_url` (the loopback mirror)."""
+    return run_neutra(*args, home=home, env={download.BASE_URL_VARIABLE: base_url})
 
 
 def closed_port_url() -> str:

@@ -145,8 +145,22 @@ def test_a_read_only_token_cannot_pass_the_write_check(client: Client, world: di
     require_scope(seen["read"], Scope.READ)
 
 
-def test_a_session_passes_the_write_check_its_roles_decide() -> None:
-    require_scope(SimpleNamespace(), "write")
+def test_a_session_passes_the_write_check_and_its_roles_decide(client: Client, world: dict) -> None:
+    from neutra.web.tenancy.models import Entity
+
+    url = f"/api/organisations/{world['B1'].pk}/entities"
+    _, read_secret = _token(world["bob"], scopes=("read",))
+    refused = client.post(
+        url, {"name": "Works"}, content_type="application/json", **_bearer(read_secret)
+    )
+    assert refused.status_code == 403
+    assert refused.json()["message"] == "this API token does not have the 'write' scope"
+    client.force_login(world["bob"])  # B1's client admin: a session has every scope
+    created = client.post(url, {"name": "Works"}, content_type="application/json")
+    assert created.status_code == 201, created.content
+    assert list(Entity.objects.filter(organisation=world["B1"]).values_list("name", flat=True)) == [
+        "Works"
+    ]
 
 
 def test_a_token_must_expire_within_a_year(world: dict) -> None:

@@ -22,8 +22,7 @@ from neutra.core.errors import InvalidInputError
 from neutra.formats.activity_template import COLUMNS
 from neutra.web.accounts.services import api_token_create
 from neutra.web.activities.models import ActivityRow, ActivityUpload
-from neutra.web.activities.services import upload_accept, upload_delete, upload_root
-from neutra.web.activities.tasks import upload_store
+from neutra.web.activities.services import upload_accept, upload_delete, upload_root, upload_store
 from neutra.web.errors import NotAllowedError
 from neutra.web.inventories.models import Inventory
 from neutra.web.inventories.services import inventory_create, inventory_transition

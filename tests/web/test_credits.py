@@ -404,3 +404,81 @@ def test_postgresql_refuses_overlapping_open_blocks_written_around_the_services(
     CreditBlock.objects.create(
         **{**copy, "serial_start": 101, "serial_end": 150, "quantity": 50}
     )  # beside it: fine
+
+
+API_REFUSALS = {
+    "a cancelled unit": (
+        "cancellations",
+        {"serial_start": 5, "serial_end": 15},
+        "were cancelled on 2025-03-01",
+    ),
+    "a sold unit": (
+        "cancellations",
+        {"serial_start": 95, "serial_end": 96},
+        "were sold on 2025-03-02",
+    ),
+    "another client's units": (
+        "cancellations",
+        {"organisation": "B2", "serial_start": 20, "serial_end": 30},
+        "belong to client",
+    ),
+    "more than is held": (
+        "cancellations",
+        {"serial_start": None, "serial_end": None, "quantity": 500},
+        "500 units asked",
+    ),
+    "a quantity against the serials": (
+        "cancellations",
+        {"serial_start": 20, "serial_end": 30, "quantity": 5},
+        "disagrees with serials",
+    ),
+    "a transfer after the cut-off": (
+        "transfers",
+        {"serial_start": 20, "serial_end": 30, "date": "2026-04-01", "to_account": "de"},
+        "International Transaction Log stopped",
+    ),
+    "an overlapping purchase": ("purchases", {}, "serials 50-150 overlap units 11-90 already held"),
+}
+
+
+@pytest.mark.parametrize("kind", API_REFUSALS)
+def test_the_api_refuses_each_kind_of_bad_request_with_a_clear_message(
+    world: dict, book: Book, kind: str
+) -> None:
+    b1, alice = world["B1"], world["alice"]
+    buy(world, book, 1, 100, client=b1)
+    credits_cancel(
+        consultancy=world["A"],
+        units=serials(book, 1, 10, b1),
+        date=D(2025, 3, 1),
+        beneficiary="B1",
+        by=alice,
+    )
+    credits_sell(
+        consultancy=world["A"],
+        units=serials(book, 91, 100, b1),
+        date=D(2025, 3, 2),
+        buyer="Other",
+        by=alice,
+    )
+    endpoint, changes, reason = API_REFUSALS[kind]
+    body: dict[str, Any] = {
+        "organisation_id": world[changes.pop("organisation", "B1")].pk, "project_id": book.wind.pk,
+        "unit_type": "CER", "date": "2025-06-01", "beneficiary": "X",
+    }  # fmt: skip
+    if endpoint == "purchases":
+        body = {"account_id": book.cdm.pk, "project_id": book.wind.pk, "unit_type": "CER", "vintage": "2012",
+                "serial_start": 50, "serial_end": 150, "date": "2025-06-01"}  # fmt: skip
+    if changes.pop("to_account", None):
+        body["to_account_id"] = book.de.pk
+    body.update(changes)
+    client = Client()
+    client.force_login(alice)
+    before = state()
+    answer = client.post(
+        f"/api/credits/{endpoint}", json.dumps(body), content_type="application/json"
+    )
+    assert answer.status_code == 400, answer.content
+    assert reason in answer.json()["message"]
+    assert answer.json()["extra"]["problems"][0]["column"]
+    assert state() == before

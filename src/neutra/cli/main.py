@@ -107,8 +107,9 @@ def footprint(
         typer.Option(
             "--factors",
             "-f",
-            help="Factor set name or custom factor CSV; repeat, in priority order "
-            "(default: the starter library shipped with Neutra).",
+            help="Factor set as NAME or NAME@VERSION (a starter set such as desnz-2025, "
+            "or an imported one), or a custom factor CSV; repeat, in priority order "
+            "(default: the whole starter library shipped with Neutra).",
         ),
     ] = None,
     gwp: Annotated[GWPName, typer.Option(help="GWP100 set for CO2e.")] = GWPName.AR5,
@@ -228,7 +229,9 @@ def _collect(problems: list[Problem], omitted: list[int], reader: Any, path: Any
 
 
 def _load_factor_sets(refs: list[str], problems: list[Problem]) -> list[FactorSet]:
+    """Each --factors: a custom factor file, or a set as the web pins it (`name[@version]`)."""
     from neutra.formats.factor_csv import read_factor_csv
+    from neutra.formats.factor_refs import FactorSetRef, resolve
     from neutra.formats.factor_store import FactorStore
 
     if not refs:
@@ -243,7 +246,7 @@ def _load_factor_sets(refs: list[str], problems: list[Problem]) -> list[FactorSe
             if path.suffix.lower() == ".csv" or path.exists():
                 sets.append(read_factor_csv(path))
             else:
-                sets.append(store.load(ref))
+                sets += resolve([FactorSetRef.parse(ref)], store)
         except InvalidInputError as exc:
             problems.extend(exc.problems)
         except NeutraError as exc:
@@ -484,13 +487,12 @@ def factors_diff(
     """List the factors added, removed and changed between two sets or versions."""
     from neutra.cli import render
     from neutra.core.factors import diff_factor_sets
-    from neutra.formats.factor_store import FactorStore
+    from neutra.formats.factor_refs import FactorSetRef, load
 
     if output_format not in (OutputFormat.table, OutputFormat.json):
         fail([Problem("--format", None, None, output_format.value, "diff prints table or json")])
-    store = FactorStore()
     try:
-        before, after = store.load(old), store.load(new)
+        before, after = load(FactorSetRef.parse(old)), load(FactorSetRef.parse(new))
     except NeutraError as exc:
         fail([Problem("factors diff", None, None, None, exc.message)])
     difference = diff_factor_sets(before, after)
@@ -523,20 +525,16 @@ def factors_list() -> None:
 def factors_show(
     reference: Annotated[str, typer.Argument(help="NAME or NAME@VERSION")],
 ) -> None:
-    """Show the factors of a stored set or of a starter set."""
+    """Show the factors of a set: the starter library's or a stored one."""
     from neutra.cli import render
-    from neutra.formats.factor_store import FactorStore
+    from neutra.formats.factor_refs import FactorSetRef, load
     from neutra.formats.starter import starter_library
 
     try:
-        factor_set = FactorStore().load(reference)
-        starter = False
+        factor_set = load(FactorSetRef.parse(reference))
     except NeutraError as exc:
-        # Not stored: a starter set by name (or name@version), else the store's reason.
-        found = [s for s in starter_library() if reference in (s.name, s.label)]
-        if not found:
-            fail([Problem(reference, None, None, None, exc.message)])
-        factor_set, starter = found[0], True
+        fail([Problem(reference, None, None, None, exc.message)])
+    starter = any(s is factor_set for s in starter_library())
     render.factor_set(out, factor_set, starter=starter)
 
 
@@ -574,9 +572,10 @@ def factors_search(
     render.search_hits(out, hits)
 
 
-def main() -> None:
+def main(args: list[str] | None = None) -> None:
+    """The installed `neutra` script (and `python -m neutra`): the app, with its errors as exit 2."""
     try:
-        app()
+        app(args=args, prog_name="neutra")
     except NeutraError as exc:  # a mistake outside any one command's handling
         err.print(f"neutra: {exc.message}", markup=False)
         sys.exit(2)

@@ -26,7 +26,7 @@ from neutra.core.factors import Factor, FactorSet, FactorSetDiff
 from neutra.core.rounding import format_tonnes
 from neutra.core.taxonomy import ActivityType
 from neutra.formats.factor_store import StoredSet
-from neutra.reports.labels import SCOPE3_CATEGORY_NAMES, gas_label
+from neutra.reports.labels import SCOPE3_CATEGORY_NAMES, TOTAL_LABELS, gas_label
 
 SCOPE3_NAMES = SCOPE3_CATEGORY_NAMES  # the GHG Protocol names, shared with the reports
 MAX_FLAGS_SHOWN = 10
@@ -82,14 +82,7 @@ def footprint(console: Console, result: Footprint, *, lines: bool = False) -> No
     summary = Table(title=f"GHG footprint (t CO2e, GWP {result.gwp_set})", title_justify="left")
     summary.add_column("")
     summary.add_column("t CO2e", justify="right")
-    for label, key in (
-        ("Scope 1", "scope1"),
-        ("Scope 2, location-based", "scope2_location"),
-        ("Scope 2, market-based", "scope2_market"),
-        ("Scope 3", "scope3"),
-        ("Total, location-based", "total_location"),
-        ("Total, market-based", "total_market"),
-    ):
+    for key, label in TOTAL_LABELS.items():
         summary.add_row(
             label, format_tonnes(t[key]), style="bold" if key.startswith("total") else None
         )
@@ -119,7 +112,7 @@ def footprint(console: Console, result: Footprint, *, lines: bool = False) -> No
     if len(result.by_entity) > 1 or "" not in result.by_entity:
         entities = Table(title="By entity (t CO2e)", title_justify="left")
         entities.add_column("Entity")
-        for label in ("Scope 1", "Scope 2 LB", "Scope 2 MB", "Scope 3", "Total LB", "Total MB"):
+        for label in TOTAL_LABELS.values():
             entities.add_column(label, justify="right")
         for name, figures in result.by_entity.items():
             entities.add_row(name or "(no entity)", *(format_tonnes(v) for v in figures.values()))

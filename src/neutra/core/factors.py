@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -21,6 +22,8 @@ from typing import Any
 from neutra.core.units import dimension_name
 
 __all__ = [
+    "SET_NAME",
+    "SET_VERSION",
     "Basis",
     "Factor",
     "FactorSet",
@@ -29,6 +32,11 @@ __all__ = [
     "Scope",
     "diff_factor_sets",
 ]
+
+# A set's name (it names a folder of the factor store) and its version, the
+# first 16 hex digits of its content hash (FactorSet.content_hash).
+SET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
+SET_VERSION = re.compile(r"^[0-9a-f]{16}$")
 
 
 class Scope(StrEnum):

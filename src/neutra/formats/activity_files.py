@@ -41,6 +41,7 @@ from neutra.core.activities import (
     validate_activities,
 )
 from neutra.core.errors import InvalidInputError, Problem
+from neutra.formats.hashing import file_sha256
 
 __all__ = ["SUFFIXES", "Progress", "read_activities"]
 
@@ -346,7 +347,7 @@ def _load_parquet(
         table = _stream_into(con, name, label, batches, [])
     except (pa.ArrowException, OSError) as exc:
         raise _problem(label, f"cannot read the file as Parquet: {str(exc)[:200]}") from None
-    return _Loaded(label, name, table, names, _sha256(path))
+    return _Loaded(label, name, table, names, file_sha256(path))
 
 
 def _reported(
@@ -358,14 +359,6 @@ def _reported(
         if progress:
             progress(f"reading {label}", done, total)
         yield batch
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        while chunk := file.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 # ---------------------------------------------------------------- XLSX
@@ -393,7 +386,7 @@ def _load_xlsx(con: Any, path: Path, label: str, name: str, progress: Progress |
     if progress:
         progress(f"reading {label}", len(rows) - 1, len(rows) - 1)
     if not numbers:
-        return _Loaded(label, name, _empty_table(con, name), names, _sha256(path))
+        return _Loaded(label, name, _empty_table(con, name), names, file_sha256(path))
     batch = pa.record_batch(
         [pa.array(column, pa.string()) for column in texts],
         names=[f"c{index}" for index in range(width)],
@@ -401,7 +394,7 @@ def _load_xlsx(con: Any, path: Path, label: str, name: str, progress: Progress |
     # Blank rows were dropped, so the sheet's own row numbers are given, not counted.
     _insert(con, name, _located(batch, label, numbers), first=True)
     table = con.table(name)
-    return _Loaded(label, name, table, names, _sha256(path))
+    return _Loaded(label, name, table, names, file_sha256(path))
 
 
 def _sheet_rows(path: Path, label: str) -> list[list[Any]]:

@@ -12,20 +12,17 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from neutra.core.errors import FactorStoreError
-from neutra.core.factors import FactorSet
+from neutra.core.factors import SET_NAME, SET_VERSION, FactorSet
 from neutra.formats.factor_import import EnergyConversion
 from neutra.settings import neutra_home
 
 __all__ = ["FactorStore", "StoredSet"]
-
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +47,7 @@ class FactorStore:
 
         False when this exact version was already there.
         """
-        if not _NAME.match(factor_set.name):
+        if not SET_NAME.match(factor_set.name):
             raise FactorStoreError(
                 f"factor set name {factor_set.name!r} must be letters, digits, '.', '_' or '-'",
                 name=factor_set.name,
@@ -73,7 +70,7 @@ class FactorStore:
         """A set by `name` (its newest version) or `name@version`."""
         name, _, version = reference.partition("@")
         folder = self.root / name
-        if not _NAME.match(name) or not folder.is_dir():
+        if not SET_NAME.match(name) or not folder.is_dir():
             known = ", ".join(s.name for s in self.list() if s.current) or "none yet"
             raise FactorStoreError(
                 f"no factor set named {name!r} (stored: {known}); import one with "
@@ -82,7 +79,7 @@ class FactorStore:
             )
         version = version or (folder / "CURRENT").read_text().strip()
         path = folder / f"{version}.json"
-        if not path.is_file():
+        if not SET_VERSION.match(version) or not path.is_file():
             raise FactorStoreError(
                 f"factor set {name!r} has no version {version!r}", reference=reference
             )

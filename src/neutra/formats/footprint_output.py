@@ -85,7 +85,8 @@ def write_xlsx(result: Footprint, path: Path) -> None:
                 book, "Lines", names, [tuple(r.values()) for r in result.lines.to_pylist()], bold
             )
         provenance = [
-            (k, v if isinstance(v, str) else json.dumps(v)) for k, v in result.provenance.items()
+            (k, v if isinstance(v, str) else json.dumps(v))
+            for k, v in result.summary_json()["provenance"].items()
         ]
         _sheet(book, "Provenance", ["key", "value"], provenance, bold)
 

@@ -5,6 +5,16 @@ emission lines + summary + provenance. See `compute_footprint`.
 """
 
 from neutra.core.engine.compute import FootprintOptions, compute_footprint
+from neutra.core.engine.explain import GasWeight, LineExplanation, explain_line, gas_weights
 from neutra.core.engine.result import Flag, Footprint
 
-__all__ = ["Flag", "Footprint", "FootprintOptions", "compute_footprint"]
+__all__ = [
+    "Flag",
+    "Footprint",
+    "FootprintOptions",
+    "GasWeight",
+    "LineExplanation",
+    "compute_footprint",
+    "explain_line",
+    "gas_weights",
+]

@@ -17,9 +17,16 @@ from neutra.core.engine.selection import (
     Residual,
     Selection,
 )
+from neutra.core.factors import Factor
 from neutra.core.gwp import GWPSet
 
-__all__ = ["Coefficients", "effective_scope", "residual_rate_per_unit"]
+__all__ = [
+    "Coefficients",
+    "effective_scope",
+    "gas_parts",
+    "gwp_set_mismatch",
+    "residual_rate_per_unit",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,14 +92,25 @@ class _WeightedGases:
         self._known: dict[str, list[tuple[str, float, float]]] = {}
 
     def split(self, gas: str) -> list[tuple[str, float, float]]:
-        """(component, mass fraction, GWP) of a gas; CO2e is already weighted."""
+        """(component, mass fraction, GWP) of a gas (see `gas_parts`)."""
         if gas not in self._known:
-            if gas == "CO2e":
-                self._known[gas] = [("CO2e", 1.0, 1.0)]
-            else:
-                parts = self._gwp.components(gas)
-                self._known[gas] = [(c, f, self._gwp.gwp(c)) for c, f in parts]
+            self._known[gas] = gas_parts(gas, self._gwp)
         return self._known[gas]
+
+
+def gas_parts(gas: str, gwp: GWPSet) -> list[tuple[str, float, float]]:
+    """(component, mass fraction, GWP) of a gas: a blend splits; CO2e is already weighted.
+
+    Raises `GWPError` for a gas the set has no GWP for.
+    """
+    if gas == "CO2e":
+        return [("CO2e", 1.0, 1.0)]
+    return [(c, f, gwp.gwp(c)) for c, f in gwp.components(gas)]
+
+
+def gwp_set_mismatch(factor: Factor, gwp: GWPSet) -> bool:
+    """A CO2e factor made with another GWP set than the inventory's: used as published."""
+    return factor.is_co2e and factor.gwp_set != gwp.name
 
 
 def residual_rate_per_unit(residual: Residual | None, gwp: GWPSet) -> float | None:

@@ -27,7 +27,7 @@ import pyarrow as pa
 import neutra
 from neutra.core.activities import ActivityData
 from neutra.core.boundary import Approach, Boundary
-from neutra.core.engine.coefficients import Coefficients, effective_scope
+from neutra.core.engine.coefficients import Coefficients, effective_scope, gwp_set_mismatch
 from neutra.core.engine.flags import flag_list
 from neutra.core.engine.lines import line_table
 from neutra.core.engine.market import market_based
@@ -111,15 +111,15 @@ def compute_footprint(
         if options.lines
         else None
     )
-    footprint = Footprint(
+    draft = Footprint(
         gwp_set=gwp.name,
         flags=flags,
         provenance=provenance,
         lines=lines,
         **document_without_hash,
     )
-    provenance["hash"] = output_hash(footprint.summary_json())
-    return footprint
+    # The hash covers the summary; the footprint is built once more, whole and frozen.
+    return replace(draft, provenance={**provenance, "hash": output_hash(draft.summary_json())})
 
 
 def _runner(backend: Any) -> Any:
@@ -132,7 +132,7 @@ def _runner(backend: Any) -> Any:
 def _note_gwp_set(selection: Selection, gwp: GWPSet) -> Selection:
     """Flag a CO2e factor made with another GWP set: it is used as published, not re-weighted."""
     factor = selection.factor
-    if factor is None or not factor.is_co2e or factor.gwp_set == gwp.name:
+    if factor is None or not gwp_set_mismatch(factor, gwp):
         return selection
     detail = (
         f"factor {selection.factor_ref} is in CO2e under {factor.gwp_set}; "

@@ -13,7 +13,7 @@ import numpy as np
 
 from neutra.core.engine.coefficients import Coefficients, effective_scope
 from neutra.core.engine.market import MarketFlag
-from neutra.core.engine.result import Flag, FlagList
+from neutra.core.engine.result import Flag, LazyFlags
 from neutra.core.engine.scan import (
     NO_ENTITY,
     Groups,
@@ -35,7 +35,7 @@ def flag_list(
     groups: Groups,
     coefficients: Coefficients,
     market_flags: list[MarketFlag],
-) -> FlagList:
+) -> LazyFlags:
     """Every flag: counted now from the group sums, its rows read on first use."""
     by_key: dict[int, list[tuple[FlagKind, str]]] = defaultdict(list)
     for i, selection in enumerate(selections):
@@ -126,4 +126,4 @@ def flag_list(
         flags += sorted(instrument_flags, key=lambda f: (f.row, f.flag))
         return flags if limit is None else flags[:limit]
 
-    return FlagList(dict(counts), load)
+    return LazyFlags(dict(counts), load)

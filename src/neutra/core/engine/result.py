@@ -4,6 +4,11 @@
 DESIGN.md §3.6: figures in tonnes, unrounded. Its hash covers everything but
 the hash itself, so the same inputs always give the same hash.
 
+A Footprint is frozen for real: its figures are read-only mappings, complete
+when it is returned. One part is a view: `flags` (`LazyFlags`) holds the
+flag counts at once and reads the flagged rows from the backend the first
+time someone asks; `Footprint.read()` reads them, so that the backend may close.
+
 It must never round a figure: rounding is for display only.
 """
 
@@ -11,15 +16,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, overload
 
 import pyarrow as pa
 
 from neutra.core.flags import FlagKind
 
-__all__ = ["SCOPE_KEYS", "Flag", "FlagList", "Footprint", "output_hash"]
+__all__ = ["SCOPE_KEYS", "Flag", "Footprint", "LazyFlags", "output_hash"]
 
 SCOPE_KEYS = (
     "scope1",
@@ -45,11 +51,13 @@ class Flag:
         return {"row": self.row, "flag": self.flag.value, "detail": self.detail}
 
 
-class FlagList(Sequence[Flag]):
-    """The flags of a footprint: their counts at once, the flagged rows on first use.
+class LazyFlags(Sequence[Flag]):
+    """The flags of a footprint, a lazy view: their counts at once, the rows on first use.
 
     A large input can flag millions of rows (a year fallback on every row of a
-    file); reading them costs a scan, so it happens only when someone looks.
+    file); reading them costs a scan, so it happens only when someone looks,
+    and needs the backend the footprint was computed on to be open then
+    (`read()` reads them all now).
     """
 
     def __init__(
@@ -77,6 +85,16 @@ class FlagList(Sequence[Flag]):
         """The first n flags, reading no more rows than that from the backend."""
         return self._rows[:n] if self._rows is not None else self._load(n)
 
+    @property
+    def is_read(self) -> bool:
+        """Whether every flagged row has been read (the backend is no longer needed)."""
+        return self._rows is not None
+
+    def read(self) -> LazyFlags:
+        """Read every flagged row now; afterwards nothing touches the backend."""
+        self._all()
+        return self
+
     def _all(self) -> list[Flag]:
         if self._rows is None:
             self._rows = self._load(None)
@@ -101,14 +119,24 @@ class Footprint:
     """A computed footprint, in tonnes."""
 
     gwp_set: str  # the GWP set CO2e was computed with
-    totals: dict[str, float]  # SCOPE_KEYS -> t CO2e
-    scope3_categories: dict[str, float]  # "1".."15" -> t CO2e
-    by_gas: dict[str, dict[str, float]]  # gas -> {"t": t of gas, "t_co2e": t CO2e}
+    totals: Mapping[str, float]  # SCOPE_KEYS -> t CO2e
+    scope3_categories: Mapping[str, float]  # "1".."15" -> t CO2e
+    by_gas: Mapping[str, Mapping[str, float]]  # gas -> {"t": t of gas, "t_co2e": t CO2e}
     biogenic_co2_t: float  # memo: biogenic CO2, outside the scopes
-    by_entity: dict[str, dict[str, float]]  # entity -> SCOPE_KEYS -> t CO2e
-    flags: FlagList  # every fallback, correction and instrument note
-    provenance: dict[str, Any]  # engine, inputs, factor sets, GWP set, options, hash
+    by_entity: Mapping[str, Mapping[str, float]]  # entity -> SCOPE_KEYS -> t CO2e
+    flags: LazyFlags  # every fallback, correction and instrument note (rows read on first use)
+    provenance: Mapping[str, Any]  # engine, inputs, factor sets, GWP set, options, hash
     lines: pa.Table | None = field(default=None)  # one line per activity row, if asked for
+
+    def __post_init__(self) -> None:
+        # Read-only all the way down: a caller cannot change a figure after the hash.
+        for name in ("totals", "scope3_categories", "by_gas", "by_entity", "provenance"):
+            object.__setattr__(self, name, _frozen(getattr(self, name)))
+
+    def read(self) -> Footprint:
+        """The same footprint with every flagged row read: the backend may close after this."""
+        self.flags.read()
+        return self
 
     def as_json(self) -> dict[str, Any]:
         """The `neutra.footprint/1` document; reads the flagged rows if not yet read."""
@@ -125,13 +153,13 @@ class Footprint:
             "schema": "neutra.footprint/1",
             "gwp_set": self.gwp_set,
             "unit": "t CO2e",
-            "totals": dict(self.totals),
-            "scope3_categories": dict(self.scope3_categories),
-            "by_gas": {gas: dict(v) for gas, v in self.by_gas.items()},
+            "totals": _thawed(self.totals),
+            "scope3_categories": _thawed(self.scope3_categories),
+            "by_gas": _thawed(self.by_gas),
             "biogenic_co2_t": self.biogenic_co2_t,
-            "by_entity": {e: dict(v) for e, v in self.by_entity.items()},
+            "by_entity": _thawed(self.by_entity),
             "flag_summary": self.flags.summary,
-            "provenance": dict(self.provenance),
+            "provenance": _thawed(self.provenance),
         }
         return document
 
@@ -148,6 +176,24 @@ def output_hash(summary: dict[str, Any]) -> str:
     body["provenance"] = {k: v for k, v in summary["provenance"].items() if k != "hash"}
     blob = json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=False, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _frozen(value: Any) -> Any:
+    """Read-only all the way down: mappings become proxies, lists tuples."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: _frozen(v) for k, v in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+def _thawed(value: Any) -> Any:
+    """Plain dicts and lists again, for a JSON document a caller may change."""
+    if isinstance(value, Mapping):
+        return {k: _thawed(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_thawed(v) for v in value]
+    return value
 
 
 def _jsonable_lines(lines: pa.Table) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from functools import lru_cache
 from neutra.core.errors import UnitError
 from neutra.core.factors import Basis, Factor, FactorSet, Scope
 from neutra.core.flags import FlagKind
-from neutra.core.money import convert_money, currency_of
+from neutra.core.money import MoneyConversion, convert_money, currency_of
 from neutra.core.regions import fallback_chain
 from neutra.core.units import conversion_factor, dimension_name
 
@@ -31,8 +31,10 @@ __all__ = [
     "FactorIndex",
     "Residual",
     "Selection",
+    "UnitScale",
     "select_factor",
     "select_residual",
+    "unit_scale",
 ]
 
 
@@ -138,20 +140,38 @@ def select_factor(index: FactorIndex, key: ActivityKey) -> Selection:
             )
         )
     where = f"factor {factor_set.name}:{factor.factor_id} is per {factor.unit}"
-    if currency_of(key.unit) and currency_of(factor.unit):
-        # Spend: to the factor's currency at the row year's rate, then to its price year.
-        try:
-            money = convert_money(key.unit, key.year, factor.unit, factor.year)
-        except ValueError as exc:
-            return Selection(key, None, None, error=f"{exc} ({where})")
-        if money.converted:
-            flags.append((FlagKind.MONEY_CONVERTED, money.detail))
-        return Selection(key, factor, factor_set, money.scale, tuple(flags))
     try:
-        scale = conversion_factor(key.unit, factor.unit)
+        scaled = unit_scale(key.unit, key.year, factor)
     except UnitError as exc:
         return Selection(key, None, None, error=f"{exc.message} ({where})")
-    return Selection(key, factor, factor_set, scale, tuple(flags))
+    except ValueError as exc:  # a missing exchange rate or price index
+        return Selection(key, None, None, error=f"{exc} ({where})")
+    if scaled.money is not None and scaled.money.converted:
+        flags.append((FlagKind.MONEY_CONVERTED, scaled.money.detail))
+    return Selection(key, factor, factor_set, scaled.scale, tuple(flags))
+
+
+@dataclass(frozen=True, slots=True)
+class UnitScale:
+    """How one activity unit becomes factor units."""
+
+    scale: float  # factor units per one activity unit
+    note: str  # how, in words: the unit conversion, or the money and price steps
+    money: MoneyConversion | None = None  # for spend, the conversion made
+
+
+def unit_scale(unit: str, year: int, factor: Factor) -> UnitScale:
+    """The one rule from a row's unit to its factor's: spend by money, the rest by units.
+
+    Spend goes to the factor's currency at the row year's exchange rate, then to
+    the factor's price year. Raises `UnitError` (units of another dimension) or
+    ValueError (a missing exchange rate or price index), with the reason.
+    """
+    if currency_of(unit) and currency_of(factor.unit):
+        money = convert_money(unit, year, factor.unit, factor.year)
+        return UnitScale(money.scale, money.detail, money)
+    scale = conversion_factor(unit, factor.unit)
+    return UnitScale(scale, f"1 {unit} = {scale:.10g} {factor.unit}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,10 +13,8 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db.models import QuerySet, Sum
 
 from neutra.core.errors import InvalidInputError, NeutraError, Problem
@@ -26,11 +24,11 @@ from neutra.formats.activity_template import (
     activity_keys_of,
     write_activity_template,
 )
-from neutra.formats.factor_store import FactorStore
-from neutra.formats.starter import starter_library
+from neutra.formats.factor_refs import FactorSetRef, load
 from neutra.web.activities.models import ActivityUpload
 from neutra.web.errors import NotAllowedError
 from neutra.web.inventories.models import Inventory, InventoryState
+from neutra.web.inventories.selectors import pinned_factor_refs
 from neutra.web.jobs.models import Job, JobKind, JobStatus
 from neutra.web.tenancy.models import Entity, Role
 from neutra.web.tenancy.selectors import roles_in, tenant_row_for
@@ -154,48 +152,23 @@ def upload_template(*, inventory: Inventory) -> UploadTemplate:
         activity_keys=_keys(sets),
         organisation=organisation.name,
         factor_sets=[f"{s.name} (version {s.version})" for s in sets],
-        missing_sets=[f"{name} (version {version})" for name, version in missing],
+        missing_sets=[f"{ref.name} (version {ref.version})" for ref in missing],
     )
     slug = re.sub(r"[^A-Za-z0-9]+", "-", organisation.name).strip("-")[:60] or "organisation"
     version = f"-v{inventory.version}" if inventory.version > 1 else ""
     return UploadTemplate(f"{slug}-{inventory.year}{version}-activities.xlsx", buffer.getvalue())
 
 
-def _pinned_sets(inventory: Inventory) -> tuple[list[FactorSet], list[tuple[str, str]]]:
+def _pinned_sets(inventory: Inventory) -> tuple[list[FactorSet], list[FactorSetRef]]:
     """The inventory's pinned factor sets that this server holds, and the pins it lacks."""
     found: list[FactorSet] = []
-    missing: list[tuple[str, str]] = []
-    for pin in inventory.factor_sets:
-        name, version = str(pin.get("name", "")), str(pin.get("version", ""))
-        factor_set = _factor_set(name, version)
-        if factor_set is None:
-            missing.append((name, version))
-        else:
-            found.append(factor_set)
+    missing: list[FactorSetRef] = []
+    for ref in pinned_factor_refs(inventory=inventory):
+        try:
+            found.append(load(ref))
+        except NeutraError:
+            missing.append(ref)
     return found, missing
-
-
-# A (name, version) pin names immutable content, so what was loaded once stays
-# right; a miss is not remembered (the set may be imported later).
-_LOADED: dict[tuple[str, str, str], FactorSet] = {}
-_VERSION = re.compile(r"^[0-9a-f]{16}$")
-
-
-def _factor_set(name: str, version: str) -> FactorSet | None:
-    for factor_set in starter_library():
-        if (factor_set.name, factor_set.version) == (name, version):
-            return factor_set
-    home = str(settings.NEUTRA_HOME)
-    if (home, name, version) in _LOADED:
-        return _LOADED[(home, name, version)]
-    if not _VERSION.match(version):  # never a path outside the store
-        return None
-    try:
-        loaded = FactorStore(Path(home)).load(f"{name}@{version}")
-    except NeutraError:
-        return None
-    _LOADED[(home, name, version)] = loaded
-    return loaded
 
 
 def _keys(sets: list[FactorSet]) -> list[ActivityKey]:

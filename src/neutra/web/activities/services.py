@@ -33,6 +33,7 @@ import ibis.expr.types as ir
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django_tasks import task
 
 from neutra.core.activities import CANONICAL_COLUMNS, MAX_VALUE_CHARS, ActivityData
 from neutra.core.errors import MAX_PROBLEMS, InvalidInputError, Problem, capped
@@ -41,15 +42,17 @@ from neutra.web.activities.models import ActivityRow, ActivityUpload
 from neutra.web.activities.selectors import upload_refusal
 from neutra.web.inventories.models import Inventory
 from neutra.web.jobs.models import Job, JobKind
-from neutra.web.jobs.services import Progress, job_create
+from neutra.web.jobs.services import Progress, job_create, job_run
+from neutra.web.tenancy.audit import audit_record
 from neutra.web.tenancy.models import Entity
-from neutra.web.tenancy.services import _audit
 
 __all__ = [
     "SUFFIXES",
+    "activities_copy",
     "upload_accept",
     "upload_delete",
     "upload_folder",
+    "upload_store",
     "upload_store_work",
 ]
 
@@ -164,8 +167,6 @@ def upload_accept(
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-
-    from neutra.web.activities.tasks import upload_store  # the tasks module imports this one
 
     try:
         result = upload_store.enqueue(job_id=job.pk, path=str(path), file_name=name)
@@ -282,7 +283,7 @@ def upload_store_work(job: Job, progress: Progress, *, path: Path, file_name: st
             uploaded_by=job.created_by,
         )
         _insert_rows(upload, data, file_name)
-        _audit(
+        audit_record(
             by=job.created_by,
             action="activities.upload",
             obj=upload,
@@ -521,7 +522,7 @@ def upload_delete(*, upload: ActivityUpload, by: Any) -> None:
         refusal = upload_refusal(user=None, inventory=current, now=timezone.now())
         if refusal is not None:
             raise refusal
-        _audit(
+        audit_record(
             by=by,
             action="activities.delete",
             obj=upload,
@@ -535,3 +536,59 @@ def upload_delete(*, upload: ActivityUpload, by: Any) -> None:
         )
         ActivityRow.objects.filter(upload=upload).delete()
         upload.delete()
+
+
+def activities_copy(*, original: Inventory, restatement: Inventory) -> int:
+    """Start the restatement from the original's activity data; the rows copied.
+
+    One INSERT ... SELECT per upload, so a million rows never pass through
+    Python. The original's rows stay as they are (it is locked). Called inside
+    the restatement's transaction, which holds the original's row lock.
+    """
+    columns = [
+        f.column
+        for f in ActivityRow._meta.concrete_fields
+        if f.column not in ("id", "inventory_id", "upload_id")
+    ]
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    table = connection.ops.quote_name(ActivityRow._meta.db_table)
+    copied = 0
+    for upload in ActivityUpload.objects.filter(inventory=original).order_by("id"):
+        copy = ActivityUpload.objects.create(
+            organisation_id=upload.organisation_id,
+            inventory=restatement,
+            file_name=upload.file_name,
+            sha256=upload.sha256,
+            row_count=upload.row_count,
+            uploaded_by=upload.uploaded_by,
+            uploaded_at=upload.uploaded_at,
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (inventory_id, upload_id, {names}) "
+                f"SELECT %s, %s, {names} FROM {table} WHERE upload_id = %s",
+                [restatement.pk, copy.pk, upload.pk],
+            )
+            copied += cursor.rowcount
+    return copied
+
+
+# --- the background task (django-tasks; run by `neutra worker`) -------------------------
+
+
+@task()
+def upload_store(*, job_id: int, path: str, file_name: str) -> None:
+    """Validate one saved upload and store its rows (the job records how it ended).
+
+    Arguments are JSON values only (the job id, the saved file's path and the
+    user's file name): the database backend stores them until a worker runs
+    them. It never leaves an uploaded file behind, whatever happened to the job.
+    """
+    try:
+        job_run(
+            job_id=job_id, work=partial(upload_store_work, path=Path(path), file_name=file_name)
+        )
+    finally:
+        folder = upload_folder(path)
+        if folder is not None:  # only ever a folder `upload_accept` made
+            shutil.rmtree(folder, ignore_errors=True)

@@ -33,17 +33,10 @@ from neutra.web.activities.selectors import activities_section, upload_for, uplo
 from neutra.web.activities.services import SUFFIXES, upload_accept, upload_delete
 from neutra.web.errors import NotFoundError
 from neutra.web.inventories.models import Inventory
-from neutra.web.inventories.selectors import inventory_for
+from neutra.web.inventories.views import inventory_or_404
 from neutra.web.jobs.models import JobStatus
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _inventory(request: HttpRequest, inventory_id: int) -> Inventory:
-    try:
-        return inventory_for(request.user, inventory_id, now=timezone.now())
-    except NotFoundError:
-        raise Http404("inventory not found") from None
 
 
 @require_GET
@@ -59,7 +52,7 @@ def section(request: HttpRequest, inventory_id: int) -> HttpResponse:
     draft), the upload form (or why this user cannot upload) and the latest
     upload job's panel, which shows progress and then every row error.
     """
-    return _section(request, _inventory(request, inventory_id))
+    return _section(request, inventory_or_404(request, inventory_id))
 
 
 def _section(
@@ -96,7 +89,7 @@ def _to_inventory(inventory: Inventory) -> HttpResponse:
 @login_required
 def upload(request: HttpRequest, inventory_id: int) -> HttpResponse:
     """Take the form's file (field "file") and queue its validation."""
-    inventory = _inventory(request, inventory_id)
+    inventory = inventory_or_404(request, inventory_id)
     try:
         file = request.FILES.get("file")
     except MultiPartParserError:
@@ -130,7 +123,7 @@ def upload(request: HttpRequest, inventory_id: int) -> HttpResponse:
 @login_required
 def delete(request: HttpRequest, inventory_id: int, upload_id: int) -> HttpResponse:
     """Remove one upload and its rows from a draft inventory."""
-    inventory = _inventory(request, inventory_id)
+    inventory = inventory_or_404(request, inventory_id)
     try:
         found = upload_for(request.user, upload_id, now=timezone.now())
     except NotFoundError:
@@ -149,7 +142,7 @@ def delete(request: HttpRequest, inventory_id: int, upload_id: int) -> HttpRespo
 @login_required
 def template(request: HttpRequest, inventory_id: int) -> HttpResponse:
     """The inventory's data-collection workbook (XLSX), as a download."""
-    workbook = upload_template(inventory=_inventory(request, inventory_id))
+    workbook = upload_template(inventory=inventory_or_404(request, inventory_id))
     response = HttpResponse(workbook.content, content_type=XLSX)
     response.headers["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=workbook.file_name

@@ -14,7 +14,6 @@ It must never write.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -24,16 +23,16 @@ from django.db.models import QuerySet
 
 from neutra.core.boundary import Approach, Boundary
 from neutra.core.engine import FootprintOptions
-from neutra.core.errors import FactorStoreError, InvalidInputError, NeutraError, Problem
+from neutra.core.errors import InvalidInputError, NeutraError, Problem
 from neutra.core.factors import FactorSet
 from neutra.core.gwp import GWPSet, gwp_set
 from neutra.core.scope2 import Instrument
-from neutra.formats.factor_store import FactorStore
-from neutra.formats.starter import starter_library
+from neutra.reports import TOTAL_LABELS
 from neutra.web.activities.models import ActivityRow, ActivityUpload
 from neutra.web.calculations.models import Calculation
 from neutra.web.instruments.selectors import InstrumentSet, instrument_set
 from neutra.web.inventories.models import Inventory
+from neutra.web.inventories.selectors import pinned_factor_sets
 from neutra.web.jobs.models import Job, JobKind, JobStatus
 from neutra.web.tenancy.models import Role
 from neutra.web.tenancy.selectors import (
@@ -62,14 +61,7 @@ __all__ = [
 ]
 
 # The headline figures of a footprint, in the order a page shows them.
-HEADLINE = (
-    ("scope1", "Scope 1"),
-    ("scope2_location", "Scope 2 (location-based)"),
-    ("scope2_market", "Scope 2 (market-based)"),
-    ("scope3", "Scope 3"),
-    ("total_location", "Total (location-based)"),
-    ("total_market", "Total (market-based)"),
-)
+HEADLINE = tuple(TOTAL_LABELS.items())
 
 # Who may press "Calculate": everyone who may change the data. Viewers and
 # auditors read the figures.
@@ -80,8 +72,6 @@ CALCULATOR_ROLES = frozenset(
 # A calculation job still queued or running after this long is taken for
 # abandoned (its worker died): it no longer keeps anyone from calculating.
 ABANDONED_AFTER = timedelta(hours=1)
-
-_SET_VERSION = re.compile(r"^[0-9a-f]{16}$")  # a FactorSet's content hash
 
 
 class Refusal(StrEnum):
@@ -237,10 +227,10 @@ def calculation_refusal(
 def calculation_inputs(*, inventory: Inventory) -> CalculationInputs:
     """The pinned factor sets, the GWP set and the boundary of an inventory.
 
-    A pinned set is looked up in the starter library first, then in the
-    factor store (`name@version`). Every pin that cannot be found, or whose
-    stored content no longer has its version, is a problem naming the pin;
-    all of them are raised together as `InvalidInputError`.
+    The pinned sets come from `pinned_factor_sets` (starter library first,
+    then the factor store). Every pin that cannot be found, or whose stored
+    content no longer has its version, is a problem naming the pin; all of
+    them are raised together as `InvalidInputError`.
     """
     problems: list[Problem] = []
     sets = _pinned_sets(inventory, problems)
@@ -278,34 +268,11 @@ def _pinned_sets(inventory: Inventory, problems: list[Problem]) -> list[FactorSe
             Problem("inventory", None, "factor_sets", None, "the inventory pins no factor set")
         )
         return []
-    starter = {(s.name, s.version): s for s in starter_library()}
-    store = FactorStore()
-    sets: list[FactorSet] = []
-    for index, pin in enumerate(pins):
-        column = f"factor_sets[{index}]"
-        name = str(pin.get("name", "")) if isinstance(pin, dict) else ""
-        version = str(pin.get("version", "")) if isinstance(pin, dict) else ""
-        shown = f"{name}@{version}"
-        if not _SET_VERSION.match(version):
-            # Checked here too: the version becomes part of a file path in the store.
-            reason = "a set version is its 16-hex-digit content hash"
-            problems.append(Problem("inventory", None, column, shown, reason))
-            continue
-        found = starter.get((name, version))
-        if found is None:
-            try:
-                found = store.load(shown)
-            except FactorStoreError as error:
-                reason = f"pinned factor set {shown} cannot be found: {error.message}"
-                problems.append(Problem("inventory", None, column, shown, reason))
-                continue
-        if found.version != version:
-            reason = f"the stored factor set {shown} no longer has that content (it hashes to "
-            reason += f"{found.version}); it cannot be used"
-            problems.append(Problem("inventory", None, column, shown, reason))
-            continue
-        sets.append(found)
-    return sets
+    try:
+        return list(pinned_factor_sets(inventory=inventory))
+    except InvalidInputError as error:
+        problems += error.problems
+        return []
 
 
 def activity_row_count(*, inventory: Inventory, uploads: list[ActivityUpload]) -> int:

@@ -2,7 +2,7 @@
 
 `calculation_start` checks who asks and whether the inventory may be
 calculated now, records a job and hands it to the task queue. The task
-(`tasks.calculate_inventory`) runs `calculation_run`: the footprint engine
+(`calculate_inventory`, at the end of this module) runs `calculation_run`: the footprint engine
 on the app database itself (`app_db`: an Ibis backend on Django's own
 connection, reading the inventory's ActivityRow table where it is), with the
 inventory's pinned factor sets, GWP set and entity tree. The figures are the
@@ -47,6 +47,7 @@ import pyarrow as pa
 from django.contrib.auth.base_user import AbstractBaseUser as User
 from django.db import connection, connections, transaction
 from django.utils import timezone
+from django_tasks import task
 
 from neutra.core.engine import Footprint, compute_footprint
 from neutra.core.errors import InvalidInputError, NeutraError, Problem
@@ -65,13 +66,14 @@ from neutra.web.errors import NotAllowedError
 from neutra.web.inventories.models import Inventory, InventoryLockedError
 from neutra.web.jobs.models import Job, JobKind
 from neutra.web.jobs.services import Progress, job_create, job_run
-from neutra.web.tenancy.services import _audit
+from neutra.web.tenancy.audit import audit_record
 
 __all__ = [
     "FLAG_ROWS_KEPT",
     "LINE_BATCH",
     "CalculationRunningError",
     "DataChangedError",
+    "calculate_inventory",
     "calculation_run",
     "calculation_start",
 ]
@@ -126,8 +128,6 @@ def calculation_start(*, inventory: Inventory, by: User | None) -> Job:
     there are no activity rows, and `CalculationRunningError` while another
     calculation of it is queued or running.
     """
-    from neutra.web.calculations.tasks import calculate_inventory  # the task calls back in here
-
     with transaction.atomic():
         # Lock the inventory row: two presses of "Calculate" at once would
         # both find no running job and queue two calculations; the second
@@ -225,7 +225,7 @@ def _summary(
     """The stored document: the footprint's summary, the first flag rows and what was read."""
     summary = footprint.summary_json()
     summary["flags"] = first_flags
-    summary["flag_counts"] = footprint.flags.counts
+    summary["flag_counts"] = {kind.value: n for kind, n in footprint.flags.counts.items()}
     # What `calculation_is_current` compares with the inventory's uploads later.
     summary["uploads"] = [
         {"id": u.pk, "file_name": u.file_name, "sha256": u.sha256, "rows": u.row_count}
@@ -272,7 +272,7 @@ def _store(
             calculated_by=job.created_by,
         )
         _insert_lines(calculation, lines, report)
-        _audit(
+        audit_record(
             by=job.created_by,
             action="calculation.run",
             obj=calculation,
@@ -396,3 +396,16 @@ def _progress_outside(job: Job, progress: Progress) -> Iterator[Progress]:
         yield report
     finally:
         side.close()
+
+
+# --- the background task (django-tasks; run by `neutra worker`) -------------------------
+
+
+@task()
+def calculate_inventory(job_id: int) -> None:
+    """Compute and store the footprint of the job's inventory, reporting progress on the job.
+
+    Its only argument is the job id (JSON for the task queue); the work and
+    its rules are `calculation_run`'s.
+    """
+    calculation_run(job_id=job_id)

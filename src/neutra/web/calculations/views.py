@@ -11,25 +11,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from neutra.core.errors import NeutraError
 from neutra.web.calculations.selectors import calculation_section
 from neutra.web.calculations.services import calculation_start
-from neutra.web.errors import NotFoundError, error_text
+from neutra.web.errors import error_text
 from neutra.web.inventories.models import Inventory
-from neutra.web.inventories.selectors import inventory_for
-
-
-def _inventory(request: HttpRequest, inventory_id: int) -> Inventory:
-    try:
-        return inventory_for(request.user, inventory_id, now=timezone.now())
-    except NotFoundError:
-        raise Http404("inventory not found") from None
+from neutra.web.inventories.views import inventory_or_404
 
 
 def _htmx(request: HttpRequest) -> bool:
@@ -37,10 +30,7 @@ def _htmx(request: HttpRequest) -> bool:
 
 
 def _dashboard_url(inventory: Inventory) -> str:
-    try:
-        return reverse("dashboards:dashboard", args=[inventory.pk])
-    except NoReverseMatch:  # the dashboards app may not have its page yet
-        return f"/inventories/{inventory.pk}/dashboard/"
+    return reverse("dashboards:dashboard", args=[inventory.pk])
 
 
 def _section(request: HttpRequest, inventory: Inventory, *, error: str = "") -> HttpResponse:
@@ -61,14 +51,14 @@ def _section(request: HttpRequest, inventory: Inventory, *, error: str = "") -> 
 @login_required
 def calculation_section_view(request: HttpRequest, inventory_id: int) -> HttpResponse:
     """The calculation section of an inventory page (an htmx fragment)."""
-    return _section(request, _inventory(request, inventory_id))
+    return _section(request, inventory_or_404(request, inventory_id))
 
 
 @require_POST
 @login_required
 def calculation_run_view(request: HttpRequest, inventory_id: int) -> HttpResponse:
     """Start a calculation: htmx gets the section again, a plain form the inventory page."""
-    inventory = _inventory(request, inventory_id)
+    inventory = inventory_or_404(request, inventory_id)
     try:
         job = calculation_start(inventory=inventory, by=request.user)
     except NeutraError as error:
@@ -88,7 +78,4 @@ def calculation_run_view(request: HttpRequest, inventory_id: int) -> HttpRespons
 
 
 def _back(inventory: Inventory) -> HttpResponseRedirect:
-    try:
-        return HttpResponseRedirect(reverse("inventories:detail", args=[inventory.pk]))
-    except NoReverseMatch:
-        return HttpResponseRedirect(f"/inventories/{inventory.pk}/")
+    return HttpResponseRedirect(reverse("inventories:detail", args=[inventory.pk]))

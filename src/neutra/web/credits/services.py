@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -65,8 +66,8 @@ from neutra.web.credits.models import (
     RegistryAccount,
 )
 from neutra.web.errors import NotAllowedError, invalid
+from neutra.web.tenancy.audit import audit_record
 from neutra.web.tenancy.models import Consultancy, ConsultancyMembership, Organisation
-from neutra.web.tenancy.services import _audit
 
 __all__ = [
     "MAX_ATTESTATION_BYTES",
@@ -304,7 +305,7 @@ def project_create(
             authorisation=authorisation,
             corresponding_adjustment=corresponding_adjustment,
         )
-        _audit(by=by, action="credits.project.create", obj=project, consultancy=consultancy,
+        audit_record(by=by, action="credits.project.create", obj=project, consultancy=consultancy,
                detail={"programme": programme, "project_id": project_id})  # fmt: skip
     return project
 
@@ -340,7 +341,7 @@ def registry_create(
                 code, f"National registry {code}" if kind == "national" else code
             ),
         )
-        _audit(
+        audit_record(
             by=by,
             action="credits.registry.create",
             obj=registry,
@@ -385,7 +386,7 @@ def account_create(
             kind=kind,
             organisation=organisation,
         )
-        _audit(by=by, action="credits.account.create", obj=account, consultancy=registry.consultancy,
+        audit_record(by=by, action="credits.account.create", obj=account, consultancy=registry.consultancy,
                organisation=organisation, detail={"registry": registry.code, "number": number})  # fmt: skip
     return account
 
@@ -651,26 +652,28 @@ def _record(
     txn_id: str,
 ) -> CreditTransaction:
     """Persist what the core did as one transaction row, its blocks, a journal and an audit entry."""
-    # The journal's lock (the consultancy's row) is taken here, before the id is chosen.
-    Consultancy.objects.select_for_update().filter(pk=consultancy.pk).first()
-    ident = txn_id or _next_txn_id(consultancy, action)
     row = _row_of(events[0], operation)
-    row["txn_id"] = ident
     moved = sum(b.quantity for event in events for b in event.moved)
     client = operation.client if isinstance(operation, Purchase) else operation.units.client
     first = events[0]
-    txn = CreditTransaction.objects.create(
-        consultancy=consultancy,
-        txn_id=ident,
-        action=action.value,
-        date=first.date,
-        organisation=known.organisations.get(client or ""),
-        policy="" if first.policy is None else first.policy.value,
-        quantity=moved,
-        row=row,
-        created_by=by,
-        **extra,
-    )
+    try:
+        with transaction.atomic():  # a savepoint: a refusal by a constraint stays readable
+            txn = CreditTransaction.objects.create(
+                consultancy=consultancy,
+                # A given id is kept (its uniqueness is the constraint's to guard); a
+                # new one is given out under the journal's lock below.
+                txn_id=txn_id or f"{_PENDING} {uuid.uuid4().hex}",
+                action=action.value,
+                date=first.date,
+                organisation=known.organisations.get(client or ""),
+                policy="" if first.policy is None else first.policy.value,
+                quantity=moved,
+                row=row,
+                created_by=by,
+                **extra,
+            )
+    except IntegrityError:
+        raise invalid(SUBJECT, "txn_id", txn_id, "a transaction with this id exists") from None
     closed = [known.rows[b.block_id].pk for event in events for b in event.closed]
     try:
         with transaction.atomic():  # a savepoint: the constraint's refusal stays readable
@@ -681,6 +684,16 @@ def _record(
         raise invalid(
             SUBJECT, "serial_start", None, "these serials overlap units already in the ledger"
         ) from None
+    # The race: two writers counting transactions, or reading the journal's last
+    # entry, at once would give out one id twice or fork the chain. The journal's
+    # lock (the consultancy's row) is taken as late as possible, so that writers
+    # of other blocks wait for each other only here, until they commit.
+    Consultancy.objects.select_for_update().filter(pk=consultancy.pk).first()
+    ident = txn_id or _next_txn_id(consultancy, action)
+    if ident != txn.txn_id:
+        row["txn_id"] = ident
+        CreditTransaction.objects.filter(pk=txn.pk).update(txn_id=ident, row=row)
+        txn.txn_id, txn.row = ident, row
     payload = {
         "txn_id": ident,
         "action": action.value,
@@ -705,7 +718,7 @@ def _record(
         by=by,
         transaction=txn,
     )
-    _audit(
+    audit_record(
         by=by,
         action=f"credits.{action.value}",
         obj=txn,
@@ -1053,7 +1066,7 @@ def ledger_import(
                              "import": source[-200:], "made": [b.pk for b in blocks]},
                 )  # fmt: skip
                 made.append(txn)
-            _audit(by=by, action="credits.import", obj=consultancy, consultancy=consultancy,
+            audit_record(by=by, action="credits.import", obj=consultancy, consultancy=consultancy,
                    detail={"file": source[-200:], "transactions": len(made)})  # fmt: skip
             return made
 

@@ -548,7 +548,7 @@ def organisation_credits(request: HttpRequest, organisation_id: int) -> HttpResp
             "year": timezone.now().year - 1,
             "breadcrumbs": [
                 ("Organisations", reverse("tenancy:home")),
-                (organisation.name, reverse("tenancy:organisation", args=[organisation.pk])),
+                (organisation.name, reverse("inventories:organisation", args=[organisation.pk])),
                 ("Credits", None),
             ],
         },

@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from neutra.core.engine.result import SCOPE_KEYS
 from neutra.reports import (
+    TOTAL_LABELS,
     BarChart,
     Series,
     explain_flag,
@@ -85,8 +86,8 @@ def dashboard_charts(
                 tuple(reverse("dashboards:dashboard", args=[y.inventory_id]) for y in years),
             )
             for name, key in (
-                ("Total, location-based", "total_location"),
-                ("Total, market-based", "total_market"),
+                (TOTAL_LABELS["total_location"], "total_location"),
+                (TOTAL_LABELS["total_market"], "total_market"),
             )
         ),
     )
@@ -127,9 +128,9 @@ def _figure_charts(url: _Links, figures: DashboardFigures) -> dict[str, BarChart
         entity_names.append(f"{len(rest)} other entities")
     series = []
     for label, key, scope in (
-        ("Scope 1", "scope1", 1),
-        ("Scope 2, location-based", "scope2_location", 2),
-        ("Scope 3", "scope3", 3),
+        (TOTAL_LABELS["scope1"], "scope1", 1),
+        (TOTAL_LABELS["scope2_location"], "scope2_location", 2),
+        (TOTAL_LABELS["scope3"], "scope3", 3),
     ):
         values = [v[key] for _, v in shown]
         links: list[str | None] = [
@@ -205,23 +206,12 @@ def dashboard_tables(
         return DashboardTables((), (), (), (), 0, (), year_rows, ())
     url = _Links(inventory.pk)
     t = figures.totals
+    scope_of_key = {"scope1": 1, "scope2_location": 2, "scope2_market": 2, "scope3": 3}
     cards = (
-        Row("Scope 1", (t["scope1"],), url(LineFilter(scope=1)), "scope1"),
-        Row(
-            "Scope 2, location-based",
-            (t["scope2_location"],),
-            url(LineFilter(scope=2)),
-            "scope2_location",
+        *(
+            Row(label, (t[key],), url(LineFilter(scope=scope_of_key.get(key))), key)
+            for key, label in TOTAL_LABELS.items()
         ),
-        Row(
-            "Scope 2, market-based",
-            (t["scope2_market"],),
-            url(LineFilter(scope=2)),
-            "scope2_market",
-        ),
-        Row("Scope 3", (t["scope3"],), url(LineFilter(scope=3)), "scope3"),
-        Row("Total, location-based", (t["total_location"],), url(), "total_location"),
-        Row("Total, market-based", (t["total_market"],), url(), "total_market"),
         Row("Biogenic CO2 (memo, outside the scopes)", (figures.biogenic_co2_t,), None, "biogenic"),
     )
     scopes = (

@@ -20,26 +20,24 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
 
+from neutra.core.engine import GasWeight, explain_line, gas_weights
 from neutra.core.engine.explain_market import MarketLine, explain_market_line
 from neutra.core.engine.result import SCOPE_KEYS
-from neutra.core.errors import FactorStoreError, GWPError, UnitError
-from neutra.core.factors import Factor, FactorSet
+from neutra.core.errors import NeutraError
+from neutra.core.factors import Factor
 from neutra.core.gwp import gwp_set
-from neutra.core.money import convert_money, currency_of
-from neutra.core.units import conversion_factor
-from neutra.formats.factor_store import FactorStore
-from neutra.formats.starter import starter_library
+from neutra.formats.factor_refs import load
 from neutra.reports import TOTAL_LABELS, scope3_category_label
 from neutra.web.calculations.models import Calculation, EmissionLine
 from neutra.web.calculations.selectors import calculations_for
 from neutra.web.dashboards.queries import ANY_FLAG, NO_ENTITY, Known, LineFilter
 from neutra.web.errors import NotFoundError
 from neutra.web.inventories.models import Inventory
+from neutra.web.inventories.selectors import pinned_factor_refs
 from neutra.web.tenancy.models import Organisation
 from neutra.web.tenancy.selectors import tenant_row_for
 
@@ -47,7 +45,6 @@ __all__ = [
     "DashboardFigures",
     "DiffRow",
     "FactorDetail",
-    "GasDetail",
     "LineArithmetic",
     "LinesTotal",
     "RestatementDiff",
@@ -136,17 +133,6 @@ class LinesTotal:
 
 
 @dataclass(frozen=True, slots=True)
-class GasDetail:
-    """One gas of a factor with the GWP that weights it."""
-
-    gas: str
-    t_per_unit: float  # tonnes of the gas per factor unit
-    biogenic: bool  # biogenic CO2: a memo, not weighted, outside the scopes
-    gwp: float | None  # the weight into CO2e (1 for a CO2e amount); None: not weighted
-    note: str  # why it is weighted so, in words
-
-
-@dataclass(frozen=True, slots=True)
 class FactorDetail:
     """A factor of an inventory's pinned sets, with its set and the GWP of each gas."""
 
@@ -158,11 +144,11 @@ class FactorDetail:
     factor: Factor
     gwp_set: str  # the GWP set the lines were computed with
     gwp_source: str  # its citation
-    gases: tuple[GasDetail, ...]
+    gases: tuple[GasWeight, ...]
     co2e_per_unit: float  # t CO2e per factor unit: sum of t_per_unit x gwp (biogenic left out)
 
     @property
-    def weighted_gases(self) -> tuple[GasDetail, ...]:
+    def weighted_gases(self) -> tuple[GasWeight, ...]:
         """The gases that add up to `co2e_per_unit` (biogenic CO2 and unknown gases left out)."""
         return tuple(g for g in self.gases if g.gwp is not None and not g.biogenic)
 
@@ -467,23 +453,6 @@ def line_market(*, line: EmissionLine) -> MarketLine | None:
 # --- a line's factor ------------------------------------------------------------------
 
 
-@lru_cache(maxsize=32)
-def _stored_set(name: str, version: str) -> FactorSet:
-    # Safe to keep: a stored version's content is fixed by its hash.
-    return FactorStore().load(f"{name}@{version}")
-
-
-def _pinned_set(name: str, version: str) -> FactorSet | None:
-    for factor_set in starter_library():
-        if (factor_set.name, factor_set.version) == (name, version):
-            return factor_set
-    try:
-        found = _stored_set(name, version)
-    except FactorStoreError:
-        return None
-    return found if found.version == version else None
-
-
 def factor_detail(
     *, inventory: Inventory, factor_ref: str, gwp_set_name: str | None = None
 ) -> FactorDetail:
@@ -494,22 +463,20 @@ def factor_detail(
     Raises `NotFoundError` when no pinned set holds it.
     """
     set_name, _, factor_id = (factor_ref or "").rpartition(":")
-    pins = inventory.factor_sets if isinstance(inventory.factor_sets, list) else []
-    for pin in pins:
-        if not isinstance(pin, dict):
-            continue
-        name, version = str(pin.get("name", "")), str(pin.get("version", ""))
+    for ref in pinned_factor_refs(inventory=inventory):
+        name, version = ref.name, ref.version or ""
         if set_name and name != set_name:
             continue
-        factor_set = _pinned_set(name, version)
-        factor = None if factor_set is None else factor_set.get(factor_id)
-        if factor_set is None or factor is None:
+        try:
+            factor_set = load(ref)
+        except NeutraError:
+            continue  # a pin this server cannot find holds no factor to show
+        factor = factor_set.get(factor_id)
+        if factor is None:
             continue
         gwp = gwp_set(gwp_set_name or inventory.gwp_set)
-        gases = tuple(_gas_detail(factor, amount, gwp) for amount in factor.gases)
-        co2e = math.fsum(
-            g.t_per_unit * g.gwp for g in gases if g.gwp is not None and not g.biogenic
-        )
+        gases = gas_weights(factor, gwp)
+        co2e = math.fsum(g.t_per_unit * g.gwp for g in gases if g.gwp is not None)
         return FactorDetail(
             reference=f"{name}:{factor.factor_id}",
             set_name=name,
@@ -528,53 +495,28 @@ def factor_detail(
     )
 
 
-def _gas_detail(factor: Factor, amount: Any, gwp: Any) -> GasDetail:
-    if amount.biogenic:
-        return GasDetail(
-            amount.gas, amount.t_per_unit, True, None, "biogenic CO2: a memo outside the scopes"
-        )
-    if amount.gas == "CO2e":
-        made_with = factor.gwp_set or "a GWP set the source does not name"
-        note = f"already CO2e, made with {made_with}; not weighted again"
-        if factor.gwp_set and factor.gwp_set != gwp.name:
-            note += f" (the inventory uses {gwp.name}: flagged gwp_set_mismatch)"
-        return GasDetail(amount.gas, amount.t_per_unit, False, 1.0, note)
-    try:
-        value = gwp.gwp(amount.gas)
-    except GWPError as error:
-        return GasDetail(amount.gas, amount.t_per_unit, False, None, error.message)
-    return GasDetail(amount.gas, amount.t_per_unit, False, value, f"GWP100 in {gwp.name}")
-
-
 def line_arithmetic(*, line: EmissionLine, detail: FactorDetail) -> LineArithmetic:
-    """The line's location-based figure worked out from its factor, step by step."""
-    factor = detail.factor
-    scale: float | None
-    try:
-        if currency_of(line.unit) and currency_of(factor.unit):
-            money = convert_money(line.unit, line.year, factor.unit, factor.year)
-            scale, note = money.scale, money.detail
-        else:
-            scale = conversion_factor(line.unit, factor.unit)
-            note = f"1 {line.unit} = {scale:.10g} {factor.unit}"
-    except (UnitError, ValueError) as error:
-        scale, note = None, str(error)
-    computed = (
-        None
-        if scale is None
-        else line.quantity * scale * detail.co2e_per_unit * line.inclusion_share
+    """The line's location-based figure worked out by the engine (`explain_line`), step by step."""
+    explained = explain_line(
+        quantity=line.quantity,
+        unit=line.unit,
+        year=line.year,
+        factor=detail.factor,
+        gwp=gwp_set(detail.gwp_set),
+        inclusion_share=line.inclusion_share,
     )
+    computed = explained.t_co2e
     matches = computed is not None and math.isclose(
         computed, line.emissions_t_co2e, rel_tol=_SAME, abs_tol=1e-12
     )
     return LineArithmetic(
-        quantity=line.quantity,
-        unit=line.unit,
-        scale=scale,
-        scale_note=note,
-        factor_unit=factor.unit,
-        co2e_per_unit=detail.co2e_per_unit,
-        inclusion_share=line.inclusion_share,
+        quantity=explained.quantity,
+        unit=explained.unit,
+        scale=explained.scale,
+        scale_note=explained.scale_note,
+        factor_unit=explained.factor_unit,
+        co2e_per_unit=explained.co2e_per_unit,
+        inclusion_share=explained.inclusion_share,
         computed_t_co2e=computed,
         stored_t_co2e=line.emissions_t_co2e,
         matches=matches,

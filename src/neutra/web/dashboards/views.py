@@ -56,21 +56,14 @@ from neutra.web.dashboards.selectors import (
 )
 from neutra.web.errors import NotFoundError
 from neutra.web.inventories.models import Inventory
-from neutra.web.inventories.selectors import inventory_for
-
-
-def _inventory(request: HttpRequest, inventory_id: int) -> Inventory:
-    try:
-        return inventory_for(request.user, inventory_id, now=timezone.now())
-    except NotFoundError:
-        raise Http404("inventory not found") from None
+from neutra.web.inventories.views import inventory_or_404
 
 
 def _crumbs(inventory: Inventory, *more: tuple[str, str | None]) -> list[tuple[str, str | None]]:
     organisation = inventory.organisation
     return [
         ("Organisations", reverse("tenancy:home")),
-        (organisation.name, reverse("tenancy:organisation", args=[organisation.pk])),
+        (organisation.name, reverse("inventories:organisation", args=[organisation.pk])),
         (
             f"{inventory.year} v{inventory.version}",
             reverse("inventories:detail", args=[inventory.pk]),
@@ -154,7 +147,7 @@ def _dashboard_body(inventory: Inventory) -> str:
 @require_GET
 @login_required
 def dashboard(request: HttpRequest, inventory_id: int) -> HttpResponse:
-    inventory = _inventory(request, inventory_id)
+    inventory = inventory_or_404(request, inventory_id)
     key = (
         inventory.pk,
         inventory.organisation.name,
@@ -222,7 +215,7 @@ def _lines_context(
 @require_GET
 @login_required
 def lines(request: HttpRequest, inventory_id: int) -> HttpResponse:
-    inventory = _inventory(request, inventory_id)
+    inventory = inventory_or_404(request, inventory_id)
     figures = dashboard_figures(inventory=inventory)
     context: dict[str, Any] = {
         "inventory": inventory,
@@ -240,7 +233,7 @@ def lines(request: HttpRequest, inventory_id: int) -> HttpResponse:
 @require_GET
 @login_required
 def line(request: HttpRequest, inventory_id: int, line_id: int) -> HttpResponse:
-    inventory = _inventory(request, inventory_id)
+    inventory = inventory_or_404(request, inventory_id)
     try:
         found = line_for(request.user, line_id, now=timezone.now())
     except NotFoundError:
@@ -282,7 +275,7 @@ def line(request: HttpRequest, inventory_id: int, line_id: int) -> HttpResponse:
 @require_GET
 @login_required
 def compare(request: HttpRequest, inventory_id: int) -> HttpResponse:
-    inventory = _inventory(request, inventory_id)
+    inventory = inventory_or_404(request, inventory_id)
     context = {
         "inventory": inventory,
         "diff": restatement_diff(inventory=inventory),
@@ -294,7 +287,7 @@ def compare(request: HttpRequest, inventory_id: int) -> HttpResponse:
 @require_GET
 @login_required
 def chart(request: HttpRequest, inventory_id: int, name: str) -> HttpResponse:
-    inventory = _inventory(request, inventory_id)
+    inventory = inventory_or_404(request, inventory_id)
     if name not in CHART_NAMES:
         raise Http404(f"no chart named {name}; the charts are {', '.join(CHART_NAMES)}")
     figures = dashboard_figures(inventory=inventory)

@@ -39,8 +39,8 @@ from neutra.formats.instrument_file import (
 from neutra.web.instruments.models import ContractualInstrument
 from neutra.web.instruments.selectors import instrument_refusal
 from neutra.web.inventories.models import Inventory
+from neutra.web.tenancy.audit import audit_record
 from neutra.web.tenancy.models import Entity
-from neutra.web.tenancy.services import _audit
 
 __all__ = [
     "FILE_SUFFIXES",
@@ -131,7 +131,7 @@ def instrument_delete(*, instrument: ContractualInstrument, by: Any) -> None:
         # must keep its instruments; the transition locks the same row.
         current = Inventory.objects.select_for_update().get(pk=instrument.inventory_id)
         _refuse(current, None)
-        _audit(
+        audit_record(
             by=by,
             action="instruments.delete",
             obj=instrument,
@@ -269,7 +269,7 @@ def _store(
             )
             for record in records
         )
-        _audit(
+        audit_record(
             by=by,
             action=action,
             obj=current,

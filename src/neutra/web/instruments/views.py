@@ -35,14 +35,7 @@ from neutra.web.instruments.services import (
     instruments_upload,
 )
 from neutra.web.inventories.models import Inventory
-from neutra.web.inventories.selectors import inventory_for
-
-
-def _inventory(request: HttpRequest, inventory_id: int) -> Inventory:
-    try:
-        return inventory_for(request.user, inventory_id, now=timezone.now())
-    except NotFoundError:
-        raise Http404("inventory not found") from None
+from neutra.web.inventories.views import inventory_or_404
 
 
 def _page(
@@ -76,14 +69,14 @@ def _back(inventory: Inventory) -> HttpResponse:
 @login_required
 def page(request: HttpRequest, inventory_id: int) -> HttpResponse:
     """The inventory's instruments, with the upload and add forms while it is a draft."""
-    return _page(request, _inventory(request, inventory_id))
+    return _page(request, inventory_or_404(request, inventory_id))
 
 
 @require_POST
 @login_required
 def upload(request: HttpRequest, inventory_id: int) -> HttpResponse:
     """Take the form's instrument file (field "file"): all its instruments, or none."""
-    inventory = _inventory(request, inventory_id)
+    inventory = inventory_or_404(request, inventory_id)
     try:
         file = request.FILES.get("file")
     except MultiPartParserError:
@@ -109,7 +102,7 @@ def upload(request: HttpRequest, inventory_id: int) -> HttpResponse:
 @login_required
 def add(request: HttpRequest, inventory_id: int) -> HttpResponse:
     """Add the form's instrument (the fields are the columns of the instrument file)."""
-    inventory = _inventory(request, inventory_id)
+    inventory = inventory_or_404(request, inventory_id)
     cells = {c: request.POST.get(c, "") for c in (*REQUIRED_COLUMNS, *QUALITY_COLUMNS)}
     try:
         stored = instrument_add(inventory=inventory, by=request.user, cells=cells)
@@ -123,7 +116,7 @@ def add(request: HttpRequest, inventory_id: int) -> HttpResponse:
 @login_required
 def delete(request: HttpRequest, inventory_id: int, instrument_pk: int) -> HttpResponse:
     """Remove one instrument from a draft inventory."""
-    inventory = _inventory(request, inventory_id)
+    inventory = inventory_or_404(request, inventory_id)
     try:
         found = instrument_for(request.user, instrument_pk, now=timezone.now())
     except NotFoundError:
@@ -142,7 +135,7 @@ def delete(request: HttpRequest, inventory_id: int, instrument_pk: int) -> HttpR
 @login_required
 def export(request: HttpRequest, inventory_id: int) -> HttpResponse:
     """The inventory's instruments as one instrument file (CSV), as its calculation used them."""
-    name, content = instrument_file(inventory=_inventory(request, inventory_id))
+    name, content = instrument_file(inventory=inventory_or_404(request, inventory_id))
     response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=name

@@ -14,6 +14,8 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from neutra.core.factors import FactorSet
+from neutra.formats.factor_refs import FactorSetRef, resolve
 from neutra.web.inventories.models import Inventory
 from neutra.web.tenancy.models import AuditEntry
 from neutra.web.tenancy.selectors import audit_entries_for, organisation_for, tenant_row_for
@@ -24,6 +26,8 @@ __all__ = [
     "inventories_for",
     "inventory_audit_entries",
     "inventory_for",
+    "pinned_factor_refs",
+    "pinned_factor_sets",
 ]
 
 
@@ -90,3 +94,20 @@ def factor_set_choices() -> list[FactorSetChoice]:
         for s in starter_library()
     ]
     return choices
+
+
+def pinned_factor_refs(*, inventory: Inventory) -> list[FactorSetRef]:
+    """The factor sets an inventory pins, in its search order (as stored: check each)."""
+    pins = inventory.factor_sets if isinstance(inventory.factor_sets, list) else []
+    return [FactorSetRef.of_pin(pin) for pin in pins]
+
+
+def pinned_factor_sets(*, inventory: Inventory) -> tuple[FactorSet, ...]:
+    """The inventory's pinned sets, each at its pinned version (`neutra.formats.factor_refs`).
+
+    Raises `InvalidInputError` naming every pin that cannot be found, whose
+    shape is wrong, or whose stored content no longer has its version.
+    """
+    return resolve(
+        pinned_factor_refs(inventory=inventory), subject="inventory", field="factor_sets"
+    )

@@ -20,17 +20,17 @@ Who may do what:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser as User
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from neutra.core.errors import InvalidInputError, Problem
+from neutra.formats.factor_refs import FactorSetRef
 from neutra.formats.starter import starter_library
 from neutra.web.errors import NotAllowedError, invalid
 from neutra.web.inventories.models import (
@@ -42,9 +42,9 @@ from neutra.web.inventories.models import (
     InventoryLockedError,
     InventoryState,
 )
+from neutra.web.tenancy.audit import audit_record
 from neutra.web.tenancy.models import STAFF_ROLES, Organisation, Role
 from neutra.web.tenancy.selectors import roles_in
-from neutra.web.tenancy.services import _audit
 
 __all__ = [
     "InventoryStateError",
@@ -66,11 +66,6 @@ _TRANSITIONS: dict[tuple[Any, Any], frozenset[Any]] = {
     (InventoryState.REVIEWED, InventoryState.LOCKED): _STAFF,
     (InventoryState.SUBMITTED, InventoryState.DRAFT): _STAFF,
 }
-
-# The factor store's rule for set names (neutra.formats.factor_store), and
-# the content hash a FactorSet is versioned by (16 hex digits).
-_SET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
-_SET_VERSION = re.compile(r"^[0-9a-f]{16}$")
 
 
 class InventoryStateError(InvalidInputError):
@@ -118,34 +113,19 @@ def _factor_sets(value: object) -> list[dict[str, str]]:
                 Problem("inventory", None, column, str(pin)[:200], "give exactly name and version")
             )
             continue
-        name, version = pin["name"], pin["version"]
-        if not isinstance(name, str) or not _SET_NAME.match(name):
-            problems.append(
-                Problem(
-                    "inventory",
-                    None,
-                    f"{column}.name",
-                    str(name)[:200],
-                    "a set name is letters, digits, '.', '_' or '-' (at most 80)",
-                )
-            )
-        elif name in seen:
-            problems.append(
-                Problem("inventory", None, f"{column}.name", name, "this set is pinned twice")
-            )
-        if not isinstance(version, str) or not _SET_VERSION.match(version):
-            problems.append(
-                Problem(
-                    "inventory",
-                    None,
-                    f"{column}.version",
-                    str(version)[:200],
-                    "a set version is its 16-hex-digit content hash",
-                )
-            )
-        if not problems:
-            seen.add(name)
-            pins.append({"name": name, "version": version})
+        if not all(isinstance(pin[key], str) for key in ("name", "version")):
+            reason = "the name and the version are text"
+            problems.append(Problem("inventory", None, column, str(pin)[:200], reason))
+            continue
+        ref = FactorSetRef.of_pin(pin)
+        shape = ref.problems("inventory", column)
+        problems += shape
+        if ref.name in seen:
+            reason = "this set is pinned twice"
+            problems.append(Problem("inventory", None, f"{column}.name", ref.name, reason))
+        if not shape and not problems:
+            seen.add(ref.name)
+            pins.append(ref.as_pin())
     if problems:
         raise InvalidInputError(problems, message=f"factor_sets: {problems[0].reason}")
     return pins
@@ -200,7 +180,7 @@ def inventory_create(
             approach=approach,
             created_by=by,
         )
-        _audit(
+        audit_record(
             by=by,
             action="inventory.create",
             obj=inventory,
@@ -261,7 +241,7 @@ def inventory_transition(
         current.state = target
         current.state_changed_at = timezone.now()
         current.save(update_fields=["state", "state_changed_at"])
-        _audit(
+        audit_record(
             by=by,
             action="inventory.transition",
             obj=current,
@@ -335,12 +315,14 @@ def inventory_restate(*, inventory: Inventory, by: User | None) -> Inventory:
             raise invalid(
                 "inventory", "year", original.year, "another version of this year is open"
             ) from None
-        copied = _copy_activities(original, restatement)
-        # Imported here: the instruments app builds on inventories, not the other way round.
+        # Each app copies its own rows (imported here: activities and instruments
+        # build on inventories; the workflow above them is where this belongs).
+        from neutra.web.activities.services import activities_copy
         from neutra.web.instruments.services import instruments_copy
 
+        copied = activities_copy(original=original, restatement=restatement)
         instruments = instruments_copy(original=original, restatement=restatement)
-        _audit(
+        audit_record(
             by=by,
             action="inventory.restate",
             obj=restatement,
@@ -353,39 +335,3 @@ def inventory_restate(*, inventory: Inventory, by: User | None) -> Inventory:
             },
         )
     return restatement
-
-
-def _copy_activities(original: Inventory, restatement: Inventory) -> int:
-    """Start the restatement from the original's activity data; the rows copied.
-
-    One INSERT ... SELECT per upload, so a million rows never pass through
-    Python. The original's rows stay as they are (it is locked).
-    """
-    from neutra.web.activities.models import ActivityRow, ActivityUpload
-
-    columns = [
-        f.column
-        for f in ActivityRow._meta.concrete_fields
-        if f.column not in ("id", "inventory_id", "upload_id")
-    ]
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    table = connection.ops.quote_name(ActivityRow._meta.db_table)
-    copied = 0
-    for upload in ActivityUpload.objects.filter(inventory=original).order_by("id"):
-        copy = ActivityUpload.objects.create(
-            organisation_id=upload.organisation_id,
-            inventory=restatement,
-            file_name=upload.file_name,
-            sha256=upload.sha256,
-            row_count=upload.row_count,
-            uploaded_by=upload.uploaded_by,
-            uploaded_at=upload.uploaded_at,
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} (inventory_id, upload_id, {names}) "
-                f"SELECT %s, %s, {names} FROM {table} WHERE upload_id = %s",
-                [restatement.pk, copy.pk, upload.pk],
-            )
-            copied += cursor.rowcount
-    return copied

@@ -10,6 +10,11 @@ app_name = "inventories"
 
 urlpatterns = [
     path(
+        "organisations/<int:organisation_id>/",
+        views.organisation_page,
+        name="organisation",
+    ),
+    path(
         "organisations/<int:organisation_id>/inventories",
         views.inventory_new,
         name="create",

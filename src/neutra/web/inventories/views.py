@@ -20,16 +20,21 @@ from django.views.decorators.http import require_GET, require_POST
 from neutra.core.errors import NeutraError
 from neutra.web.errors import NotFoundError, error_text
 from neutra.web.inventories.models import Inventory, InventoryState
-from neutra.web.inventories.selectors import inventory_audit_entries, inventory_for
+from neutra.web.inventories.selectors import (
+    factor_set_choices,
+    inventories_for,
+    inventory_audit_entries,
+    inventory_for,
+)
 from neutra.web.inventories.services import (
     _TRANSITIONS,
     inventory_create,
     inventory_restate,
     inventory_transition,
 )
-from neutra.web.tenancy.forms import form_error_text
+from neutra.web.tenancy.forms import EntityForm, InviteForm, form_error_text
 from neutra.web.tenancy.models import AuditEntry, Role
-from neutra.web.tenancy.selectors import organisation_for, roles_in
+from neutra.web.tenancy.selectors import entity_tree, members_of, organisation_for, roles_in
 
 AUDIT_ROWS = 200  # the page shows the newest entries; the API pages through all
 
@@ -42,7 +47,50 @@ class InventoryForm(forms.Form):
     )
 
 
-def _inventory(request: HttpRequest, inventory_id: int) -> Inventory:
+@require_GET
+@login_required
+def organisation_page(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    """An organisation: its entities, its people and its inventories.
+
+    Here, not in the tenancy app: the page lists inventories, and tenancy sits
+    below inventories in the apps' order.
+    """
+    now = timezone.now()
+    try:
+        organisation = organisation_for(request.user, organisation_id, now=now)
+    except NotFoundError:
+        raise Http404("organisation not found") from None
+    roles = roles_in(request.user, organisation, now=now)
+    staff = bool(roles & {Role.CONSULTANCY_ADMIN, Role.CONSULTANT})
+    manages_people = staff or Role.CLIENT_ADMIN in roles
+    return render(
+        request,
+        "inventories/organisation.html",
+        {
+            "organisation": organisation,
+            "roles": sorted(role.label for role in roles),
+            "entities": entity_tree(organisation=organisation),
+            "members": members_of(organisation=organisation) if manages_people else None,
+            "inventories": inventories_for(request.user, organisation.pk, now=now).order_by(
+                "-year", "-version"
+            ),
+            "may_manage_entities": manages_people,
+            "may_invite": manages_people,
+            "may_open_inventory": manages_people,
+            "entity_form": EntityForm(),
+            "invite_form": InviteForm(),
+            "role_choices": Role.choices,
+            "gwp_choices": ("AR4", "AR5", "AR6"),
+            "factor_sets": factor_set_choices(),
+            "next_year": now.year - 1 if now.month < 7 else now.year,
+            "now": now,
+            "breadcrumbs": [("Organisations", reverse("tenancy:home")), (organisation.name, None)],
+        },
+    )
+
+
+def inventory_or_404(request: HttpRequest, inventory_id: int) -> Inventory:
+    """The inventory if the user may see it; a 404 alike for a missing and another tenant's."""
     try:
         return inventory_for(request.user, inventory_id, now=timezone.now())
     except NotFoundError:
@@ -78,7 +126,7 @@ def inventory_new(request: HttpRequest, organisation_id: int) -> HttpResponse:
         organisation = organisation_for(request.user, organisation_id, now=timezone.now())
     except NotFoundError:
         raise Http404("organisation not found") from None
-    back = HttpResponseRedirect(reverse("tenancy:organisation", args=[organisation.pk]))
+    back = HttpResponseRedirect(reverse("inventories:organisation", args=[organisation.pk]))
     form = InventoryForm(request.POST)
     if not form.is_valid():
         messages.error(request, form_error_text(form))
@@ -104,7 +152,7 @@ def inventory_new(request: HttpRequest, organisation_id: int) -> HttpResponse:
 @require_GET
 @login_required
 def inventory_detail(request: HttpRequest, inventory_id: int) -> HttpResponse:
-    inventory = _inventory(request, inventory_id)
+    inventory = inventory_or_404(request, inventory_id)
     roles = roles_in(request.user, inventory.organisation, now=timezone.now())
     state = InventoryState(inventory.state)
     moves = [
@@ -131,7 +179,7 @@ def inventory_detail(request: HttpRequest, inventory_id: int) -> HttpResponse:
                 ("Organisations", reverse("tenancy:home")),
                 (
                     inventory.organisation.name,
-                    reverse("tenancy:organisation", args=[inventory.organisation_id]),
+                    reverse("inventories:organisation", args=[inventory.organisation_id]),
                 ),
                 (f"{inventory.year} v{inventory.version}", None),
             ],
@@ -142,7 +190,7 @@ def inventory_detail(request: HttpRequest, inventory_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def inventory_move(request: HttpRequest, inventory_id: int) -> HttpResponse:
-    inventory = _inventory(request, inventory_id)
+    inventory = inventory_or_404(request, inventory_id)
     try:
         inventory = inventory_transition(
             inventory=inventory, to=str(request.POST.get("to", "")), by=request.user
@@ -157,7 +205,7 @@ def inventory_move(request: HttpRequest, inventory_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def inventory_new_version(request: HttpRequest, inventory_id: int) -> HttpResponse:
-    inventory = _inventory(request, inventory_id)
+    inventory = inventory_or_404(request, inventory_id)
     try:
         restated = inventory_restate(inventory=inventory, by=request.user)
     except NeutraError as error:

@@ -47,9 +47,9 @@ from neutra.web.strategy.models import (
     Target,
 )
 from neutra.web.strategy.selectors import core_changes, emissions_history
+from neutra.web.tenancy.audit import audit_record
 from neutra.web.tenancy.models import STAFF_ROLES, Organisation, Role
 from neutra.web.tenancy.selectors import roles_in
-from neutra.web.tenancy.services import _audit
 
 __all__ = [
     "base_year_set",
@@ -155,7 +155,7 @@ def base_year_set(
                 "updated_at": timezone.now(), "updated_by": by,
             },
         )  # fmt: skip
-        _audit(
+        audit_record(
             by=by, action="strategy.base_year", obj=setting, organisation=organisation,
             detail={"year": year, "scope2": scope2, "threshold": threshold, "policy": policy},
         )  # fmt: skip
@@ -191,7 +191,7 @@ def structural_change_record(
             organisation=organisation, year=year, kind=kind, description=description,
             base_year_effect_t=effect, recorded_by=by,
         )  # fmt: skip
-        _audit(
+        audit_record(
             by=by, action="strategy.change", obj=change, organisation=organisation,
             detail={"year": year, "kind": kind, "description": description, "base_year_effect_t": effect},
         )  # fmt: skip
@@ -255,7 +255,7 @@ def recalculation_accept(*, organisation: Organisation, by: User | None) -> Reca
         )
         counted = [r.pk for r in pending if ChangeKind(r.kind).triggers_recalculation]
         StructuralChange.objects.filter(pk__in=counted).update(recalculation=recalculation)
-        _audit(
+        audit_record(
             by=by, action="strategy.recalculation", obj=recalculation, organisation=organisation,
             detail={
                 "base_year": setting.year, "as_reported_t": assessment.as_reported_t,
@@ -324,7 +324,7 @@ def denominator_set(
             organisation=organisation, year=year, indicator=indicator,
             defaults={"value": value, "unit": unit, "source": source, "updated_at": timezone.now(), "updated_by": by},
         )  # fmt: skip
-        _audit(
+        audit_record(
             by=by, action="strategy.denominator", obj=row, organisation=organisation,
             detail={"year": year, "indicator": indicator, "value": value, "unit": unit, "source": source,
                     "created": created},
@@ -431,7 +431,7 @@ def target_set(
                 "milestones": points, "set_at": timezone.now(), "set_by": by,
             },
         )  # fmt: skip
-        _audit(
+        audit_record(
             by=by, action="strategy.target", obj=row, organisation=organisation,
             detail={
                 "code": code, "kind": kind, "scopes": scopes, "scope2": scope2, "base_year": base_year,
@@ -491,7 +491,7 @@ def measure_create(
             organisation=organisation, name=name, abatement_t_per_year=abatement, cost_per_year=cost,
             currency=currency, start_year=start_year, owner=owner, status=status, updated_by=by,
         )  # fmt: skip
-        _audit(
+        audit_record(
             by=by, action="strategy.measure", obj=measure, organisation=organisation,
             detail={"name": name, "abatement_t_per_year": abatement, "cost_per_year": cost,
                     "currency": currency, "start_year": start_year, "owner": owner, "status": status},
@@ -512,7 +512,7 @@ def measure_status_set(*, measure: Measure, status: str, by: User | None) -> Mea
         current.updated_at = timezone.now()
         current.updated_by = by
         current.save(update_fields=["status", "updated_at", "updated_by"])
-        _audit(
+        audit_record(
             by=by, action="strategy.measure_status", obj=current, organisation=organisation,
             detail={"name": current.name, "from": old, "to": status},
         )  # fmt: skip

@@ -156,7 +156,7 @@ def strategy_page(request: HttpRequest, organisation_id: int) -> HttpResponse:
         "exports": EXPORTS,
         "breadcrumbs": [
             ("Organisations", reverse("tenancy:home")),
-            (organisation.name, reverse("tenancy:organisation", args=[organisation.pk])),
+            (organisation.name, reverse("inventories:organisation", args=[organisation.pk])),
             ("Climate strategy", None),
         ],
         **_tables(view),

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser as User
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from neutra.core.boundary import Boundary, EntityLink
@@ -23,9 +22,9 @@ from neutra.core.boundary import Control as CoreControl
 from neutra.core.errors import InvalidInputError
 from neutra.core.regions import is_country
 from neutra.web.errors import NotAllowedError, invalid
+from neutra.web.tenancy.audit import audit_record
 from neutra.web.tenancy.models import (
     STAFF_ROLES,
-    AuditEntry,
     Consultancy,
     ConsultancyMembership,
     Control,
@@ -49,27 +48,6 @@ __all__ = [
 # Who may grant which organisation role. Staff grant any; a client admin runs
 # their own organisation's people but cannot make anyone consultancy staff.
 _CLIENT_ADMIN_GRANTS = frozenset({Role.CLIENT_ADMIN, Role.CONTRIBUTOR, Role.VIEWER, Role.AUDITOR})
-
-
-def _audit(
-    *,
-    by: User | None,
-    action: str,
-    obj: models.Model,
-    consultancy: Consultancy | None = None,
-    organisation: Organisation | None = None,
-    detail: dict[str, Any] | None = None,
-) -> AuditEntry:
-    return AuditEntry.objects.create(
-        actor=by,
-        action=action,
-        object_type=obj._meta.label_lower,
-        object_id=str(obj.pk),
-        object_repr=str(obj)[:200],
-        consultancy=consultancy or (organisation.consultancy if organisation else None),
-        organisation=organisation,
-        detail=detail or {},
-    )
 
 
 def _name(subject: str, value: object) -> str:
@@ -105,7 +83,7 @@ def consultancy_create(*, name: str, by: User | None) -> Consultancy:
         raise invalid("consultancy", "name", name, "a consultancy of this name exists")
     with transaction.atomic():
         consultancy = Consultancy.objects.create(name=name)
-        _audit(
+        audit_record(
             by=by,
             action="consultancy.create",
             obj=consultancy,
@@ -132,7 +110,7 @@ def consultancy_membership_grant(
         membership, created = ConsultancyMembership.objects.update_or_create(
             user=user, consultancy=consultancy, defaults={"role": Role(role)}
         )
-        _audit(
+        audit_record(
             by=by,
             action="consultancy_membership.grant",
             obj=membership,
@@ -162,7 +140,7 @@ def organisation_create(
         )
     with transaction.atomic():
         organisation = Organisation.objects.create(consultancy=consultancy, name=name, country=code)
-        _audit(
+        audit_record(
             by=by,
             action="organisation.create",
             obj=organisation,
@@ -204,7 +182,7 @@ def membership_grant(
         membership, created = Membership.objects.update_or_create(
             user=user, organisation=organisation, defaults={"role": role, "expires_at": expires_at}
         )
-        _audit(
+        audit_record(
             by=by,
             action="membership.grant",
             obj=membership,
@@ -295,7 +273,7 @@ def entity_create(
             )
         except IntegrityError:
             raise invalid("entity", "name", name, "an entity of this name exists") from None
-        _audit(
+        audit_record(
             by=by,
             action="entity.create",
             obj=entity,
@@ -361,7 +339,7 @@ def membership_revoke(*, membership: Membership, by: User | None) -> None:
         if Role.CLIENT_ADMIN not in roles or membership.role not in _CLIENT_ADMIN_GRANTS:
             raise NotAllowedError(f"you may not remove people from {organisation}")
     with transaction.atomic():
-        _audit(
+        audit_record(
             by=by,
             action="membership.revoke",
             obj=membership,

@@ -11,7 +11,6 @@ app_name = "tenancy"
 urlpatterns = [
     path("", views.home, name="home"),
     path("organisations/new", views.organisation_new, name="organisation_new"),
-    path("organisations/<int:organisation_id>/", views.organisation_detail, name="organisation"),
     path("organisations/<int:organisation_id>/entities", views.entity_add, name="entity_add"),
     path("organisations/<int:organisation_id>/members", views.member_invite, name="member_invite"),
     path(

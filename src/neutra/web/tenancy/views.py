@@ -20,17 +20,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from neutra.core.errors import NeutraError
 from neutra.web.errors import NotFoundError, error_text
-from neutra.web.inventories.selectors import factor_set_choices, inventories_for
 from neutra.web.tenancy.forms import EntityForm, InviteForm, OrganisationForm, form_error_text
-from neutra.web.tenancy.models import Consultancy, Entity, Organisation, Role
+from neutra.web.tenancy.models import Consultancy, Entity, Organisation
 from neutra.web.tenancy.selectors import (
     consultancies_staffed_by,
-    entity_tree,
-    members_of,
     membership_in,
     organisation_for,
     organisations_visible_to,
-    roles_in,
 )
 from neutra.web.tenancy.services import (
     entity_create,
@@ -48,7 +44,7 @@ def _organisation(request: HttpRequest, organisation_id: int) -> Organisation:
 
 
 def _back(organisation_id: int) -> HttpResponseRedirect:
-    return HttpResponseRedirect(reverse("tenancy:organisation", args=[organisation_id]))
+    return HttpResponseRedirect(reverse("inventories:organisation", args=[organisation_id]))
 
 
 @require_GET
@@ -92,40 +88,6 @@ def organisation_new(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(reverse("tenancy:home"))
     messages.success(request, f"{organisation.name} added.")
     return _back(organisation.pk)
-
-
-@require_GET
-@login_required
-def organisation_detail(request: HttpRequest, organisation_id: int) -> HttpResponse:
-    now = timezone.now()
-    organisation = _organisation(request, organisation_id)
-    roles = roles_in(request.user, organisation, now=now)
-    staff = bool(roles & {Role.CONSULTANCY_ADMIN, Role.CONSULTANT})
-    manages_people = staff or Role.CLIENT_ADMIN in roles
-    return render(
-        request,
-        "tenancy/organisation.html",
-        {
-            "organisation": organisation,
-            "roles": sorted(role.label for role in roles),
-            "entities": entity_tree(organisation=organisation),
-            "members": members_of(organisation=organisation) if manages_people else None,
-            "inventories": inventories_for(request.user, organisation.pk, now=now).order_by(
-                "-year", "-version"
-            ),
-            "may_manage_entities": manages_people,
-            "may_invite": manages_people,
-            "may_open_inventory": manages_people,
-            "entity_form": EntityForm(),
-            "invite_form": InviteForm(),
-            "role_choices": Role.choices,
-            "gwp_choices": ("AR4", "AR5", "AR6"),
-            "factor_sets": factor_set_choices(),
-            "next_year": now.year - 1 if now.month < 7 else now.year,
-            "now": now,
-            "breadcrumbs": [("Organisations", reverse("tenancy:home")), (organisation.name, None)],
-        },
-    )
 
 
 @require_POST
