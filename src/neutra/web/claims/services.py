@@ -53,9 +53,9 @@ from neutra.web.claims.selectors import (
     space_key,
 )
 from neutra.web.errors import NotAllowedError, invalid
+from neutra.web.tenancy.audit import audit_record
 from neutra.web.tenancy.models import STAFF_ROLES, Consultancy, Organisation, Role
 from neutra.web.tenancy.selectors import roles_in
-from neutra.web.tenancy.services import _audit
 
 __all__ = [
     "claim_create",
@@ -99,7 +99,7 @@ def _new_key(consultancy: Consultancy, by: User | None) -> SigningKey:
         private_pem_encrypted=encrypted,
         created_by=by,
     )
-    _audit(by=by, action="claims.signing_key.create", obj=row, consultancy=consultancy,
+    audit_record(by=by, action="claims.signing_key.create", obj=row, consultancy=consultancy,
            detail={"key_id": row.key_id})  # fmt: skip
     return row
 
@@ -115,7 +115,7 @@ def signing_key_rotate(*, consultancy: Consultancy, by: User | None) -> SigningK
         for old in SigningKey.objects.filter(consultancy=consultancy, retired_at__isnull=True):
             old.retired_at = now
             old.save(update_fields=["retired_at"])
-            _audit(by=by, action="claims.signing_key.retire", obj=old, consultancy=consultancy,
+            audit_record(by=by, action="claims.signing_key.retire", obj=old, consultancy=consultancy,
                    detail={"key_id": old.key_id})  # fmt: skip
         return _new_key(consultancy, by)
 
@@ -161,7 +161,7 @@ def claim_create(
             token=new_claim_token(),
             created_by=by,
         )
-        _audit(by=by, action="claims.claim.create", obj=claim, organisation=organisation,
+        audit_record(by=by, action="claims.claim.create", obj=claim, organisation=organisation,
                detail={"period": claim.period, "standard": standard, "scope2": scope2})  # fmt: skip
     return claim
 
@@ -217,7 +217,7 @@ def claim_evaluate(
         claim.calculation_id = calculation_id
         claim.state = ClaimState.EVALUATED.value
         claim.save()
-        _audit(by=by, action="claims.claim.evaluate", obj=claim, organisation=claim.organisation,
+        audit_record(by=by, action="claims.claim.evaluate", obj=claim, organisation=claim.organisation,
                detail={"met": evaluation.met, "required_units": evaluation.required_units,
                        "counted_units": evaluation.counted_units, "plan_sha256": claim.plan_sha256})  # fmt: skip
     return claim
@@ -319,7 +319,7 @@ def claim_issue(
             )
             for c in evaluation.credits
         )  # fmt: skip
-        _audit(by=by, action="claims.claim.issue", obj=claim, organisation=organisation,
+        audit_record(by=by, action="claims.claim.issue", obj=claim, organisation=organisation,
                detail={"key_id": key_row.key_id, "units": evaluation.counted_units,
                        "pdf_sha256": hashlib.sha256(claim.pdf).hexdigest()})  # fmt: skip
     return claim
@@ -341,6 +341,6 @@ def claim_withdraw(*, claim: Claim, reason: str, by: User | None) -> Claim:
         claim.withdrawn_at = timezone.now()
         claim.withdrawal_reason = text
         claim.save(update_fields=["state", "withdrawn_at", "withdrawal_reason"])
-        _audit(by=by, action="claims.claim.withdraw", obj=claim, organisation=claim.organisation,
+        audit_record(by=by, action="claims.claim.withdraw", obj=claim, organisation=claim.organisation,
                detail={"reason": text})  # fmt: skip
     return claim
