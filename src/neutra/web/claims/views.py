@@ -86,7 +86,7 @@ def _crumbs(
 ) -> list[tuple[str, str | None]]:
     return [
         ("Organisations", reverse("tenancy:home")),
-        (organisation.name, reverse("tenancy:organisation", args=[organisation.pk])),
+        (organisation.name, reverse("inventories:organisation", args=[organisation.pk])),
         *last,
     ]
 
