@@ -240,3 +240,41 @@ def test_public_pages_show_only_an_issued_claim_and_nothing_unpublished_or_of_ot
     keys = client.get(reverse("claims:keys")).content.decode()
     assert "B1 Manufacturing" not in keys
     assert "B2 Logistics" not in keys
+
+
+def test_the_pages_take_a_claim_from_draft_to_issued_and_serve_its_pdfs_reports_and_disclosures(
+    world: dict[str, Any], b1: Any, client: Client
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    book = credits_book(world)
+    cancel_for(world, book, b1, 1, NEEDED)
+    client.force_login(world["alice"])
+    opened = client.post(
+        reverse("claims:list", args=[b1.pk]),
+        {"period": "2025", "standard": "iso-14068-1", "scope2": "market"},
+    )
+    claim = Claim.objects.get(organisation=b1)
+    assert opened.url == reverse("claims:claim", args=[claim.pk])
+    plan = SimpleUploadedFile("plan.txt", PLAN)
+    client.post(reverse("claims:evaluate", args=[claim.pk]), {"plan": plan})
+    page = client.get(reverse("claims:claim", args=[claim.pk])).content.decode()
+    assert 'id="shortfall">0<' in page
+    assert "ISO 14068-1:2023 §11.2" in page  # every rule with its source
+    client.post(reverse("claims:issue", args=[claim.pk]),
+                {"verification": "third-party", "signatory": "Alice"})  # fmt: skip
+    claim.refresh_from_db()
+    assert claim.state == "issued"
+    for part in ("claim", "certificate"):
+        pdf = client.get(reverse("claims:download", args=[claim.pk, part]))
+        assert pdf.status_code == 200
+        assert pdf.content.startswith(b"%PDF-")
+    html = client.get(reverse("claims:report", args=[b1.pk, 2025, "management", "html"]))
+    assert html.status_code == 200
+    assert f"{FOOTPRINT_T:,.3f}" in html.content.decode()
+    esrs = client.get(reverse("claims:disclosure", args=[b1.pk, 2025, "esrs", "json"])).json()
+    totals = {r["label"]: r["value"] for r in esrs["rows"] if r["reference"] == "E1-6 §44(d)"}
+    assert totals["Total GHG emissions (market-based)"] == pytest.approx(FOOTPRINT_T)
+    assert (
+        client.get(reverse("claims:report", args=[b1.pk, 2019, "public", "pdf"])).status_code == 404
+    )
