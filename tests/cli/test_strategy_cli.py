@@ -140,7 +140,7 @@ def test_the_table_names_the_scopes_and_the_boundary_beside_the_figures(tmp_path
         ("targets", "target_id,kind,scopes,base_year,target_year,reduction\nT,absolute,1+2,2020,2018,0.42\n", 2, "target_year"),
         ("targets", "target_id,kind,scopes,base_year,target_year,reduction\nT,absolute,1+2,2020,2030,42\n", 2, "reduction"),
         ("denominators", "year,indicator,value,unit,source\n2020,fte,-12,FTE,HR\n", 2, "value"),
-        ("denominators", "year,indicator,value,unit,source\n2020,revenue,1000000,JPY,AR\n2021,revenue,1000000,USD,AR\n", 2, "unit"),
+        ("denominators", "year,indicator,value,unit,source\n2020,revenue,1000000,KES,AR\n2021,revenue,1000000,USD,AR\n", 2, "unit"),
         ("denominators", "year,indicator,value,unit,source\n2019,fte,100,FTE,HR\n", 2, "year"),
         ("targets", "target_id,kind,scopes,base_year,target_year,reduction\nT,absolute,1+2,2018,2030,0.42\n", 2, "base_year"),
         ("changes", "year,kind,description,base_year_effect_t\n2022,merger,Merged,100\n", 2, "kind"),

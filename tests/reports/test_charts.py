@@ -325,3 +325,18 @@ def test_any_finite_figures_give_well_formed_svg_with_one_bar_each(
     for rect in drawn:
         assert box(rect)[2] >= 0
         assert box(rect)[3] >= 0
+
+
+def test_a_missing_figure_is_a_gap_never_a_bar_of_zero() -> None:
+    spec = BarChart(
+        title="Trajectory",
+        unit="t CO2e",
+        categories=("2024", "2025", "2026"),
+        series=(Series("Actual", (100.0, 90.0, None)), Series("Target path", (100.0, 95.0, 90.0))),
+    )
+    svg = render_svg(spec, interactive=False)
+    assert svg.count('data-series="0"') == 2  # 2024 and 2025 only
+    assert svg.count('data-series="1"') == 3
+    assert "2026, Actual: no figure" in svg
+    assert "2026 · Actual" not in svg  # no tooltip of a bar that is not there
+    assert spec_json(spec)["series"][0]["values"] == [100.0, 90.0, None]

@@ -37,11 +37,10 @@ VICTIM_CSV = (
 )
 # B1's figures as any page or document could print them: the quantities, and
 # the CO2e of each row and in total (hand-computed with the starter library's
-# DESNZ 2025 factors per gas, weighted with AR5 (CH4 28, N2O 265): grid electricity
-# CO2 0.00017489, CH4 3.2142857e-8, N2O 4.6037736e-9 t/kWh; natural gas CO2 0.00018259,
-# CH4 1e-8, N2O 3.3962264e-10 t/kWh).
-V1_T_CO2E = 73519.25 * (0.00017489 + 28 * 3.2142857142857145e-08 + 265 * 4.60377358490566e-09)
-V2_T_CO2E = 41234.5 * (0.00018259 + 28 * 1e-08 + 265 * 3.3962264150943395e-10)
+# DESNZ 2025 factors: grid electricity 0.00017701 t/kWh, its CO2, CH4 and N2O weighted
+# with AR5; natural gas 0.00018296 t/kWh).
+V1_T_CO2E = 73519.25 * 0.00017701  # 13.0136... t
+V2_T_CO2E = 41234.5 * 0.00018296  # 7.5442... t
 VICTIM_FIGURES = (
     "73519.25",
     "41234.5",

@@ -262,3 +262,98 @@ def test_a_contributor_fixes_a_rejected_file_and_the_locked_dashboard_equals_the
         assert shown == format_tonnes(expected[key]), key
     assert expected["scope1"] > 0
     assert expected["scope3"] > 0
+
+
+STRATEGY_CLIENT = "Cascade Outdoor Retail Inc."
+FLOOR_AREA_M2 = {2024: 48_500, 2025: 49_200, 2026: 51_000}  # the stores' sales floor
+
+
+def test_denominators_and_a_target_entered_in_the_page_give_the_cli_figures_and_warn_off_track(
+    server: str, browser: Any, tmp_path: Path
+) -> None:
+    # The client admin enters a denominator of their own, year by year, with its source.
+    admin = log_in(browser, server, "cascade-client-admin")
+    admin.click(f"text={STRATEGY_CLIENT}")
+    admin.click("text=Climate strategy")
+    admin.wait_for_selector("h1:has-text('climate strategy')")
+    strategy_url = admin.url.split("#")[0]
+    for year, area in FLOOR_AREA_M2.items():
+        admin.fill("#denominator-form input[name=year]", str(year))
+        admin.fill("#denominator-form input[name=indicator]", "floor_m2")
+        admin.fill("#denominator-form input[name=value]", str(area))
+        admin.fill("#denominator-form input[name=unit]", "m2")
+        admin.fill("#denominator-form input[name=source]", "Lease schedules")
+        admin.click("#denominator-form button[type=submit]")
+        admin.wait_for_selector(f"tr[data-indicator=floor_m2][data-year='{year}']")
+    assert admin.locator("#target-form").count() == 1  # a client admin may also set targets
+
+    # The consultant sets a steep target: 90 % of scopes 1 + 2 from 2024 by 2030.
+    consultant = log_in(browser, server, "northwind-consultant")
+    consultant.goto(strategy_url)
+    consultant.fill("#target-form input[name=code]", "E2E-S12")
+    consultant.select_option("#target-form select[name=kind]", "absolute")
+    consultant.select_option("#target-form select[name=scopes]", "1+2")
+    consultant.select_option("#target-form select[name=scope2]", "market")
+    consultant.fill("#target-form input[name=base_year]", "2024")
+    consultant.fill("#target-form input[name=target_year]", "2030")
+    consultant.fill("#target-form input[name=reduction_percent]", "90")
+    consultant.click("#target-form button[type=submit]")
+    section = consultant.wait_for_selector("#target-E2E-S12")
+    assert section.get_attribute("data-status") == "off_track"
+    warning = consultant.inner_text("#warning-E2E-S12")
+    assert "above the target path" in warning
+
+    # The trajectory chart in the page: actuals, the target path and the plan path.
+    chart = consultant.locator("#trajectory-E2E-S12 svg")
+    legend = chart.locator("g.legend").text_content() or ""
+    for series in ("Actual", "Target path", "Plan path"):
+        assert series in legend
+    assert chart.locator("rect.bar[data-series='0']").count() == 3  # actuals: 2024-2026 only
+    assert chart.locator("rect.bar[data-series='1']").count() == 7  # the path: 2024-2030
+    tooltips = " ".join(chart.locator("rect.bar title").all_text_contents())
+    assert "2026 · Actual" in tooltips
+    assert "2030 · Target path" in tooltips
+    assert "2027 · Actual" not in tooltips  # no bar claims a figure for a year to come
+
+    # The page's figures are `neutra strategy`'s on the files the page exports.
+    files = {}
+    for name in ("history", "denominators", "targets"):
+        answer = consultant.request.get(f"{strategy_url}export/{name}.csv")
+        assert answer.ok, name
+        files[name] = tmp_path / f"{name}.csv"
+        files[name].write_bytes(answer.body())
+    done = subprocess.run(
+        [sys.executable, "-m", "neutra", "strategy", "--history", str(files["history"]),
+         "--denominators", str(files["denominators"]), "--targets", str(files["targets"]),
+         "--format", "json"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    offline = json.loads(done.stdout)
+    (target,) = [t for t in offline["targets"] if t["target_id"] == "E2E-S12"]
+    assert target["status"] == "off_track"
+    rows = consultant.locator("#target-E2E-S12 tr[data-year]")
+    assert rows.count() == 7
+    for index in range(rows.count()):
+        row = rows.nth(index)
+        year = row.get_attribute("data-year")
+        shown_path = row.locator("td[data-path]").get_attribute("data-path")
+        assert float(shown_path) == pytest.approx(target["path"][year], rel=1e-12), year
+        shown_actual = row.locator("td[data-actual]").get_attribute("data-actual")
+        if year in target["actual"]:
+            assert float(shown_actual) == pytest.approx(target["actual"][year], rel=1e-12), year
+        else:
+            assert shown_actual == ""
+    cell = consultant.locator(
+        "#intensity-table tr[data-indicator=floor_m2][data-key=scope1_2_market] td[data-value]"
+    )
+    shown = [float(v) for v in cell.evaluate_all("cells => cells.map(c => c.dataset.value)")]
+    expected = [
+        offline["years"][str(y)]["intensity"]["floor_m2"]["scope1_2_market"] for y in FLOOR_AREA_M2
+    ]
+    assert shown == pytest.approx(expected, rel=1e-12)
+    row_label = consultant.inner_text(
+        "#intensity-table tr[data-indicator=floor_m2][data-key=scope1_2_market] th"
+    )
+    assert row_label == "scopes 1 + 2 (market-based) per m2"
+    assert "operational control boundary" in consultant.inner_text("#intensity-table caption")

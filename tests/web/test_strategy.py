@@ -154,10 +154,11 @@ def test_a_revenue_currency_with_no_exchange_rate_for_the_year_is_refused(
         source="",
         by=bob,
     )
-    with pytest.raises(InvalidInputError, match="no 2025 exchange rate"):
+    # The rates kept (ecb-eur-annual) end with 2025: 2026 has none yet.
+    with pytest.raises(InvalidInputError, match="no 2026 exchange rate"):
         denominator_set(
             organisation=organisation,
-            year=2025,
+            year=2026,
             indicator="revenue",
             value=1e6,
             unit="EUR",
@@ -435,3 +436,95 @@ def test_the_restated_history_export_holds_the_restated_figures(
         1.1 * b1["totals"][2024]["total_market"]
     )
     assert restated.year(2025) == reported.year(2025)  # the change took effect in 2025: as reported
+
+
+def test_moving_to_newer_factor_sets_is_a_restatement_and_the_locked_figures_never_change(
+    world: dict[str, Any], tmp_path: Path
+) -> None:
+    from neutra.formats.factor_csv import read_factor_csv
+    from neutra.formats.factor_store import FactorStore
+    from neutra.web.calculations.models import Calculation, EmissionLine
+    from neutra.web.inventories.models import InventoryLockedError
+    from neutra.web.inventories.services import inventory_restate
+    from tests.web.helpers import walked_to_locked
+
+    alice, bob = world["alice"], world["bob"]
+    locked = walked_to_locked(
+        inventory_create(organisation=world["B1"], year=2025, by=alice), client=bob, staff=alice
+    )
+    before = Calculation.objects.get(inventory=locked)
+    lines_before = list(
+        EmissionLine.objects.filter(calculation=before).values("factor", "emissions_t_co2e")
+    )
+    factors = tmp_path / "newer.csv"
+    factors.write_text(
+        "factor_id,activity,gas,value,unit,gwp_set,scope\ngas,fuel.natural_gas,CO2e,0.2,kg/kWh,AR5,1\n"
+    )
+    newer = read_factor_csv(factors, name="newer-gas")
+    FactorStore().save(newer)
+    pins = [{"name": "newer-gas", "version": newer.version}, *locked.factor_sets]
+
+    locked.factor_sets = pins  # changing the locked version itself is refused
+    with pytest.raises(InventoryLockedError):
+        locked.save()
+    locked.refresh_from_db()
+
+    restatement = inventory_restate(inventory=locked, by=alice, factor_sets=pins)
+    assert restatement.factor_sets == pins
+    assert restatement.version == 2
+    assert restatement.restates_id == locked.pk
+    entry = AuditEntry.objects.filter(action="inventory.restate").first()
+    assert entry is not None
+    assert entry.detail["factor_sets"] == pins
+    assert entry.detail["factor_sets_before"] == locked.factor_sets
+    calculated(restatement, alice)
+
+    # The locked version's figures are exactly what they were.
+    assert list(Calculation.objects.filter(inventory=locked)) == [before]
+    again = Calculation.objects.get(inventory=locked)
+    assert (again.summary, again.output_hash) == (before.summary, before.output_hash)
+    assert (
+        list(EmissionLine.objects.filter(calculation=before).values("factor", "emissions_t_co2e"))
+        == lines_before
+    )
+
+    # The comparison shows the difference line by line: 1000 kWh x (0.2 - 0.18296) kg.
+    client = Client()
+    client.force_login(bob)
+    page = client.get(f"/inventories/{restatement.pk}/compare/").content.decode()
+    assert 'id="diff-lines"' in page
+    assert "1 activity row changed, 0 unchanged" in page
+    assert "newer-gas:gas" in page
+    assert lines_before[0]["factor"] in page
+    assert f"+{1000 * (0.0002 - 0.00018296):.3f}" in page  # +0.017 t
+
+
+def test_the_api_restates_on_other_factor_sets_and_refuses_a_bad_pin(world: dict[str, Any]) -> None:
+    from neutra.web.inventories.models import Inventory
+    from neutra.web.inventories.services import default_factor_sets
+    from tests.web.helpers import walked_to_locked
+
+    alice, bob = world["alice"], world["bob"]
+    locked = walked_to_locked(
+        inventory_create(organisation=world["B1"], year=2025, by=alice), client=bob, staff=alice
+    )
+    client = Client()
+    client.force_login(alice)
+    url = f"/api/inventories/{locked.pk}/restate-factor-sets"
+    bad = client.post(
+        url,
+        json.dumps({"factor_sets": [{"name": "desnz-2025", "version": "latest"}]}),
+        content_type="application/json",
+    )
+    assert bad.status_code == 400
+    assert bad.json()["extra"]["problems"][0]["column"] == "factor_sets[0].version"
+    assert Inventory.objects.filter(restates=locked).count() == 0
+    name, version = default_factor_sets()[0]  # only the first set: the others left out
+    good = client.post(
+        url,
+        json.dumps({"factor_sets": [{"name": name, "version": version}]}),
+        content_type="application/json",
+    )
+    assert good.status_code == 201, good.content
+    assert good.json()["factor_sets"] == [{"name": name, "version": version}]
+    assert good.json()["restates_id"] == locked.pk

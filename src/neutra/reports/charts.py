@@ -84,7 +84,9 @@ class Series:
     """One row of figures of a chart, one figure per category."""
 
     name: str  # shown in the legend and the tooltips, e.g. "Location-based"
-    values: tuple[float, ...]  # one finite figure per category, in the chart's unit
+    # one finite figure per category, in the chart's unit; None: no figure (no bar is drawn,
+    # never a bar of 0 that would claim one)
+    values: tuple[float | None, ...]
     # the drill-down page of each figure (same length as values; None: no link)
     links: tuple[str | None, ...] | None = None
 
@@ -114,6 +116,8 @@ class BarChart:
                     series=series.name,
                 )
             for value in series.values:
+                if value is None:
+                    continue
                 if isinstance(value, bool) or not isinstance(value, int | float):
                     raise ChartSpecError(
                         f"series {series.name!r}: {value!r} is not a number", series=series.name
@@ -158,7 +162,7 @@ def spec_json(spec: BarChart) -> dict[str, Any]:
         "series": [
             {
                 "name": s.name,
-                "values": [float(v) for v in s.values],
+                "values": [None if v is None else float(v) for v in s.values],
                 "links": None if s.links is None else list(s.links),
             }
             for s in spec.series
@@ -225,6 +229,11 @@ def render_svg(spec: BarChart, *, interactive: bool) -> str:
 # --- drawing -----------------------------------------------------------------------
 
 
+def _figure(value: float | None, unit: str) -> str:
+    """A figure with its unit for a tooltip or the description; "no figure" for a gap."""
+    return "no figure" if value is None else f"{format_tonnes(value)} {unit}"
+
+
 def _clean(text: str) -> str:
     return _NOT_XML.sub("\ufffd", text)
 
@@ -281,14 +290,14 @@ def _empty(spec: BarChart, ident: str) -> str:
     return "\n".join(parts) + "\n"
 
 
-def _scaled(values: list[float]) -> tuple[list[float], int]:
+def _scaled(values: list[float | None]) -> tuple[list[float], int]:
     """The figures divided by 10**exponent so the largest is below 10, and that exponent.
 
     Drawing in scaled units keeps sums and ranges finite for any finite
     figures (1e308 + 1e308 would overflow); the tick labels are computed in
     decimal from the same exponent, so they stay exact and round.
     """
-    figures = [float(v) for v in values]
+    figures = [0.0 if v is None else float(v) for v in values]
     largest = max((abs(v) for v in figures), default=0.0)
     if largest == 0.0:
         return [0.0 for _ in figures], 0
@@ -337,9 +346,9 @@ class _Drawing:
             tops = [max(max(s[c] for s in self.values), 0.0) for c in range(n)]
             bottoms = [min(min(s[c] for s in self.values), 0.0) for c in range(n)]
         self.axis = _Axis.of(min([*bottoms, 0.0]), max([*tops, 0.0]), exponent)
-        self.all_zero = all(v == 0.0 for v in flat)
+        self.all_zero = all(not v for v in flat)
         # A negative bar's figure hangs below its end: the category labels move down.
-        self.label_drop = 32.0 if any(v < 0 for v in flat) else 18.0
+        self.label_drop = 32.0 if any(v is not None and v < 0 for v in flat) else 18.0
         self.legend = self._legend_rows()
         top = TITLE_HEIGHT + LEGEND_ROW * len(self.legend) + 8
         if spec.horizontal:
@@ -394,7 +403,7 @@ class _Drawing:
         if self.spec.description:
             return self.spec.description
         figures = [
-            f"{category}, {series.name}: {format_tonnes(series.values[c])} {self.spec.unit}"
+            f"{category}, {series.name}: {_figure(series.values[c], self.spec.unit)}"
             for c, category in enumerate(self.spec.categories)
             for series in self.spec.series
         ]
@@ -465,6 +474,8 @@ class _Drawing:
             start = (self.plot_y if spec.horizontal else self.plot_x) + c * band + band * 0.14
             up, down = 0.0, 0.0  # running stack, scaled units
             for s, series in enumerate(spec.series):
+                if series.values[c] is None:
+                    continue  # no figure: no bar
                 value = self.values[s][c]
                 if spec.stacked:
                     base = up if value >= 0 else down
@@ -484,7 +495,7 @@ class _Drawing:
                 else:
                     x, y, w, h = across, low, thickness, length
                 colour = PALETTE[s % len(PALETTE)]
-                exact = f"{format_tonnes(series.values[c])} {spec.unit}"
+                exact = _figure(series.values[c], spec.unit)
                 tooltip = f"{category} · {series.name}: {exact}"
                 rect = (
                     f'<rect class="bar" x="{_n(x)}" y="{_n(y)}" width="{_n(w)}" '
@@ -496,7 +507,9 @@ class _Drawing:
                     rect = f'<a href="{_attr(link)}" aria-label="{_attr(tooltip)}">{rect}</a>'
                 parts.append(rect)
                 if not spec.stacked and label_room:
-                    parts.append(self._value_label(series.values[c], value, x, y, w, h, zero))
+                    parts.append(
+                        self._value_label(series.values[c] or 0.0, value, x, y, w, h, zero)
+                    )
         parts.append("</g>")
         return parts
 

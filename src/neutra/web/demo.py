@@ -36,6 +36,7 @@ from neutra.web.claims.demo import demo_claims
 from neutra.web.credits.demo import credits_demo
 from neutra.web.inventories.models import Inventory
 from neutra.web.inventories.services import inventory_create, inventory_transition
+from neutra.web.strategy.demo import strategy_demo_load
 from neutra.web.tenancy.models import Consultancy, Entity, Organisation, Role
 from neutra.web.tenancy.services import (
     consultancy_create,
@@ -194,6 +195,7 @@ def _load(*, say: Say, password: str | None, run_tasks: Callable[[], None]) -> l
     _calculate(inventories, consultant, say)
     run_tasks()
     _close_years(inventories, organisations, consultant, say)
+    strategy_demo_load(organisations, consultant, say)
     credits_demo(consultancy=consultancy, by=consultant, say=say)
     demo_claims(consultancy=consultancy, consultant=consultant, say=say)
     return logins

@@ -52,6 +52,7 @@ from neutra.web.dashboards.selectors import (
     lines_filtered,
     lines_total,
     restatement_diff,
+    restatement_lines,
     year_over_year,
 )
 from neutra.web.errors import NotFoundError
@@ -276,9 +277,11 @@ def line(request: HttpRequest, inventory_id: int, line_id: int) -> HttpResponse:
 @login_required
 def compare(request: HttpRequest, inventory_id: int) -> HttpResponse:
     inventory = inventory_or_404(request, inventory_id)
+    diff = restatement_diff(inventory=inventory)
     context = {
         "inventory": inventory,
-        "diff": restatement_diff(inventory=inventory),
+        "diff": diff,
+        "line_diffs": None if diff is None else restatement_lines(diff=diff),
         "breadcrumbs": _crumbs(inventory, _dashboard_crumb(inventory), ("What changed", None)),
     }
     return render(request, "dashboards/compare.html", context)

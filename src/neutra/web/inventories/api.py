@@ -45,6 +45,10 @@ class InventoryIn(Schema):
     approach: str = "operational"  # equity, financial or operational
 
 
+class RestateIn(Schema):
+    factor_sets: list[FactorSetPin]  # the sets the new version pins, in search order
+
+
 class TransitionIn(Schema):
     to: str  # draft, submitted, reviewed or locked
 
@@ -128,6 +132,18 @@ def restate_inventory(request: HttpRequest, inventory_id: int) -> Status[Invento
     require_scope(request, "write")
     inventory = inventory_for(request.user, inventory_id, now=timezone.now())
     return Status(201, _out(inventory_restate(inventory=inventory, by=request.user)))
+
+
+@router.post("/inventories/{inventory_id}/restate-factor-sets", response={201: InventoryOut})
+def restate_inventory_on_factor_sets(
+    request: HttpRequest, inventory_id: int, payload: RestateIn
+) -> Status[InventoryOut]:
+    """Open the next version of a locked inventory pinning other factor sets (a restatement)."""
+    require_scope(request, "write")
+    inventory = inventory_for(request.user, inventory_id, now=timezone.now())
+    pins = [p.dict() for p in payload.factor_sets]
+    restated = inventory_restate(inventory=inventory, by=request.user, factor_sets=pins)
+    return Status(201, _out(restated))
 
 
 class AuditEntryOut(Schema):

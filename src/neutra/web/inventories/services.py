@@ -268,12 +268,17 @@ def _require_current_figures(inventory: Inventory, target: InventoryState | str)
         )
 
 
-def inventory_restate(*, inventory: Inventory, by: User | None) -> Inventory:
+def inventory_restate(
+    *, inventory: Inventory, by: User | None, factor_sets: list[dict[str, str]] | None = None
+) -> Inventory:
     """Open the next version of a LOCKED inventory, in DRAFT, with its settings and data.
 
     The locked version stays as it is; the new one links it in `restates` and
     starts with a copy of its activity data and instruments, to correct (delete an upload,
-    upload the corrected file) and calculate again.
+    upload the corrected file) and calculate again. With `factor_sets` the new
+    version pins those sets instead (moving to newer factors is a restatement,
+    never a change of the locked version; the comparison page shows the
+    difference line by line once it is calculated).
     Only the latest version can be restated, and only by staff or a client admin.
     """
     organisation = inventory.organisation
@@ -281,6 +286,7 @@ def inventory_restate(*, inventory: Inventory, by: User | None) -> Inventory:
         raise NotAllowedError(
             f"only staff or a client admin may restate an inventory of {organisation}"
         )
+    pins = None if factor_sets is None else _factor_sets(factor_sets)
 
     with transaction.atomic():
         # Lock the original: two restatements at once would both number
@@ -305,7 +311,7 @@ def inventory_restate(*, inventory: Inventory, by: User | None) -> Inventory:
                 organisation=organisation,
                 year=original.year,
                 version=latest + 1,
-                factor_sets=list(original.factor_sets),
+                factor_sets=list(original.factor_sets) if pins is None else pins,
                 gwp_set=original.gwp_set,
                 approach=original.approach,
                 restates=original,
@@ -332,6 +338,11 @@ def inventory_restate(*, inventory: Inventory, by: User | None) -> Inventory:
                 "version": restatement.version,
                 "activity_rows_copied": copied,
                 "instruments_copied": instruments,
+                **(
+                    {}
+                    if pins is None
+                    else {"factor_sets_before": original.factor_sets, "factor_sets": pins}
+                ),
             },
         )
     return restatement

@@ -173,6 +173,7 @@ def inventory_detail(request: HttpRequest, inventory_id: int) -> HttpResponse:
             "inventory": inventory,
             "moves": moves,
             "may_restate": may_restate and not versions.filter(restates=inventory).exists(),
+            "factor_set_choices": _restate_choices(inventory) if may_restate else [],
             "versions": versions,
             "audit": [_shown(e) for e in inventory_audit_entries(inventory=inventory)[:AUDIT_ROWS]],
             "breadcrumbs": [
@@ -185,6 +186,20 @@ def inventory_detail(request: HttpRequest, inventory_id: int) -> HttpResponse:
             ],
         },
     )
+
+
+def _restate_choices(inventory: Inventory) -> list[dict[str, object]]:
+    """The sets a restatement may pin, the currently pinned ones checked."""
+    pinned = {(p.get("name"), p.get("version")) for p in inventory.factor_sets}
+    return [
+        {
+            "name": c.name,
+            "version": c.version,
+            "label": c.label,
+            "pinned": (c.name, c.version) in pinned,
+        }
+        for c in factor_set_choices()
+    ]
 
 
 @require_POST
@@ -206,8 +221,15 @@ def inventory_move(request: HttpRequest, inventory_id: int) -> HttpResponse:
 @login_required
 def inventory_new_version(request: HttpRequest, inventory_id: int) -> HttpResponse:
     inventory = inventory_or_404(request, inventory_id)
+    references = request.POST.getlist("factor_set")
+    pins = None
+    if references:  # the form for other factor sets; the plain button posts none
+        pins = [
+            {"name": name, "version": version}
+            for name, _, version in (str(r).partition("@") for r in references)
+        ]
     try:
-        restated = inventory_restate(inventory=inventory, by=request.user)
+        restated = inventory_restate(inventory=inventory, by=request.user, factor_sets=pins)
     except NeutraError as error:
         messages.error(request, error_text(error))
         return _back(inventory)

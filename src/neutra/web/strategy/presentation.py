@@ -21,8 +21,8 @@ def trajectory_chart(code: str, unit_label: str, trajectory: Trajectory) -> BarC
     """Actuals, target path and plan path of one target, year by year (t CO2e)."""
     years = trajectory.years
 
-    def row(values: dict[int, float]) -> tuple[float, ...]:
-        return tuple(values.get(y, 0.0) for y in years)
+    def row(values: dict[int, float]) -> tuple[float | None, ...]:
+        return tuple(values.get(y) for y in years)  # None: no figure that year, no bar
 
     missing = "A year without a figure in a series draws no bar."
     warning = f" Warning: {trajectory.warning}." if trajectory.warning else ""

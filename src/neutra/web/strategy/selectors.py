@@ -17,7 +17,14 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from neutra.core.abatement import MacBar, Measure, MeasureError, Trajectory, mac_curve
+from neutra.core.abatement import (
+    MacBar,
+    Measure,
+    MeasureError,
+    MeasureStatus,
+    Trajectory,
+    mac_curve,
+)
 from neutra.core.baseyear import DEFAULT_THRESHOLD, ChangeKind
 from neutra.core.baseyear import StructuralChange as CoreChange
 from neutra.core.errors import NeutraError
@@ -168,8 +175,6 @@ def core_targets(rows: Any) -> list[CoreTarget]:
 
 
 def core_measures(rows: Any) -> list[Measure]:
-    from neutra.core.abatement import MeasureStatus
-
     return [
         Measure(
             r.name, r.abatement_t_per_year, r.cost_per_year, r.currency, r.start_year, r.owner,

@@ -27,6 +27,7 @@ from neutra.core.abatement import MeasureStatus
 from neutra.core.baseyear import ChangeKind
 from neutra.core.errors import NeutraError
 from neutra.core.history import EMISSION_KEYS, EmissionsHistory, Scope2Basis, ScopeCoverage
+from neutra.core.money import has_currency
 from neutra.core.targets import TargetKind, known_criteria
 from neutra.core.units import CURRENCIES
 from neutra.formats.strategy_files import (
@@ -36,7 +37,7 @@ from neutra.formats.strategy_files import (
     write_targets,
 )
 from neutra.reports import render_svg
-from neutra.web.errors import NotFoundError, error_text
+from neutra.web.errors import NotFoundError, error_text, invalid
 from neutra.web.strategy import services
 from neutra.web.strategy.models import Measure
 from neutra.web.strategy.presentation import (
@@ -154,6 +155,10 @@ def strategy_page(request: HttpRequest, organisation_id: int) -> HttpResponse:
         "criteria_names": sorted(known_criteria()),
         "threshold_percent": view.threshold * 100,
         "exports": EXPORTS,
+        "currencies": sorted(
+            {d.unit for d in view.denominators if d.indicator == "revenue"}
+            | {c for c in ("EUR", "GBP", "USD") if has_currency(c)}
+        ),
         "breadcrumbs": [
             ("Organisations", reverse("tenancy:home")),
             (organisation.name, reverse("inventories:organisation", args=[organisation.pk])),
@@ -302,8 +307,6 @@ def _milestone_text(text: str) -> list[dict[str, Any]]:
         try:
             points.append({"year": int(year), "reduction": float(percent) / 100})
         except ValueError:
-            from neutra.web.errors import invalid
-
             raise invalid(
                 "target", "milestones", part, "give year:percent pairs, e.g. 2025:21;2027:30"
             ) from None
@@ -314,8 +317,6 @@ def _category_text(text: str) -> list[int]:
     found = []
     for part in filter(None, (p.strip() for p in text.split(";"))):
         if not part.isdigit():
-            from neutra.web.errors import invalid
-
             raise invalid(
                 "target", "categories", part, "give scope 3 categories 1-15 separated by ';'"
             )
