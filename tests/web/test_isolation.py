@@ -87,6 +87,10 @@ PUBLIC: dict[str, str] = {
         "a password-reset link: its one-time token is the credential; walked with B1's "
         "user and a made-up token, which must show nothing of B1"
     ),
+    "verify/keys/": "the published claim-signing public keys (no client data)",
+    "verify/<str:claim_token>/": "an issued claim's public check page, by its unguessable token "
+    "(tests/web/test_claims.py walks it: only issued claims, nothing unpublished)",
+    "verify/<str:claim_token>/certificate.pdf": "an issued claim's signed certificate, by its token",
     "invitations/<uidb64>/<token>/": (
         "an invitation link: its one-time token is the credential; walked with B1's "
         "user and a made-up token, which must show nothing of B1"
