@@ -290,3 +290,20 @@ def test_python_dash_m_neutra_is_the_same_command() -> None:
     )
     assert done.returncode == 0
     assert "footprint" in done.stdout
+
+
+def test_past_a_thousand_problems_the_rest_are_counted_not_listed(
+    tmp_path: Path, files: tuple[Path, Path]
+) -> None:
+    _, factors = files
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "id,year,activity,quantity,unit\n"
+        + "".join(f"r{i},2024,fuel.natural_gas,abc,kWh\n" for i in range(1003))
+    )
+    done = neutra("footprint", bad, "--factors", factors, "--format", "json")
+    assert done.returncode == 2
+    document = json.loads(done.stdout)
+    assert (len(document["problems"]), document["omitted"]) == (1000, 3)
+    assert "1003 problems: nothing was computed" in done.stderr
+    assert "and 3 more problems not listed" in done.stderr

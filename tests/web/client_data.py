@@ -44,9 +44,9 @@ V2_T_CO2E = 41234.5 * 0.00018296  # 7.5442... t
 VICTIM_FIGURES = (
     "73519.25",
     "41234.5",
-    f"{V1_T_CO2E:.6f}"[:7],  # 13.0129: the leading digits, however a page rounds the rest
+    f"{V1_T_CO2E:.6f}"[:7],  # 13.0136: the leading digits, however a page rounds the rest
     f"{V2_T_CO2E:.6f}"[:6],  # 7.5442
-    f"{V1_T_CO2E + V2_T_CO2E:.3f}",  # 20.557, the total as the dashboard prints it
+    f"{V1_T_CO2E + V2_T_CO2E:.3f}",  # 20.558, the total as the dashboard prints it
 )
 # Only names and figures B1's own pages show (the walk checks they do), so
 # that looking for them in an outsider's answers means something.
@@ -149,6 +149,16 @@ def client_b1(world: dict[str, Any]) -> Victim:
 
     credit_block, cancellation = _b1_credits(world)
 
+    from neutra.web.claims.services import claim_create, claim_evaluate, claim_issue
+
+    # B1's neutrality claim of 2025, issued on B1's cancellation (its PDFs exist), and a
+    # draft of 2024 (never public).
+    claim = claim_create(organisation=b1, period="2025", by=alice)
+    claim_evaluate(claim=claim, by=bob, plan_name="b1-plan.txt", plan=b"B1 plan")
+    claim = claim_issue(claim=claim, verification="self", signatory="B1 board",
+                        public_url="https://claims.test", by=alice)  # fmt: skip
+    draft_claim = claim_create(organisation=b1, period="2024", by=bob)
+
     url_values = {
         "organisation_id": [b1.pk],
         "inventory_id": [inventory.pk],
@@ -170,6 +180,16 @@ def client_b1(world: dict[str, Any]) -> Victim:
         "chart": ["trajectory-B1-S12", "mac"],  # the strategy page's charts
         "export": ["history", "history-restated", "denominators", "targets", "changes"],
         "measure_id": [measure.pk],
+        "claim_id": [claim.pk, draft_claim.pk],
+        "part": ["claim", "certificate"],  # a claim's PDFs
+        "year": [2025],  # reports and disclosures of B1's calculated year
+        "kind": ["management", "public"],
+        "fmt": ["html", "pdf", "xlsx", "json"],
+        "framework": ["ghgp", "esrs", "cdp", "secr"],
+        # A public claim page is reached by an issued claim's token only, and shows it
+        # (tests/web/test_claims.py walks that); the walk gives a made-up token and the
+        # draft's, which is never public.
+        "claim_token": ["made-up-claim-token-0000", draft_claim.token],
         # The invitation link: B1's user, with a token nobody was sent.
         "uidb64": [urlsafe_base64_encode(force_bytes(bob.pk))],
         "token": ["made-up-token"],

@@ -482,3 +482,16 @@ def test_the_api_refuses_each_kind_of_bad_request_with_a_clear_message(
     assert reason in answer.json()["message"]
     assert answer.json()["extra"]["problems"][0]["column"]
     assert state() == before
+
+
+def test_an_attestation_downloads_as_uploaded_under_a_plain_name(world: dict, book: Book) -> None:
+    b1 = world["B1"]
+    buy(world, book, 1, 100, client=b1)
+    txn = credits_cancel(consultancy=world["A"], units=serials(book, 1, 10, b1), date=D(2025, 3, 1), beneficiary="B1",
+                         attestation=('cert"\r\nX: y.pdf', b"%PDF-1.4 x"), by=world["alice"])  # fmt: skip
+    client = Client()
+    client.force_login(world["bob"])  # B1's client admin
+    answer = client.get(f"/credits/attestations/{txn.pk}")
+    assert answer.status_code == 200
+    assert answer.content == b"%PDF-1.4 x"
+    assert answer["Content-Disposition"] == 'attachment; filename="cert___X_ y.pdf"'

@@ -89,3 +89,25 @@ def _the_demo_credits_ledger(organisations: Any) -> None:
     assert forward.date < dt.date(2023, 9, 9)
     assert forward.made_by.date < dt.date(2026, 3, 31)
     assert journal_verify()[1] == []
+
+
+@pytest.mark.django_db
+def test_the_demo_holds_claims_in_every_state_one_short_of_units_and_one_withdrawn() -> None:
+    from neutra.web.claims.models import Claim
+
+    demo_load(say=lambda _: None, password="claims passphrase 4", run_tasks=lambda: None)
+    claims = {c.organisation.name: c for c in Claim.objects.select_related("organisation")}
+    assert {name: c.state for name, c in claims.items()} == {
+        "Brightwater Manufacturing Ltd": "issued",
+        "Cascade Outdoor Retail Inc.": "evaluated",
+        "Kestrel Software GmbH": "withdrawn",
+    }
+    short = claims["Cascade Outdoor Retail Inc."].evaluation
+    assert 0 < short["shortfall_units"] < short["required_units"]
+    balance = next(r for r in short["rules"] if r["id"] == "residual_balanced")
+    assert balance["met"] is False
+    assert balance["shortfall_units"] == short["shortfall_units"]
+    issued = claims["Brightwater Manufacturing Ltd"]
+    assert issued.evaluation["met"] is True
+    assert issued.pdf is not None
+    assert claims["Kestrel Software GmbH"].withdrawal_reason

@@ -78,6 +78,10 @@ PUBLIC: dict[str, str] = {
     "api/docs": "the API documentation page (no data, only the schema)",
     "api/openapi.json": "the API schema (no data)",
     "api/": "django-ninja's root: always 404, it names the docs' address",
+    "verify/keys/": "the published claim-signing public keys (no client data)",
+    "verify/<str:claim_token>/": "an issued claim's public check page, by its unguessable token "
+    "(tests/web/test_claims.py walks it: only issued claims, nothing unpublished)",
+    "verify/<str:claim_token>/certificate.pdf": "an issued claim's signed certificate, by its token",
     "invitations/<uidb64>/<token>/": (
         "an invitation link: its one-time token is the credential; walked with B1's "
         "user and a made-up token, which must show nothing of B1"

@@ -232,7 +232,8 @@ def search_hits(console: Console, hits: list[tuple[str, Factor]]) -> None:
         "year",
         "gases (t per unit)",
     ):
-        table.add_column(column, overflow="fold")
+        # The SET:ID reference stays whole, to be copied into a row's factor column.
+        table.add_column(column, overflow="fold", no_wrap=column == "factor_id")
     for name, f in hits:
         cells = _factor_cells(f)
         set_name = name.removesuffix(" (starter)")

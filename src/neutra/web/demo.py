@@ -32,6 +32,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from neutra.core.errors import NeutraError
+from neutra.web.claims.demo import demo_claims
 from neutra.web.credits.demo import credits_demo
 from neutra.web.inventories.models import Inventory
 from neutra.web.inventories.services import inventory_create, inventory_transition
@@ -196,6 +197,7 @@ def _load(*, say: Say, password: str | None, run_tasks: Callable[[], None]) -> l
     _close_years(inventories, organisations, consultant, say)
     strategy_demo_load(organisations, consultant, say)
     credits_demo(consultancy=consultancy, by=consultant, say=say)
+    demo_claims(consultancy=consultancy, consultant=consultant, say=say)
     return logins
 
 

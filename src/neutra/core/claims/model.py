@@ -29,6 +29,7 @@ __all__ = [
     "ClaimEvaluation",
     "ClaimPeriod",
     "ClaimPeriodError",
+    "ClaimState",
     "ClaimedRange",
     "CoverageTier",
     "ExcludedCredit",
@@ -86,6 +87,27 @@ class RuleId(StrEnum):
     RESIDUAL_BALANCED = "residual_balanced"
     CREDITS_USED_ONCE = "credits_used_once"
     CREDIT_CRITERIA = "credit_criteria"
+
+
+class ClaimState(StrEnum):
+    """Where a claim stands: draft -> evaluated -> issued -> withdrawn."""
+
+    DRAFT = "draft"  # opened, not yet evaluated
+    EVALUATED = "evaluated"  # evaluated against its rules (met or not)
+    ISSUED = "issued"  # every rule met; certificate signed and public
+    WITHDRAWN = "withdrawn"  # issued, then withdrawn: its public page says so
+
+    def may_become(self, target: ClaimState) -> bool:
+        """True when the workflow allows going from this state to `target`."""
+        return target in _NEXT_STATES[self]
+
+
+_NEXT_STATES = {
+    ClaimState.DRAFT: frozenset({ClaimState.EVALUATED}),
+    ClaimState.EVALUATED: frozenset({ClaimState.EVALUATED, ClaimState.ISSUED}),
+    ClaimState.ISSUED: frozenset({ClaimState.WITHDRAWN}),
+    ClaimState.WITHDRAWN: frozenset(),
+}
 
 
 class CoverageTier(StrEnum):

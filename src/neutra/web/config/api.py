@@ -16,6 +16,7 @@ from neutra.core.errors import NeutraError
 from neutra.web.accounts.auth import ApiTokenAuth
 from neutra.web.activities.api import router as activities_router
 from neutra.web.calculations.api import router as calculations_router
+from neutra.web.claims.api import router as claims_router
 from neutra.web.credits.api import router as credits_router
 from neutra.web.dashboards.api import router as dashboards_router
 from neutra.web.errors import http_status, jsonable_extra
@@ -43,6 +44,7 @@ api.add_router("", dashboards_router)  # /inventories/{id}/lines, /lines/{id}
 api.add_router("/jobs", jobs_router)
 api.add_router("", credits_router)  # /organisations/{id}/credits, /credits/...
 api.add_router("", strategy_router)  # /organisations/{id}/strategy...
+api.add_router("", claims_router)  # /organisations/{id}/claims, /claims/{id}
 
 
 @api.exception_handler(NeutraError)

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "neutra.web.dashboards",
     "neutra.web.credits",
     "neutra.web.strategy",
+    "neutra.web.claims",
 ]
 
 MIDDLEWARE = [

@@ -28,4 +28,5 @@ urlpatterns = [
     path("", include("neutra.web.dashboards.urls")),
     path("", include("neutra.web.credits.urls")),
     path("", include("neutra.web.strategy.urls")),
+    path("", include("neutra.web.claims.urls")),
 ]

@@ -23,13 +23,12 @@ from neutra.web.credits.models import (
     CreditProject,
     CreditTransaction,
     JournalEntry,
-    Registry,
     RegistryAccount,
 )
 from neutra.web.credits.services import core_block
 from neutra.web.errors import NotFoundError
 from neutra.web.tenancy.models import Consultancy, ConsultancyMembership, Organisation
-from neutra.web.tenancy.selectors import organisation_for, organisations_visible_to
+from neutra.web.tenancy.selectors import organisations_visible_to
 
 __all__ = [
     "Holding",
@@ -214,10 +213,6 @@ def projects_of(*, consultancy: Consultancy) -> QuerySet[CreditProject]:
     return CreditProject.objects.filter(consultancy=consultancy)
 
 
-def registries_of(*, consultancy: Consultancy) -> QuerySet[Registry]:
-    return Registry.objects.filter(consultancy=consultancy)
-
-
 def accounts_of(*, consultancy: Consultancy) -> QuerySet[RegistryAccount]:
     return RegistryAccount.objects.filter(registry__consultancy=consultancy).select_related(
         "registry", "organisation"
@@ -235,8 +230,3 @@ def journal_length(*, consultancy: Consultancy) -> int:
 
 def current_core_blocks(*, consultancy: Consultancy) -> list[Block]:
     return [core_block(b) for b in blocks_of_consultancy(consultancy=consultancy)]
-
-
-def organisation_credits(user: Any, organisation_id: object, *, now: datetime) -> Organisation:
-    """The client whose credits page `user` may open (404 otherwise)."""
-    return organisation_for(user, organisation_id, now=now)

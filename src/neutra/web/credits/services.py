@@ -74,7 +74,6 @@ __all__ = [
     "Units",
     "account_create",
     "core_block",
-    "credits_allocate",
     "credits_cancel",
     "credits_purchase",
     "credits_sell",
@@ -832,26 +831,6 @@ def credits_purchase(
         project=project, txn_id=_unique_txn(consultancy, txn_id),
         extra={"counterparty": seller, "price": cost, "currency": money, "reference": reference},
     )  # fmt: skip
-
-
-def credits_allocate(
-    *,
-    consultancy: Consultancy,
-    units: Units,
-    to_organisation: Organisation,
-    date: dt.date | str,
-    by: User | None,
-    txn_id: str = "",
-) -> CreditTransaction:
-    """Allocate units from the consultancy's stock to a client (they stay where they are)."""
-    return credits_transfer(
-        consultancy=consultancy,
-        units=units,
-        to_organisation=to_organisation,
-        date=date,
-        by=by,
-        txn_id=txn_id,
-    )
 
 
 def credits_transfer(

@@ -8,7 +8,7 @@ credits page, its blocks and their attestations, and nothing else.
 
 from __future__ import annotations
 
-import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -589,7 +589,8 @@ def attestation(request: HttpRequest, transaction_id: int) -> HttpResponse:
     if not txn.attestation:
         raise Http404("this cancellation has no attestation file (see its reference)")
     response = HttpResponse(bytes(txn.attestation), content_type="application/octet-stream")
-    name = txn.attestation_name.replace('"', "")
+    # The name came with an upload: only plain characters go into the header.
+    name = re.sub(r"[^\w.\- ]", "_", txn.attestation_name, flags=re.ASCII) or "attestation"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
@@ -619,7 +620,3 @@ def find(request: HttpRequest) -> HttpResponse:
             "breadcrumbs": [("Credits", reverse("credits:home")), ("Find a serial", None)],
         },
     )
-
-
-def today() -> dt.date:
-    return timezone.now().date()
