@@ -256,17 +256,20 @@ def _load_factor_sets(refs: list[str], problems: list[Problem]) -> list[FactorSe
 
 def _emit(result: Footprint, output_format: OutputFormat, output: Path | None, lines: bool) -> None:
     from neutra.cli import render
-    from neutra.formats.footprint_output import write_csv, write_xlsx
+    from neutra.formats.footprint_output import write_csv, write_json, write_xlsx
 
     if output_format is OutputFormat.table:
         console = Console(file=output.open("w"), width=120) if output else out
         render.footprint(console, result, lines=lines)
     elif output_format is OutputFormat.json:
-        text = json.dumps(result.as_json(), indent=2, ensure_ascii=False)
+        result.read()  # every flagged row, before a byte is written
         if output:
-            output.write_text(text + "\n")
+            with output.open("w") as handle:
+                write_json(result, handle)
+                handle.write("\n")
         else:
-            print(text)
+            write_json(result, sys.stdout)
+            sys.stdout.write("\n")
     elif output_format is OutputFormat.csv:
         if output:
             with output.open("w", newline="") as handle:

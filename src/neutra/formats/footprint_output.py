@@ -1,6 +1,9 @@
-"""A footprint written as CSV or XLSX, for spreadsheets and disclosure work.
+"""A footprint written as JSON, CSV or XLSX, for programs, spreadsheets and disclosure work.
 
-CSV: the summary as long rows (section, key, metric, value), or the lines with
+JSON: the `neutra.footprint/1` document (DESIGN.md §3.6), streamed: the same
+bytes as `json.dumps(result.as_json(), indent=2, ensure_ascii=False)`, with the
+flag rows and lines written by the C string encoder instead of the pure-Python
+indenting encoder. CSV: the summary as long rows (section, key, metric, value), or the lines with
 `--lines`. XLSX: one sheet each for the summary, scope 3, gases, entities,
 flags, provenance and (with lines) the lines.
 
@@ -11,14 +14,19 @@ from __future__ import annotations
 
 import csv
 import json
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import IO, Any
 
-import xlsxwriter
+import pyarrow as pa
 
 from neutra.core.engine import Footprint
 
-__all__ = ["summary_rows", "write_csv", "write_xlsx"]
+__all__ = ["summary_rows", "write_csv", "write_json", "write_xlsx"]
+
+_CHUNK = 20_000  # flag rows or lines per write
+# One line of the document as the C encoder writes it: items of a level-2 object.
+_LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",\n      ", ": "))
 
 
 def summary_rows(result: Footprint) -> list[tuple[str, str, str, float]]:
@@ -36,6 +44,73 @@ def summary_rows(result: Footprint) -> list[tuple[str, str, str, float]]:
     return rows
 
 
+def write_json(result: Footprint, handle: IO[str]) -> None:
+    """The `neutra.footprint/1` document, byte for byte what `json.dumps(result.as_json(),
+    indent=2, ensure_ascii=False)` gives, without building it as one Python object.
+
+    The flagged rows are read before the first byte is written, so a failure leaves
+    nothing half-written behind it.
+    """
+    flags = list(result.flags)
+    document = result.summary_json()
+    del document["flag_summary"]
+    provenance = document.pop("provenance")
+    head = json.dumps(document, indent=2, ensure_ascii=False)
+    handle.write(head[: -len("\n}")])
+    handle.write(',\n  "flags": ')
+    if not flags:
+        handle.write("[]")
+    else:
+        handle.write("[\n")
+        for start in range(0, len(flags), _CHUNK):
+            if start:
+                handle.write(",\n")
+            handle.write(
+                ",\n".join(
+                    f'    {{\n      "row": {_scalar(f.row)},\n      "flag": '
+                    f'{encode_basestring(f.flag.value)},\n      "detail": '
+                    f"{encode_basestring(f.detail)}\n    }}"
+                    for f in flags[start : start + _CHUNK]
+                )
+            )
+        handle.write("\n  ]")
+    handle.write(',\n  "lines": ')
+    _write_lines(result, handle)
+    handle.write(',\n  "provenance": ')
+    handle.write(json.dumps(provenance, indent=2, ensure_ascii=False).replace("\n", "\n  "))
+    handle.write("\n}")
+
+
+def _scalar(value: Any) -> str:
+    return encode_basestring(value) if type(value) is str else json.dumps(value)
+
+
+def _write_lines(result: Footprint, handle: IO[str]) -> None:
+    lines = result.lines
+    if lines is None or lines.num_rows == 0:
+        handle.write("[]")
+        return
+    # Scalar columns: each line is one C-encoder call; nested ones take the indenting encoder.
+    flat = not any(pa.types.is_nested(t) or pa.types.is_dictionary(t) for t in lines.schema.types)
+
+    def line(row: dict[str, Any]) -> str:
+        if flat and row:
+            body = _LINE_ENCODER.encode(row)
+            return "    {\n      " + body[1:-1] + "\n    }"
+        return "    " + json.dumps(row, indent=2, ensure_ascii=False).replace("\n", "\n    ")
+
+    handle.write("[\n")
+    first = True
+    for batch in lines.to_batches(max_chunksize=_CHUNK):
+        if batch.num_rows == 0:
+            continue
+        if not first:
+            handle.write(",\n")
+        first = False
+        handle.write(",\n".join(line(row) for row in batch.to_pylist()))
+    handle.write("\n  ]")
+
+
 def write_csv(result: Footprint, handle: IO[str], *, lines: bool = False) -> None:
     writer = csv.writer(handle, lineterminator="\n")
     if lines and result.lines is not None:
@@ -49,6 +124,8 @@ def write_csv(result: Footprint, handle: IO[str], *, lines: bool = False) -> Non
 
 
 def write_xlsx(result: Footprint, path: Path) -> None:
+    import xlsxwriter  # only the XLSX output needs it
+
     with xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True}) as book:
         bold = book.add_format({"bold": True})
         _sheet(book, "Summary", ["figure", "t CO2e"], list(result.totals.items()), bold)

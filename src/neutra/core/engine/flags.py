@@ -6,10 +6,12 @@ It must never read every flagged row unless someone asks for them.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 import ibis.expr.types as ir
 import numpy as np
+import pyarrow as pa
 
 from neutra.core.engine.coefficients import Coefficients, effective_scope
 from neutra.core.engine.market import MarketFlag
@@ -101,12 +103,8 @@ def flag_list(
                         "_source", "_row", "id", "_key", "entity", "scope"
                     )
                 )
-            ).to_pylist()
-            for r in rows:
-                found = notes(r["_key"], r["entity"], r["scope"])
-                flags += [
-                    Flag(r["id"], flag, detail, r["_source"], r["_row"]) for flag, detail in found
-                ]
+            )
+            flags += _keyed_flags(rows, notes)
         negative = run(
             first(
                 table.filter(table.quantity < 0).select("_source", "_row", "id", "quantity", "unit")
@@ -122,8 +120,49 @@ def flag_list(
             )
             for r in negative
         ]
-        flags.sort(key=lambda f: (f.source, f.line, f.flag))
+        if negative:
+            flags.sort(key=lambda f: (f.source, f.line, f.flag))
+        # else already in that order: rows by (_source, _row), each row's notes by flag
         flags += sorted(instrument_flags, key=lambda f: (f.row, f.flag))
         return flags if limit is None else flags[:limit]
 
     return LazyFlags(dict(counts), load)
+
+
+def _keyed_flags(
+    rows: pa.Table, notes: Callable[[int, str | None, int | None], list[tuple[FlagKind, str]]]
+) -> list[Flag]:
+    """The flags of the rows read back, in their order, each row's notes sorted by flag.
+
+    Notes are worked out once per distinct (key, entity, scope), then repeated per
+    row by columns, not per-row dictionaries.
+    """
+    if rows.num_rows == 0:
+        return []
+    key = rows["_key"].cast(pa.int64()).to_numpy(zero_copy_only=False)
+    entity = rows["entity"].combine_chunks().dictionary_encode()
+    names = entity.dictionary.to_pylist()
+    entity_code = entity.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    scope_column = rows["scope"].cast(pa.int64())
+    scope = scope_column.fill_null(-1).to_numpy(zero_copy_only=False)
+    combo = (key * (len(names) + 1) + entity_code + 1) * 5 + (scope + 1)
+    unique, first_row, where = np.unique(combo, return_index=True, return_inverse=True)
+    per_combo: list[list[tuple[FlagKind, str]]] = []
+    for row in first_row.tolist():
+        code = int(entity_code[row])
+        row_scope = int(scope[row])
+        found = notes(
+            int(key[row]), names[code] if code >= 0 else None, row_scope if row_scope >= 0 else None
+        )
+        per_combo.append(sorted(found, key=lambda note: note[0]))  # stable, as the row sort
+    del unique
+    sources = rows["_source"].to_pylist()
+    lines = rows["_row"].to_pylist()
+    ids = rows["id"].to_pylist()
+    return [
+        Flag(row_id, flag, detail, source, line)
+        for row_id, source, line, combo_index in zip(
+            ids, sources, lines, where.tolist(), strict=True
+        )
+        for flag, detail in per_combo[combo_index]
+    ]

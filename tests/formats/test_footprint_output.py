@@ -1,0 +1,57 @@
+"""The JSON document is written as a stream, and is the same bytes as the document itself."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from neutra.core.engine import FootprintOptions, compute_footprint
+from neutra.core.gwp import gwp_set
+from neutra.formats.activity_files import read_activities
+from neutra.formats.factor_csv import read_factor_csv
+from neutra.formats.footprint_output import write_json
+
+FACTORS = """factor_id,activity,gas,value,unit,gwp_set,year,scope,category
+gas,fuel.natural_gas,CO2e,0.2,kg/kWh,AR5,2023,1,
+flight,travel.air,CO2e,0.15,kg/passenger_km,AR5,2024,3,6
+"""
+# A year fallback on the gas rows, a correction, and ids and text that JSON must escape
+# (quotes, a backslash, non-ASCII).
+ACTIVITIES = """id,year,activity,quantity,unit,description
+a,2024,fuel.natural_gas,1000,kWh,"plain"
+Zürich-β,2024,travel.air,2000,passenger_km,"say ""hi"" \\ then go"
+c,2024,fuel.natural_gas,-100,kWh,
+日本,2024,fuel.natural_gas,0.5,kWh,ünïcode
+"""
+
+
+@pytest.mark.parametrize("lines", [False, True])
+def test_the_streamed_json_is_byte_for_byte_the_footprint_document(
+    tmp_path: Path, lines: bool
+) -> None:
+    (tmp_path / "activities.csv").write_text(ACTIVITIES, encoding="utf-8")
+    (tmp_path / "factors.csv").write_text(FACTORS)
+    footprint = compute_footprint(
+        read_activities([tmp_path / "activities.csv"]),
+        [read_factor_csv(tmp_path / "factors.csv")],
+        gwp_set("AR5"),
+        options=FootprintOptions(lines=lines),
+    )
+    streamed = io.StringIO()
+    write_json(footprint, streamed)
+
+    assert streamed.getvalue() == json.dumps(footprint.as_json(), indent=2, ensure_ascii=False)
+    document = json.loads(streamed.getvalue())
+    assert [(f["row"], f["flag"]) for f in document["flags"]] == [
+        ("a", "year_fallback"),
+        ("c", "negative_quantity"),
+        ("c", "year_fallback"),
+        ("日本", "year_fallback"),
+    ]
+    if lines:
+        assert [line["id"] for line in document["lines"]] == ["a", "Zürich-β", "c", "日本"]
+    else:
+        assert document["lines"] == []
