@@ -324,6 +324,7 @@ def test_the_page_shows_figures_charts_and_the_off_track_warning(b1: dict[str, A
         currency="GBP",
         start_year=2027,
         owner="Facilities",
+        scope="1",
         by=alice,
     )
     client = Client()

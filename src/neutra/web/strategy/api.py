@@ -73,6 +73,7 @@ class MeasureIn(InputSchema):
     start_year: int
     owner: str
     status: str = "planned"  # planned, in_progress, done or dropped
+    scope: str = ""  # the scope it abates: 1, 2 or 3; empty: not said (counts for 1+2+3 targets)
 
 
 class Saved(Schema):
