@@ -851,13 +851,15 @@ def test_a_file_the_calculation_would_refuse_is_not_stored(people: dict) -> None
         people,
         "id,entity,year,activity,quantity,unit,region\n"
         "gas,Plant A,2025,fuel.natural_gas,1000,kWh,GB\n"
-        "moon,Plant A,2025,fuel.moon_dust,5,kg,GB\n"
-        "far,Plant A,2025,fuel.natural_gas,3,furlong,GB\n",
+        "far,Plant A,2025,fuel.natural_gas,3,furlong,GB\n"
+        "moon,Plant A,2025,fuel.moon_dust,5,kg,GB\n",
     )
     job.refresh_from_db()
     assert job.status == "failed"
     found = {(p["row"], p["column"]) for p in job.problems}
-    assert (3, "activity") in found  # fuel.moon_dust: no pinned set has it
-    assert 4 in {row for row, _ in found}  # furlong: not convertible to the factor's kWh
+    rows = [p["row"] for p in job.problems]
+    assert rows == sorted(rows)  # listed in the file's order
+    assert (4, "activity") in found  # fuel.moon_dust: no pinned set has it
+    assert 3 in {row for row, _ in found}  # furlong: not convertible to the factor's kWh
     assert all(p["file"] == "activities.csv" for p in job.problems)
     assert _nothing_stored()

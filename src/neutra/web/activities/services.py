@@ -370,6 +370,9 @@ def _relabelled(error: InvalidInputError, label: str, file_name: str) -> Invalid
         )
         for problem in error.problems
     ]
+    # The page lists them in the file's order: by row (the reader's and the engine's
+    # checks each keep their own order, one after the other).
+    problems.sort(key=lambda p: (p.row is None, p.row or 0))
     headline = error.headline.replace(label, file_name) if error.headline else ""
     return InvalidInputError(problems, message=headline, omitted=error.omitted)
 
