@@ -161,7 +161,7 @@ def test_a_credit_used_in_one_claim_cannot_be_used_in_another() -> None:
 
 
 def test_a_partly_used_block_counts_only_its_free_serials() -> None:
-    other = ClaimedRange("C-1", ("CDM", "CER", "IN"), 101, 200)
+    other = ClaimedRange("C-1", ("CDM", "CER", "IN", ""), 101, 200)
     evaluation = evaluate_claim(
         client="Acme",
         period=P2024,

@@ -17,6 +17,7 @@ from neutra.core.abatement import (
     trajectory,
 )
 from neutra.core.baseyear import BaseYearError, ChangeKind, StructuralChange, assess_base_year
+from neutra.core.factors import Scope
 from neutra.core.history import (
     EmissionKey,
     EmissionsHistory,
@@ -401,3 +402,16 @@ def test_the_strategy_report_judges_targets_on_the_restated_history() -> None:
     }  # fmt: skip
     assert document["years"]["2020"]["emissions"]["total_market"] == 200_000.0  # as reported
     assert list(document["targets"][0]["path"]) == [str(y) for y in range(2020, 2031)]
+
+
+def test_the_plan_path_of_a_target_counts_only_the_measures_within_its_scopes() -> None:
+    actual = {2023: 1_000.0}
+    measures = [
+        Measure("heat pumps", 100, 0, "EUR", 2025, "ops", scope=Scope.S1),
+        Measure("green tariff", 50, 0, "EUR", 2025, "ops", scope=Scope.S2),
+        Measure("suppliers", 200, 0, "EUR", 2025, "buyers", scope=Scope.S3),
+        Measure("not said", 10, 0, "EUR", 2025, "ops"),
+    ]
+    assert plan_path(actual, measures, 2025, ScopeCoverage.S1_2)[2025] == 850.0
+    assert plan_path(actual, measures, 2025, ScopeCoverage.S3)[2025] == 800.0
+    assert plan_path(actual, measures, 2025, ScopeCoverage.S1_2_3)[2025] == 640.0

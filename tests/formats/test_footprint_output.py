@@ -55,3 +55,18 @@ def test_the_streamed_json_is_byte_for_byte_the_footprint_document(
         assert [line["id"] for line in document["lines"]] == ["a", "Zürich-β", "c", "日本"]
     else:
         assert document["lines"] == []
+
+
+def test_text_a_spreadsheet_would_run_is_written_as_text() -> None:
+    from neutra.formats.footprint_output import as_text
+
+    assert [as_text(v) for v in ("=SUM(A1)", "+1", "-cmd", "@x", "\tA", "plain", -3.5, 7)] == [
+        "'=SUM(A1)",
+        "'+1",
+        "'-cmd",
+        "'@x",
+        "'\tA",
+        "plain",
+        -3.5,  # numbers stay numbers
+        7,
+    ]

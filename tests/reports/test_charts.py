@@ -327,6 +327,20 @@ def test_any_finite_figures_give_well_formed_svg_with_one_bar_each(
         assert box(rect)[3] >= 0
 
 
+def test_the_ghg_protocols_scope_3_names_are_shown_whole() -> None:
+    from neutra.reports import SCOPE3_CATEGORY_NAMES
+
+    names = tuple(f"{c}. {SCOPE3_CATEGORY_NAMES[c]}" for c in range(1, 16))
+    spec = BarChart("Scope 3", "t CO2e", names, (Series("s", (1.0,) * 15),), horizontal=True)
+    root = parse(render_svg(spec, interactive=False))
+    shown = [
+        g.find(f"{SVG}text").text  # type: ignore[union-attr]
+        for g in root.iter(f"{SVG}g")
+        if g.get("class") == "category"
+    ]
+    assert shown == list(names)
+
+
 def test_a_missing_figure_is_a_gap_never_a_bar_of_zero() -> None:
     spec = BarChart(
         title="Trajectory",

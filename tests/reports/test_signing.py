@@ -9,7 +9,7 @@ import pytest
 
 from neutra.reports.rendering import render_pdf
 from neutra.reports.signing import (
-    KeyError_,
+    SigningKeyError,
     Verdict,
     generate_key_pair,
     load_private_key,
@@ -72,9 +72,9 @@ def test_an_unsigned_pdf_is_not_authentic(signed: tuple[bytes, Path]) -> None:
 
 def test_garbage_is_no_pdf_and_a_garbage_key_is_refused() -> None:
     assert not looks_like_pdf(b"hello world" * 100)
-    with pytest.raises(KeyError_):
+    with pytest.raises(SigningKeyError):
         load_public_key(b"not a key", "k.pem")
-    with pytest.raises(KeyError_):
+    with pytest.raises(SigningKeyError):
         load_private_key(b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", "k.pem")
 
 
@@ -83,5 +83,5 @@ def test_the_private_key_is_readable_by_its_owner_only_and_never_overwritten(
 ) -> None:
     private, _ = generate_key_pair(tmp_path)
     assert stat.S_IMODE(private.stat().st_mode) == 0o600
-    with pytest.raises(KeyError_):
+    with pytest.raises(SigningKeyError):
         generate_key_pair(tmp_path)

@@ -125,6 +125,7 @@ def client_b1(world: dict[str, Any]) -> Victim:
     assert audit is not None
     assert {j.kind for j in Job.objects.filter(organisation=b1)} == set(JobKind.values)
 
+    from neutra.web.dashboards.exports import EXPORTS
     from neutra.web.dashboards.presentation import CHART_NAMES
     from neutra.web.strategy.services import (
         base_year_set,
@@ -177,6 +178,8 @@ def client_b1(world: dict[str, Any]) -> Victim:
         "block_id": [credit_block.pk],  # a credit block held for B1
         "transaction_id": [cancellation.pk],  # B1's cancellation, with its attestation
         "name": list(CHART_NAMES),  # the dashboard's charts, by name
+        # The exports of the current calculation: what, in which format.
+        "what": list(EXPORTS),
         "chart": ["trajectory-B1-S12", "mac"],  # the strategy page's charts
         "export": ["history", "history-restated", "denominators", "targets", "changes"],
         "measure_id": [measure.pk],
@@ -184,7 +187,8 @@ def client_b1(world: dict[str, Any]) -> Victim:
         "part": ["claim", "certificate"],  # a claim's PDFs
         "year": [2025],  # reports and disclosures of B1's calculated year
         "kind": ["management", "public"],
-        "fmt": ["html", "pdf", "xlsx", "json"],
+        # Report formats, and the exports of the current calculation (csv, xlsx).
+        "fmt": ["html", "pdf", "xlsx", "json", "csv"],
         "framework": ["ghgp", "esrs", "cdp", "secr"],
         # A public claim page is reached by an issued claim's token only, and shows it
         # (tests/web/test_claims.py walks that); the walk gives a made-up token and the

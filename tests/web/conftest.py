@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import tempfile
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -183,3 +185,33 @@ def world(make_user: Callable[..., Any]) -> dict[str, Any]:
         "B2": b2,
         "C1": c1,
     }
+
+
+def free_port() -> int:
+    """A TCP port free on loopback now (for servers the tests start)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def database_url() -> Iterator[str | None]:
+    """The database of a server process a test starts (`neutra serve`).
+
+    None for SQLite (the server makes its own file under its NEUTRA_HOME); in
+    the PostgreSQL run, a fresh database on that server, dropped after.
+    """
+    if WEB_DATABASE != "postgres":
+        yield None
+        return
+    import psycopg
+
+    name = f"neutra_e2e_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base, _, _ = POSTGRES_URL.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

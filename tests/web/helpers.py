@@ -14,8 +14,8 @@ from typing import Any
 from neutra.web.activities.services import upload_accept
 from neutra.web.calculations.services import calculation_start
 from neutra.web.inventories.models import Inventory
-from neutra.web.inventories.services import inventory_transition
 from neutra.web.jobs.models import Job, JobStatus
+from neutra.web.workflow.services import inventory_transition
 
 
 def uploaded(inventory: Inventory, by: Any, rows: str | None = None, name: str = "data.csv") -> Job:

@@ -262,6 +262,17 @@ def test_the_username_limit_ignores_case_and_spares_other_users(
     assert _login(client, "charlie", PASSWORD).status_code == 302
 
 
+def test_fullwidth_letters_count_against_the_same_username(client: Client, world: dict) -> None:
+    # NFKC makes "ｂｏｂ" the account "bob", as the log-in form reads it: the
+    # fullwidth spelling must use up bob's failures, not a fresh allowance.
+    for _ in range(3):
+        _login(client, "ｂｏｂ", "not it")
+    for _ in range(2):
+        _login(client, "Bob", "not it")
+    elsewhere = Client(REMOTE_ADDR="192.0.2.8")
+    assert _login(elsewhere, "bob", PASSWORD).status_code == 429
+
+
 def test_twenty_failures_from_one_address_block_every_username_from_it(
     client: Client, world: dict
 ) -> None:

@@ -25,11 +25,12 @@ from neutra.web.activities.models import ActivityRow, ActivityUpload
 from neutra.web.activities.services import upload_accept, upload_delete, upload_root, upload_store
 from neutra.web.errors import NotAllowedError
 from neutra.web.inventories.models import Inventory
-from neutra.web.inventories.services import inventory_create, inventory_transition
+from neutra.web.inventories.services import inventory_create
 from neutra.web.jobs.models import Job, JobKind
 from neutra.web.jobs.services import job_create
 from neutra.web.tenancy.models import AuditEntry, Role
 from neutra.web.tenancy.services import entity_create, membership_grant
+from neutra.web.workflow.services import inventory_transition
 
 pytestmark = [
     pytest.mark.django_db,
@@ -736,8 +737,14 @@ def test_the_api_refuses_with_the_one_error_shape(client: Client, people: dict) 
     assert _nothing_stored()
 
 
-def test_an_auditor_gets_403_from_the_api(client: Client, people: dict) -> None:
+def test_an_auditor_gets_404_for_a_draft_and_403_once_it_is_submitted(
+    client: Client, people: dict
+) -> None:
     client.force_login(people["dora"])
+    url = f"/api/inventories/{people['b2_inventory'].pk}/uploads"
+    assert client.get(url).status_code == 404  # auditors see no draft
+    # B2 has no client admin or contributor: its consultant submits for it.
+    inventory_transition(inventory=people["b2_inventory"], to="submitted", by=people["alice"])
     answer = client.post(
         f"/api/inventories/{people['b2_inventory'].pk}/uploads",
         {"file": SimpleUploadedFile("a.csv", GOOD_CSV.encode())},
@@ -834,3 +841,23 @@ def test_a_worker_start_removes_only_uploads_older_than_a_week() -> None:
     finally:
         for folder in (fresh, other):
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_file_the_calculation_would_refuse_is_not_stored(people: dict) -> None:
+    # The reader takes both rows (a known unit word, an activity key of the right shape);
+    # the pinned factor sets have no such activity, and furlong is no energy: the engine
+    # itself says so at upload time, naming each row, instead of at the calculation.
+    job = _upload(
+        people,
+        "id,entity,year,activity,quantity,unit,region\n"
+        "gas,Plant A,2025,fuel.natural_gas,1000,kWh,GB\n"
+        "moon,Plant A,2025,fuel.moon_dust,5,kg,GB\n"
+        "far,Plant A,2025,fuel.natural_gas,3,furlong,GB\n",
+    )
+    job.refresh_from_db()
+    assert job.status == "failed"
+    found = {(p["row"], p["column"]) for p in job.problems}
+    assert (3, "activity") in found  # fuel.moon_dust: no pinned set has it
+    assert 4 in {row for row, _ in found}  # furlong: not convertible to the factor's kWh
+    assert all(p["file"] == "activities.csv" for p in job.problems)
+    assert _nothing_stored()

@@ -14,14 +14,14 @@ same file with the same entity tree.
 
 from __future__ import annotations
 
+import io
 import json
 import os
-import socket
+import re
 import subprocess
 import sys
 import time
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 
 from neutra.core.rounding import format_tonnes
-from tests.web.conftest import CHROMIUM_ARGS, POSTGRES_URL, WEB_DATABASE
+from tests.web.conftest import CHROMIUM_ARGS, free_port
 
 PASSWORD = "end-to-end passphrase 2026"
 CLIENT = "Harbour Foods Ltd"
@@ -53,34 +53,15 @@ e2e-5,Harbour Mill JV,2026,fuel.natural_gas,75000,kWh,GB,JV boilers (not operate
 BAD = GOOD.replace("210000,kWh", '"1,000",kWh')
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+@pytest.fixture(scope="module")
+def server_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The served installation's NEUTRA_HOME; its serve.log holds the mail (console backend)."""
+    return tmp_path_factory.mktemp("neutra-e2e-home")
 
 
 @pytest.fixture(scope="module")
-def database_url() -> Iterator[str | None]:
-    """None for SQLite; in the PostgreSQL run, a fresh database on that server, dropped after."""
-    if WEB_DATABASE != "postgres":
-        yield None
-        return
-    import psycopg
-
-    name = f"neutra_e2e_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    base, _, _ = POSTGRES_URL.rpartition("/")
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, database_url: str | None) -> Iterator[str]:
-    home = tmp_path_factory.mktemp("neutra-e2e-home")
+def server(server_home: Path, database_url: str | None) -> Iterator[str]:
+    home = server_home
     env = {
         **os.environ,
         "NEUTRA_HOME": str(home),
@@ -99,7 +80,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, database_url: str | None) -
     )
     assert loaded.returncode == 0, loaded.stderr[-3000:]
     assert "northwind-consultant" in loaded.stdout
-    port = _free_port()
+    port = free_port()
     log = (home / "serve.log").open("w")
     process = subprocess.Popen(
         [*neutra, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
@@ -262,6 +243,112 @@ def test_a_contributor_fixes_a_rejected_file_and_the_locked_dashboard_equals_the
         assert shown == format_tonnes(expected[key]), key
     assert expected["scope1"] > 0
     assert expected["scope3"] > 0
+
+
+BRIGHTWATER = "Brightwater Manufacturing Ltd"
+# March's gas of the Leeds plant, forgotten in the first upload: 200,000 kWh more.
+MARCH_GAS = "id,entity,year,activity,quantity,unit,region\nm1,Leeds plant,2026,fuel.natural_gas,200000,kWh,GB\n"
+
+
+def open_inventory(page: Any, url: str, year: int) -> str:
+    """From the organisations page to the client's inventory of `year`; its URL."""
+    page.goto(f"{url}/")
+    page.click(f"a:has-text('{BRIGHTWATER}')")
+    page.click(f"table a:has-text('{year}')")
+    page.wait_for_selector("#inventory-state")
+    return str(page.url)
+
+
+def headline(page: Any, key: str) -> str:
+    return str(page.inner_text(f"#headline .card[data-key={key}] .figure"))
+
+
+def test_reset_send_back_stale_then_fresh_figures_and_the_lines_export(
+    server: str, server_home: Path, browser: Any, tmp_path: Path
+) -> None:
+    import openpyxl
+
+    # The client's viewer forgot the password: a link by mail (the console backend
+    # writes it to the server's output), a new password, and a log-in with it.
+    viewer = new_page(browser)
+    viewer.goto(f"{server}/accounts/login/")
+    viewer.click("text=Forgotten your password?")
+    viewer.fill("input[name=email]", "brightwater-viewer@example.com")
+    viewer.click("button:has-text('Send me a link')")
+    viewer.wait_for_selector("h1:has-text('Check your e-mail')")
+    deadline = time.monotonic() + 30
+    while not (
+        found := re.search(
+            r"http://\S+/accounts/password/reset/\S+/", (server_home / "serve.log").read_text()
+        )
+    ):
+        assert time.monotonic() < deadline, "no reset mail in the server's output"
+        time.sleep(0.2)
+    viewer.goto(found.group(0))
+    fresh = "brightwater viewer new passphrase 11"
+    viewer.fill("input[name=new_password1]", fresh)
+    viewer.fill("input[name=new_password2]", fresh)
+    viewer.click("button:has-text('Set my new password')")
+    viewer.wait_for_selector("h1:has-text('Your new password is set')")
+    viewer = log_in(browser, server, "brightwater-viewer", fresh)
+
+    # The client admin submits the 2026 draft; the consultant reviews it, then sends
+    # it back with a reason, which the client reads on the inventory page.
+    client_admin = log_in(browser, server, "brightwater-client-admin")
+    inventory_url = open_inventory(client_admin, server, 2026)
+    client_admin.click("button:has-text('Mark submitted')")
+    client_admin.wait_for_selector("#inventory-state:has-text('Submitted')")
+    consultant = log_in(browser, server, "northwind-consultant")
+    consultant.goto(inventory_url)
+    consultant.click("button:has-text('Mark reviewed')")
+    consultant.wait_for_selector("#inventory-state:has-text('Reviewed')")
+    reason = "March gas of the Leeds plant is missing"
+    consultant.fill("textarea[name=reason]", reason)
+    consultant.click("button:has-text('Send back to draft')")
+    consultant.wait_for_selector("#inventory-state:has-text('Draft')")
+    client_admin.goto(inventory_url)
+    assert reason in client_admin.inner_text("[data-send-back-reason]")
+    assert client_admin.locator(f"td.detail:has-text('{reason}')").count() == 1  # audit log
+
+    # The viewer's dashboard before, then stale after the contributor's new upload ...
+    dashboard_url = inventory_url.rstrip("/") + "/dashboard/"
+    viewer.goto(dashboard_url)
+    before = headline(viewer, "scope1")
+    assert viewer.get_attribute("[data-stale]", "data-stale") == "false"
+    contributor = log_in(browser, server, "brightwater-contributor")
+    contributor.goto(inventory_url)
+    march = tmp_path / "march-gas.csv"
+    march.write_text(MARCH_GAS, encoding="utf-8")
+    contributor.set_input_files("#activities input[name=file]", str(march))
+    contributor.click("#activities button:has-text('Upload')")
+    contributor.wait_for_selector("#activities table.uploads >> text=march-gas.csv")
+    viewer.goto(dashboard_url)
+    assert viewer.get_attribute("[data-stale]", "data-stale") == "true"
+    assert "not current" in viewer.inner_text("[data-stale]")
+    assert headline(viewer, "scope1") == before  # the old figures, marked
+
+    # ... and fresh after the consultant calculates: 200,000 kWh x 0.00018296 t more.
+    consultant.goto(inventory_url)
+    consultant.click("#calculation button:has-text('Calculate')")
+    consultant.wait_for_selector("#figures-status [data-stale=false]")
+    viewer.goto(dashboard_url)
+    assert viewer.get_attribute("[data-stale]", "data-stale") == "false"
+    after = headline(viewer, "scope1")
+    grown = float(after.replace(",", "")) - float(before.replace(",", ""))
+    assert abs(grown - 200_000 * 0.00018296) < 0.002
+
+    # The lines export, opened in openpyxl, adds up to the dashboard's totals.
+    with viewer.expect_download() as download:
+        viewer.click("a[data-export=lines-xlsx]")
+    book = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+    sheet = book["Lines"]
+    header = [c.value for c in sheet[1]]
+    lines = [dict(zip(header, (c.value for c in row), strict=True)) for row in sheet.iter_rows(2)]
+    location = sum(float(line["emissions_t_co2e"]) for line in lines)
+    market = sum(float(line["emissions_market_t_co2e"]) for line in lines)
+    assert format_tonnes(location) == headline(viewer, "total_location")
+    assert format_tonnes(market) == headline(viewer, "total_market")
+    assert "m1" in [line["row_id"] for line in lines]
 
 
 STRATEGY_CLIENT = "Cascade Outdoor Retail Inc."

@@ -43,7 +43,6 @@ from neutra.web.calculations.models import Calculation, EmissionLine
 from neutra.web.calculations.selectors import (
     calculation_current,
     calculation_for,
-    calculation_is_current,
     calculations_for,
 )
 from neutra.web.calculations.services import (
@@ -53,11 +52,13 @@ from neutra.web.calculations.services import (
 )
 from neutra.web.errors import NotAllowedError, NotFoundError
 from neutra.web.inventories.models import Inventory, InventoryLockedError
-from neutra.web.inventories.services import inventory_create, inventory_transition
+from neutra.web.inventories.services import inventory_create
 from neutra.web.jobs.models import Job, JobKind, JobStatus
 from neutra.web.jobs.services import job_create
 from neutra.web.tenancy.models import AuditEntry, Organisation, Role
 from neutra.web.tenancy.services import entity_create, membership_grant
+from neutra.web.workflow.selectors import figures_status
+from neutra.web.workflow.services import inventory_transition
 
 HAND_CSV = """id,entity,year,activity,quantity,unit,region,category,description
 E1,,2025,electricity.grid,1000,kWh,GB,,Office electricity
@@ -421,6 +422,8 @@ def test_a_viewer_or_an_auditor_may_not_calculate(
             organisation=people[organisation], year=2025, by=people["alice"]
         )
         stored_upload(inventory, write(folder, HAND_CSV))
+        if who == "dora":  # auditors see no draft; B2 has no client people: alice submits
+            inventory_transition(inventory=inventory, to="submitted", by=people["alice"])
         with pytest.raises(NotAllowedError):
             calculation_start(inventory=inventory, by=people[who])
         client.force_login(people[who])
@@ -532,26 +535,24 @@ def test_a_recalculation_supersedes_the_last_one_which_stays_in_the_history(
 def test_the_figures_are_stale_after_a_new_upload_until_calculated_again(
     client: Client, hand: Inventory, people: dict, folder: Path
 ) -> None:
-    assert calculation_is_current(inventory=hand) is False  # never calculated
+    assert figures_status(inventory=hand).current is False  # never calculated
     calculated(hand, people["alice"])
-    assert calculation_is_current(inventory=hand) is True
+    assert figures_status(inventory=hand).current is True
     more = write(
         folder,
         "id,year,activity,quantity,unit,region\nG9,2025,fuel.natural_gas,1000,kWh,GB\n",
         "more.csv",
     )
     stored_upload(hand, more)
-    assert calculation_is_current(inventory=hand) is False
+    assert figures_status(inventory=hand).current is False
     client.force_login(people["alice"])
-    assert (
-        'data-stale="true"' in client.get(f"/inventories/{hand.pk}/calculation/").content.decode()
-    )
+    assert 'data-stale="true"' in client.get(f"/inventories/{hand.pk}/figures").content.decode()
     assert (
         client.get(f"/api/inventories/{hand.pk}/footprint").json()["calculation"]["current"]
         is False
     )
     again = calculated(hand, people["alice"])
-    assert calculation_is_current(inventory=hand) is True
+    assert figures_status(inventory=hand).current is True
     assert again.row_count == 4
     assert set(again.summary["provenance"]["inputs"]) == {"activities.csv", "more.csv"}
     assert_close(again.summary["totals"]["scope1"], SCOPE1 + 1000 * 0.00018296)
@@ -565,7 +566,7 @@ def test_a_removed_upload_makes_the_figures_stale(
     )
     calculated(hand, people["alice"])
     extra.delete()
-    assert calculation_is_current(inventory=hand) is False
+    assert figures_status(inventory=hand).current is False
 
 
 def test_the_progress_of_a_calculation_reaches_its_total(hand: Inventory, people: dict) -> None:
@@ -621,6 +622,7 @@ def test_pressing_calculate_with_htmx_answers_with_the_section(
     html = pressed.content.decode()
     assert f'id="calculation-{hand.pk}"' in html
     assert "Calculated 3 activity rows" in html  # the finished job's panel
+    assert "from 3 activity rows" in html
     assert '<div class="figure">2.202</div>' in html
     assert Calculation.objects.filter(inventory=hand, calculated_by=people["erin"]).count() == 1
 
@@ -734,3 +736,15 @@ def test_a_calculation_in_a_worker_outside_any_transaction_is_stored_whole(
     assert calculation is not None
     assert_close(calculation.summary["totals"]["total_location"], TOTAL)
     assert EmissionLine.objects.filter(calculation=calculation).count() == 3
+
+
+def test_one_row_is_one_activity_row_and_counts_separate_thousands(world: dict) -> None:
+    from neutra.web.calculations.templatetags.calculation_figures import count
+    from tests.web.helpers import calculated as calculated_job
+    from tests.web.helpers import uploaded as uploaded_job
+
+    inventory = inventory_create(organisation=world["B1"], year=2025, by=world["alice"])
+    uploaded_job(inventory, world["bob"])
+    job = calculated_job(inventory, world["alice"])
+    assert job.message.startswith("Calculated 1 activity row: 0.183 t CO2e")
+    assert count(150141) == "150,141"

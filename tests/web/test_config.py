@@ -180,14 +180,14 @@ def test_uploaded_files_may_hold_nul_bytes() -> None:
     from django.http import HttpResponse
     from django.test import RequestFactory
 
-    from neutra.web.config.middleware import RejectNulCharactersMiddleware
+    from neutra.web.config.middleware import RejectUnreadableInputMiddleware
 
     # A workbook is binary: the middleware never reads multipart bodies.
     request = RequestFactory().post(
         "/api/inventories/1/uploads",
         {"file": SimpleUploadedFile("book.xlsx", b"PK\x03\x04\x00\x00")},
     )
-    passed = RejectNulCharactersMiddleware(lambda r: HttpResponse("reached the view"))(request)
+    passed = RejectUnreadableInputMiddleware(lambda r: HttpResponse("reached the view"))(request)
     assert passed.content == b"reached the view"
 
 
@@ -208,3 +208,28 @@ def test_the_browser_tests_chromium_starts_headless(
             assert page.inner_text("h1") == "Neutra"
         finally:
             browser.close()
+
+
+@pytest.mark.parametrize("debug", ["0", "1"])
+def test_a_request_warning_is_logged_exactly_once(debug: str) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import django; django.setup(); import logging; "
+        "logging.getLogger('django.request').warning('Not Found: /nowhere')"
+    )
+    env = {
+        **os.environ,
+        "NEUTRA_DEBUG": debug,
+        "DJANGO_SETTINGS_MODULE": "neutra.web.config.settings",
+    }
+    done = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("Not Found: /nowhere") == 1, done.stderr

@@ -30,7 +30,7 @@ from neutra.formats.factor_csv import read_factor_csv
 from neutra.formats.factor_store import FactorStore
 from neutra.web.activities.services import upload_accept
 from neutra.web.calculations.models import EmissionLine
-from neutra.web.calculations.selectors import calculation_current, calculation_is_current
+from neutra.web.calculations.selectors import calculation_current
 from neutra.web.calculations.services import calculation_start
 from neutra.web.errors import NotAllowedError
 from neutra.web.instruments.models import ContractualInstrument
@@ -44,11 +44,12 @@ from neutra.web.inventories.models import Inventory
 from neutra.web.inventories.services import (
     inventory_create,
     inventory_restate,
-    inventory_transition,
 )
 from neutra.web.jobs.models import JobStatus
 from neutra.web.tenancy.models import AuditEntry, Role
 from neutra.web.tenancy.services import membership_grant
+from neutra.web.workflow.selectors import figures_status
+from neutra.web.workflow.services import inventory_transition
 
 pytestmark = pytest.mark.django_db
 
@@ -146,7 +147,9 @@ def test_guarantees_of_origin_lower_the_dashboards_market_based_scope_2_to_180_t
     client.force_login(people["erin"])
     answer = upload_page(client, berlin, "gos-2025.csv", GOS_CSV.encode())
     assert answer.status_code == 303
-    assert not calculation_is_current(inventory=berlin)  # the figures wait for a calculation
+    stale = figures_status(inventory=berlin)  # the figures wait for a calculation
+    assert not stale.current
+    assert stale.instruments_changed
     calculate(berlin, people["erin"])
 
     dashboard = client.get(f"/api/inventories/{berlin.pk}/dashboard").json()

@@ -20,14 +20,13 @@ from neutra.web.inventories.selectors import (
     inventory_for,
 )
 from neutra.web.inventories.services import (
-    InventoryStateError,
     default_factor_sets,
     inventory_create,
     inventory_restate,
-    inventory_transition,
 )
 from neutra.web.tenancy.models import Role
 from neutra.web.tenancy.services import membership_grant
+from neutra.web.workflow.services import InventoryStateError, inventory_transition
 from tests.web.helpers import calculated, uploaded, walked_to_locked
 
 
@@ -130,12 +129,17 @@ def test_the_full_state_path_ends_locked(people: dict) -> None:
     assert inventory.state == InventoryState.LOCKED  # the caller's copy is refreshed
 
 
-def test_a_consultant_reopens_a_submitted_inventory_to_draft(people: dict) -> None:
+def test_a_consultant_sends_a_submitted_inventory_back_to_draft_with_a_reason(
+    people: dict,
+) -> None:
     inventory = inventory_create(organisation=people["B1"], year=2025, by=people["alice"])
     inventory_transition(inventory=inventory, to="submitted", by=people["bob"])
-    assert (
-        inventory_transition(inventory=inventory, to="draft", by=people["alice"]).state == "draft"
+    with pytest.raises(InvalidInputError, match="say why"):
+        inventory_transition(inventory=inventory, to="draft", by=people["alice"])
+    moved = inventory_transition(
+        inventory=inventory, to="draft", by=people["alice"], reason="March is missing"
     )
+    assert moved.state == "draft"
 
 
 def test_a_contributor_cannot_review_or_lock(people: dict) -> None:
@@ -249,7 +253,7 @@ def test_the_audit_log_has_an_entry_per_change(people: dict) -> None:
         ("inventory.transition", "alice", "reviewed"),
         ("inventory.transition", "alice", "locked"),
     ]
-    assert entries[2].detail == {"from": "draft", "to": "submitted"}
+    assert entries[2].detail == {"from": "draft", "to": "submitted", "action": "submit"}
     assert all(e.organisation == people["B1"] for e in entries)
     (restatement,) = inventory_audit_entries(inventory=restated)
     assert restatement.action == "inventory.restate"

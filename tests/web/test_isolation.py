@@ -78,6 +78,15 @@ PUBLIC: dict[str, str] = {
     "api/docs": "the API documentation page (no data, only the schema)",
     "api/openapi.json": "the API schema (no data)",
     "api/": "django-ninja's root: always 404, it names the docs' address",
+    "accounts/password/reset/": (
+        "asking for a password-reset link: the same answer whether an account exists or not"
+    ),
+    "accounts/password/reset/sent/": "the page saying a reset link is on its way",
+    "accounts/password/reset/done/": "the page saying a new password is set",
+    "accounts/password/reset/<uidb64>/<token>/": (
+        "a password-reset link: its one-time token is the credential; walked with B1's "
+        "user and a made-up token, which must show nothing of B1"
+    ),
     "verify/keys/": "the published claim-signing public keys (no client data)",
     "verify/<str:claim_token>/": "an issued claim's public check page, by its unguessable token "
     "(tests/web/test_claims.py walks it: only issued claims, nothing unpublished)",
@@ -87,6 +96,11 @@ PUBLIC: dict[str, str] = {
         "user and a made-up token, which must show nothing of B1"
     ),
 }
+
+# Pages about the visitor's own account, never another's: walked (logged in or not)
+# but only read, since posting the walk's form counts a wrong current password
+# like a failed log-in, which is what the page is for (tests/web/test_passwords.py).
+OWN_ACCOUNT_ONLY_READ = {"accounts/password/"}
 
 # Static files (/static/) are served by WhiteNoise's middleware, outside the
 # URL map: the stylesheet and htmx, the same for everyone, with no client data.
@@ -494,7 +508,8 @@ def test_no_outsider_gets_anything_of_another_client_from_any_page_or_endpoint(
             for visitor in visitors:
                 # Public pages are only read: posting would log the visitor out or
                 # count failed log-ins, which is what those pages are for.
-                for method in ("get",) if public else ("get", "post"):
+                only_read = public or page.route in OWN_ACCOUNT_ONLY_READ
+                for method in ("get",) if only_read else ("get", "post"):
                     what = f"{method.upper()} {path} ({page.route}) as {visitor.label}"
                     if method == "get":
                         response = visitor.session.get(path)

@@ -246,12 +246,16 @@ def test_a_year_outside_the_range_is_refused_on_the_page(world: dict) -> None:
 
 def test_the_inventory_page_offers_only_the_moves_of_the_persons_role(world: dict) -> None:
     inventory = inventory_create(organisation=world["B1"], year=2025, by=world["alice"])
-    bob_page = client_for(world["bob"]).get(f"/inventories/{inventory.pk}/").content.decode()
+    # The moves are the workflow section, which the page loads (htmx).
+    section = f"/inventories/{inventory.pk}/workflow"
+    assert section in client_for(world["bob"]).get(f"/inventories/{inventory.pk}/").content.decode()
+    bob_page = client_for(world["bob"]).get(section).content.decode()
     assert 'value="submitted"' in bob_page
     assert 'value="locked"' not in bob_page
-    alice_page = client_for(world["alice"]).get(f"/inventories/{inventory.pk}/").content.decode()
+    alice_page = client_for(world["alice"]).get(section).content.decode()
     assert 'value="submitted"' not in alice_page  # staff review; the client submits
-    assert "inventory.create" in alice_page  # the audit log
+    page = client_for(world["alice"]).get(f"/inventories/{inventory.pk}/").content.decode()
+    assert "inventory.create" in page  # the audit log
 
 
 def test_a_move_the_role_does_not_allow_is_refused_with_a_message(world: dict) -> None:
@@ -301,3 +305,29 @@ def test_a_forged_factor_set_pin_is_refused_naming_it(world: dict) -> None:
     )
     assert any("factor_sets" in m or "set name" in m for m in messages_of(response))
     assert not Inventory.objects.filter(organisation=world["B1"]).exists()
+
+
+def test_error_pages_are_styled_pages_not_debug_pages(client: Client, world: dict) -> None:
+    from django.test import RequestFactory
+    from django.views.defaults import server_error
+
+    missing = client.get("/no/such/page/")
+    assert missing.status_code == 404
+    text = missing.content.decode()
+    assert "Not found" in text
+    assert "neutra.css" in text
+    assert "URLconf" not in text  # no list of URL patterns
+    broken = server_error(RequestFactory().get("/"))
+    assert broken.status_code == 500
+    assert "Something went wrong" in broken.content.decode()
+    assert "neutra.css" in broken.content.decode()
+
+
+def test_the_demo_keeps_its_own_secret_key_in_its_home(tmp_path: Any, monkeypatch: Any) -> None:
+    from neutra.cli.web import demo_secret_key
+
+    monkeypatch.setenv("NEUTRA_HOME", str(tmp_path))
+    first = demo_secret_key()
+    assert len(first) >= 50
+    assert demo_secret_key() == first  # kept, so sessions survive a restart
+    assert (tmp_path / "demo-secret-key").stat().st_mode & 0o077 == 0  # the owner's only

@@ -21,7 +21,7 @@ from neutra.core.history import EmissionKey
 from neutra.formats.strategy_files import read_history
 from neutra.web.dashboards.selectors import year_over_year
 from neutra.web.errors import NotAllowedError
-from neutra.web.inventories.services import inventory_create, inventory_transition
+from neutra.web.inventories.services import inventory_create
 from neutra.web.strategy.models import Denominator, StructuralChange, Target
 from neutra.web.strategy.selectors import emissions_history, strategy_view
 from neutra.web.strategy.services import (
@@ -34,6 +34,7 @@ from neutra.web.strategy.services import (
 )
 from neutra.web.tenancy.models import AuditEntry, Role
 from neutra.web.tenancy.services import membership_grant
+from neutra.web.workflow.services import inventory_transition
 from tests.web.helpers import calculated, uploaded
 
 pytestmark = [
@@ -323,6 +324,7 @@ def test_the_page_shows_figures_charts_and_the_off_track_warning(b1: dict[str, A
         currency="GBP",
         start_year=2027,
         owner="Facilities",
+        scope="1",
         by=alice,
     )
     client = Client()

@@ -92,6 +92,40 @@ def test_an_auditor_membership_without_end_date_is_refused(world: dict) -> None:
         )
 
 
+def test_an_auditor_access_ending_in_9999_is_refused_with_the_latest_date_allowed(
+    world: dict, settings: Any
+) -> None:
+    far = timezone.now().replace(year=9999, month=12, day=31)
+    with pytest.raises(InvalidInputError, match="at most 365 days") as caught:
+        membership_grant(
+            organisation=world["B1"],
+            user=world["charlie"],
+            role=Role.AUDITOR,
+            expires_at=far,
+            by=world["alice"],
+        )
+    assert caught.value.problems[0].column == "expires_at"
+    assert not Membership.objects.filter(user=world["charlie"], organisation=world["B1"]).exists()
+    # A year is allowed, and the maximum is the installation's to set.
+    year = timezone.now() + timedelta(days=364)
+    membership_grant(
+        organisation=world["B1"],
+        user=world["charlie"],
+        role=Role.AUDITOR,
+        expires_at=year,
+        by=world["alice"],
+    )
+    settings.NEUTRA_MAX_AUDITOR_DAYS = 30
+    with pytest.raises(InvalidInputError, match="at most 30 days"):
+        membership_grant(
+            organisation=world["B1"],
+            user=world["charlie"],
+            role=Role.AUDITOR,
+            expires_at=year,
+            by=world["alice"],
+        )
+
+
 def test_the_database_refuses_an_auditor_membership_without_end_date(world: dict) -> None:
     with pytest.raises(IntegrityError):
         Membership.objects.create(

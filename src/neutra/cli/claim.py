@@ -313,11 +313,11 @@ def keygen(
     """Make the consultancy's signing key pair: private.pem (mode 0600, keep it secret) and public.pem (publish it)."""
     from neutra.cli.main import err
     from neutra.core.errors import Problem
-    from neutra.reports.signing import KeyError_, generate_key_pair
+    from neutra.reports.signing import SigningKeyError, generate_key_pair
 
     try:
         private, public = generate_key_pair(output)
-    except KeyError_ as exc:
+    except SigningKeyError as exc:
         _fail([Problem(str(output), None, None, None, exc.message)])
     except OSError as exc:
         _fail([Problem(str(output), None, None, None, f"cannot write the keys: {exc.strerror}")])
@@ -370,7 +370,7 @@ def issue(
         new_claim_token,
         verification_url,
     )
-    from neutra.reports.signing import KeyError_, load_private_key, public_key_id, public_pem
+    from neutra.reports.signing import SigningKeyError, load_private_key, public_key_id, public_pem
 
     problems: list[Problem] = []
     if not signatory.strip():
@@ -378,7 +378,7 @@ def issue(
     private_key = None
     try:
         private_key = load_private_key(key.read_bytes(), str(key))
-    except KeyError_ as exc:
+    except SigningKeyError as exc:
         problems.append(Problem(str(key), None, None, None, exc.message))
     except OSError as exc:
         problems.append(Problem(str(key), None, None, None, f"cannot read the key: {exc.strerror}"))
@@ -433,14 +433,14 @@ def verify(
     """Check a claim PDF offline: exit 0 authentic, 1 changed or signed by another key, 2 bad input."""
     from neutra.cli.main import err, out
     from neutra.core.errors import Problem
-    from neutra.reports.signing import KeyError_, load_public_key, looks_like_pdf, verify_pdf
+    from neutra.reports.signing import SigningKeyError, load_public_key, looks_like_pdf, verify_pdf
 
     problems: list[Problem] = []
     public_key = None
     data = b""
     try:
         public_key = load_public_key(key.read_bytes(), str(key))
-    except KeyError_ as exc:
+    except SigningKeyError as exc:
         problems.append(Problem(str(key), None, None, None, exc.message))
     except OSError as exc:
         problems.append(

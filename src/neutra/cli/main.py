@@ -359,9 +359,13 @@ def demo(
 
     if not os.environ.get("NEUTRA_HOME") and not os.environ.get("DATABASE_URL"):
         os.environ["NEUTRA_HOME"] = str(Path.home() / ".neutra-demo")
-    # A demonstration on one's own machine: debug mode unless a key is configured.
+    # The demonstration runs like production (no debug pages listing URLs or
+    # settings): its own secret key, made once and kept in its home; plain HTTP
+    # on this machine, so cookies are not HTTPS-only and no HSTS is sent.
     if not os.environ.get("SECRET_KEY"):
-        os.environ.setdefault("NEUTRA_DEBUG", "1")
+        os.environ["SECRET_KEY"] = web.demo_secret_key()
+    os.environ.setdefault("NEUTRA_SECURE_COOKIES", "0")
+    os.environ.setdefault("NEUTRA_HSTS_SECONDS", "0")
     try:
         web.django_setup()
     except web.StartError as error:
@@ -381,9 +385,16 @@ def demo(
     except NeutraError as error:
         err.print(f"[red]Cannot load the demonstration:[/red] {error}")
         raise typer.Exit(2) from None
+    if load_only:
+        # Nothing serves it yet: say how, rather than an address that answers nothing.
+        web.print_logins(logins, None)
+        err.print(
+            "Loaded. `neutra demo` serves it; so does `neutra serve` "
+            "(same NEUTRA_HOME, with SECRET_KEY set)."
+        )
+        return
     web.print_logins(logins, f"http://{host}:{port}/")
-    if not load_only:
-        web.serve_forever(host, port, threads)
+    web.serve_forever(host, port, threads)
 
 
 @app.command()

@@ -85,7 +85,17 @@ def serve_forever(host: str, port: int, threads: int) -> None:
         extra = "" if worker is None else f", background worker pid {worker.pid}"
         err.print(f"Serving on {where} ({threads} threads{extra}). Ctrl-C stops.")
         with suppress(KeyboardInterrupt):
-            waitress_serve(application, host=host, port=port, threads=threads, ident="neutra")
+            waitress_serve(
+                application,
+                host=host,
+                port=port,
+                threads=threads,
+                ident="neutra",
+                # Proxy headers reach the app, which believes them only from the
+                # addresses of NEUTRA_TRUSTED_PROXIES (UntrustedProxyHeadersMiddleware):
+                # waitress would drop them, and trusts at most one proxy address.
+                clear_untrusted_proxy_headers=False,
+            )
 
 
 def run_worker() -> None:
@@ -111,11 +121,28 @@ def run_queued_tasks() -> None:
     call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
 
 
-def print_logins(logins: list[Any], url: str) -> None:
-    """The demonstration's log-ins, as a table on standard output."""
+def demo_secret_key() -> str:
+    """The demonstration's SECRET_KEY: made once, kept (owner-only) in its NEUTRA_HOME."""
+    import secrets
+
+    from neutra.settings import neutra_home
+
+    path = neutra_home() / "demo-secret-key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    path.touch(mode=0o600)
+    path.write_text(key, encoding="utf-8")
+    return key
+
+
+def print_logins(logins: list[Any], url: str | None) -> None:
+    """The demonstration's log-ins, as a table on standard output (`url`: where to log in)."""
     from rich.table import Table
 
-    table = Table(title=f"Log in at {url}", title_justify="left")
+    title = "Demonstration log-ins" if url is None else f"Log in at {url}"
+    table = Table(title=title, title_justify="left")
     for column in ("user name", "password", "role", "organisation"):
         table.add_column(column, no_wrap=True)  # copied by hand or by scripts: never folded
     for login in logins:

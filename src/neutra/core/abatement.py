@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from neutra.core.errors import NeutraError
+from neutra.core.factors import Scope
+from neutra.core.history import ScopeCoverage
 
 __all__ = [
     "MacBar",
@@ -57,6 +59,15 @@ class Measure:
     start_year: int  # the first year it abates
     owner: str  # who is responsible
     status: MeasureStatus = MeasureStatus.PLANNED
+    scope: Scope | None = None  # the scope it abates; None: not said (counts for 1+2+3 only)
+
+    def abates_within(self, scopes: ScopeCoverage) -> bool:
+        """Whether the measure's abatement falls within a target's scopes."""
+        if scopes is ScopeCoverage.S1_2_3:
+            return True
+        if self.scope is None:
+            return False  # not said: it may abate outside those scopes
+        return (self.scope is Scope.S3) == (scopes is ScopeCoverage.S3)
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.abatement_t_per_year) or self.abatement_t_per_year <= 0:
@@ -103,18 +114,23 @@ def mac_curve(measures: Iterable[Measure]) -> tuple[MacBar, ...]:
 
 
 def plan_path(
-    actual: Mapping[int, float], measures: Iterable[Measure], until_year: int
+    actual: Mapping[int, float],
+    measures: Iterable[Measure],
+    until_year: int,
+    scopes: ScopeCoverage = ScopeCoverage.S1_2_3,
 ) -> dict[int, float]:
     """The emissions the plan gives, from the latest actual year to `until_year`.
 
     Each year is the latest actual figure less the abatement of the measures
-    that start after that year and by this one (never below zero). Empty
-    without an actual figure.
+    within `scopes` that start after that year and by this one (never below
+    zero). Empty without an actual figure.
     """
     if not actual:
         return {}
     anchor = max(actual)
-    counted = [m for m in measures if m.status is not MeasureStatus.DROPPED]
+    counted = [
+        m for m in measures if m.status is not MeasureStatus.DROPPED and m.abates_within(scopes)
+    ]
     path = {}
     for year in range(anchor, max(until_year, anchor) + 1):
         abated = math.fsum(m.abatement_t_per_year for m in counted if anchor < m.start_year <= year)
@@ -150,10 +166,11 @@ def trajectory(
     measures: Iterable[Measure],
     *,
     off_track: bool,
+    scopes: ScopeCoverage = ScopeCoverage.S1_2_3,
 ) -> Trajectory:
     """The trajectory of one absolute target with the plan's path to its target year."""
     end = max(target_path) if target_path else max(actual, default=0)
-    plan = plan_path(actual, measures, end)
+    plan = plan_path(actual, measures, end, scopes)
     years = tuple(sorted({*actual, *target_path, *plan}))
     short = bool(plan) and bool(target_path) and plan[max(plan)] > target_path[end] * (1 + 1e-9)
     return Trajectory(years, dict(actual), dict(target_path), plan, off_track, short)

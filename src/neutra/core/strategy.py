@@ -58,7 +58,11 @@ class StrategyReport:
         """Actuals, path and plan path of one absolute target."""
         result = next(t for t in self.targets if t.target.target_id == target_id)
         return trajectory(
-            result.actual, result.path, measures, off_track=result.status is TargetStatus.OFF_TRACK
+            result.actual,
+            result.path,
+            measures,
+            off_track=result.status is TargetStatus.OFF_TRACK,
+            scopes=result.target.scopes,
         )
 
     def as_json(self) -> dict[str, Any]:

@@ -7,29 +7,67 @@ indenting encoder. CSV: the summary as long rows (section, key, metric, value), 
 `--lines`. XLSX: one sheet each for the summary, scope 3, gases, entities,
 flags, provenance and (with lines) the lines.
 
-It must never round a figure: cells hold the unrounded float64.
+It must never round a figure: cells hold the unrounded float64. And it must
+never write a text cell a spreadsheet would run: a text that starts like a
+formula (`=`, `+`, `-`, `@`, a tab or a carriage return: activity files carry
+free text from anyone) is written as text, in XLSX as a string cell, in CSV
+behind a `'` (the usual guard against formula injection).
+
+The writers take any `FootprintTables`: the engine's `Footprint`, or a stored
+calculation the web exports.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterable, Mapping
 from json.encoder import encode_basestring
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import pyarrow as pa
 
 from neutra.core.engine import Footprint
 
-__all__ = ["summary_rows", "write_csv", "write_json", "write_xlsx"]
+__all__ = ["FootprintTables", "as_text", "summary_rows", "write_csv", "write_json", "write_xlsx"]
 
 _CHUNK = 20_000  # flag rows or lines per write
 # One line of the document as the C encoder writes it: items of a level-2 object.
 _LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",\n      ", ": "))
+# What a spreadsheet takes for the start of a formula (or of a DDE command).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def summary_rows(result: Footprint) -> list[tuple[str, str, str, float]]:
+class FootprintTables(Protocol):
+    """What the writers read: the engine's `Footprint` has it, and so has a stored one."""
+
+    @property
+    def totals(self) -> Mapping[str, float]: ...
+    @property
+    def scope3_categories(self) -> Mapping[str, float]: ...
+    @property
+    def by_gas(self) -> Mapping[str, Mapping[str, float]]: ...
+    @property
+    def biogenic_co2_t(self) -> float: ...
+    @property
+    def by_entity(self) -> Mapping[str, Mapping[str, float]]: ...
+    @property
+    def flags(self) -> Iterable[Any]: ...  # each with .row, .flag, .detail
+    @property
+    def provenance(self) -> Mapping[str, Any]: ...
+    @property
+    def lines(self) -> pa.Table | None: ...
+
+
+def as_text(value: Any) -> Any:
+    """A CSV cell: a text that a spreadsheet would take for a formula gets a leading `'`."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def summary_rows(result: FootprintTables) -> list[tuple[str, str, str, float]]:
     """The summary as (section, key, metric, value) rows, value in tonnes."""
     rows: list[tuple[str, str, str, float]] = []
     rows += [("totals", key, "t_co2e", value) for key, value in result.totals.items()]
@@ -111,22 +149,26 @@ def _write_lines(result: Footprint, handle: IO[str]) -> None:
     handle.write("\n  ]")
 
 
-def write_csv(result: Footprint, handle: IO[str], *, lines: bool = False) -> None:
+def write_csv(result: FootprintTables, handle: IO[str], *, lines: bool = False) -> None:
     writer = csv.writer(handle, lineterminator="\n")
     if lines and result.lines is not None:
         writer.writerow(result.lines.column_names)
         for row in result.lines.to_pylist():
-            writer.writerow(["" if v is None else v for v in row.values()])
+            writer.writerow(["" if v is None else as_text(v) for v in row.values()])
         return
     writer.writerow(["section", "key", "metric", "value"])
     for section, key, metric, value in summary_rows(result):
-        writer.writerow([section, key, metric, repr(value)])
+        writer.writerow([as_text(section), as_text(key), metric, repr(value)])
 
 
-def write_xlsx(result: Footprint, path: Path) -> None:
+def write_xlsx(result: FootprintTables, path: Path | IO[bytes]) -> None:
+    """The workbook, to a path or a binary file object."""
     import xlsxwriter  # only the XLSX output needs it
 
-    with xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True}) as book:
+    target = str(path) if isinstance(path, Path) else path
+    # strings_to_formulas off: a text is a string cell, never a formula the reader runs.
+    options = {"nan_inf_to_errors": True, "strings_to_formulas": False, "in_memory": True}
+    with xlsxwriter.Workbook(target, options) as book:
         bold = book.add_format({"bold": True})
         _sheet(book, "Summary", ["figure", "t CO2e"], list(result.totals.items()), bold)
         _sheet(
@@ -162,10 +204,15 @@ def write_xlsx(result: Footprint, path: Path) -> None:
                 book, "Lines", names, [tuple(r.values()) for r in result.lines.to_pylist()], bold
             )
         provenance = [
-            (k, v if isinstance(v, str) else json.dumps(v))
-            for k, v in result.summary_json()["provenance"].items()
+            (k, v if isinstance(v, str) else json.dumps(v, default=_plain))
+            for k, v in result.provenance.items()
         ]
         _sheet(book, "Provenance", ["key", "value"], provenance, bold)
+
+
+def _plain(value: Any) -> Any:
+    # The footprint's provenance holds read-only mappings and tuples: JSON as dicts and lists.
+    return dict(value) if isinstance(value, Mapping) else list(value)
 
 
 def _sheet(book: Any, name: str, header: list[str], rows: list[tuple[Any, ...]], bold: Any) -> None:

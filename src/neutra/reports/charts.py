@@ -63,6 +63,9 @@ VERTICAL_PLOT_HEIGHT = 240  # px of the value axis of an upright chart
 VERTICAL_LEFT = 72  # px for the value axis' tick labels
 VERTICAL_BOTTOM = 40  # px for the category labels
 HORIZONTAL_LEFT = 210  # px for the category labels of a lying chart
+# ... widened up to this for long labels (the GHG Protocol's scope 3 names are up to
+# 46 characters), so they are read whole; longer ones are cut, whole in their title.
+HORIZONTAL_LEFT_MAX = 320
 HORIZONTAL_BAND = 28  # px per category of a lying chart
 HORIZONTAL_BOTTOM = 30  # px for the value axis' tick labels
 RIGHT = 56  # px for value labels past the longest bar
@@ -352,8 +355,10 @@ class _Drawing:
         self.legend = self._legend_rows()
         top = TITLE_HEIGHT + LEGEND_ROW * len(self.legend) + 8
         if spec.horizontal:
-            self.plot_x, self.plot_y = float(HORIZONTAL_LEFT), float(top)
-            self.plot_w = float(WIDTH - HORIZONTAL_LEFT - RIGHT)
+            longest = max((len(c) for c in spec.categories), default=0)
+            self.left = min(max(HORIZONTAL_LEFT, longest * CHAR_WIDTH + 12), HORIZONTAL_LEFT_MAX)
+            self.plot_x, self.plot_y = float(self.left), float(top)
+            self.plot_w = float(WIDTH - self.left - RIGHT)
             self.plot_h = float(HORIZONTAL_BAND * n)
             self.height = top + self.plot_h + HORIZONTAL_BOTTOM
         else:
@@ -536,7 +541,7 @@ class _Drawing:
         parts = ['<g class="categories">']
         for c, category in enumerate(spec.categories):
             if spec.horizontal:
-                chars = int((HORIZONTAL_LEFT - 12) / CHAR_WIDTH)
+                chars = int((self.left - 12) / CHAR_WIDTH)
                 x = self.plot_x - 8
                 y = self.plot_y + c * band + band / 2 + 4
                 anchor = "end"

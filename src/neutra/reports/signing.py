@@ -34,8 +34,8 @@ from cryptography.x509.oid import NameOID
 from neutra.core.errors import NeutraError
 
 __all__ = [
-    "KeyError_",
     "SignatureCheck",
+    "SigningKeyError",
     "Verdict",
     "generate_key_pair",
     "load_private_key",
@@ -50,7 +50,7 @@ PUBLIC_KEY_FILE = "public.pem"
 SIGNATURE_FIELD = "NeutraClaimSignature"
 
 
-class KeyError_(NeutraError, ValueError):
+class SigningKeyError(NeutraError, ValueError):
     """A key file that is missing, unreadable or not a key of the kind needed."""
 
 
@@ -86,7 +86,7 @@ def generate_key_pair(directory: Path) -> tuple[Path, Path]:
     private_path = directory / PRIVATE_KEY_FILE
     public_path = directory / PUBLIC_KEY_FILE
     if private_path.exists():
-        raise KeyError_(
+        raise SigningKeyError(
             f"{private_path} exists: keep it (certificates it signed stay verifiable) "
             "or move it away first",
             file=str(private_path),
@@ -124,26 +124,28 @@ def public_key_id(pem: bytes) -> str:
 
 
 def load_private_key(data: bytes, label: str) -> ec.EllipticCurvePrivateKey:
-    """A private key from PEM bytes; `KeyError_` naming `label` when it is not an ECDSA key."""
+    """A private key from PEM bytes; `SigningKeyError` naming `label` when it is not an ECDSA key."""
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError) as exc:
-        raise KeyError_(
+        raise SigningKeyError(
             f"{label} is not an unencrypted private key in PEM: {exc}", file=label
         ) from None
     if not isinstance(key, ec.EllipticCurvePrivateKey):
-        raise KeyError_(f"{label} is not an ECDSA key (neutra claim keygen makes one)", file=label)
+        raise SigningKeyError(
+            f"{label} is not an ECDSA key (neutra claim keygen makes one)", file=label
+        )
     return key
 
 
 def load_public_key(data: bytes, label: str) -> ec.EllipticCurvePublicKey:
-    """A public key from PEM bytes; `KeyError_` naming `label` when it is not an ECDSA key."""
+    """A public key from PEM bytes; `SigningKeyError` naming `label` when it is not an ECDSA key."""
     try:
         key = serialization.load_pem_public_key(data)
     except (ValueError, TypeError) as exc:
-        raise KeyError_(f"{label} is not a public key in PEM: {exc}", file=label) from None
+        raise SigningKeyError(f"{label} is not a public key in PEM: {exc}", file=label) from None
     if not isinstance(key, ec.EllipticCurvePublicKey):
-        raise KeyError_(f"{label} is not an ECDSA public key", file=label)
+        raise SigningKeyError(f"{label} is not an ECDSA public key", file=label)
     return key
 
 

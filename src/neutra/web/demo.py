@@ -35,7 +35,7 @@ from neutra.core.errors import NeutraError
 from neutra.web.claims.demo import demo_claims
 from neutra.web.credits.demo import credits_demo
 from neutra.web.inventories.models import Inventory
-from neutra.web.inventories.services import inventory_create, inventory_transition
+from neutra.web.inventories.services import inventory_create
 from neutra.web.strategy.demo import strategy_demo_load
 from neutra.web.tenancy.models import Consultancy, Entity, Organisation, Role
 from neutra.web.tenancy.services import (
@@ -45,6 +45,7 @@ from neutra.web.tenancy.services import (
     membership_grant,
     organisation_create,
 )
+from neutra.web.workflow.services import inventory_transition
 
 __all__ = ["CONSULTANCY", "YEARS", "DemoError", "Login", "demo_load"]
 

@@ -21,6 +21,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from neutra.core.credits import serial_space
 from neutra.core.errors import NeutraError
 from neutra.core.history import EmissionsYear, Scope2Basis, ScopeCoverage
 
@@ -250,10 +251,12 @@ class CancelledCredit:
 
     @property
     def serial_space(self) -> tuple[str, ...]:
-        """Where serials are unique (DESIGN.md §5): Kyoto units by type and party, others by project."""
-        if self.programme.upper() in {"CDM", "JI"}:
-            return (self.programme.upper(), self.unit_type, self.host_party.upper())
-        return (self.programme.upper(), self.project_id)
+        """Where serials are unique (DESIGN.md §5), as the credits ledger's `serial_space` says:
+        (programme, unit type, host party, project), the parts a space does not use blank."""
+        space = serial_space(
+            self.programme.upper(), self.unit_type, self.host_party.upper(), self.project_id
+        )
+        return (space.programme, space.unit_type, space.host_party, space.project_id)
 
     def with_serials(self, start: int, end: int) -> CancelledCredit:
         """The same block narrowed to part of its serials."""

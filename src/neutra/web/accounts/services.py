@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+import unicodedata
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,6 +35,8 @@ __all__ = [
     "login_failure_record",
     "login_success_record",
     "login_throttle_check",
+    "password_changed_record",
+    "username_key",
 ]
 
 logger = logging.getLogger(__name__)
@@ -51,15 +54,26 @@ class LoginThrottledError(NeutraError, PermissionError):
 # --- log-in throttling -------------------------------------------------------
 
 
+def username_key(username: str) -> str:
+    """The one form of a user name that log-in throttling counts by.
+
+    NFKC first, as Django's log-in form normalises the name it authenticates
+    (`UsernameField`): fullwidth `ｃａ４@example.com` is the account
+    `ca4@example.com`, and must use up the same failures. Then case-folded
+    and stripped, so `CA4@Example.com ` counts there too.
+    """
+    return unicodedata.normalize("NFKC", username).strip().casefold()
+
+
 def _keys(kind: str, value: str) -> tuple[str, str]:
     # Hashed: usernames are user input, and cache backends limit key characters.
-    digest = hashlib.sha256(value.encode()).hexdigest()
+    digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
     return f"neutra:login-failures:{kind}:{digest}", f"neutra:login-window:{kind}:{digest}"
 
 
 def _subjects(username: str, address: str) -> list[tuple[str, str, int]]:
     return [
-        ("username", username.strip().casefold(), settings.NEUTRA_LOGIN_FAILURES_PER_USERNAME),
+        ("username", username_key(username), settings.NEUTRA_LOGIN_FAILURES_PER_USERNAME),
         ("address", address, settings.NEUTRA_LOGIN_FAILURES_PER_ADDRESS),
     ]
 
@@ -82,8 +96,15 @@ def login_throttle_check(*, username: str, address: str, now: datetime | None = 
             )
 
 
-def login_failure_record(*, username: str, address: str, now: datetime | None = None) -> None:
-    """Count one failed log-in against `username` and `address`, and audit it."""
+def login_failure_record(
+    *, username: str, address: str, now: datetime | None = None, action: str = "user.login_failed"
+) -> None:
+    """Count one failed log-in against `username` and `address`, and audit it as `action`.
+
+    Password changes with a wrong current password and password-reset
+    requests count here too (`action` says which): guessing or flooding
+    through them uses up the same allowance as guessing at the log-in.
+    """
     now = now or timezone.now()
     window = settings.NEUTRA_LOGIN_WINDOW_SECONDS
     for kind, value, _limit in _subjects(username, address):
@@ -95,15 +116,24 @@ def login_failure_record(*, username: str, address: str, now: datetime | None = 
             cache.incr(count_key)
         except ValueError:  # the window ended between add() and incr()
             cache.set(count_key, 1, window)
-    _audit_login("user.login_failed", actor=None, username=username, address=address, at=now)
+    _audit_login(action, actor=None, username=username, address=address, at=now)
 
 
 def login_success_record(*, user: Any, address: str, now: datetime | None = None) -> None:
     """Audit a successful log-in and forget its username's failures (not its address's)."""
     now = now or timezone.now()
     username = user.get_username()
-    cache.delete_many(_keys("username", username.strip().casefold()))
+    cache.delete_many(_keys("username", username_key(username)))
     _audit_login("user.login", actor=user, username=username, address=address, at=now)
+
+
+def password_changed_record(*, user: Any, address: str, how: str) -> None:
+    """Audit a new password (`how`: "change" or "reset") and forget the name's failures."""
+    username = user.get_username()
+    cache.delete_many(_keys("username", username_key(username)))
+    _audit_login(
+        f"user.password_{how}", actor=user, username=username, address=address, at=timezone.now()
+    )
 
 
 def _audit_login(

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db.models import QuerySet, Sum
 
+from neutra.core import workflow
 from neutra.core.errors import InvalidInputError, NeutraError, Problem
 from neutra.core.factors import FactorSet
 from neutra.formats.activity_template import (
@@ -26,15 +27,14 @@ from neutra.formats.activity_template import (
 )
 from neutra.formats.factor_refs import FactorSetRef, load
 from neutra.web.activities.models import ActivityUpload
-from neutra.web.errors import NotAllowedError
-from neutra.web.inventories.models import Inventory, InventoryState
-from neutra.web.inventories.selectors import pinned_factor_refs
+from neutra.web.errors import NotAllowedError, NotFoundError
+from neutra.web.inventories.models import Inventory
+from neutra.web.inventories.selectors import inventory_visible_or_404, pinned_factor_refs
 from neutra.web.jobs.models import Job, JobKind, JobStatus
-from neutra.web.tenancy.models import Entity, Role
+from neutra.web.tenancy.models import Entity
 from neutra.web.tenancy.selectors import roles_in, tenant_row_for
 
 __all__ = [
-    "UPLOADER_ROLES",
     "ActivitiesSection",
     "UploadTemplate",
     "activities_section",
@@ -46,11 +46,8 @@ __all__ = [
     "uploads_for",
 ]
 
-# Who may add or remove activity data of a draft inventory: everyone but the
-# read-only roles (viewer, auditor).
-UPLOADER_ROLES = frozenset(
-    {Role.CONSULTANCY_ADMIN, Role.CONSULTANT, Role.CLIENT_ADMIN, Role.CONTRIBUTOR}
-)
+# Who may add or remove activity data, and in which states: the workflow's rule.
+_CHANGE_DATA = workflow.RULES[workflow.Action.CHANGE_DATA]
 
 
 def uploads_for(*, inventory: Inventory) -> QuerySet[ActivityUpload]:
@@ -63,7 +60,12 @@ def upload_for(user: Any, upload_id: object, *, now: datetime) -> ActivityUpload
     rows = ActivityUpload.objects.select_related(
         "inventory", "inventory__organisation", "uploaded_by"
     )
-    return tenant_row_for(user, rows, upload_id, now=now, what="upload")
+    upload: ActivityUpload = tenant_row_for(user, rows, upload_id, now=now, what="upload")
+    try:
+        inventory_visible_or_404(user, upload.inventory, now=now)
+    except NotFoundError:
+        raise NotFoundError("upload not found", upload_id=str(upload_id)) from None
+    return upload
 
 
 def last_upload_job(*, inventory: Inventory) -> Job | None:
@@ -89,11 +91,12 @@ def upload_refusal(*, user: Any, inventory: Inventory, now: datetime) -> NeutraE
     message. `user=None` is the system itself (a job already accepted): only
     the inventory's state counts.
     """
-    if user is not None and not roles_in(user, inventory.organisation, now=now) & UPLOADER_ROLES:
+    roles = None if user is None else roles_in(user, inventory.organisation, now=now)
+    if roles is not None and not {str(r) for r in roles} & set(_CHANGE_DATA.roles):
         return NotAllowedError(
             "your role lets you read this inventory's activity data, not change it"
         )
-    if inventory.state != InventoryState.DRAFT:
+    if inventory.state not in _CHANGE_DATA.states:
         reason = (
             f"this inventory is {inventory.get_state_display().lower()}: it takes no "
             "more activity data, and keeps what it has (only a draft changes)"

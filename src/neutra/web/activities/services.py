@@ -36,11 +36,14 @@ from django.utils import timezone
 from django_tasks import task
 
 from neutra.core.activities import CANONICAL_COLUMNS, MAX_VALUE_CHARS, ActivityData
+from neutra.core.engine import compute_footprint
 from neutra.core.errors import MAX_PROBLEMS, InvalidInputError, Problem, capped
+from neutra.core.gwp import gwp_set
 from neutra.formats.activity_files import read_activities
 from neutra.web.activities.models import ActivityRow, ActivityUpload
 from neutra.web.activities.selectors import upload_refusal
 from neutra.web.inventories.models import Inventory
+from neutra.web.inventories.selectors import pinned_factor_sets
 from neutra.web.jobs.models import Job, JobKind
 from neutra.web.jobs.services import Progress, job_create, job_run
 from neutra.web.tenancy.audit import audit_record
@@ -261,6 +264,8 @@ def upload_store_work(job: Job, progress: Progress, *, path: Path, file_name: st
         raise _relabelled(error, label, file_name) from None
     table = data.table
     row_count = int(table.count().to_pyarrow().as_py())
+    progress(0, row_count, "checking every row against the pinned factor sets")
+    _calculable_or_raise(data, inventory, label, file_name)
     # Progress written inside the transaction below would stay invisible to the
     # page until the commit (and on SQLite the job's writer holds the only write
     # lock), so the stage is set before it and the count after it.
@@ -332,6 +337,27 @@ def _reading_progress(
         progress(done, total, stage)
 
     return report
+
+
+def _calculable_or_raise(
+    data: ActivityData, inventory: Inventory, label: str, file_name: str
+) -> None:
+    """Refuse a file the calculation would refuse: "stored" means "can be calculated".
+
+    The engine itself runs over the file with the inventory's pinned factor
+    sets and GWP set, so a row whose activity key no pinned set has, or whose
+    unit does not convert to its factor's (`furlong` for a kWh factor), is
+    refused here with the calculation's own words, not by a copy of its
+    rules. Sets this server does not hold are the calculation's to report.
+    """
+    try:
+        sets = pinned_factor_sets(inventory=inventory)
+    except InvalidInputError:
+        return
+    try:
+        compute_footprint(data, sets, gwp_set(inventory.gwp_set))
+    except InvalidInputError as error:
+        raise _relabelled(error, label, file_name) from None
 
 
 def _relabelled(error: InvalidInputError, label: str, file_name: str) -> InvalidInputError:

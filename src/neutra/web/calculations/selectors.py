@@ -21,6 +21,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from neutra.core import workflow
 from neutra.core.boundary import Approach, Boundary
 from neutra.core.engine import FootprintOptions
 from neutra.core.errors import InvalidInputError, NeutraError, Problem
@@ -30,11 +31,11 @@ from neutra.core.scope2 import Instrument
 from neutra.reports import TOTAL_LABELS
 from neutra.web.activities.models import ActivityRow, ActivityUpload
 from neutra.web.calculations.models import Calculation
+from neutra.web.errors import NotFoundError
 from neutra.web.instruments.selectors import InstrumentSet, instrument_set
 from neutra.web.inventories.models import Inventory
-from neutra.web.inventories.selectors import pinned_factor_sets
+from neutra.web.inventories.selectors import inventory_visible_or_404, pinned_factor_sets
 from neutra.web.jobs.models import Job, JobKind, JobStatus
-from neutra.web.tenancy.models import Role
 from neutra.web.tenancy.selectors import (
     organisation_boundary,
     roles_in,
@@ -52,22 +53,20 @@ __all__ = [
     "calculation_current",
     "calculation_for",
     "calculation_inputs",
-    "calculation_is_current",
     "calculation_job_latest",
     "calculation_refusal",
     "calculation_section",
     "calculations_for",
+    "instrument_record",
     "uploads_of",
 ]
 
 # The headline figures of a footprint, in the order a page shows them.
 HEADLINE = tuple(TOTAL_LABELS.items())
 
-# Who may press "Calculate": everyone who may change the data. Viewers and
-# auditors read the figures.
-CALCULATOR_ROLES = frozenset(
-    {Role.CONSULTANCY_ADMIN, Role.CONSULTANT, Role.CLIENT_ADMIN, Role.CONTRIBUTOR}
-)
+# Who may press "Calculate", and in which states: the workflow's rule.
+# Viewers and auditors read the figures.
+CALCULATOR_ROLES = workflow.RULES[workflow.Action.CALCULATE].roles
 
 # A calculation job still queued or running after this long is taken for
 # abandoned (its worker died): it no longer keeps anyone from calculating.
@@ -110,7 +109,6 @@ class CalculationSection:
     refusal: CalculationRefusal | None  # why the user may not calculate now; None: they may
     job: Job | None  # the newest calculation job, for its panel
     calculation: Calculation | None  # the current calculation; None if never calculated
-    is_current: bool  # whether its figures reflect the inventory's data now
     headline: tuple[tuple[str, float], ...]  # (label, t CO2e), unrounded
     flag_counts: tuple[tuple[str, int], ...]  # (flag, rows carrying it), by flag
 
@@ -129,7 +127,6 @@ def calculation_section(*, inventory: Inventory, user: Any, now: datetime) -> Ca
         refusal=calculation_refusal(inventory=inventory, user=user, now=now),
         job=calculation_job_latest(inventory=inventory),
         calculation=calculation,
-        is_current=calculation is not None and calculation_is_current(inventory=inventory),
         headline=headline,
         flag_counts=flag_counts,
     )
@@ -152,31 +149,14 @@ def calculation_for(user: Any, calculation_id: object, *, now: datetime) -> Calc
     tenant's, alike.
     """
     rows = Calculation.objects.select_related("inventory", "calculated_by")
-    return tenant_row_for(user, rows, calculation_id, now=now, what="calculation")
-
-
-def calculation_is_current(*, inventory: Inventory) -> bool:
-    """Whether the inventory's figures reflect its data: calculated since the last change.
-
-    True when the newest calculation is newer than the newest upload and was
-    made from exactly the uploads the inventory has now, with their row
-    counts (an upload added during a calculation, or removed since, makes it
-    stale). False when it was never calculated.
-    """
-    calculation = calculation_current(inventory=inventory)
-    if calculation is None:
-        return False
-    uploads = list(
-        ActivityUpload.objects.filter(inventory=inventory).values("pk", "row_count", "uploaded_at")
+    calculation: Calculation = tenant_row_for(
+        user, rows, calculation_id, now=now, what="calculation"
     )
-    if uploads and max(u["uploaded_at"] for u in uploads) > calculation.calculated_at:
-        return False
-    used = {(u.get("id"), u.get("rows")) for u in calculation.summary.get("uploads", [])}
-    if used != {(u["pk"], u["row_count"]) for u in uploads}:
-        return False
-    # Instruments added or removed since change the market-based figures.
-    current = _instrument_record(instrument_set(inventory=inventory))
-    return calculation.summary.get("instruments") == current
+    try:
+        inventory_visible_or_404(user, calculation.inventory, now=now)
+    except NotFoundError:
+        raise NotFoundError("calculation not found", calculation_id=str(calculation_id)) from None
+    return calculation
 
 
 def calculation_job_latest(*, inventory: Inventory) -> Job | None:
@@ -245,7 +225,7 @@ def calculation_inputs(*, inventory: Inventory) -> CalculationInputs:
     found = instrument_set(inventory=inventory)
     instruments = found.instruments if found is not None else ()
     inputs = {found.file_name: found.sha256} if found is not None else None
-    recorded = _instrument_record(found)
+    recorded = instrument_record(found)
     if not boundary.links:
         # No entity tree: every row is included whole (the CLI without --entities).
         options = FootprintOptions(lines=True)
@@ -254,7 +234,7 @@ def calculation_inputs(*, inventory: Inventory) -> CalculationInputs:
     return CalculationInputs(tuple(sets), gwp, boundary, options, instruments, inputs, recorded)
 
 
-def _instrument_record(found: InstrumentSet | None) -> dict[str, Any] | None:
+def instrument_record(found: InstrumentSet | None) -> dict[str, Any] | None:
     """What a calculation records of the inventory's instruments, to tell later if they changed."""
     if found is None:
         return None

@@ -183,7 +183,7 @@ def _calculate(job: Job, progress: Progress) -> str:
             [Problem("inventory", None, None, None, "upload activity data first")],
             message="There are no activity rows to calculate: upload activity data first.",
         )
-    progress(0, rows, f"reading {rows} activity rows")
+    progress(0, rows, f"reading {rows:,} activity row{'' if rows == 1 else 's'}")
     with app_database() as backend:
         data = inventory_activities(backend, inventory_id=inventory.pk, uploads=uploads)
         progress(0, rows, "computing")
@@ -213,7 +213,7 @@ def _calculate(job: Job, progress: Progress) -> str:
     calculation = _store(job, inventory, summary, lines, uploads, progress)
     totals = footprint.totals
     return (
-        f"Calculated {rows} activity rows: {format_tonnes(totals['total_location'])} t CO2e "
+        f"Calculated {rows:,} activity row{'' if rows == 1 else 's'}: {format_tonnes(totals['total_location'])} t CO2e "
         f"location-based, {format_tonnes(totals['total_market'])} t CO2e market-based "
         f"(calculation {calculation.pk})."
     )
@@ -226,7 +226,7 @@ def _summary(
     summary = footprint.summary_json()
     summary["flags"] = first_flags
     summary["flag_counts"] = {kind.value: n for kind, n in footprint.flags.counts.items()}
-    # What `calculation_is_current` compares with the inventory's uploads later.
+    # What `workflow.selectors.figures_status` compares with the inventory's uploads later.
     summary["uploads"] = [
         {"id": u.pk, "file_name": u.file_name, "sha256": u.sha256, "rows": u.row_count}
         for u in uploads

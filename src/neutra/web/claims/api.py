@@ -19,23 +19,24 @@ from neutra.web.accounts.auth import require_scope
 from neutra.web.claims import services
 from neutra.web.claims.models import Claim
 from neutra.web.claims.selectors import claim_for, claims_of
+from neutra.web.schemas import InputSchema
 from neutra.web.tenancy.selectors import organisation_for
 
 router = Router(tags=["claims"])
 
 
-class ClaimIn(Schema):
+class ClaimIn(InputSchema):
     period: str  # a year (2024) or YYYY-MM-DD/YYYY-MM-DD
     standard: str = "iso-14068-1"  # or pas-2060 (withdrawn; legacy claims)
     scope2: str = "market"  # the scope 2 basis of the residual: market or location
 
 
-class IssueIn(Schema):
+class IssueIn(InputSchema):
     verification: str  # self, second-party or third-party
     signatory: str  # who signs the claim
 
 
-class WithdrawIn(Schema):
+class WithdrawIn(InputSchema):
     reason: str
 
 

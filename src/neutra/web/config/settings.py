@@ -28,6 +28,11 @@ Variables:
                         `neutra worker`, started by `neutra serve`) or "immediate" (inside
                         the request, for tests and scripts)
     NEUTRA_MAX_UPLOAD_MB  largest activity file accepted (default 200)
+    NEUTRA_MAX_AUDITOR_DAYS  the longest an auditor's access may last (default 365)
+    NEUTRA_EMAIL        how mail (password-reset links) leaves: "console" (default: printed
+                        to the server's output) or "smtp", with EMAIL_HOST, EMAIL_PORT
+                        (default 587), EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS
+                        (default 1) and NEUTRA_EMAIL_FROM (default neutra@localhost)
 
 The cache (log-in throttle counts) is a table of the app database,
 `neutra_cache`, so that every worker process and machine counts the same
@@ -89,6 +94,7 @@ INSTALLED_APPS = [
     "neutra.web.activities",
     "neutra.web.instruments",
     "neutra.web.calculations",
+    "neutra.web.workflow",
     "neutra.web.dashboards",
     "neutra.web.credits",
     "neutra.web.strategy",
@@ -96,11 +102,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: what a proxy says about the request counts only from our proxies.
+    "neutra.web.config.middleware.UntrustedProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "neutra.web.config.middleware.RejectNulCharactersMiddleware",
+    "neutra.web.config.middleware.RejectUnreadableInputMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -180,6 +188,8 @@ NEUTRA_MAX_UPLOAD_BYTES = env_int("NEUTRA_MAX_UPLOAD_MB", 200, minimum=1) * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024  # form fields other than files
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads go to a temporary file
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# An auditor's access ends; this is the furthest end date a grant may set.
+NEUTRA_MAX_AUDITOR_DAYS = env_int("NEUTRA_MAX_AUDITOR_DAYS", 365, minimum=1)
 
 # Argon2 first: new and re-saved passwords use it; the others only verify old hashes.
 PASSWORD_HASHERS = [
@@ -194,6 +204,29 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Mail: password-reset links. Printed to the server's output unless SMTP is configured.
+_EMAIL_BACKENDS = {
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+}
+_email = env_str("NEUTRA_EMAIL") or "console"
+if _email not in _EMAIL_BACKENDS:
+    raise ImproperlyConfigured(
+        f"environment variable NEUTRA_EMAIL is {_email!r}: use one of {', '.join(_EMAIL_BACKENDS)}"
+    )
+EMAIL_BACKEND = _EMAIL_BACKENDS[_email]
+if _email == "smtp":
+    _host = env_str("EMAIL_HOST")
+    if not _host:
+        raise ImproperlyConfigured("NEUTRA_EMAIL=smtp needs environment variable EMAIL_HOST")
+    EMAIL_HOST = _host
+    EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER") or ""
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD") or ""
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+    EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = env_str("NEUTRA_EMAIL_FROM") or "neutra@localhost"
+
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -234,6 +267,23 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; "
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+
+# Logging: one handler, on standard error, for every logger (Django's request warnings,
+# waitress, Neutra's own), so each message is written exactly once, in debug mode or not.
+# Django's own handlers (a debug-only console, mail to admins, which are none) are
+# replaced: its loggers pass their messages up to this one.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["stderr"], "level": "WARNING"},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+        "neutra": {"handlers": [], "level": "INFO", "propagate": True},
+    },
+}
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"

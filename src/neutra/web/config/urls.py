@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("neutra.web.activities.urls")),
     path("", include("neutra.web.instruments.urls")),
     path("", include("neutra.web.calculations.urls")),
+    path("", include("neutra.web.workflow.urls")),
     path("", include("neutra.web.dashboards.urls")),
     path("", include("neutra.web.credits.urls")),
     path("", include("neutra.web.strategy.urls")),

@@ -27,6 +27,7 @@ from neutra.web.credits.services import (
     credits_transfer,
 )
 from neutra.web.errors import invalid
+from neutra.web.schemas import InputSchema
 from neutra.web.tenancy.models import Consultancy, Organisation
 from neutra.web.tenancy.selectors import organisation_for
 
@@ -163,7 +164,7 @@ def block(request: HttpRequest, block_id: int) -> HistoryOut:
     )  # fmt: skip
 
 
-class FindIn(Schema):
+class FindIn(InputSchema):
     serial: int
 
 
@@ -184,7 +185,7 @@ def consultancy_blocks(request: HttpRequest) -> list[BlockOut]:
     return [_block(b) for b in selectors.blocks_of_consultancy(consultancy=consultancy)]
 
 
-class UnitsIn(Schema):
+class UnitsIn(InputSchema):
     consultancy_id: int | None = None  # default: the consultancy you staff
     organisation_id: int | None = None  # whose units; None: the stock
     account_id: int | None = None  # where the units must be
@@ -243,7 +244,7 @@ def preview(request: HttpRequest, payload: UnitsIn) -> list[ChosenOut]:
     ]
 
 
-class PurchaseIn(Schema):
+class PurchaseIn(InputSchema):
     consultancy_id: int | None = None
     account_id: int
     project_id: int

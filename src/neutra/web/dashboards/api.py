@@ -22,6 +22,7 @@ from neutra.core.engine.explain_market import MarketLine
 from neutra.core.errors import NeutraError
 from neutra.reports import SCOPE3_CATEGORY_NAMES, explain_flag, spec_json
 from neutra.web.calculations.models import EmissionLine
+from neutra.web.dashboards.exports import export_response
 from neutra.web.dashboards.presentation import dashboard_charts
 from neutra.web.dashboards.queries import api_query
 from neutra.web.dashboards.selectors import (
@@ -40,6 +41,7 @@ from neutra.web.dashboards.selectors import (
 )
 from neutra.web.errors import NotFoundError
 from neutra.web.inventories.selectors import inventory_for
+from neutra.web.workflow.selectors import FiguresStatus, figures_status
 
 router = Router(tags=["dashboards"])  # the API's auth: a session or an API token
 
@@ -50,6 +52,19 @@ class CalculationOut(Schema):
     calculated_by: str | None  # username; null for the system
     row_count: int  # activity rows calculated (= lines)
     output_hash: str  # provenance hash of the summary
+    current: bool  # the figures reflect the inventory's data now
+    data_changed: bool  # the data changed since this calculation: the figures are stale
+    status: str  # which calculation, and whether current, in words
+
+
+class FiguresStatusOut(Schema):
+    calculation_id: int | None  # null: never calculated
+    calculated_at: datetime | None
+    current: bool
+    data_changed: bool
+    files_added: int  # uploads since the calculation
+    files_removed: int  # uploads it included that are gone
+    status: str  # in words
 
 
 class GasOut(Schema):
@@ -222,9 +237,23 @@ class CompareOut(Schema):
     restates_id: int | None  # null: this version restates nothing (all lists empty)
     before_calculation_id: int | None
     after_calculation_id: int | None
+    before_status: FiguresStatusOut | None  # the restated version's figures: current?
+    after_status: FiguresStatusOut  # this version's figures: current?
     totals: list[DiffRowOut]
     scope3_categories: list[DiffRowOut]
     entities: list[DiffRowOut]
+
+
+def _status_out(status: FiguresStatus) -> dict[str, Any]:
+    return {
+        "calculation_id": status.calculation_id,
+        "calculated_at": status.calculated_at,
+        "current": status.current,
+        "data_changed": status.data_changed,
+        "files_added": status.files_added,
+        "files_removed": status.files_removed,
+        "status": status.text,
+    }
 
 
 def _figures_out(figures: DashboardFigures) -> dict[str, Any]:
@@ -332,6 +361,7 @@ def get_dashboard(request: HttpRequest, inventory_id: int) -> dict[str, Any]:
     figures = dashboard_figures(inventory=inventory)
     years = year_over_year(organisation=inventory.organisation)
     charts = dashboard_charts(inventory=inventory, figures=figures, years=years)
+    status = figures_status(inventory=inventory)
     return {
         "inventory_id": inventory.pk,
         "calculated": figures is not None,
@@ -343,6 +373,9 @@ def get_dashboard(request: HttpRequest, inventory_id: int) -> dict[str, Any]:
             "calculated_by": figures.calculated_by,
             "row_count": figures.row_count,
             "output_hash": figures.output_hash,
+            "current": status.current,
+            "data_changed": status.data_changed,
+            "status": status.text,
         },
         "figures": None if figures is None else _figures_out(figures),
         "year_over_year": [
@@ -484,12 +517,15 @@ def compare_inventory(request: HttpRequest, inventory_id: int) -> dict[str, Any]
             for r in found
         ]
 
+    after_status = _status_out(figures_status(inventory=inventory))
     if diff is None:
         return {
             "inventory_id": inventory.pk,
             "restates_id": None,
             "before_calculation_id": None,
             "after_calculation_id": None,
+            "before_status": None,
+            "after_status": after_status,
             "totals": [],
             "scope3_categories": [],
             "entities": [],
@@ -499,7 +535,20 @@ def compare_inventory(request: HttpRequest, inventory_id: int) -> dict[str, Any]
         "restates_id": diff.restated.pk,
         "before_calculation_id": diff.before_calculation_id,
         "after_calculation_id": diff.after_calculation_id,
+        "before_status": _status_out(figures_status(inventory=diff.restated)),
+        "after_status": after_status,
         "totals": rows(diff.totals),
         "scope3_categories": rows(diff.categories),
         "entities": rows(diff.entities),
     }
+
+
+@router.get("/inventories/{inventory_id}/export/{what}", response={200: None})
+def export_inventory(
+    request: HttpRequest, inventory_id: int, what: str, format: str = "csv"
+) -> Any:
+    """The current footprint (`what`=footprint) or its lines (`what`=lines) as a file:
+    `format` csv or xlsx (the `neutra footprint` formats; text that a spreadsheet would take
+    for a formula is written as text). 404 before the first calculation."""
+    inventory = inventory_for(request.user, inventory_id, now=timezone.now())
+    return export_response(inventory, what, format)

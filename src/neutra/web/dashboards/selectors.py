@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import pyarrow as pa
 from django.db.models import Q, QuerySet, Sum
 
 from neutra.core.engine import GasWeight, explain_line, gas_weights
@@ -37,21 +38,25 @@ from neutra.web.calculations.selectors import calculations_for
 from neutra.web.dashboards.queries import ANY_FLAG, NO_ENTITY, Known, LineFilter
 from neutra.web.errors import NotFoundError
 from neutra.web.inventories.models import Inventory
-from neutra.web.inventories.selectors import pinned_factor_refs
+from neutra.web.inventories.selectors import inventory_visible_or_404, pinned_factor_refs
 from neutra.web.tenancy.models import Organisation
 from neutra.web.tenancy.selectors import tenant_row_for
 
 __all__ = [
+    "EXPORT_LINE_COLUMNS",
     "DashboardFigures",
     "DiffRow",
     "FactorDetail",
     "LineArithmetic",
     "LinesTotal",
     "RestatementDiff",
+    "StoredFlag",
+    "StoredFootprint",
     "YearFigures",
     "dashboard_figures",
     "dashboard_version",
     "factor_detail",
+    "footprint_export",
     "line_arithmetic",
     "line_for",
     "line_market",
@@ -439,7 +444,12 @@ def line_for(user: Any, line_id: object, *, now: datetime) -> EmissionLine:
     rows = EmissionLine.objects.select_related(
         "calculation", "calculation__inventory", "calculation__inventory__organisation"
     )
-    return tenant_row_for(user, rows, line_id, now=now, what="line")
+    line: EmissionLine = tenant_row_for(user, rows, line_id, now=now, what="line")
+    try:
+        inventory_visible_or_404(user, line.calculation.inventory, now=now)
+    except NotFoundError:
+        raise NotFoundError("line not found", line_id=str(line_id)) from None
+    return line
 
 
 def line_market(*, line: EmissionLine) -> MarketLine | None:
@@ -581,6 +591,94 @@ def _entity_total(figures: DashboardFigures | None, name: str) -> float | None:
         return None
     found = figures.by_entity.get(name)
     return 0.0 if found is None else found["total_location"]  # calculated, without that entity
+
+
+# --- exports --------------------------------------------------------------------------
+
+# The lines' columns in an export, in this order (the EmissionLine fields a reader needs).
+EXPORT_LINE_COLUMNS = (
+    "file",
+    "row",
+    "row_id",
+    "entity",
+    "year",
+    "scope",
+    "category",
+    "activity",
+    "quantity",
+    "unit",
+    "region",
+    "factor",
+    "factor_source",
+    "gwp_set",
+    "flags",
+    "inclusion_share",
+    "emissions_t_co2e",
+    "emissions_market_t_co2e",
+    "biogenic_co2_t",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFlag:
+    row: str
+    flag: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFootprint:
+    """A stored calculation as `neutra.formats.footprint_output` writes it (t, unrounded)."""
+
+    calculation_id: int
+    totals: dict[str, float]
+    scope3_categories: dict[str, float]
+    by_gas: dict[str, dict[str, float]]
+    biogenic_co2_t: float
+    by_entity: dict[str, dict[str, float]]
+    flags: tuple[StoredFlag, ...]  # the first 1000 flag rows, as stored
+    provenance: dict[str, Any]
+    lines: pa.Table | None  # every line, in file and row order; None when not asked for
+
+
+def footprint_export(*, inventory: Inventory, lines: bool) -> StoredFootprint | None:
+    """The inventory's current calculation for an export; None if it was never calculated.
+
+    With `lines`, every line is read (in file and row order): an export is
+    the one place that reads them all.
+    """
+    calculation = _current(inventory).first()
+    if calculation is None:
+        return None
+    summary = calculation.summary
+    table = None
+    if lines:
+        rows = (
+            EmissionLine.objects.filter(calculation=calculation)
+            .order_by("file", "row", "id")
+            .values_list(*EXPORT_LINE_COLUMNS)
+        )
+        columns: list[list[Any]] = [[] for _ in EXPORT_LINE_COLUMNS]
+        for row in rows.iterator(chunk_size=5000):
+            for column, value in zip(columns, row, strict=True):
+                column.append(value)
+        table = pa.table(dict(zip(EXPORT_LINE_COLUMNS, columns, strict=True)))
+    return StoredFootprint(
+        calculation_id=calculation.pk,
+        totals={k: float(v) for k, v in summary.get("totals", {}).items()},
+        scope3_categories={
+            str(k): float(v) for k, v in summary.get("scope3_categories", {}).items()
+        },
+        by_gas={g: dict(v) for g, v in summary.get("by_gas", {}).items()},
+        biogenic_co2_t=float(summary.get("biogenic_co2_t", 0.0)),
+        by_entity={e: dict(v) for e, v in summary.get("by_entity", {}).items()},
+        flags=tuple(
+            StoredFlag(str(f.get("row", "")), str(f.get("flag", "")), str(f.get("detail", "")))
+            for f in summary.get("flags", [])
+        ),
+        provenance=dict(summary.get("provenance", {})),
+        lines=table,
+    )
 
 
 @dataclass(frozen=True, slots=True)

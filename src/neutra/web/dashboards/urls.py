@@ -14,4 +14,9 @@ urlpatterns: list[URLPattern] = [
     path("inventories/<int:inventory_id>/lines/<int:line_id>/", views.line, name="line"),
     path("inventories/<int:inventory_id>/compare/", views.compare, name="compare"),
     path("inventories/<int:inventory_id>/charts/<slug:name>.svg", views.chart, name="chart"),
+    path(
+        "inventories/<int:inventory_id>/export/<slug:what>.<slug:fmt>",
+        views.export,
+        name="export",
+    ),
 ]

@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET
 
 from neutra.core.errors import InvalidInputError, NeutraError, Problem
 from neutra.reports import SCOPE3_CATEGORY_NAMES, explain_flag, render_svg
+from neutra.web.dashboards.exports import export_response
 from neutra.web.dashboards.presentation import (
     CHART_NAMES,
     dashboard_charts,
@@ -58,6 +59,7 @@ from neutra.web.dashboards.selectors import (
 from neutra.web.errors import NotFoundError
 from neutra.web.inventories.models import Inventory
 from neutra.web.inventories.views import inventory_or_404
+from neutra.web.workflow.selectors import figures_status
 
 
 def _crumbs(inventory: Inventory, *more: tuple[str, str | None]) -> list[tuple[str, str | None]]:
@@ -161,6 +163,8 @@ def dashboard(request: HttpRequest, inventory_id: int) -> HttpResponse:
         _drawn.put(key, body)
     context = {
         "inventory": inventory,
+        # Per request, outside the drawn body: the data may change after the calculation.
+        "figures_status": figures_status(inventory=inventory),
         "body": mark_safe(body),  # drawn by our own template, which escaped every text
         "breadcrumbs": _crumbs(inventory, ("Dashboard", None)),
     }
@@ -281,6 +285,8 @@ def compare(request: HttpRequest, inventory_id: int) -> HttpResponse:
     context = {
         "inventory": inventory,
         "diff": diff,
+        "after_status": figures_status(inventory=inventory),
+        "before_status": None if diff is None else figures_status(inventory=diff.restated),
         "line_diffs": None if diff is None else restatement_lines(diff=diff),
         "breadcrumbs": _crumbs(inventory, _dashboard_crumb(inventory), ("What changed", None)),
     }
@@ -305,3 +311,14 @@ def chart(request: HttpRequest, inventory_id: int, name: str) -> HttpResponse:
         f'inline; filename="{name}-{inventory.year}-v{inventory.version}.svg"'
     )
     return response
+
+
+@require_GET
+@login_required
+def export(request: HttpRequest, inventory_id: int, what: str, fmt: str) -> HttpResponse:
+    """Download the current footprint or its lines (CSV or XLSX)."""
+    inventory = inventory_or_404(request, inventory_id)
+    try:
+        return export_response(inventory, what, fmt)
+    except NotFoundError:
+        raise Http404("nothing to export") from None

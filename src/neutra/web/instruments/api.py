@@ -25,6 +25,7 @@ from neutra.web.instruments.selectors import (
 )
 from neutra.web.instruments.services import instrument_add, instrument_delete, instruments_upload
 from neutra.web.inventories.selectors import inventory_for
+from neutra.web.schemas import InputSchema
 
 router = Router(tags=["instruments"])  # the API's auth: a session or an API token
 
@@ -34,7 +35,7 @@ class ErrorOut(Schema):
     extra: dict[str, Any]  # structured detail; `problems`: file, row, column, value, reason
 
 
-class InstrumentIn(Schema):
+class InstrumentIn(InputSchema):
     """One instrument as a row of the instrument file (DESIGN.md §3.4)."""
 
     instrument_id: str

@@ -23,13 +23,14 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from neutra.core import workflow
 from neutra.core.errors import InvalidInputError, NeutraError, Problem
 from neutra.core.scope2 import Instrument
 from neutra.formats.instrument_file import QUALITY_COLUMNS, instrument_csv, instruments_of
-from neutra.web.activities.selectors import UPLOADER_ROLES
-from neutra.web.errors import NotAllowedError
+from neutra.web.errors import NotAllowedError, NotFoundError
 from neutra.web.instruments.models import ContractualInstrument
-from neutra.web.inventories.models import Inventory, InventoryState
+from neutra.web.inventories.models import Inventory
+from neutra.web.inventories.selectors import inventory_visible_or_404
 from neutra.web.tenancy.selectors import roles_in, tenant_row_for
 
 __all__ = [
@@ -94,7 +95,14 @@ def instrument_for(user: Any, instrument_id: object, *, now: datetime) -> Contra
     rows = ContractualInstrument.objects.select_related(
         "inventory", "inventory__organisation", "added_by"
     )
-    return tenant_row_for(user, rows, instrument_id, now=now, what="instrument")
+    found: ContractualInstrument = tenant_row_for(
+        user, rows, instrument_id, now=now, what="instrument"
+    )
+    try:  # an auditor sees no draft, nor anything in it
+        inventory_visible_or_404(user, found.inventory, now=now)
+    except NotFoundError:
+        raise NotFoundError("instrument not found", instrument_id=str(instrument_id)) from None
+    return found
 
 
 def instrument_refusal(*, user: Any, inventory: Inventory, now: datetime) -> NeutraError | None:
@@ -104,11 +112,13 @@ def instrument_refusal(*, user: Any, inventory: Inventory, now: datetime) -> Neu
     only while the inventory is a draft: a locked inventory's figures never
     change. `user=None` is the system itself.
     """
-    if user is not None and not roles_in(user, inventory.organisation, now=now) & UPLOADER_ROLES:
+    # The workflow's rule for changing an inventory's data: who, and in which states.
+    rule = workflow.RULES[workflow.Action.CHANGE_DATA]
+    if user is not None and not roles_in(user, inventory.organisation, now=now) & rule.roles:
         return NotAllowedError(
             "your role lets you read this inventory's instruments, not change them"
         )
-    if inventory.state != InventoryState.DRAFT:
+    if inventory.state not in rule.states:
         reason = (
             f"this inventory is {inventory.get_state_display().lower()}: its instruments "
             "change only while it is a draft"

@@ -1,4 +1,4 @@
-"""REST endpoints of inventories: list, open, read, move and restate.
+"""REST endpoints of inventories: list, open, read and restate (moves: the workflow app).
 
 Thin: the API's authentication (write endpoints need a token's write scope)
 -> input schema -> one selector, then at most
@@ -23,34 +23,27 @@ from neutra.web.inventories.selectors import (
     inventory_audit_entries,
     inventory_for,
 )
-from neutra.web.inventories.services import (
-    inventory_create,
-    inventory_restate,
-    inventory_transition,
-)
+from neutra.web.inventories.services import inventory_create, inventory_restate
+from neutra.web.schemas import InputSchema
 from neutra.web.tenancy.selectors import organisation_for
 
 router = Router(tags=["inventories"])  # the API's auth: a session or an API token
 
 
-class FactorSetPin(Schema):
+class FactorSetPin(InputSchema):
     name: str  # the factor set's name, e.g. "desnz-2025"
     version: str  # its content hash, 16 hex digits
 
 
-class InventoryIn(Schema):
+class InventoryIn(InputSchema):
     year: int  # the reporting year, 1990-2100
     factor_sets: list[FactorSetPin] | None = None  # default: the starter library
     gwp_set: str = "AR5"  # AR4, AR5 or AR6
     approach: str = "operational"  # equity, financial or operational
 
 
-class RestateIn(Schema):
+class RestateIn(InputSchema):
     factor_sets: list[FactorSetPin]  # the sets the new version pins, in search order
-
-
-class TransitionIn(Schema):
-    to: str  # draft, submitted, reviewed or locked
 
 
 class InventoryOut(Schema):
@@ -68,7 +61,8 @@ class InventoryOut(Schema):
     state_changed_at: datetime
 
 
-def _out(inventory: Inventory) -> InventoryOut:
+def inventory_out(inventory: Inventory) -> InventoryOut:
+    """The API's view of an inventory (the workflow's endpoints answer with it too)."""
     return InventoryOut(
         id=inventory.pk,
         organisation_id=inventory.organisation_id,
@@ -88,7 +82,9 @@ def _out(inventory: Inventory) -> InventoryOut:
 @router.get("/organisations/{organisation_id}/inventories", response=list[InventoryOut])
 def list_inventories(request: HttpRequest, organisation_id: int) -> list[InventoryOut]:
     """The inventories of one organisation you may see, newest first."""
-    return [_out(i) for i in inventories_for(request.user, organisation_id, now=timezone.now())]
+    return [
+        inventory_out(i) for i in inventories_for(request.user, organisation_id, now=timezone.now())
+    ]
 
 
 @router.post("/organisations/{organisation_id}/inventories", response={201: InventoryOut})
@@ -107,23 +103,13 @@ def create_inventory(
         approach=payload.approach,
         by=request.user,
     )
-    return Status(201, _out(inventory))
+    return Status(201, inventory_out(inventory))
 
 
 @router.get("/inventories/{inventory_id}", response=InventoryOut)
 def get_inventory(request: HttpRequest, inventory_id: int) -> InventoryOut:
     """One inventory you may see (404 for any other)."""
-    return _out(inventory_for(request.user, inventory_id, now=timezone.now()))
-
-
-@router.post("/inventories/{inventory_id}/transition", response=InventoryOut)
-def transition_inventory(
-    request: HttpRequest, inventory_id: int, payload: TransitionIn
-) -> InventoryOut:
-    """Submit, review, lock or reopen an inventory, as your role allows."""
-    require_scope(request, "write")
-    inventory = inventory_for(request.user, inventory_id, now=timezone.now())
-    return _out(inventory_transition(inventory=inventory, to=payload.to, by=request.user))
+    return inventory_out(inventory_for(request.user, inventory_id, now=timezone.now()))
 
 
 @router.post("/inventories/{inventory_id}/restate", response={201: InventoryOut})
@@ -131,7 +117,7 @@ def restate_inventory(request: HttpRequest, inventory_id: int) -> Status[Invento
     """Open the next version of a locked inventory (staff or client admin)."""
     require_scope(request, "write")
     inventory = inventory_for(request.user, inventory_id, now=timezone.now())
-    return Status(201, _out(inventory_restate(inventory=inventory, by=request.user)))
+    return Status(201, inventory_out(inventory_restate(inventory=inventory, by=request.user)))
 
 
 @router.post("/inventories/{inventory_id}/restate-factor-sets", response={201: InventoryOut})
@@ -143,7 +129,7 @@ def restate_inventory_on_factor_sets(
     inventory = inventory_for(request.user, inventory_id, now=timezone.now())
     pins = [p.dict() for p in payload.factor_sets]
     restated = inventory_restate(inventory=inventory, by=request.user, factor_sets=pins)
-    return Status(201, _out(restated))
+    return Status(201, inventory_out(restated))
 
 
 class AuditEntryOut(Schema):

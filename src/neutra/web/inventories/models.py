@@ -28,6 +28,7 @@ from django.utils import timezone
 from neutra.core.boundary import Approach as CoreApproach
 from neutra.core.errors import NeutraError
 from neutra.core.gwp import GWP_SET_NAMES
+from neutra.core.workflow import InventoryState as CoreState
 from neutra.web.tenancy.models import Organisation
 
 FIRST_YEAR = 1990
@@ -62,6 +63,9 @@ class Approach(models.TextChoices):
 
 
 assert tuple(GwpSet.values) == GWP_SET_NAMES, "GwpSet must follow neutra.core.gwp"
+assert tuple(InventoryState.values) == tuple(s.value for s in CoreState), (
+    "InventoryState must follow neutra.core.workflow"
+)
 
 
 class InventoryQuerySet(models.QuerySet["Inventory"]):

@@ -14,11 +14,22 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from neutra.core import workflow
 from neutra.core.factors import FactorSet
 from neutra.formats.factor_refs import FactorSetRef, resolve
+from neutra.web.errors import NotFoundError
 from neutra.web.inventories.models import Inventory
-from neutra.web.tenancy.models import AuditEntry
-from neutra.web.tenancy.selectors import audit_entries_for, organisation_for, tenant_row_for
+from neutra.web.tenancy.models import AuditEntry, Organisation
+from neutra.web.tenancy.selectors import (
+    audit_entries_for,
+    organisation_for,
+    roles_in,
+    tenant_row_for,
+)
+
+_VIEW = workflow.Action.VIEW
+# The states some role may not see (auditors: draft); in the others nobody needs asking.
+_HIDDEN_FROM_SOMEONE = frozenset(s.value for _, s in workflow.RULES[_VIEW].hidden_from)
 
 __all__ = [
     "FactorSetChoice",
@@ -26,26 +37,54 @@ __all__ = [
     "inventories_for",
     "inventory_audit_entries",
     "inventory_for",
+    "inventory_visible_or_404",
     "pinned_factor_refs",
     "pinned_factor_sets",
 ]
+
+
+def _hidden_states(user: Any, organisation: Organisation, now: datetime) -> list[str]:
+    """The states in which `user` may not see the organisation's inventories (auditors: draft)."""
+    roles = roles_in(user, organisation, now=now)
+    return [s.value for s in workflow.InventoryState if not workflow.may(roles, s, _VIEW)]
 
 
 def inventories_for(user: Any, organisation_id: object, *, now: datetime) -> QuerySet[Inventory]:
     """The inventories of an organisation `user` may see, newest year and version first.
 
     Raises `NotFoundError` when the organisation is missing or not visible.
+    An auditor sees no draft (the workflow's rule).
     """
     organisation = organisation_for(user, organisation_id, now=now)
-    return Inventory.objects.filter(organisation=organisation).select_related(
-        "organisation", "created_by"
+    return (
+        Inventory.objects.filter(organisation=organisation)
+        .exclude(state__in=_hidden_states(user, organisation, now))
+        .select_related("organisation", "created_by")
     )
 
 
 def inventory_for(user: Any, inventory_id: object, *, now: datetime) -> Inventory:
-    """The inventory `inventory_id` if `user` may see its organisation at `now`."""
+    """The inventory `inventory_id` if `user` may see it at `now` (its organisation, its state).
+
+    An inventory the workflow hides from the user (a draft, from an auditor)
+    is `NotFoundError` like a missing one.
+    """
     rows = Inventory.objects.select_related("organisation", "created_by")
-    return tenant_row_for(user, rows, inventory_id, now=now, what="inventory")
+    inventory: Inventory = tenant_row_for(user, rows, inventory_id, now=now, what="inventory")
+    inventory_visible_or_404(user, inventory, now=now)
+    return inventory
+
+
+def inventory_visible_or_404(user: Any, inventory: Inventory, *, now: datetime) -> None:
+    """Raise `NotFoundError` unless the workflow lets `user` see `inventory` in its state.
+
+    For the selectors of rows inside an inventory (uploads, jobs,
+    calculations, lines), after their tenant check.
+    """
+    if inventory.state in _HIDDEN_FROM_SOMEONE and inventory.state in _hidden_states(
+        user, inventory.organisation, now
+    ):
+        raise NotFoundError("inventory not found", inventory_id=str(inventory.pk))
 
 
 def inventory_audit_entries(*, inventory: Inventory) -> QuerySet[AuditEntry]:

@@ -7,28 +7,22 @@ transaction with the inventory row locked, and records an `AuditEntry`.
 user. A locked inventory is never changed: `inventory_restate` makes the next
 version instead.
 
-Who may do what:
-
-| action                      | who                                        |
-|-----------------------------|--------------------------------------------|
-| create, restate             | consultancy staff, client admin            |
-| draft -> submitted          | client admin, contributor                  |
-| submitted -> reviewed       | consultancy staff                          |
-| reviewed -> locked          | consultancy staff                          |
-| submitted -> draft (reopen) | consultancy staff                          |
+Opening an inventory is for consultancy staff and client admins. Who may
+restate, and every move between states, is `neutra.core.workflow`'s table;
+the moves themselves are `neutra.web.workflow.services.inventory_transition`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from functools import cache
-from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser as User
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from neutra.core import workflow
 from neutra.core.errors import InvalidInputError, Problem
 from neutra.formats.factor_refs import FactorSetRef
 from neutra.formats.starter import starter_library
@@ -39,7 +33,6 @@ from neutra.web.inventories.models import (
     Approach,
     GwpSet,
     Inventory,
-    InventoryLockedError,
     InventoryState,
 )
 from neutra.web.tenancy.audit import audit_record
@@ -47,29 +40,13 @@ from neutra.web.tenancy.models import STAFF_ROLES, Organisation, Role
 from neutra.web.tenancy.selectors import roles_in
 
 __all__ = [
-    "InventoryStateError",
     "default_factor_sets",
     "inventory_create",
     "inventory_restate",
-    "inventory_transition",
 ]
 
 _STAFF = frozenset(STAFF_ROLES)
 _CREATORS = _STAFF | {Role.CLIENT_ADMIN}
-
-# (from, to) -> the roles that may make the move.
-_TRANSITIONS: dict[tuple[Any, Any], frozenset[Any]] = {
-    (InventoryState.DRAFT, InventoryState.SUBMITTED): frozenset(
-        {Role.CLIENT_ADMIN, Role.CONTRIBUTOR}
-    ),
-    (InventoryState.SUBMITTED, InventoryState.REVIEWED): _STAFF,
-    (InventoryState.REVIEWED, InventoryState.LOCKED): _STAFF,
-    (InventoryState.SUBMITTED, InventoryState.DRAFT): _STAFF,
-}
-
-
-class InventoryStateError(InvalidInputError):
-    """A move between states that the workflow does not have (HTTP 400)."""
 
 
 @cache
@@ -164,12 +141,22 @@ def inventory_create(
         # would both find no inventory and the second would hit the unique
         # constraint (a 500) instead of this clear error.
         Organisation.objects.select_for_update().get(pk=organisation.pk)
-        if Inventory.objects.filter(organisation=organisation, year=year).exists():
+        existing = (
+            Inventory.objects.filter(organisation=organisation, year=year)
+            .order_by("-version")
+            .first()
+        )
+        if existing is not None:
+            if existing.is_locked:
+                what = f"it is locked: restate version {existing.version} to correct it"
+            else:
+                state = existing.get_state_display().lower()
+                what = f"version {existing.version} is still {state}: open it and work on it"
             raise invalid(
                 "inventory",
                 "year",
                 year,
-                f"{organisation} already has an inventory for {year}; restate it to correct it",
+                f"{organisation} already has an inventory for {year}; {what}",
             )
         inventory = Inventory.objects.create(
             organisation=organisation,
@@ -196,78 +183,6 @@ def inventory_create(
     return inventory
 
 
-def inventory_transition(
-    *, inventory: Inventory, to: InventoryState | str, by: User | None
-) -> Inventory:
-    """Move `inventory` to the state `to`, if the workflow and `by`'s roles allow it.
-
-    Returns the inventory as stored after the move (the argument is refreshed too).
-    """
-    if to not in InventoryState.values:
-        raise invalid(
-            "inventory", "to", to, f"unknown state; one of {', '.join(InventoryState.values)}"
-        )
-    target = InventoryState(to)
-
-    with transaction.atomic():
-        # Lock the row and decide on its stored state: two consultants acting
-        # at once (one locking, one reopening or locking again) would each
-        # read "reviewed" from a stale copy, both write, and the later write
-        # would silently undo or repeat the first. The second waits here and
-        # then sees the state the first one left.
-        current = Inventory.objects.select_for_update().get(pk=inventory.pk)
-        source = InventoryState(current.state)
-        if source is InventoryState.LOCKED:
-            raise InventoryLockedError(
-                f"inventory {current} is locked: it cannot change; restate it instead",
-                inventory_id=current.pk,
-            )
-        allowed = _TRANSITIONS.get((source, target))
-        if allowed is None:
-            raise InventoryStateError(
-                [
-                    Problem(
-                        "inventory", None, "to", target.value, f"not allowed from {source.value}"
-                    )
-                ],
-                message=f"an inventory cannot go from {source.label} to {target.label}",
-            )
-        if by is not None and not (_roles(by, current.organisation) & allowed):
-            raise NotAllowedError(
-                f"you may not move inventory {current} from {source.label} to {target.label}"
-            )
-        if target in (InventoryState.REVIEWED, InventoryState.LOCKED):
-            _require_current_figures(current, to)
-        current.state = target
-        current.state_changed_at = timezone.now()
-        current.save(update_fields=["state", "state_changed_at"])
-        audit_record(
-            by=by,
-            action="inventory.transition",
-            obj=current,
-            organisation=current.organisation,
-            detail={"from": source.value, "to": target.value},
-        )
-    inventory.refresh_from_db()
-    return current
-
-
-def _require_current_figures(inventory: Inventory, target: InventoryState | str) -> None:
-    """Review and lock need figures that reflect the data: a calculation newer than every upload."""
-    # Imported here: the calculations app builds on inventories, not the other way round.
-    from neutra.web.calculations.selectors import calculation_is_current
-
-    target = InventoryState(target)
-    if not calculation_is_current(inventory=inventory):
-        raise InventoryStateError(
-            [Problem("inventory", None, "to", target.value, "calculate the current data first")],
-            message=(
-                f"the inventory cannot be {target.label.lower()} before its figures are "
-                "calculated from its current activity data: calculate it first"
-            ),
-        )
-
-
 def inventory_restate(
     *, inventory: Inventory, by: User | None, factor_sets: list[dict[str, str]] | None = None
 ) -> Inventory:
@@ -282,7 +197,9 @@ def inventory_restate(
     Only the latest version can be restated, and only by staff or a client admin.
     """
     organisation = inventory.organisation
-    if by is not None and not (_roles(by, organisation) & _CREATORS):
+    if by is not None and not workflow.may(
+        _roles(by, organisation), workflow.InventoryState.LOCKED, workflow.Action.RESTATE
+    ):
         raise NotAllowedError(
             f"only staff or a client admin may restate an inventory of {organisation}"
         )

@@ -20,6 +20,5 @@ urlpatterns = [
         name="create",
     ),
     path("inventories/<int:inventory_id>/", views.inventory_detail, name="detail"),
-    path("inventories/<int:inventory_id>/transition", views.inventory_move, name="transition"),
     path("inventories/<int:inventory_id>/restate", views.inventory_new_version, name="restate"),
 ]

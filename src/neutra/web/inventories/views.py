@@ -1,12 +1,14 @@
-"""Pages of inventories: open one, its page (data, calculation, workflow, audit log), moves.
+"""Pages of inventories: open one, its page (data, calculation, workflow, audit log), restate.
 
 Thin: resolve the inventory through the selectors (another tenant's is a
-404), call one service, show its error as a message. The page's data and
-calculation sections are fragments of their own apps, loaded by htmx, so
-each app renders what it owns.
+404), call one service, show its error as a message. The page's data,
+calculation and workflow sections are fragments of their own apps, loaded by
+htmx, so each app renders what it owns (the moves are the workflow app's).
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from django import forms
 from django.contrib import messages
@@ -17,23 +19,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from neutra.core import workflow
 from neutra.core.errors import NeutraError
 from neutra.web.errors import NotFoundError, error_text
-from neutra.web.inventories.models import Inventory, InventoryState
+from neutra.web.inventories.models import LAST_YEAR, Inventory
 from neutra.web.inventories.selectors import (
     factor_set_choices,
     inventories_for,
     inventory_audit_entries,
     inventory_for,
 )
-from neutra.web.inventories.services import (
-    _TRANSITIONS,
-    inventory_create,
-    inventory_restate,
-    inventory_transition,
-)
+from neutra.web.inventories.services import inventory_create, inventory_restate
 from neutra.web.tenancy.forms import EntityForm, InviteForm, form_error_text
-from neutra.web.tenancy.models import AuditEntry, Role
+from neutra.web.tenancy.models import AuditEntry, Organisation, Role
 from neutra.web.tenancy.selectors import entity_tree, members_of, organisation_for, roles_in
 
 AUDIT_ROWS = 200  # the page shows the newest entries; the API pages through all
@@ -82,7 +80,7 @@ def organisation_page(request: HttpRequest, organisation_id: int) -> HttpRespons
             "role_choices": Role.choices,
             "gwp_choices": ("AR4", "AR5", "AR6"),
             "factor_sets": factor_set_choices(),
-            "next_year": now.year - 1 if now.month < 7 else now.year,
+            "next_year": _year_to_open(organisation, now),
             "now": now,
             "breadcrumbs": [("Organisations", reverse("tenancy:home")), (organisation.name, None)],
         },
@@ -153,26 +151,21 @@ def inventory_new(request: HttpRequest, organisation_id: int) -> HttpResponse:
 @login_required
 def inventory_detail(request: HttpRequest, inventory_id: int) -> HttpResponse:
     inventory = inventory_or_404(request, inventory_id)
-    roles = roles_in(request.user, inventory.organisation, now=timezone.now())
-    state = InventoryState(inventory.state)
-    moves = [
-        (target, target.label)
-        for (source, target), allowed in _TRANSITIONS.items()
-        if source is state and roles & allowed
-    ]
-    may_restate = state is InventoryState.LOCKED and bool(
-        roles & {Role.CONSULTANCY_ADMIN, Role.CONSULTANT, Role.CLIENT_ADMIN}
-    )
     versions = Inventory.objects.filter(
         organisation=inventory.organisation, year=inventory.year
     ).order_by("version")
+    # Restating on other factor sets is this page's (the moves are the workflow section's).
+    roles = roles_in(request.user, inventory.organisation, now=timezone.now())
+    may_restate = (
+        workflow.may(roles, inventory.state, workflow.Action.RESTATE)
+        and not versions.filter(restates=inventory).exists()
+    )
     return render(
         request,
         "inventories/detail.html",
         {
             "inventory": inventory,
-            "moves": moves,
-            "may_restate": may_restate and not versions.filter(restates=inventory).exists(),
+            "may_restate": may_restate,
             "factor_set_choices": _restate_choices(inventory) if may_restate else [],
             "versions": versions,
             "audit": [_shown(e) for e in inventory_audit_entries(inventory=inventory)[:AUDIT_ROWS]],
@@ -188,6 +181,16 @@ def inventory_detail(request: HttpRequest, inventory_id: int) -> HttpResponse:
     )
 
 
+def _year_to_open(organisation: Organisation, now: datetime) -> int:
+    """The year the "open an inventory" form proposes: the last reporting year, unless it
+    is open already; then the year after the organisation's latest inventory."""
+    proposed = now.year - 1 if now.month < 7 else now.year
+    years = set(Inventory.objects.filter(organisation=organisation).values_list("year", flat=True))
+    if proposed not in years:
+        return proposed
+    return min(max(years) + 1, LAST_YEAR)
+
+
 def _restate_choices(inventory: Inventory) -> list[dict[str, object]]:
     """The sets a restatement may pin, the currently pinned ones checked."""
     pinned = {(p.get("name"), p.get("version")) for p in inventory.factor_sets}
@@ -200,21 +203,6 @@ def _restate_choices(inventory: Inventory) -> list[dict[str, object]]:
         }
         for c in factor_set_choices()
     ]
-
-
-@require_POST
-@login_required
-def inventory_move(request: HttpRequest, inventory_id: int) -> HttpResponse:
-    inventory = inventory_or_404(request, inventory_id)
-    try:
-        inventory = inventory_transition(
-            inventory=inventory, to=str(request.POST.get("to", "")), by=request.user
-        )
-    except NeutraError as error:
-        messages.error(request, error_text(error))
-    else:
-        messages.success(request, f"The inventory is now {inventory.get_state_display()}.")
-    return _back(inventory)
 
 
 @require_POST

@@ -15,6 +15,7 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 
 from neutra.web.accounts.auth import require_scope
+from neutra.web.schemas import InputSchema
 from neutra.web.strategy import services
 from neutra.web.strategy.selectors import strategy_view
 from neutra.web.tenancy.selectors import organisation_for
@@ -22,21 +23,21 @@ from neutra.web.tenancy.selectors import organisation_for
 router = Router(tags=["strategy"])
 
 
-class BaseYearIn(Schema):
+class BaseYearIn(InputSchema):
     year: int  # the base year
     scope2: str = "market"  # market or location: the basis of the base year's emissions
     threshold: float = 0.05  # significance threshold, a fraction of the base year's emissions
     policy: str = ""  # the written recalculation policy
 
 
-class ChangeIn(Schema):
+class ChangeIn(InputSchema):
     year: int  # the year the change took effect
     kind: str  # acquisition, divestment, outsourcing, insourcing, method, error or organic
     description: str
     base_year_effect_t: float  # signed effect on the base year's emissions, t CO2e
 
 
-class DenominatorIn(Schema):
+class DenominatorIn(InputSchema):
     year: int
     indicator: str  # fte, revenue or a custom name (tonnes_produced, m2)
     value: float  # more than zero
@@ -44,12 +45,12 @@ class DenominatorIn(Schema):
     source: str = ""
 
 
-class MilestoneIn(Schema):
+class MilestoneIn(InputSchema):
     year: int
     reduction: float  # fraction of the base value
 
 
-class TargetIn(Schema):
+class TargetIn(InputSchema):
     code: str  # letters, digits, '-' and '_'
     kind: str  # absolute or intensity
     scopes: str  # 1+2, 3 or 1+2+3
@@ -64,7 +65,7 @@ class TargetIn(Schema):
     milestones: list[MilestoneIn] = []  # noqa: RUF012
 
 
-class MeasureIn(Schema):
+class MeasureIn(InputSchema):
     name: str
     abatement_t_per_year: float
     cost_per_year: float  # net annual cost; negative saves money
@@ -72,6 +73,7 @@ class MeasureIn(Schema):
     start_year: int
     owner: str
     status: str = "planned"  # planned, in_progress, done or dropped
+    scope: str = ""  # the scope it abates: 1, 2 or 3; empty: not said (counts for 1+2+3 targets)
 
 
 class Saved(Schema):

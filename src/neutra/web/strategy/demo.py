@@ -116,16 +116,17 @@ def _brightwater(organisation: Organisation, consultant: Any) -> None:
         organisation=organisation, code="S3-suppliers", kind="absolute", scopes="3", base_year=BASE_YEAR,
         target_year=2032, reduction=0.2, criteria="sbti-near-term-1.5c", by=consultant,
     )  # fmt: skip
-    for name, abated, cost, start, status in (
-        ("LED lighting in all sites", 0.02, -18_000, 2025, "done"),
-        ("Heat pumps for the offices", 0.05, 42_000, 2026, "in_progress"),
-        ("Solar PPA for the works", 0.12, 15_000, 2027, "planned"),
-        ("Electric forklifts", 0.03, 9_000, 2028, "planned"),
+    for name, abated, cost, start, status, scope in (
+        ("LED lighting in all sites", 0.02, -18_000, 2025, "done", "2"),
+        ("Heat pumps for the offices", 0.05, 42_000, 2026, "in_progress", "1"),
+        ("Solar PPA for the works", 0.12, 15_000, 2027, "planned", "2"),
+        ("Electric forklifts", 0.03, 9_000, 2028, "planned", "1"),
+        ("Supplier engagement programme", 0.02, 6_000, 2027, "planned", "3"),
     ):
         measure_create(
             organisation=organisation, name=name, abatement_t_per_year=round(abated * base, 3),
             cost_per_year=cost, currency="GBP", start_year=start, owner="Head of operations",
-            status=status, by=consultant,
+            status=status, scope=scope, by=consultant,
         )  # fmt: skip
 
 
@@ -137,14 +138,14 @@ def _cascade(organisation: Organisation, consultant: Any) -> None:
         organisation=organisation, code="Half-by-2028", kind="absolute", scopes="1+2+3", base_year=BASE_YEAR,
         target_year=2028, reduction=0.5, criteria="sbti-near-term-wb2c", by=consultant,
     )  # fmt: skip
-    for name, abated, cost, start in (
-        ("Store refrigerant retrofit", 0.04, 12_000, 2026),
-        ("Rail instead of road freight", 0.06, 30_000, 2027),
+    for name, abated, cost, start, scope in (
+        ("Store refrigerant retrofit", 0.04, 12_000, 2026, "1"),
+        ("Rail instead of road freight", 0.06, 30_000, 2027, "3"),
     ):
         measure_create(
             organisation=organisation, name=name, abatement_t_per_year=round(abated * base, 3),
             cost_per_year=cost, currency="USD", start_year=start, owner="VP operations",
-            status="planned", by=consultant,
+            status="planned", scope=scope, by=consultant,
         )  # fmt: skip
 
 
@@ -157,5 +158,6 @@ def _kestrel(organisation: Organisation, consultant: Any) -> None:
     base = history.year(BASE_YEAR).figure(EmissionKey.TOTAL_MARKET)
     measure_create(
         organisation=organisation, name="Green electricity tariff", abatement_t_per_year=round(0.08 * base, 3),
-        cost_per_year=3_500, currency="EUR", start_year=2026, owner="Office manager", by=consultant,
+        cost_per_year=3_500, currency="EUR", start_year=2026, owner="Office manager", scope="2",
+        by=consultant,
     )  # fmt: skip

@@ -187,6 +187,8 @@ class Measure(models.Model):
     currency = models.CharField(max_length=3)
     start_year = models.PositiveSmallIntegerField()
     owner = models.CharField(max_length=200)
+    # The scope it abates ("1", "2", "3"); empty: not said (it counts for 1+2+3 targets only).
+    scope = models.CharField(max_length=1, blank=True, choices=[("1", "1"), ("2", "2"), ("3", "3")])
     status = models.CharField(
         max_length=16, choices=_choices(MeasureStatus), default=MeasureStatus.PLANNED.value
     )

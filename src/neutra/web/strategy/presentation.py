@@ -27,7 +27,7 @@ def trajectory_chart(code: str, unit_label: str, trajectory: Trajectory) -> BarC
     missing = "A year without a figure in a series draws no bar."
     warning = f" Warning: {trajectory.warning}." if trajectory.warning else ""
     return BarChart(
-        title=f"Trajectory of target {code}: {unit_label}",
+        title=f"Trajectory of target {code}: scopes {unit_label}",
         unit="t CO2e",
         categories=tuple(str(y) for y in years),
         series=(

@@ -28,6 +28,7 @@ from neutra.core.abatement import (
 from neutra.core.baseyear import DEFAULT_THRESHOLD, ChangeKind
 from neutra.core.baseyear import StructuralChange as CoreChange
 from neutra.core.errors import NeutraError
+from neutra.core.factors import Scope
 from neutra.core.history import EmissionsHistory, EmissionsYear, Scope2Basis, ScopeCoverage
 from neutra.core.indicators import Denominator as CoreDenominator
 from neutra.core.strategy import StrategyReport, strategy_report
@@ -178,7 +179,7 @@ def core_measures(rows: Any) -> list[Measure]:
     return [
         Measure(
             r.name, r.abatement_t_per_year, r.cost_per_year, r.currency, r.start_year, r.owner,
-            MeasureStatus(r.status),
+            MeasureStatus(r.status), Scope(r.scope) if r.scope else None,
         )
         for r in rows
     ]  # fmt: skip

@@ -457,6 +457,7 @@ def measure_create(
     owner: str,
     by: User | None,
     status: str = "planned",
+    scope: str = "",
 ) -> Measure:
     """Add a reduction measure to the client's plan."""
     _require(by, organisation, _EDITORS, "plan measures")
@@ -476,6 +477,10 @@ def measure_create(
     start_year = _year("measure", "start_year", start_year)
     owner = _text("measure", "owner", owner, 200)
     status = _choice("measure", "status", status, MeasureStatus)
+    if scope not in ("", "1", "2", "3"):
+        raise invalid(
+            "measure", "scope", scope, "the scope it abates: 1, 2 or 3 (or empty: not said)"
+        )
     CoreMeasure(name, abatement, cost, currency, start_year, owner, MeasureStatus(status))
     with transaction.atomic():
         _lock(organisation)
@@ -489,12 +494,14 @@ def measure_create(
             )  # fmt: skip
         measure = Measure.objects.create(
             organisation=organisation, name=name, abatement_t_per_year=abatement, cost_per_year=cost,
-            currency=currency, start_year=start_year, owner=owner, status=status, updated_by=by,
+            currency=currency, start_year=start_year, owner=owner, status=status, scope=scope,
+            updated_by=by,
         )  # fmt: skip
         audit_record(
             by=by, action="strategy.measure", obj=measure, organisation=organisation,
             detail={"name": name, "abatement_t_per_year": abatement, "cost_per_year": cost,
-                    "currency": currency, "start_year": start_year, "owner": owner, "status": status},
+                    "currency": currency, "start_year": start_year, "owner": owner, "status": status,
+                    "scope": scope},
         )  # fmt: skip
     return measure
 

@@ -109,6 +109,9 @@ class MeasureForm(forms.Form):
     start_year = forms.IntegerField()
     owner = forms.CharField(max_length=200)
     status = forms.ChoiceField(choices=_choices(MeasureStatus))
+    scope = forms.ChoiceField(
+        choices=[("", "not said"), ("1", "1"), ("2", "2"), ("3", "3")], required=False
+    )
 
 
 class StatusForm(forms.Form):

@@ -14,6 +14,7 @@ from ninja import Router, Schema, Status
 
 from neutra.web.accounts.auth import require_scope
 from neutra.web.errors import NotAllowedError, NotFoundError, invalid
+from neutra.web.schemas import InputSchema
 from neutra.web.tenancy.models import Entity, Membership, Organisation, Role
 from neutra.web.tenancy.selectors import (
     consultancies_staffed_by,
@@ -62,7 +63,7 @@ def get_organisation(request: HttpRequest, organisation_id: int) -> Organisation
     return _out(organisation_for(request.user, organisation_id, now=timezone.now()))
 
 
-class OrganisationIn(Schema):
+class OrganisationIn(InputSchema):
     consultancy_id: int  # a consultancy you work for
     name: str
     country: str  # ISO 3166-1 alpha-2, e.g. GB
@@ -81,7 +82,7 @@ def create_organisation(request: HttpRequest, payload: OrganisationIn) -> Status
     return Status(201, _out(organisation))
 
 
-class EntityIn(Schema):
+class EntityIn(InputSchema):
     name: str
     parent: str | None = None  # the parent entity's name; none for a root
     equity_share: float = 1.0  # the parent's holding, a fraction 0-1
@@ -143,7 +144,7 @@ def create_entity(
     return Status(201, _entity_out(entity, depth))
 
 
-class MemberIn(Schema):
+class MemberIn(InputSchema):
     email: str  # the person's e-mail address (their user name)
     role: str  # client_admin, contributor, viewer or auditor
     expires_at: datetime | None = None  # required for auditors, with a time zone

@@ -17,6 +17,7 @@ from django.utils import timezone
 from neutra.core.boundary import Control as CoreControl
 from neutra.core.boundary import EntityLink
 from neutra.core.errors import NeutraError
+from neutra.core.workflow import Role as CoreRole
 
 
 class Role(models.TextChoices):
@@ -31,6 +32,8 @@ class Role(models.TextChoices):
 
 
 STAFF_ROLES = (Role.CONSULTANCY_ADMIN, Role.CONSULTANT)
+
+assert set(Role.values) == {r.value for r in CoreRole}, "Role must follow neutra.core.workflow"
 
 
 class Control(models.TextChoices):

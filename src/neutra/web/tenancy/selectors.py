@@ -35,6 +35,7 @@ __all__ = [
     "entity_tree",
     "members_of",
     "membership_in",
+    "memberships_ended",
     "organisation_boundary",
     "organisation_for",
     "organisations_visible_to",
@@ -72,6 +73,16 @@ def organisation_for(user: Any, organisation_id: object, *, now: datetime) -> Or
     if found is None:
         raise NotFoundError("organisation not found", organisation_id=str(organisation_id))
     return found
+
+
+def memberships_ended(user: Any, *, now: datetime) -> list[Membership]:
+    """The user's memberships whose access has ended at `now` (expired auditors), newest first."""
+    if not (user.is_authenticated and user.is_active):
+        return []
+    return list(
+        # The page says when, never whose: an ended access shows nothing of the client.
+        Membership.objects.filter(user=user, expires_at__lte=now).order_by("-expires_at")
+    )
 
 
 def roles_in(user: Any, organisation: Organisation, *, now: datetime) -> frozenset[Role]:

@@ -11,8 +11,9 @@ entity service asks the core, it never re-checks trees by hand.
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser as User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -160,8 +161,8 @@ def membership_grant(
 ) -> Membership:
     """Give `user` a role in `organisation` (or change the one they hold).
 
-    Auditors must have `expires_at`; any expiry must be timezone-aware and in
-    the future. Staff may grant any role; a client admin may grant client
+    Auditors must have `expires_at`, at most NEUTRA_MAX_AUDITOR_DAYS ahead;
+    any expiry must be timezone-aware and in the future. Staff may grant any role; a client admin may grant client
     roles in their own organisation.
     """
     now = timezone.now()
@@ -178,6 +179,16 @@ def membership_grant(
         raise invalid("membership", "expires_at", expires_at, "give the time zone of the end date")
     if expires_at is not None and expires_at <= now:
         raise invalid("membership", "expires_at", expires_at, "the end date is in the past")
+    longest = timedelta(days=settings.NEUTRA_MAX_AUDITOR_DAYS)
+    if role is Role.AUDITOR and expires_at is not None and expires_at > now + longest:
+        latest = (now + longest).date().isoformat()
+        raise invalid(
+            "membership",
+            "expires_at",
+            expires_at.isoformat(),
+            f"an auditor's access lasts at most {longest.days} days: "
+            f"choose an end date up to {latest} (and extend it later if needed)",
+        )
     with transaction.atomic():
         membership, created = Membership.objects.update_or_create(
             user=user, organisation=organisation, defaults={"role": role, "expires_at": expires_at}

@@ -25,6 +25,7 @@ from neutra.web.tenancy.models import Consultancy, Entity, Organisation
 from neutra.web.tenancy.selectors import (
     consultancies_staffed_by,
     membership_in,
+    memberships_ended,
     organisation_for,
     organisations_visible_to,
 )
@@ -58,6 +59,10 @@ def home(request: HttpRequest) -> HttpResponse:
         "tenancy/home.html",
         {
             "organisations": organisations,
+            # An access that has ended is said so, not "no organisation yet".
+            "ended": memberships_ended(request.user, now=timezone.now())
+            if not organisations
+            else [],
             "consultancies": consultancies_staffed_by(request.user),
             "form": OrganisationForm(),
         },

@@ -19,3 +19,11 @@ def tonnes(value: object) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return ""
     return format_tonnes(float(value))
+
+
+@register.filter
+def count(value: object) -> str:
+    """A whole count with thousands separated (150,141)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return ""
+    return f"{value:,}"
