@@ -180,6 +180,7 @@ def client_b1(world: dict[str, Any]) -> Victim:
         "name": list(CHART_NAMES),  # the dashboard's charts, by name
         # The exports of the current calculation: what, in which format.
         "what": list(EXPORTS),
+        "category": [14],  # a scope 3 category of B1's screening
         "chart": ["trajectory-B1-S12", "mac"],  # the strategy page's charts
         "export": ["history", "history-restated", "denominators", "targets", "changes"],
         "measure_id": [measure.pk],

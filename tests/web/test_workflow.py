@@ -279,3 +279,68 @@ def test_the_open_an_inventory_form_proposes_a_year_that_has_none(
         f'id="inv-year" name="year" type="number" min="1990" max="2100" value="{proposed + 1}"'
         in (client.get(url).content.decode())
     )
+
+
+# Scope 3 screening: relevant, not relevant (with the reason) or not yet assessed
+
+
+def test_scope_3_categories_are_not_yet_assessed_until_screened_and_an_exclusion_says_why(
+    client: Client, people: dict
+) -> None:
+    inventory = inventory_create(organisation=people["B1"], year=2025, by=people["alice"])
+    client.force_login(people["erin"])
+    url = f"/api/inventories/{inventory.pk}/screening"
+    before = client.get(url).json()
+    assert [r["relevance"] for r in before] == ["not_assessed"] * 15
+    assert before[5]["name"] == "Business travel"
+    refused = client.put(
+        f"{url}/14", {"relevance": "not_relevant"}, content_type="application/json"
+    )
+    assert refused.status_code == 400
+    assert refused.json()["extra"]["problems"][0]["column"] == "reason"
+    client.put(
+        f"{url}/14",
+        {"relevance": "not_relevant", "reason": "B1 has no franchises"},
+        content_type="application/json",
+    )
+    answer = client.put(f"{url}/6", {"relevance": "relevant"}, content_type="application/json")
+    assert answer.status_code == 200
+    by_category = {r["category"]: r for r in answer.json()}
+    assert by_category[14] == {
+        "category": 14,
+        "name": "Franchises",
+        "relevance": "not_relevant",
+        "reason": "B1 has no franchises",
+    }
+    assert by_category[6]["relevance"] == "relevant"
+    assert by_category[1]["relevance"] == "not_assessed"
+    assert inventory_audit_entries(inventory=inventory).first().action == (
+        "inventory.scope3_screening"
+    )
+    # The dashboard shows it, page and API.
+    client.force_login(people["bob"])
+    page = client.get(f"/inventories/{inventory.pk}/dashboard/").content.decode()
+    assert 'data-category="14" data-relevance="not_relevant"' in page
+    assert "B1 has no franchises" in page
+    assert 'data-category="1" data-relevance="not_assessed"' in page
+    dashboard = client.get(f"/api/inventories/{inventory.pk}/dashboard").json()
+    assert dashboard["scope3_screening"][13]["reason"] == "B1 has no franchises"
+
+
+def test_only_editors_screen_and_only_a_draft(client: Client, people: dict) -> None:
+    from neutra.web.inventories.services import screening_set
+
+    inventory = inventory_create(organisation=people["B2"], year=2025, by=people["alice"])
+    with pytest.raises(NotAllowedError):
+        screening_set(
+            inventory=inventory, category=1, relevance="relevant", reason="", by=people["vera"]
+        )
+    inventory_transition(inventory=inventory, to="submitted", by=people["alice"])
+    with pytest.raises(InvalidInputError, match="only a draft"):
+        screening_set(
+            inventory=inventory, category=1, relevance="relevant", reason="", by=people["alice"]
+        )
+    with pytest.raises(InvalidInputError, match="1 to 15"):
+        screening_set(
+            inventory=inventory, category=16, relevance="relevant", reason="", by=people["alice"]
+        )

@@ -40,6 +40,7 @@ from neutra.web.dashboards.selectors import (
     year_over_year,
 )
 from neutra.web.errors import NotFoundError
+from neutra.web.inventories.api import ScreeningOut, screening_out
 from neutra.web.inventories.selectors import inventory_for
 from neutra.web.workflow.selectors import FiguresStatus, figures_status
 
@@ -107,6 +108,7 @@ class DashboardOut(Schema):
     figures: FiguresOut | None
     year_over_year: list[YearOut]  # oldest year first
     charts: dict[str, dict[str, Any]]  # chart name -> its specification (as drawn in the page)
+    scope3_screening: list[ScreeningOut]  # each category: relevant, not_relevant, not_assessed
 
 
 class LineOut(Schema):
@@ -389,6 +391,7 @@ def get_dashboard(request: HttpRequest, inventory_id: int) -> dict[str, Any]:
             for y in years
         ],
         "charts": {name: spec_json(spec) for name, spec in charts.items()},
+        "scope3_screening": screening_out(inventory),
     }
 
 

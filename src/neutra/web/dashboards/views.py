@@ -58,6 +58,7 @@ from neutra.web.dashboards.selectors import (
 )
 from neutra.web.errors import NotFoundError
 from neutra.web.inventories.models import Inventory
+from neutra.web.inventories.selectors import scope3_screening
 from neutra.web.inventories.views import inventory_or_404
 from neutra.web.workflow.selectors import figures_status
 
@@ -165,6 +166,8 @@ def dashboard(request: HttpRequest, inventory_id: int) -> HttpResponse:
         "inventory": inventory,
         # Per request, outside the drawn body: the data may change after the calculation.
         "figures_status": figures_status(inventory=inventory),
+        # Per request too: screening a category changes no calculation.
+        "screening": scope3_screening(inventory=inventory),
         "body": mark_safe(body),  # drawn by our own template, which escaped every text
         "breadcrumbs": _crumbs(inventory, ("Dashboard", None)),
     }

@@ -22,8 +22,9 @@ from neutra.web.inventories.selectors import (
     inventories_for,
     inventory_audit_entries,
     inventory_for,
+    scope3_screening,
 )
-from neutra.web.inventories.services import inventory_create, inventory_restate
+from neutra.web.inventories.services import inventory_create, inventory_restate, screening_set
 from neutra.web.schemas import InputSchema
 from neutra.web.tenancy.selectors import organisation_for
 
@@ -162,3 +163,46 @@ def inventory_audit(
         )
         for e in entries
     ]
+
+
+class ScreeningIn(InputSchema):
+    relevance: str  # relevant, not_relevant or not_assessed
+    reason: str = ""  # why; required for not_relevant
+
+
+class ScreeningOut(Schema):
+    category: int  # 1-15
+    name: str  # the GHG Protocol's name
+    relevance: str  # relevant, not_relevant or not_assessed
+    reason: str
+
+
+def screening_out(inventory: Inventory) -> list[ScreeningOut]:
+    """The inventory's scope 3 screening (the dashboard's endpoint answers with it too)."""
+    return [
+        ScreeningOut(category=r.category, name=r.name, relevance=r.relevance, reason=r.reason)
+        for r in scope3_screening(inventory=inventory)
+    ]
+
+
+@router.get("/inventories/{inventory_id}/screening", response=list[ScreeningOut])
+def get_screening(request: HttpRequest, inventory_id: int) -> list[ScreeningOut]:
+    """Each scope 3 category's relevance to the inventory, and why (not_assessed until screened)."""
+    return screening_out(inventory_for(request.user, inventory_id, now=timezone.now()))
+
+
+@router.put("/inventories/{inventory_id}/screening/{category}", response=list[ScreeningOut])
+def set_screening(
+    request: HttpRequest, inventory_id: int, category: int, payload: ScreeningIn
+) -> list[ScreeningOut]:
+    """Screen one scope 3 category of a draft: relevant, or not relevant with the reason."""
+    require_scope(request, "write")
+    inventory = inventory_for(request.user, inventory_id, now=timezone.now())
+    screening_set(
+        inventory=inventory,
+        category=category,
+        relevance=payload.relevance,
+        reason=payload.reason,
+        by=request.user,
+    )
+    return screening_out(inventory)

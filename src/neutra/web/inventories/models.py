@@ -164,3 +164,47 @@ class Inventory(models.Model):
         if Inventory.objects.filter(pk=self.pk, state=InventoryState.LOCKED).exists():
             raise InventoryLockedError(f"inventory {self} is locked: it cannot be deleted")
         return super().delete(*args, **kwargs)
+
+
+class Scope3Relevance(models.TextChoices):
+    """The GHG Protocol's screening of a scope 3 category for one inventory."""
+
+    RELEVANT = "relevant", "Relevant"
+    NOT_RELEVANT = "not_relevant", "Not relevant"  # excluded, with the reason
+    NOT_ASSESSED = "not_assessed", "Not yet assessed"  # what every category is until screened
+
+
+class Scope3Screening(models.Model):
+    """Whether a scope 3 category is relevant to an inventory, and why (an exclusion's reason).
+
+    A category without a row is not yet assessed. Rows of a locked inventory
+    never change, like the inventory (`save` refuses).
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    inventory = models.ForeignKey(
+        Inventory, on_delete=models.CASCADE, related_name="scope3_screening"
+    )
+    category = models.PositiveSmallIntegerField()  # 1-15
+    relevance = models.CharField(max_length=16, choices=Scope3Relevance.choices)
+    reason = models.TextField(blank=True, default="")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["inventory", "category"], name="scope3_screening_one_per_category"
+            ),
+            models.CheckConstraint(
+                condition=Q(category__gte=1) & Q(category__lte=15),
+                name="scope3_screening_category_1_to_15",
+            ),
+        ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if Inventory.objects.filter(pk=self.inventory_id, state=InventoryState.LOCKED).exists():
+            raise InventoryLockedError("a locked inventory's scope 3 screening cannot be changed")
+        super().save(*args, **kwargs)

@@ -18,7 +18,7 @@ from neutra.core import workflow
 from neutra.core.factors import FactorSet
 from neutra.formats.factor_refs import FactorSetRef, resolve
 from neutra.web.errors import NotFoundError
-from neutra.web.inventories.models import Inventory
+from neutra.web.inventories.models import Inventory, Scope3Relevance, Scope3Screening
 from neutra.web.tenancy.models import AuditEntry, Organisation
 from neutra.web.tenancy.selectors import (
     audit_entries_for,
@@ -40,6 +40,7 @@ __all__ = [
     "inventory_visible_or_404",
     "pinned_factor_refs",
     "pinned_factor_sets",
+    "scope3_screening",
 ]
 
 
@@ -150,3 +151,39 @@ def pinned_factor_sets(*, inventory: Inventory) -> tuple[FactorSet, ...]:
     return resolve(
         pinned_factor_refs(inventory=inventory), subject="inventory", field="factor_sets"
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningRow:
+    """One scope 3 category's screening, as shown and served."""
+
+    category: int  # 1-15
+    name: str  # the GHG Protocol's name
+    relevance: str  # relevant, not_relevant or not_assessed
+    label: str  # "Relevant", "Not relevant", "Not yet assessed"
+    reason: str  # why (required for an exclusion)
+
+
+def scope3_screening(*, inventory: Inventory) -> list[ScreeningRow]:
+    """The 15 categories' screening of an inventory (pass one from `inventory_for`).
+
+    A category nobody screened is not yet assessed: a figure of 0 there means
+    "not looked at", not "none".
+    """
+    from neutra.reports import SCOPE3_CATEGORY_NAMES
+
+    stored = {row.category: row for row in Scope3Screening.objects.filter(inventory=inventory)}
+    rows = []
+    for category in range(1, 16):
+        row = stored.get(category)
+        relevance = Scope3Relevance(row.relevance if row else "not_assessed")
+        rows.append(
+            ScreeningRow(
+                category,
+                SCOPE3_CATEGORY_NAMES[category],
+                relevance.value,
+                str(relevance.label),
+                row.reason if row else "",
+            )
+        )
+    return rows

@@ -34,6 +34,8 @@ from neutra.web.inventories.models import (
     GwpSet,
     Inventory,
     InventoryState,
+    Scope3Relevance,
+    Scope3Screening,
 )
 from neutra.web.tenancy.audit import audit_record
 from neutra.web.tenancy.models import STAFF_ROLES, Organisation, Role
@@ -43,6 +45,7 @@ __all__ = [
     "default_factor_sets",
     "inventory_create",
     "inventory_restate",
+    "screening_set",
 ]
 
 _STAFF = frozenset(STAFF_ROLES)
@@ -238,6 +241,19 @@ def inventory_restate(
             raise invalid(
                 "inventory", "year", original.year, "another version of this year is open"
             ) from None
+        # The scope 3 screening is this app's: the new version starts from it.
+        Scope3Screening.objects.bulk_create(
+            Scope3Screening(
+                organisation_id=row.organisation_id,
+                inventory=restatement,
+                category=row.category,
+                relevance=row.relevance,
+                reason=row.reason,
+                updated_by=row.updated_by,
+                updated_at=row.updated_at,
+            )
+            for row in Scope3Screening.objects.filter(inventory=original)
+        )
         # Each app copies its own rows (imported here: activities and instruments
         # build on inventories; the workflow above them is where this belongs).
         from neutra.web.activities.services import activities_copy
@@ -263,3 +279,60 @@ def inventory_restate(
             },
         )
     return restatement
+
+
+def screening_set(
+    *, inventory: Inventory, category: int, relevance: str, reason: str, by: User | None
+) -> Scope3Screening:
+    """Record whether scope 3 `category` is relevant to `inventory`, and why.
+
+    Who and when: the workflow's rule for changing an inventory's data (a
+    draft; staff, client admin, contributor). An exclusion (not relevant)
+    needs its reason, as the GHG Protocol asks.
+    """
+    if isinstance(category, bool) or not isinstance(category, int) or not 1 <= category <= 15:
+        raise invalid("screening", "category", category, "a scope 3 category is 1 to 15")
+    relevance = _choice("relevance", relevance, Scope3Relevance.values)
+    text = reason.strip() if isinstance(reason, str) else ""
+    if Scope3Relevance(relevance) is Scope3Relevance.NOT_RELEVANT and not text:
+        raise invalid("screening", "reason", reason, "say why the category is not relevant")
+    if len(text) > 2000:
+        raise invalid("screening", "reason", text[:200], "at most 2000 characters")
+    rule = workflow.RULES[workflow.Action.CHANGE_DATA]
+    if by is not None and not _roles(by, inventory.organisation) & rule.roles:
+        raise NotAllowedError("your role lets you read the scope 3 screening, not change it")
+    with transaction.atomic():
+        # The race: the inventory submitted or locked while this request ran; the
+        # transition locks the same row, so one of the two waits for the other.
+        current = Inventory.objects.select_for_update().get(pk=inventory.pk)
+        if current.state not in rule.states:
+            raise invalid(
+                "screening",
+                "inventory",
+                current.state,
+                f"the inventory is {current.get_state_display().lower()}: only a draft changes",
+            )
+        row, _ = Scope3Screening.objects.update_or_create(
+            inventory=current,
+            category=category,
+            defaults={
+                "organisation_id": current.organisation_id,
+                "relevance": relevance,
+                "reason": text,
+                "updated_by": by,
+                "updated_at": timezone.now(),
+            },
+        )
+        audit_record(
+            by=by,
+            action="inventory.scope3_screening",
+            obj=row,
+            organisation=current.organisation,
+            detail={
+                "inventory_id": current.pk,
+                "category": category,
+                "relevance": relevance,
+                "reason": text,
+            },
+        )
+    return row
