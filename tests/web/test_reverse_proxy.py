@@ -290,3 +290,32 @@ def test_a_client_that_bypasses_the_proxy_cannot_claim_https(proxied: Proxied) -
     answer = _get(direct, "/accounts/login/", **{"X-Forwarded-Proto": "https"})
     assert answer.status == 301  # not believed: still plain HTTP, redirected
     assert answer.getheader("Strict-Transport-Security") is None
+
+
+def test_stopping_serve_with_sigterm_stops_its_worker_too(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / "static").mkdir(parents=True)
+    port = free_port()
+    env = {
+        **os.environ,
+        "NEUTRA_HOME": str(home),
+        "NEUTRA_TASKS": "database",  # serve starts its background worker process
+        "SECRET_KEY": "sigterm-test-" + "k" * 40,
+    }
+    env.pop("DATABASE_URL", None)
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        serve = subprocess.Popen(
+            [sys.executable, "-m", "neutra", "serve", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    _wait_for(port, serve, log, "neutra serve")
+    found = re.search(r"background worker pid (\d+)", log.read_text())
+    assert found, log.read_text()[-2000:]
+    worker = Path(f"/proc/{found.group(1)}")
+    assert worker.exists()
+    serve.terminate()  # SIGTERM, as a service manager stops it
+    assert serve.wait(timeout=60) is not None
+    assert not worker.exists(), "the worker outlived its server"

@@ -11,6 +11,7 @@ footprint commands stay fast.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -80,6 +81,9 @@ def serve_forever(host: str, port: int, threads: int) -> None:
 
     from neutra.web.config.wsgi import application
 
+    # SIGTERM (a service manager's stop, a test's terminate) ends the server like
+    # Ctrl-C, so the worker process below is stopped with it instead of left orphaned.
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     with worker_process() as worker:
         where = f"http://{host}:{port}/"
         extra = "" if worker is None else f", background worker pid {worker.pid}"
@@ -96,6 +100,10 @@ def serve_forever(host: str, port: int, threads: int) -> None:
                 # waitress would drop them, and trusts at most one proxy address.
                 clear_untrusted_proxy_headers=False,
             )
+
+
+def _stop_on_sigterm(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def run_worker() -> None:
