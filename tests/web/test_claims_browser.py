@@ -12,13 +12,13 @@ from typing import Any
 
 from tests.web.test_browser import (  # the fixtures: the demo served, and chromium
     browser,
-    database_url,
     log_in,
     new_page,
     server,
+    server_home,
 )
 
-__all__ = ["browser", "database_url", "server"]
+__all__ = ["browser", "server", "server_home"]
 
 CLIENT = "Cascade Outdoor Retail Inc."
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.web.test_browser import browser, database_url, log_in, server  # noqa: F401 (fixtures)
+from tests.web.test_browser import browser, log_in, server, server_home  # noqa: F401 (fixtures)
 
 CLIENT = "Brightwater Manufacturing Ltd"
 OTHERS = ("Cascade Outdoor Retail Inc.", "Kestrel Software GmbH")
