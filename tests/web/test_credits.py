@@ -495,3 +495,27 @@ def test_an_attestation_downloads_as_uploaded_under_a_plain_name(world: dict, bo
     assert answer.status_code == 200
     assert answer.content == b"%PDF-1.4 x"
     assert answer["Content-Disposition"] == 'attachment; filename="cert___X_ y.pdf"'
+
+
+def test_the_consultancys_credits_page_names_each_client_with_its_units(
+    world: dict, book: Book
+) -> None:
+    b1, b2, alice = world["B1"], world["B2"], world["alice"]
+    buy(world, book, 1, 100, client=b1)
+    buy(world, book, 101, 130, client=b2)
+    buy(world, book, 131, 140)
+    credits_cancel(consultancy=world["A"], units=serials(book, 1, 25, b1), date=D(2025, 3, 1),
+                   beneficiary="B1 Manufacturing", purpose="carbon neutral 2024", for_period="2024",
+                   attestation=None, by=alice)  # fmt: skip
+    client = Client()
+    client.force_login(alice)
+    page = client.get("/credits/").content.decode()
+    table = page.split("<h2>Per client</h2>")[1].split("</table>")[0]
+    rows = [
+        [cell.split(">")[-1] for cell in row.split("</td>")[:3]]
+        for row in table.split("<tr><td>")[1:]
+    ]
+    assert [row[1:] for row in rows] == [["10", "0"], ["75", "25"], ["30", "0"]]
+    assert "Stock (the consultancy's own)" in rows[0][0]
+    assert ">B1 " in table.split("<tr><td>")[2]
+    assert ">B2 " in table.split("<tr><td>")[3]

@@ -181,7 +181,8 @@ def home(request: HttpRequest) -> HttpResponse:
     consultancy = _consultancy(request)
     blocks = list(selectors.blocks_of_consultancy(consultancy=consultancy))
     totals = selectors.totals_of(blocks)
-    names = {str(o.pk): o for o in Organisation.objects.filter(consultancy=consultancy)}
+    # The core names a block's client by its organisation's name (unique in a consultancy).
+    names = {o.name: o for o in Organisation.objects.filter(consultancy=consultancy)}
     return render(
         request,
         "credits/home.html",
