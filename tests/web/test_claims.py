@@ -231,6 +231,8 @@ def test_public_pages_show_only_an_issued_claim_and_nothing_unpublished_or_of_ot
         for path in ("claims:verify", "claims:verify_certificate"):
             assert client.get(reverse(path, args=[token])).status_code == 404, (token, path)
     page = client.get(reverse("claims:verify", args=[issued.token])).content.decode()
+    # The units behind the claim and the units it needed, side by side.
+    assert f'<td id="units-cancelled">{NEEDED} ({NEEDED} needed)</td>' in page
     certificate = client.get(reverse("claims:verify_certificate", args=[issued.token]))
     assert certificate.status_code == 200
     assert certificate["Content-Type"] == "application/pdf"

@@ -331,6 +331,7 @@ def verify_page(request: HttpRequest, claim_token: str) -> HttpResponse:
             "standard_title": _standard_title(claim.standard),
             "residual_t": evaluation.get("residual_t"),
             "required_units": evaluation.get("required_units"),
+            "counted_units": evaluation.get("counted_units"),
             "credits": claim.credits.all(),
             "key": claim.signing_key,
         },
