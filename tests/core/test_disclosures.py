@@ -116,3 +116,28 @@ def test_every_framework_reports_gross_scope_figures_unrounded(framework: Framew
     values = [row.value for row in table.rows]
     assert 150.2 in values  # scope 1, never netted against credits
     assert table.as_json()["schema"] == "neutra.disclosure/1"
+
+
+def test_esrs_e1_4_gives_each_targets_base_value_target_value_and_progress() -> None:
+    from neutra.core.history import Scope2Basis, ScopeCoverage
+    from neutra.core.targets import Target, TargetKind
+
+    # Base 2020: scope 1 600 t + scope 2 market 400 t = 1,000 t; 42 % by 2030, linear.
+    history = EmissionsHistory((EmissionsYear(2020, 600.0, 500.0, 400.0, 900.0, {}),))
+    target = Target(
+        "T1", TargetKind.ABSOLUTE, ScopeCoverage.S1_2, Scope2Basis.MARKET, 2020, None, 2030, 0.42
+    )
+    rows = build_disclosure(Framework.ESRS, inputs(history=history, targets=(target,))).rows
+    e1_4 = {row.reference: row for row in rows if row.reference.startswith("E1-4")}
+    assert e1_4["E1-4 §34(e)"].value == pytest.approx(1000.0)
+    assert e1_4["E1-4 §34(d)"].value == pytest.approx(580.0)
+    assert e1_4["E1-4 §34(d)"].unit == "t CO2e"
+    # 2024: 150.2 + 300.1 = 450.3 t, below the path's 1,000 x (1 - 0.042 x 4) = 832 t.
+    assert e1_4["E1-4 §34(f)"].value == "on_track"
+    assert e1_4["E1-4 §34(a)"].value == "42.0% reduction"
+
+
+def test_esrs_e1_4_without_targets_says_none_were_given() -> None:
+    row = next(r for r in build_disclosure(Framework.ESRS, inputs()).rows if r.reference == "E1-4")
+    assert row.value is None
+    assert "no targets" in row.note

@@ -63,7 +63,7 @@ DenominatorsOption = Annotated[
 ]
 TargetsOption = Annotated[
     Path | None,
-    typer.Option("--targets", help="Targets CSV (DESIGN.md §8), for the management report."),
+    typer.Option("--targets", help="Targets CSV (DESIGN.md §8): the management report, ESRS E1-4."),
 ]
 CurrencyOption = Annotated[
     str | None,
@@ -252,15 +252,16 @@ def disclosure(
     history: HistoryOption = None,
     ledger: LedgerOption = None,
     denominators: DenominatorsOption = None,
+    targets: TargetsOption = None,
     currency: CurrencyOption = None,
 ) -> None:
-    """A disclosure table: GHG Protocol, ESRS E1 (E1-6, E1-7), CDP climate or UK SECR, as XLSX or JSON."""
+    """A disclosure table: GHG Protocol, ESRS E1 (E1-4, E1-6, E1-7), CDP climate or UK SECR, as XLSX or JSON."""
     from neutra.cli.claim import _fail
     from neutra.core.disclosures import DisclosureInputs, Framework, build_disclosure
     from neutra.core.errors import NeutraError, Problem
     from neutra.formats.disclosures import write_disclosure_json, write_disclosure_xlsx
 
-    inputs = _read(footprint, client, period, history, ledger, denominators)
+    inputs = _read(footprint, client, period, history, ledger, denominators, targets)
     try:
         table = build_disclosure(
             Framework(framework.value),
@@ -272,10 +273,11 @@ def disclosure(
                 denominators=inputs.denominators,
                 currency=currency,
                 credits=inputs.credits,
+                targets=inputs.targets,
             ),
         )
     except NeutraError as exc:
-        _fail([Problem("--denominators", None, None, None, exc.message)])
+        _fail([Problem("--denominators/--targets", None, None, None, exc.message)])
     try:
         if output_format is DisclosureFormat.json:
             write_disclosure_json(table, output)

@@ -31,6 +31,8 @@ from neutra.core.indicators import (
     intensities,
     resolve_denominators,
 )
+from neutra.core.strategy import strategy_report
+from neutra.core.targets import Target
 
 __all__ = [
     "Disclosure",
@@ -122,6 +124,7 @@ class DisclosureInputs:
     denominators: Sequence[Denominator] = ()  # revenue, FTE, custom: for intensities
     currency: str | None = None  # revenue intensities per million of this (default: latest)
     credits: Sequence[CancelledCredit] = ()  # cancellations of the ledger (any client)
+    targets: Sequence[Target] = ()  # the client's targets (ESRS E1-4)
 
 
 def footprint_year(footprint: FootprintFigures, year: int) -> EmissionsYear:
@@ -288,6 +291,58 @@ def _esrs(inputs: DisclosureInputs) -> list[DisclosureRow]:
     ]
     rows += _intensity_rows(inputs, "E1-6 §53")
     rows += _credit_rows(inputs)
+    return _target_rows(inputs) + rows
+
+
+def _target_rows(inputs: DisclosureInputs) -> list[DisclosureRow]:
+    """ESRS E1-4: each target with its base value, target value and status, from the
+    strategy's own evaluation (the figures of the strategy page and `neutra strategy`)."""
+    if not inputs.targets:
+        return [
+            DisclosureRow(
+                "E1-4", "GHG emission reduction targets", None, "", "no targets were given"
+            )
+        ]
+    report = strategy_report(
+        history_with_period(inputs.history, inputs.footprint, inputs.period.year),
+        denominators=inputs.denominators,
+        currency=inputs.currency,
+        targets=inputs.targets,
+    )
+    rows = []
+    for result in report.targets:
+        target = result.target
+        scopes = f"scopes {target.scopes.value}" + (
+            f" (scope 3 categories {', '.join(map(str, target.categories))})"
+            if target.categories
+            else ""
+        )
+        label = f"Target {target.target_id}: {target.kind.value}, {scopes}"
+        basis = f"scope 2 {target.scope2.value}-based; gross, credits never count"
+        rows += [
+            DisclosureRow("E1-4 §34(a)", label, f"{target.reduction:.1%} reduction", "", basis),
+            DisclosureRow(
+                "E1-4 §34(e)",
+                f"{label}: base value",
+                result.base_value,
+                result.unit,
+                f"base year {target.base_year}",
+            ),
+            DisclosureRow(
+                "E1-4 §34(d)",
+                f"{label}: target value",
+                result.path[target.target_year],
+                result.unit,
+                f"target year {target.target_year}, linear path",
+            ),
+            DisclosureRow(
+                "E1-4 §34(f)",
+                f"{label}: progress",
+                result.status.value,
+                "",
+                "" if result.status_year is None else f"judged on {result.status_year}",
+            ),
+        ]
     return rows
 
 

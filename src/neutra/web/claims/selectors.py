@@ -213,6 +213,7 @@ class ReportInputs:
                 history=self.history,
                 denominators=self.denominators,
                 credits=self.credits,
+                targets=self.targets,
             ),
         )
 
