@@ -461,7 +461,8 @@ def test_the_api_refuses_each_kind_of_bad_request_with_a_clear_message(
         buyer="Other",
         by=alice,
     )
-    endpoint, changes, reason = API_REFUSALS[kind]
+    endpoint, refusal, reason = API_REFUSALS[kind]
+    changes = dict(refusal)  # the table stays as written for the other runs
     body: dict[str, Any] = {
         "organisation_id": world[changes.pop("organisation", "B1")].pk, "project_id": book.wind.pk,
         "unit_type": "CER", "date": "2025-06-01", "beneficiary": "X",
@@ -471,6 +472,7 @@ def test_the_api_refuses_each_kind_of_bad_request_with_a_clear_message(
                 "serial_start": 50, "serial_end": 150, "date": "2025-06-01"}  # fmt: skip
     if changes.pop("to_account", None):
         body["to_account_id"] = book.de.pk
+        del body["beneficiary"]  # a transfer has no beneficiary (unknown fields are refused)
     body.update(changes)
     client = Client()
     client.force_login(alice)
