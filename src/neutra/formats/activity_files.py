@@ -470,6 +470,61 @@ def _load_parquet(
         file = pq.ParquetFile(path)
         names = _header(label, file.schema_arrow.names)
         total = file.metadata.num_rows
+    except (pa.ArrowException, OSError) as exc:
+        raise _problem(label, f"cannot read the file as Parquet: {str(exc)[:200]}") from None
+    if progress:
+        progress(f"reading {label}", 0, total)
+    hashing = _FileHash(path)
+    hashing.start()
+    try:
+        loaded = _read_parquet_with_duckdb(con, path, label, name, names)
+    finally:
+        hashing.join()
+    if loaded is None:
+        return _read_parquet_by_batches(con, file, label, name, names, total, progress, hashing)
+    if progress:
+        progress(f"reading {label}", total, total)
+    return _Loaded(label, name, loaded, names, hashing.sha256)
+
+
+def _read_parquet_with_duckdb(
+    con: Any, path: Path, label: str, name: str, names: list[str]
+) -> ir.Table | None:
+    """The Parquet file read by DuckDB straight from the file, its types kept; None where
+    DuckDB does not take it (the batch reader then reads it, or names what is wrong)."""
+    try:
+        described = con.con.execute(
+            "DESCRIBE SELECT * FROM read_parquet($path)", {"path": str(path)}
+        ).fetchall()
+        if len(described) != len(names):
+            return None
+        columns = ", ".join(
+            f'"{row[0].replace(chr(34), chr(34) * 2)}" AS c{index}'
+            for index, row in enumerate(described)
+        )
+        # The row number in the file, not a count of what was read: exact whatever the order.
+        con.con.execute(
+            f"CREATE TABLE {name} AS SELECT {columns}, {_sql_text(label)} AS _source, "
+            f"CAST(file_row_number + 2 AS BIGINT) AS _row "
+            f"FROM read_parquet({_sql_text(str(path))}, file_row_number = true)"
+        )
+    except duckdb.Error:
+        con.con.execute(f"DROP TABLE IF EXISTS {name}")
+        return None
+    return con.table(name)
+
+
+def _read_parquet_by_batches(
+    con: Any,
+    file: pq.ParquetFile,
+    label: str,
+    name: str,
+    names: list[str],
+    total: int,
+    progress: Progress | None,
+    hashing: _FileHash,
+) -> _Loaded:
+    try:
         columns = [f"c{index}" for index in range(len(names))]
         batches = (
             batch.rename_columns(columns)
@@ -478,7 +533,7 @@ def _load_parquet(
         table = _stream_into(con, name, label, batches, [])
     except (pa.ArrowException, OSError) as exc:
         raise _problem(label, f"cannot read the file as Parquet: {str(exc)[:200]}") from None
-    return _Loaded(label, name, table, names, file_sha256(path))
+    return _Loaded(label, name, table, names, hashing.sha256)
 
 
 def _reported(
