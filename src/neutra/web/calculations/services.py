@@ -54,7 +54,7 @@ from neutra.core.errors import InvalidInputError, NeutraError, Problem
 from neutra.core.rounding import format_tonnes
 from neutra.web.activities.models import ActivityUpload
 from neutra.web.calculations.app_db import app_database, inventory_activities
-from neutra.web.calculations.models import Calculation, EmissionLine
+from neutra.web.calculations.models import LINE_COLUMNS, LINE_FIELDS, Calculation, EmissionLine
 from neutra.web.calculations.selectors import (
     Refusal,
     activity_row_count,
@@ -83,33 +83,8 @@ log = logging.getLogger(__name__)
 FLAG_ROWS_KEPT = 1000  # flag rows stored with the summary; the counts cover all of them
 LINE_BATCH = 5000  # lines inserted per statement batch
 
-# The line columns stored as they are, in the engine's order; "<GAS>_t" columns go to gases_t.
-_LINE_COLUMNS = (
-    "file",
-    "row",
-    "id",
-    "entity",
-    "year",
-    "scope",
-    "category",
-    "activity",
-    "quantity",
-    "unit",
-    "region",
-    "factor",
-    "factor_source",
-    "gwp_set",
-    "flags",
-    "inclusion_share",
-    "emissions_t_co2e",
-    "emissions_market_t_co2e",
-    "market_detail",
-    "biogenic_co2_t",
-)
 # The member itself (without Django's type stubs mypy sees `JobKind.CALCULATION` as a tuple).
 _CALCULATION = JobKind("calculation")
-# EmissionLine fields, in the order of _LINE_COLUMNS ("id" is the row's id: row_id).
-_LINE_FIELDS = tuple("row_id" if c == "id" else c for c in _LINE_COLUMNS)
 
 
 class CalculationRunningError(NeutraError, RuntimeError):
@@ -304,8 +279,8 @@ def _insert_lines(calculation: Calculation, lines: pa.Table, report: Progress) -
     in about 30 s on SQLite, 20 s by COPY on PostgreSQL).
     """
     meta = EmissionLine._meta
-    gases = [c[: -len("_t")] for c in lines.column_names[len(_LINE_COLUMNS) :]]
-    fields = ("organisation", "calculation", *_LINE_FIELDS, "gases_t")
+    gases = [c[: -len("_t")] for c in lines.column_names[len(LINE_COLUMNS) :]]
+    fields = ("organisation", "calculation", *LINE_FIELDS, "gases_t")
     columns = ", ".join(connection.ops.quote_name(meta.get_field(f).column) for f in fields)
     statement = (
         f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "
@@ -319,7 +294,7 @@ def _insert_lines(calculation: Calculation, lines: pa.Table, report: Progress) -
     ):
         for batch in lines.to_batches(max_chunksize=LINE_BATCH):
             size = batch.num_rows
-            fixed = [batch.column(name).to_pylist() for name in _LINE_COLUMNS]
+            fixed = [batch.column(name).to_pylist() for name in LINE_COLUMNS]
             masses = zip(*(batch.column(f"{gas}_t").to_pylist() for gas in gases), strict=True)
             # A gas the row does not emit is left out: absent means zero tonnes.
             gases_t = [
