@@ -184,10 +184,12 @@ def test_a_calculation_gives_the_hand_computed_figures(hand: Inventory, people: 
     assert calculation.row_count == 3
     assert calculation.calculated_by == people["alice"]
     # No instruments yet: market-based scope 2 is the grid average, flagged. The spend row's
-    # move to USEEIO's 2022 price year is a money conversion, not a year fallback.
+    # move to USEEIO's 2022 price year is a money conversion, not a year fallback; its
+    # category 4 overrides the factor's category 1 (USEEIO's default), which is flagged.
     assert calculation.summary["flag_counts"] == {
         "money_converted": 1,
         "residual_mix_missing": 1,
+        "scope_overridden": 1,
     }
 
 
@@ -257,7 +259,7 @@ def test_every_activity_row_is_a_line_with_its_factor_source_and_gwp_set(
         rel=1e-12,
     )
     assert (spend.factor, spend.scope, spend.category) == ("useeio-1.3:484121", 3, 4)
-    assert spend.flags == "money_converted"
+    assert spend.flags == "money_converted;scope_overridden"
     assert_close(spend.emissions_market_t_co2e, SCOPE3_CAT4)
     assert {line.gwp_set for line in lines.values()} == {"AR5"}
     assert {line.organisation_id for line in lines.values()} == {hand.organisation_id}
@@ -637,6 +639,41 @@ def test_a_calculation_is_audited_with_its_output_hash_and_totals(
 # Pages and API
 
 
+def test_natural_gas_declared_as_commuting_is_flagged_on_its_line_the_dashboard_and_the_api(
+    client: Client, people: dict, folder: Path
+) -> None:
+    inventory = inventory_create(organisation=people["B1"], year=2025, by=people["alice"])
+    text = (
+        "id,entity,year,activity,quantity,unit,region,scope,category,description\n"
+        "G1,,2025,fuel.natural_gas,5000,kWh,GB,,,Boiler gas\n"
+        "G7,,2025,fuel.natural_gas,1000,kWh,GB,3,7,Declared as commuting by mistake\n"
+    )
+    stored_upload(inventory, write(folder, text), by=people["bob"])
+    calculation = calculated(inventory, people["alice"])
+    # Counted where the row says (1000 kWh x 0.00018296 t/kWh in category 7), and flagged.
+    assert_close(calculation.summary["scope3_categories"]["7"], 1000 * 0.00018296)
+    assert_close(calculation.summary["totals"]["scope1"], SCOPE1)
+    assert calculation.summary["flag_counts"] == {"scope_overridden": 1}
+    lines = {line.row_id: line for line in EmissionLine.objects.filter(calculation=calculation)}
+    assert (lines["G7"].flags, lines["G1"].flags) == ("scope_overridden", None)
+    client.force_login(people["bob"])
+    dashboard = client.get(f"/inventories/{inventory.pk}/dashboard/").content.decode()
+    assert "scope_overridden" in dashboard
+    assert "declares a scope or scope 3 category other than its factor" in dashboard
+    flagged = client.get(f"/inventories/{inventory.pk}/lines/?flag=scope_overridden")
+    assert flagged.status_code == 200
+    assert "G7" in flagged.content.decode()
+    assert ">G1<" not in flagged.content.decode()
+    document = client.get(f"/api/inventories/{inventory.pk}/footprint").json()
+    assert document["flags"] == [
+        {
+            "row": "G7",
+            "flag": "scope_overridden",
+            "detail": "scope 3 category 7 declared; the factor is scope 1",
+        }
+    ]
+
+
 def test_the_section_shows_the_headline_figures_rounded_for_display(
     client: Client, hand: Inventory, people: dict
 ) -> None:
@@ -703,6 +740,7 @@ def test_the_api_starts_a_calculation_with_202_and_its_job(
     assert [f["flag"] for f in document["flags"]] == [
         "residual_mix_missing",
         "money_converted",
+        "scope_overridden",
     ]
     assert_close(document["totals"]["total_market"], TOTAL)
 

@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from neutra.core.credits import serial_space
+from neutra.core.energy import EnergyUse
 from neutra.core.errors import NeutraError
 from neutra.core.history import EmissionsYear, Scope2Basis, ScopeCoverage
 
@@ -209,6 +210,8 @@ class FootprintFigures:
     by_gas: tuple[tuple[str, float, float], ...] = ()  # (gas, t of gas, t CO2e)
     by_entity: tuple[tuple[str, float, float], ...] = ()  # (entity, total LB, total MB)
     output_hash: str = ""  # the footprint document's provenance hash
+    # Energy of scopes 1 and 2 from the activity lines (None: the footprint came without lines)
+    energy: EnergyUse | None = None
 
     def total(self, basis: Scope2Basis) -> float:
         """Scope 1 + 2 + 3, scope 2 on the given basis (as `EmissionsYear` adds them)."""

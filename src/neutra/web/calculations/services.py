@@ -53,7 +53,7 @@ from neutra.core.errors import InvalidInputError, NeutraError, Problem
 from neutra.core.rounding import format_tonnes
 from neutra.web.activities.models import ActivityUpload
 from neutra.web.calculations.app_db import app_database, inventory_activities
-from neutra.web.calculations.models import Calculation, EmissionLine
+from neutra.web.calculations.models import LINE_COLUMNS, LINE_FIELDS, Calculation, EmissionLine
 from neutra.web.calculations.selectors import (
     Refusal,
     activity_row_count,
@@ -80,33 +80,8 @@ log = logging.getLogger(__name__)
 
 FLAG_ROWS_KEPT = 1000  # flag rows stored with the summary; the counts cover all of them
 
-# The line columns stored as they are, in the engine's order; "<GAS>_t" columns go to gases_t.
-_LINE_COLUMNS = (
-    "file",
-    "row",
-    "id",
-    "entity",
-    "year",
-    "scope",
-    "category",
-    "activity",
-    "quantity",
-    "unit",
-    "region",
-    "factor",
-    "factor_source",
-    "gwp_set",
-    "flags",
-    "inclusion_share",
-    "emissions_t_co2e",
-    "emissions_market_t_co2e",
-    "market_detail",
-    "biogenic_co2_t",
-)
 # The member itself (without Django's type stubs mypy sees `JobKind.CALCULATION` as a tuple).
 _CALCULATION = JobKind("calculation")
-# EmissionLine fields, in the order of _LINE_COLUMNS ("id" is the row's id: row_id).
-_LINE_FIELDS = tuple("row_id" if c == "id" else c for c in _LINE_COLUMNS)
 
 
 class CalculationRunningError(NeutraError, RuntimeError):
@@ -306,12 +281,12 @@ def _insert_lines(backend: Any, calculation: Calculation, lines: Any) -> int:
     # one; this query runs inside an INSERT, so they are made here first.
     backend._run_pre_execute_hooks(lines)
     query = backend.compile(lines)
-    gases = [c[: -len("_t")] for c in lines.columns[len(_LINE_COLUMNS) :]]
+    gases = [c[: -len("_t")] for c in lines.columns[len(LINE_COLUMNS) :]]
     meta = EmissionLine._meta
     quote = connection.ops.quote_name
-    fields = ("organisation", "calculation", *_LINE_FIELDS, "gases_t")
+    fields = ("organisation", "calculation", *LINE_FIELDS, "gases_t")
     target = ", ".join(quote(meta.get_field(f).column) for f in fields)
-    source = ", ".join(f"lines.{quote(c)}" for c in _LINE_COLUMNS)
+    source = ", ".join(f"lines.{quote(c)}" for c in LINE_COLUMNS)
     # Both ids are integers from the database: written into the statement, which then
     # has no parameters, so no % in the compiled query is taken for a placeholder.
     owner, of = int(calculation.organisation_id), int(calculation.pk)
