@@ -465,7 +465,8 @@ def _locked_invitation(invitation_id: object) -> Invitation | None:
     if not 0 < key < 2**63:
         return None
     return (
-        Invitation.objects.select_for_update()
+        # of=self: PostgreSQL locks no row of the outer join to the (nullable) inviter.
+        Invitation.objects.select_for_update(of=("self",))
         .select_related("organisation__consultancy", "invited_by")
         .filter(pk=key)
         .first()
