@@ -24,7 +24,7 @@ from neutra.core.engine.selection import (
 from neutra.core.flags import FlagKind
 from neutra.core.gwp import GWPSet
 
-__all__ = ["line_table"]
+__all__ = ["line_query", "line_table"]
 
 
 def line_table(
@@ -37,6 +37,22 @@ def line_table(
     gwp: GWPSet,
 ) -> pa.Table:
     """One line per activity row: its factor, source, GWP set, flags, gas masses and CO2e."""
+    return run(line_query(joined, selections, coefficients, shares, market, gwp))
+
+
+def line_query(
+    joined: ir.Table,
+    selections: list[Selection],
+    coefficients: Coefficients,
+    shares: dict[str, float] | None,
+    market: MarketBased,
+    gwp: GWPSet,
+) -> ir.Table:
+    """The lines as a query on the backend, in (file, row) order, not yet run.
+
+    Its small tables (coefficients, pairs, shares, rates) are in-memory tables
+    the backend registers when the query runs.
+    """
     gases = coefficients.gases
     columns: dict[str, Any] = {
         "_key": pa.array(range(len(selections)), pa.int64()),
@@ -169,7 +185,7 @@ def line_table(
         "biogenic_co2_t": amount * j.c_biogenic,
         **{f"{gas}_t": amount * j[f"gas_{gas}"] for gas in gases},
     }
-    return run(j.select(**selected).order_by(["file", "row"]))
+    return j.select(**selected).order_by(["file", "row"])
 
 
 # A row's own notes, by the suffix of the flag columns that carry them.
