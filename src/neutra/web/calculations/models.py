@@ -16,6 +16,33 @@ from django.utils import timezone
 from neutra.web.inventories.models import Inventory
 from neutra.web.tenancy.models import Organisation
 
+# The engine's line columns (core.engine.lines, in its order) an EmissionLine stores
+# as they are; the engine's "<GAS>_t" columns go to gases_t.
+LINE_COLUMNS = (
+    "file",
+    "row",
+    "id",
+    "entity",
+    "year",
+    "scope",
+    "category",
+    "activity",
+    "quantity",
+    "unit",
+    "region",
+    "factor",
+    "factor_source",
+    "gwp_set",
+    "flags",
+    "inclusion_share",
+    "emissions_t_co2e",
+    "emissions_market_t_co2e",
+    "market_detail",
+    "biogenic_co2_t",
+)
+# The EmissionLine fields that hold them, in the same order (the engine's "id" is row_id).
+LINE_FIELDS = tuple("row_id" if c == "id" else c for c in LINE_COLUMNS)
+
 
 class Calculation(models.Model):
     """One run of the engine over an inventory's activity rows."""

@@ -12,11 +12,11 @@ evaluation or anything of another claim.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, F, QuerySet, Sum
 
 from neutra.core.claims import (
     CancelledCredit,
@@ -35,6 +35,7 @@ from neutra.core.disclosures import (
     build_disclosure,
     history_with_period,
 )
+from neutra.core.energy import ActivityAmount, EnergyUse, energy_use
 from neutra.core.errors import InvalidInputError, NeutraError
 from neutra.core.history import EmissionsHistory
 from neutra.core.indicators import Denominator
@@ -42,7 +43,7 @@ from neutra.core.strategy import strategy_report
 from neutra.core.targets import Target
 from neutra.formats.footprint_json import footprint_from_json
 from neutra.reports.climate_report import ClimateReport, ReportKind
-from neutra.web.calculations.models import Calculation
+from neutra.web.calculations.models import Calculation, EmissionLine
 from neutra.web.claims.models import Claim, ClaimCredit, SigningKey
 from neutra.web.errors import NotFoundError
 from neutra.web.strategy.selectors import emissions_history
@@ -54,6 +55,7 @@ __all__ = [
     "claim_for",
     "claimed_ranges",
     "claims_of",
+    "energy_of_calculation",
     "footprint_and_history",
     "public_claim",
     "public_keys",
@@ -118,6 +120,25 @@ def footprint_and_history(
     except InvalidInputError as exc:  # a stored summary is ours: a bug, said plainly
         raise NeutraError(f"the calculation's summary cannot be read: {exc.message}") from None
     return figures, history, source.calculation_id
+
+
+def energy_of_calculation(*, calculation_id: int) -> EnergyUse:
+    """Energy of scopes 1 and 2 of a calculation (ESRS E1-5, SECR), from its stored lines.
+
+    The database sums each kind of activity (quantity x inclusion share, the
+    engine's own lines); `neutra.core.energy` converts the sums. Pass the id of
+    a calculation already read through the tenancy selectors.
+    """
+    sums = (
+        EmissionLine.objects.filter(calculation_id=calculation_id, scope__in=(1, 2))
+        .values("activity", "factor", "unit", "scope")
+        .annotate(amount=Sum(F("quantity") * F("inclusion_share")), rows=Count("id"))
+        .order_by("activity", "factor", "unit", "scope")
+    )
+    return energy_use(
+        ActivityAmount(r["activity"], r["factor"], r["unit"], r["scope"], r["amount"], r["rows"])
+        for r in sums
+    )
 
 
 def cancelled_credits(*, organisation: Organisation) -> list[CancelledCredit]:
@@ -186,6 +207,7 @@ class ReportInputs:
     denominators: tuple[Denominator, ...]
     targets: tuple[Target, ...]
     credits: tuple[CancelledCredit, ...]
+    calculation_id: int  # the footprint's calculation: its lines give the energy
 
     def climate_report(self, kind: str) -> ClimateReport:
         """The management or public report (strategy's functions for intensities and targets)."""
@@ -204,12 +226,18 @@ class ReportInputs:
         )
 
     def disclosure(self, framework: str) -> Disclosure:
+        chosen = Framework(framework)
+        footprint = self.footprint
+        if chosen in (Framework.ESRS, Framework.SECR):  # only these need the energy
+            footprint = replace(
+                footprint, energy=energy_of_calculation(calculation_id=self.calculation_id)
+            )
         return build_disclosure(
-            Framework(framework),
+            chosen,
             DisclosureInputs(
                 client=self.organisation_name,
                 period=self.period,
-                footprint=self.footprint,
+                footprint=footprint,
                 history=self.history,
                 denominators=self.denominators,
                 credits=self.credits,
@@ -227,7 +255,9 @@ def report_inputs(*, organisation: Organisation, period: ClaimPeriod) -> ReportI
         targets_of,
     )
 
-    footprint, history, _ = footprint_and_history(organisation=organisation, period=period)
+    footprint, history, calculation_id = footprint_and_history(
+        organisation=organisation, period=period
+    )
     return ReportInputs(
         organisation.name,
         period,
@@ -236,4 +266,5 @@ def report_inputs(*, organisation: Organisation, period: ClaimPeriod) -> ReportI
         tuple(core_denominators(denominators_of(organisation=organisation))),
         tuple(core_targets(targets_of(organisation=organisation))),
         tuple(cancelled_credits(organisation=organisation)),
+        calculation_id,
     )

@@ -33,7 +33,7 @@ from neutra.core.factors import Factor
 from neutra.core.gwp import gwp_set
 from neutra.formats.factor_refs import load
 from neutra.reports import TOTAL_LABELS, scope3_category_label
-from neutra.web.calculations.models import Calculation, EmissionLine
+from neutra.web.calculations.models import LINE_FIELDS, Calculation, EmissionLine
 from neutra.web.calculations.selectors import calculations_for
 from neutra.web.dashboards.queries import ANY_FLAG, NO_ENTITY, Known, LineFilter
 from neutra.web.errors import NotFoundError
@@ -595,28 +595,9 @@ def _entity_total(figures: DashboardFigures | None, name: str) -> float | None:
 
 # --- exports --------------------------------------------------------------------------
 
-# The lines' columns in an export, in this order (the EmissionLine fields a reader needs).
-EXPORT_LINE_COLUMNS = (
-    "file",
-    "row",
-    "row_id",
-    "entity",
-    "year",
-    "scope",
-    "category",
-    "activity",
-    "quantity",
-    "unit",
-    "region",
-    "factor",
-    "factor_source",
-    "gwp_set",
-    "flags",
-    "inclusion_share",
-    "emissions_t_co2e",
-    "emissions_market_t_co2e",
-    "biogenic_co2_t",
-)
+# The lines' columns in an export: the stored line fields a reader needs, in their order
+# (market_detail is the engine's working for the market-based explanation, not a figure).
+EXPORT_LINE_COLUMNS = tuple(f for f in LINE_FIELDS if f != "market_detail")
 
 
 @dataclass(frozen=True, slots=True)
