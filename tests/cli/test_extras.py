@@ -72,7 +72,8 @@ def test_a_postgres_database_url_without_the_driver_says_how_to_install_it(
 
 def test_the_install_hints_name_the_extras_pyproject_declares() -> None:
     spec = importlib.util.spec_from_file_location("dev", ROOT / "dev.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     dev = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(dev)
     assert set(dev.declared_extras()) == {extra.value for extra in Extra}
