@@ -44,7 +44,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pyarrow as pa
-from django.contrib.auth.base_user import AbstractBaseUser as User
+from django.contrib.auth.models import User
 from django.db import connection, connections, transaction
 from django.utils import timezone
 from django_tasks import task
@@ -66,6 +66,7 @@ from neutra.web.errors import NotAllowedError
 from neutra.web.inventories.models import Inventory, InventoryLockedError
 from neutra.web.jobs.models import Job, JobKind
 from neutra.web.jobs.services import Progress, job_create, job_run
+from neutra.web.sql import db_column
 from neutra.web.tenancy.audit import audit_record
 
 __all__ = [
@@ -82,9 +83,6 @@ log = logging.getLogger(__name__)
 
 FLAG_ROWS_KEPT = 1000  # flag rows stored with the summary; the counts cover all of them
 LINE_BATCH = 5000  # lines inserted per statement batch
-
-# The member itself (without Django's type stubs mypy sees `JobKind.CALCULATION` as a tuple).
-_CALCULATION = JobKind("calculation")
 
 
 class CalculationRunningError(NeutraError, RuntimeError):
@@ -107,12 +105,17 @@ def calculation_start(*, inventory: Inventory, by: User | None) -> Job:
         # Lock the inventory row: two presses of "Calculate" at once would
         # both find no running job and queue two calculations; the second
         # waits here and then sees the first one's job.
-        current = Inventory.objects.select_for_update().select_related("organisation")
-        current = current.get(pk=inventory.pk)
+        current = (
+            Inventory.objects.select_for_update()
+            .select_related("organisation")
+            .get(pk=inventory.pk)
+        )
         refusal = calculation_refusal(inventory=current, user=by, now=timezone.now())
         if refusal is not None:
             raise _refused(refusal.reason, refusal.text, current)
-        job = job_create(kind=_CALCULATION, inventory=current, by=by, stage="waiting for a worker")
+        job = job_create(
+            kind=JobKind.CALCULATION, inventory=current, by=by, stage="waiting for a worker"
+        )
     # Queued after the job row is committed, so a worker never looks for a job
     # that is not there yet. (With the immediate backend it runs right here.)
     result = calculate_inventory.enqueue(job.pk)
@@ -281,7 +284,7 @@ def _insert_lines(calculation: Calculation, lines: pa.Table, report: Progress) -
     meta = EmissionLine._meta
     gases = [c[: -len("_t")] for c in lines.column_names[len(LINE_COLUMNS) :]]
     fields = ("organisation", "calculation", *LINE_FIELDS, "gases_t")
-    columns = ", ".join(connection.ops.quote_name(meta.get_field(f).column) for f in fields)
+    columns = ", ".join(connection.ops.quote_name(db_column(EmissionLine, f)) for f in fields)
     statement = (
         f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "
         f"VALUES ({', '.join(['%s'] * len(fields))})"
@@ -351,10 +354,10 @@ def _progress_outside(job: Job, progress: Progress) -> Iterator[Progress]:
     meta = Job._meta
     statement = (
         f"UPDATE {side.ops.quote_name(meta.db_table)} SET "
-        f"{side.ops.quote_name(meta.get_field('done').column)} = %s, "
-        f"{side.ops.quote_name(meta.get_field('total').column)} = %s, "
-        f"{side.ops.quote_name(meta.get_field('stage').column)} = %s "
-        f"WHERE {side.ops.quote_name(meta.pk.column)} = %s"
+        f"{side.ops.quote_name(db_column(Job, 'done'))} = %s, "
+        f"{side.ops.quote_name(db_column(Job, 'total'))} = %s, "
+        f"{side.ops.quote_name(db_column(Job, 'stage'))} = %s "
+        f"WHERE {side.ops.quote_name(db_column(Job, 'id'))} = %s"
     )
 
     def report(done: int, total: int | None, stage: str) -> None:

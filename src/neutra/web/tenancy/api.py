@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema, Status
 
 from neutra.web.accounts.auth import require_scope
+from neutra.web.accounts.requests import AuthenticatedRequest
 from neutra.web.errors import NotAllowedError, NotFoundError, invalid
 from neutra.web.schemas import InputSchema
 from neutra.web.tenancy.models import Entity, Membership, Organisation, Role
@@ -52,13 +52,13 @@ def _out(organisation: Organisation) -> OrganisationOut:
 
 
 @router.get("", response=list[OrganisationOut])
-def list_organisations(request: HttpRequest) -> list[OrganisationOut]:
+def list_organisations(request: AuthenticatedRequest) -> list[OrganisationOut]:
     """The organisations you may see."""
     return [_out(o) for o in organisations_visible_to(request.user, now=timezone.now())]
 
 
 @router.get("/{organisation_id}", response=OrganisationOut)
-def get_organisation(request: HttpRequest, organisation_id: int) -> OrganisationOut:
+def get_organisation(request: AuthenticatedRequest, organisation_id: int) -> OrganisationOut:
     """One organisation you may see (404 for any other)."""
     return _out(organisation_for(request.user, organisation_id, now=timezone.now()))
 
@@ -70,7 +70,9 @@ class OrganisationIn(InputSchema):
 
 
 @router.post("", response={201: OrganisationOut})
-def create_organisation(request: HttpRequest, payload: OrganisationIn) -> Status[OrganisationOut]:
+def create_organisation(
+    request: AuthenticatedRequest, payload: OrganisationIn
+) -> Status[OrganisationOut]:
     """Add a client organisation to a consultancy you work for (consultancy staff)."""
     require_scope(request, "write")
     consultancy = consultancies_staffed_by(request.user).filter(pk=payload.consultancy_id).first()
@@ -113,7 +115,7 @@ def _entity_out(entity: Entity, depth: int) -> EntityOut:
 
 
 @router.get("/{organisation_id}/entities", response=list[EntityOut])
-def list_entities(request: HttpRequest, organisation_id: int) -> list[EntityOut]:
+def list_entities(request: AuthenticatedRequest, organisation_id: int) -> list[EntityOut]:
     """The organisation's entity tree, depth-first from the roots."""
     organisation = organisation_for(request.user, organisation_id, now=timezone.now())
     return [_entity_out(e, depth) for e, depth in entity_tree(organisation=organisation)]
@@ -121,7 +123,7 @@ def list_entities(request: HttpRequest, organisation_id: int) -> list[EntityOut]
 
 @router.post("/{organisation_id}/entities", response={201: EntityOut})
 def create_entity(
-    request: HttpRequest, organisation_id: int, payload: EntityIn
+    request: AuthenticatedRequest, organisation_id: int, payload: EntityIn
 ) -> Status[EntityOut]:
     """Add an entity or site to the tree (staff or client admin); the boundary rules are checked."""
     require_scope(request, "write")
@@ -168,7 +170,7 @@ def _member_out(membership: Membership, link: str | None = None) -> MemberOut:
     )
 
 
-def _people_manager(request: HttpRequest, organisation_id: int) -> Organisation:
+def _people_manager(request: AuthenticatedRequest, organisation_id: int) -> Organisation:
     organisation = organisation_for(request.user, organisation_id, now=timezone.now())
     roles = roles_in(request.user, organisation, now=timezone.now())
     if not roles & {Role.CONSULTANCY_ADMIN, Role.CONSULTANT, Role.CLIENT_ADMIN}:
@@ -177,7 +179,7 @@ def _people_manager(request: HttpRequest, organisation_id: int) -> Organisation:
 
 
 @router.get("/{organisation_id}/members", response=list[MemberOut])
-def list_members(request: HttpRequest, organisation_id: int) -> list[MemberOut]:
+def list_members(request: AuthenticatedRequest, organisation_id: int) -> list[MemberOut]:
     """The organisation's people and roles (staff or client admin)."""
     organisation = _people_manager(request, organisation_id)
     return [_member_out(m) for m in members_of(organisation=organisation)]
@@ -185,7 +187,7 @@ def list_members(request: HttpRequest, organisation_id: int) -> list[MemberOut]:
 
 @router.post("/{organisation_id}/members", response={201: MemberOut})
 def invite_member(
-    request: HttpRequest, organisation_id: int, payload: MemberIn
+    request: AuthenticatedRequest, organisation_id: int, payload: MemberIn
 ) -> Status[MemberOut]:
     """Invite a person: a new account gets a one-time link to choose a password (pass it on)."""
     require_scope(request, "write")
@@ -201,7 +203,9 @@ def invite_member(
 
 
 @router.delete("/{organisation_id}/members/{membership_id}", response={204: None})
-def remove_member(request: HttpRequest, organisation_id: int, membership_id: int) -> Status[None]:
+def remove_member(
+    request: AuthenticatedRequest, organisation_id: int, membership_id: int
+) -> Status[None]:
     """End a person's access (staff, or a client admin for client roles)."""
     require_scope(request, "write")
     organisation = organisation_for(request.user, organisation_id, now=timezone.now())

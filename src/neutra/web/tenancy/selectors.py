@@ -13,9 +13,10 @@ Django's superuser flag opens the admin back office, not client data.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TypeVar
 
-from django.db.models import Q, QuerySet
+from django.contrib.auth.models import User
+from django.db.models import Model, Q, QuerySet
 
 from neutra.core.boundary import Boundary
 from neutra.web.errors import NotFoundError
@@ -44,11 +45,14 @@ __all__ = [
 ]
 
 
+_Row = TypeVar("_Row", bound=Model)
+
+
 def _live(now: datetime) -> Q:
     return Q(expires_at__isnull=True) | Q(expires_at__gt=now)
 
 
-def organisations_visible_to(user: Any, *, now: datetime) -> QuerySet[Organisation]:
+def organisations_visible_to(user: User, *, now: datetime) -> QuerySet[Organisation]:
     """Every organisation `user` may see at `now`, by name."""
     if not (user.is_authenticated and user.is_active):
         return Organisation.objects.none()
@@ -59,7 +63,7 @@ def organisations_visible_to(user: Any, *, now: datetime) -> QuerySet[Organisati
     ).select_related("consultancy")
 
 
-def organisation_for(user: Any, organisation_id: object, *, now: datetime) -> Organisation:
+def organisation_for(user: User, organisation_id: object, *, now: datetime) -> Organisation:
     """The organisation `organisation_id` if `user` may see it at `now`.
 
     Raises `NotFoundError` (HTTP 404) when it does not exist and when the user
@@ -75,7 +79,7 @@ def organisation_for(user: Any, organisation_id: object, *, now: datetime) -> Or
     return found
 
 
-def memberships_ended(user: Any, *, now: datetime) -> list[Membership]:
+def memberships_ended(user: User, *, now: datetime) -> list[Membership]:
     """The user's memberships whose access has ended at `now` (expired auditors), newest first."""
     if not (user.is_authenticated and user.is_active):
         return []
@@ -85,7 +89,7 @@ def memberships_ended(user: Any, *, now: datetime) -> list[Membership]:
     )
 
 
-def roles_in(user: Any, organisation: Organisation, *, now: datetime) -> frozenset[Role]:
+def roles_in(user: User, organisation: Organisation, *, now: datetime) -> frozenset[Role]:
     """The roles `user` holds in `organisation` at `now` (staff roles included)."""
     if not (user.is_authenticated and user.is_active):
         return frozenset()
@@ -115,7 +119,7 @@ def audit_entries_for(*, organisation: Organisation) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(organisation=organisation).select_related("actor")
 
 
-def consultancies_staffed_by(user: Any) -> QuerySet[Consultancy]:
+def consultancies_staffed_by(user: User) -> QuerySet[Consultancy]:
     """The consultancies `user` works for (where they may add client organisations)."""
     if not (user.is_authenticated and user.is_active):
         return Consultancy.objects.none()
@@ -163,14 +167,14 @@ def membership_in(*, organisation: Organisation, membership_id: object) -> Membe
 
 
 def tenant_row_for(
-    user: Any,
-    rows: QuerySet[Any],
+    user: User,
+    rows: QuerySet[_Row],
     row_id: object,
     *,
     now: datetime,
     what: str,
     organisation_field: str = "organisation_id",
-) -> Any:
+) -> _Row:
     """The row `row_id` of `rows` if `user` may see the organisation it belongs to at `now`.
 
     For every model that carries its client organisation. Raises

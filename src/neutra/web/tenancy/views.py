@@ -12,13 +12,14 @@ from datetime import datetime, time
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from neutra.core.errors import NeutraError
+from neutra.web.accounts.requests import AuthenticatedRequest
 from neutra.web.errors import NotFoundError, error_text
 from neutra.web.tenancy.forms import EntityForm, InviteForm, OrganisationForm, form_error_text
 from neutra.web.tenancy.models import Consultancy, Entity, Organisation
@@ -37,7 +38,7 @@ from neutra.web.tenancy.services import (
 )
 
 
-def _organisation(request: HttpRequest, organisation_id: int) -> Organisation:
+def _organisation(request: AuthenticatedRequest, organisation_id: int) -> Organisation:
     try:
         return organisation_for(request.user, organisation_id, now=timezone.now())
     except NotFoundError:
@@ -50,7 +51,7 @@ def _back(organisation_id: int) -> HttpResponseRedirect:
 
 @require_GET
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     organisations = organisations_visible_to(request.user, now=timezone.now()).order_by(
         "consultancy__name", "name"
     )
@@ -71,7 +72,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def organisation_new(request: HttpRequest) -> HttpResponse:
+def organisation_new(request: AuthenticatedRequest) -> HttpResponse:
     form = OrganisationForm(request.POST)
     if not form.is_valid():
         messages.error(request, form_error_text(form))
@@ -97,7 +98,7 @@ def organisation_new(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def entity_add(request: HttpRequest, organisation_id: int) -> HttpResponse:
+def entity_add(request: AuthenticatedRequest, organisation_id: int) -> HttpResponse:
     organisation = _organisation(request, organisation_id)
     form = EntityForm(request.POST)
     if not form.is_valid():
@@ -129,7 +130,7 @@ def entity_add(request: HttpRequest, organisation_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def member_invite(request: HttpRequest, organisation_id: int) -> HttpResponse:
+def member_invite(request: AuthenticatedRequest, organisation_id: int) -> HttpResponse:
     organisation = _organisation(request, organisation_id)
     form = InviteForm(request.POST)
     if not form.is_valid():
@@ -166,7 +167,9 @@ def member_invite(request: HttpRequest, organisation_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def member_revoke(request: HttpRequest, organisation_id: int, membership_id: int) -> HttpResponse:
+def member_revoke(
+    request: AuthenticatedRequest, organisation_id: int, membership_id: int
+) -> HttpResponse:
     organisation = _organisation(request, organisation_id)
     try:
         membership = membership_in(organisation=organisation, membership_id=membership_id)

@@ -16,11 +16,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema
 
 from neutra.web.accounts.auth import require_scope
+from neutra.web.accounts.requests import AuthenticatedRequest
 from neutra.web.calculations.models import Calculation
 from neutra.web.calculations.selectors import (
     calculation_current,
@@ -44,7 +44,7 @@ class TransitionIn(InputSchema):
 
 @router.post("/inventories/{inventory_id}/transition", response=InventoryOut)
 def transition_inventory(
-    request: HttpRequest, inventory_id: int, payload: TransitionIn
+    request: AuthenticatedRequest, inventory_id: int, payload: TransitionIn
 ) -> InventoryOut:
     """Submit, review, lock, or send back to draft with a reason, as your role allows."""
     require_scope(request, "write")
@@ -124,7 +124,7 @@ def _document(calculation: Calculation, *, status: FiguresStatus) -> dict[str, A
 
 
 @router.get("/inventories/{inventory_id}/footprint", response=FootprintOut, by_alias=True)
-def current_footprint(request: HttpRequest, inventory_id: int) -> dict[str, Any]:
+def current_footprint(request: AuthenticatedRequest, inventory_id: int) -> dict[str, Any]:
     """The inventory's current figures (404 when it was never calculated)."""
     inventory = inventory_for(request.user, inventory_id, now=timezone.now())
     calculation = calculation_current(inventory=inventory)
@@ -139,7 +139,7 @@ def current_footprint(request: HttpRequest, inventory_id: int) -> dict[str, Any]
 
 
 @router.get("/inventories/{inventory_id}/calculations", response=list[CalculationOut])
-def list_calculations(request: HttpRequest, inventory_id: int) -> list[dict[str, Any]]:
+def list_calculations(request: AuthenticatedRequest, inventory_id: int) -> list[dict[str, Any]]:
     """Every calculation of an inventory, newest first: the history of its figures."""
     inventory = inventory_for(request.user, inventory_id, now=timezone.now())
     calculations = list(calculations_for(inventory=inventory))
@@ -160,7 +160,7 @@ def list_calculations(request: HttpRequest, inventory_id: int) -> list[dict[str,
 
 
 @router.get("/calculations/{calculation_id}", response=FootprintOut, by_alias=True)
-def read_calculation(request: HttpRequest, calculation_id: int) -> dict[str, Any]:
+def read_calculation(request: AuthenticatedRequest, calculation_id: int) -> dict[str, Any]:
     """One calculation's figures, current or from the history."""
     calculation = calculation_for(request.user, calculation_id, now=timezone.now())
     status = figures_status_of(inventory=calculation.inventory, calculation=calculation)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -35,7 +36,7 @@ def inventory_transition(
     *,
     inventory: Inventory,
     to: InventoryState | str,
-    by: Any | None,
+    by: User | None,
     reason: str | None = None,
 ) -> Inventory:
     """Move `inventory` to the state `to`, if the workflow and `by`'s roles allow it.

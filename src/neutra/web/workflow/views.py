@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from neutra.core.errors import NeutraError
+from neutra.web.accounts.requests import AuthenticatedRequest
 from neutra.web.errors import NotFoundError, error_text
 from neutra.web.inventories.models import Inventory
 from neutra.web.inventories.selectors import inventory_for
@@ -23,7 +24,7 @@ from neutra.web.workflow.selectors import figures_status, workflow_section
 from neutra.web.workflow.services import MAX_REASON, inventory_transition
 
 
-def _inventory(request: HttpRequest, inventory_id: int) -> Inventory:
+def _inventory(request: AuthenticatedRequest, inventory_id: int) -> Inventory:
     try:
         return inventory_for(request.user, inventory_id, now=timezone.now())
     except NotFoundError:
@@ -32,7 +33,7 @@ def _inventory(request: HttpRequest, inventory_id: int) -> Inventory:
 
 @require_GET
 @login_required
-def figures_view(request: HttpRequest, inventory_id: int) -> HttpResponse:
+def figures_view(request: AuthenticatedRequest, inventory_id: int) -> HttpResponse:
     """Which calculation the inventory's figures are from, and whether they are current (htmx)."""
     inventory = _inventory(request, inventory_id)
     return render(
@@ -42,7 +43,7 @@ def figures_view(request: HttpRequest, inventory_id: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def section_view(request: HttpRequest, inventory_id: int) -> HttpResponse:
+def section_view(request: AuthenticatedRequest, inventory_id: int) -> HttpResponse:
     """The workflow section of an inventory page: the moves open to the user (htmx)."""
     inventory = _inventory(request, inventory_id)
     section = workflow_section(inventory=inventory, user=request.user, now=timezone.now())
@@ -55,7 +56,7 @@ def section_view(request: HttpRequest, inventory_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def transition_view(request: HttpRequest, inventory_id: int) -> HttpResponse:
+def transition_view(request: AuthenticatedRequest, inventory_id: int) -> HttpResponse:
     """Move the inventory (submit, review, lock, send back with a reason)."""
     inventory = _inventory(request, inventory_id)
     try:
