@@ -24,7 +24,7 @@ from neutra.web.inventories.selectors import (
     inventory_for,
     scope3_screening,
 )
-from neutra.web.inventories.services import inventory_create, inventory_restate, screening_set
+from neutra.web.inventories.services import inventory_create, screening_set
 from neutra.web.schemas import InputSchema
 from neutra.web.tenancy.selectors import organisation_for
 
@@ -41,10 +41,6 @@ class InventoryIn(InputSchema):
     factor_sets: list[FactorSetPin] | None = None  # default: the starter library
     gwp_set: str = "AR5"  # AR4, AR5 or AR6
     approach: str = "operational"  # equity, financial or operational
-
-
-class RestateIn(InputSchema):
-    factor_sets: list[FactorSetPin]  # the sets the new version pins, in search order
 
 
 class InventoryOut(Schema):
@@ -111,26 +107,6 @@ def create_inventory(
 def get_inventory(request: AuthenticatedRequest, inventory_id: int) -> InventoryOut:
     """One inventory you may see (404 for any other)."""
     return inventory_out(inventory_for(request.user, inventory_id, now=timezone.now()))
-
-
-@router.post("/inventories/{inventory_id}/restate", response={201: InventoryOut})
-def restate_inventory(request: AuthenticatedRequest, inventory_id: int) -> Status[InventoryOut]:
-    """Open the next version of a locked inventory (staff or client admin)."""
-    require_scope(request, "write")
-    inventory = inventory_for(request.user, inventory_id, now=timezone.now())
-    return Status(201, inventory_out(inventory_restate(inventory=inventory, by=request.user)))
-
-
-@router.post("/inventories/{inventory_id}/restate-factor-sets", response={201: InventoryOut})
-def restate_inventory_on_factor_sets(
-    request: AuthenticatedRequest, inventory_id: int, payload: RestateIn
-) -> Status[InventoryOut]:
-    """Open the next version of a locked inventory pinning other factor sets (a restatement)."""
-    require_scope(request, "write")
-    inventory = inventory_for(request.user, inventory_id, now=timezone.now())
-    pins = [p.dict() for p in payload.factor_sets]
-    restated = inventory_restate(inventory=inventory, by=request.user, factor_sets=pins)
-    return Status(201, inventory_out(restated))
 
 
 class AuditEntryOut(Schema):

@@ -30,7 +30,7 @@ from neutra.web.inventories.selectors import (
     inventory_audit_entries,
     inventory_for,
 )
-from neutra.web.inventories.services import inventory_create, inventory_restate
+from neutra.web.inventories.services import inventory_create
 from neutra.web.tenancy.forms import EntityForm, InviteForm, form_error_text
 from neutra.web.tenancy.models import AuditEntry, Organisation, Role
 from neutra.web.tenancy.selectors import entity_tree, members_of, organisation_for, roles_in
@@ -204,26 +204,3 @@ def _restate_choices(inventory: Inventory) -> list[dict[str, object]]:
         }
         for c in factor_set_choices()
     ]
-
-
-@require_POST
-@login_required
-def inventory_new_version(request: AuthenticatedRequest, inventory_id: int) -> HttpResponse:
-    inventory = inventory_or_404(request, inventory_id)
-    references = request.POST.getlist("factor_set")
-    pins = None
-    if references:  # the form for other factor sets; the plain button posts none
-        pins = [
-            {"name": name, "version": version}
-            for name, _, version in (str(r).partition("@") for r in references)
-        ]
-    try:
-        restated = inventory_restate(inventory=inventory, by=request.user, factor_sets=pins)
-    except NeutraError as error:
-        messages.error(request, error_text(error))
-        return _back(inventory)
-    messages.success(
-        request,
-        f"Version {restated.version} opened as a draft; version {inventory.version} stays locked.",
-    )
-    return _back(restated)

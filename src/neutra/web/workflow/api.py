@@ -1,4 +1,4 @@
-"""REST endpoints of the workflow: move an inventory; read its figures with whether they are current.
+"""REST endpoints of the workflow: move or restate an inventory; read its figures and whether they are current.
 
 Thin: the API's authentication (moves need a token's write scope) -> the
 inventory or calculation through the tenant-scoped selectors (another
@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from neutra.web.accounts.auth import require_scope
 from neutra.web.accounts.requests import AuthenticatedRequest
@@ -28,13 +28,17 @@ from neutra.web.calculations.selectors import (
     calculations_for,
 )
 from neutra.web.errors import NotFoundError
-from neutra.web.inventories.api import InventoryOut, inventory_out
+from neutra.web.inventories.api import FactorSetPin, InventoryOut, inventory_out
 from neutra.web.inventories.selectors import inventory_for
 from neutra.web.schemas import InputSchema
 from neutra.web.workflow.selectors import FiguresStatus, figures_status, figures_status_of
-from neutra.web.workflow.services import inventory_transition
+from neutra.web.workflow.services import inventory_restate, inventory_transition
 
 router = Router(tags=["workflow"])  # the API's auth: a session or an API token
+
+
+class RestateIn(InputSchema):
+    factor_sets: list[FactorSetPin]  # the sets the new version pins, in search order
 
 
 class TransitionIn(InputSchema):
@@ -53,6 +57,26 @@ def transition_inventory(
         inventory=inventory, to=payload.to, reason=payload.reason, by=request.user
     )
     return inventory_out(moved)
+
+
+@router.post("/inventories/{inventory_id}/restate", response={201: InventoryOut})
+def restate_inventory(request: AuthenticatedRequest, inventory_id: int) -> Status[InventoryOut]:
+    """Open the next version of a locked inventory (staff or client admin)."""
+    require_scope(request, "write")
+    inventory = inventory_for(request.user, inventory_id, now=timezone.now())
+    return Status(201, inventory_out(inventory_restate(inventory=inventory, by=request.user)))
+
+
+@router.post("/inventories/{inventory_id}/restate-factor-sets", response={201: InventoryOut})
+def restate_inventory_on_factor_sets(
+    request: AuthenticatedRequest, inventory_id: int, payload: RestateIn
+) -> Status[InventoryOut]:
+    """Open the next version of a locked inventory pinning other factor sets (a restatement)."""
+    require_scope(request, "write")
+    inventory = inventory_for(request.user, inventory_id, now=timezone.now())
+    pins = [p.dict() for p in payload.factor_sets]
+    restated = inventory_restate(inventory=inventory, by=request.user, factor_sets=pins)
+    return Status(201, inventory_out(restated))
 
 
 class FlagOut(Schema):
