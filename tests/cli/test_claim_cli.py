@@ -249,3 +249,87 @@ def test_every_page_of_the_pdf_renders_as_an_image(issued: Path, tmp_path: Path)
     pages = sorted(tmp_path.glob("page*.png"))
     assert len(pages) >= 2  # the certificate, then the report
     assert all(page.read_bytes().startswith(b"\x89PNG") for page in pages)
+
+
+def issue_claim(folder: Path, footprint: Path, keys: Path, output: str, *extra: str | Path):
+    return neutra(
+        "claim", "issue", "--footprint", footprint, "--ledger", folder / "l.csv",
+        "--client", "Acme", "--period", "2024", "--plan", folder / "plan.md",
+        "--verification", "self", "--signatory", "Jane Doe", "--key", keys / "private.pem",
+        "--output", folder / output, *extra,
+    )  # fmt: skip
+
+
+def test_a_credit_used_in_one_claim_cannot_be_used_in_another_issued_later(
+    tmp_path: Path, footprint: tuple[Path, dict[str, float]], keys: Path
+) -> None:
+    path, totals = footprint
+    needed = math.ceil(totals["total_market"])
+    ledger(tmp_path / "l.csv", needed)
+    (tmp_path / "plan.md").write_text("plan")
+    first = issue_claim(tmp_path, path, keys, "first.pdf")
+    assert first.returncode == 0, first.stderr
+    register = tmp_path / "claims-register.csv"  # beside the ledger, by default
+    recorded = register.read_text()
+    rows = recorded.splitlines()
+    assert rows[0].startswith("claim_id,client,period,")
+    assert len(rows) == 2
+    token = rows[1].split(",")[0]
+    assert f",100001,{100000 + needed},{needed}," in rows[1]  # the serials the claim counts
+    assert token in first.stderr
+
+    second = issue_claim(tmp_path, path, keys, "second.pdf")
+    assert second.returncode == 2
+    assert "Traceback" not in second.stderr
+    assert "credits_used_once" in second.stderr
+    assert f"100001-{100000 + needed}" in second.stderr
+    assert f"already counted by claim {token}" in second.stderr
+    assert not (tmp_path / "second.pdf").exists()
+    assert register.read_text() == recorded  # nothing recorded for the refused claim
+
+    evaluated = neutra(
+        "claim", "evaluate", "--footprint", path, "--ledger", tmp_path / "l.csv",
+        "--client", "Acme", "--period", "2024", "--format", "json",
+    )  # fmt: skip
+    assert evaluated.returncode == 0, evaluated.stderr
+    claim = json.loads(evaluated.stdout)
+    used_once = next(rule for rule in claim["rules"] if rule["id"] == "credits_used_once")
+    assert used_once["met"] is False
+    assert used_once["shortfall_units"] == needed
+    assert f"100001-{100000 + needed}: already counted by claim {token}" in used_once["detail"]
+    assert claim["counted_units"] == 0
+
+
+def test_a_withdrawn_claim_in_the_register_frees_its_serials(
+    tmp_path: Path, footprint: tuple[Path, dict[str, float]], keys: Path
+) -> None:
+    path, totals = footprint
+    ledger(tmp_path / "l.csv", math.ceil(totals["total_market"]))
+    (tmp_path / "plan.md").write_text("plan")
+    register = tmp_path / "claims.csv"
+    assert issue_claim(tmp_path, path, keys, "a.pdf", "--register", register).returncode == 0
+    assert not (tmp_path / "claims-register.csv").exists()  # the register given was used
+    header, row = register.read_text().splitlines()
+    register.write_text(f"{header}\n{row[: -len(',')]},2025-06-30\n")  # withdrawn_on, by hand
+    again = issue_claim(tmp_path, path, keys, "b.pdf", "--register", register)
+    assert again.returncode == 0, again.stderr
+    assert len(register.read_text().splitlines()) == 3
+
+
+def test_a_register_row_that_cannot_be_read_is_listed_with_its_row_and_column(
+    tmp_path: Path, footprint: tuple[Path, dict[str, float]]
+) -> None:
+    path, totals = footprint
+    ledger(tmp_path / "l.csv", math.ceil(totals["total_market"]))
+    (tmp_path / "claims-register.csv").write_text(
+        "claim_id,client,period,programme,serial_start,serial_end\n"
+        "abc,Acme,2024,CDM,100010,100001\n"
+    )
+    result = neutra(
+        "claim", "evaluate", "--footprint", path, "--ledger", tmp_path / "l.csv",
+        "--client", "Acme", "--period", "2024",
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    for expected in ("claims-register.csv", "serial_end", "ends before serial_start 100010"):
+        assert expected in result.stderr

@@ -132,3 +132,86 @@ def test_a_bad_input_is_listed_and_nothing_is_written(files: Path) -> None:
     assert "missing.json" in result.stderr
     assert "bad.csv" in result.stderr
     assert not (files / "c.xlsx").exists()
+
+
+ACTIVITIES = """id,entity,year,activity,quantity,unit,scope
+1,Leeds plant,2024,fuel.diesel,1000,L,
+2,Leeds plant,2024,fuel.natural_gas,50000,kWh,
+3,Leeds plant,2024,electricity.grid,120000,kWh,
+4,Leeds plant,2024,refrigerant.r410a,2.5,kg,
+5,Leeds plant,2024,travel.rail.national,1000,passenger_km,
+"""
+DIESEL_KWH = 1000 * 0.833519 * 45.399 / 3.6  # DESNZ 2024 density and gross CV: 10,511.37 kWh
+
+
+@pytest.fixture
+def footprint_with_lines(tmp_path: Path) -> Path:
+    (tmp_path / "activities.csv").write_text(ACTIVITIES)
+    result = neutra(
+        "footprint", tmp_path / "activities.csv", "--lines", "--format", "json",
+        "--output", tmp_path / "footprint.json",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return tmp_path / "footprint.json"
+
+
+def rows_of(path: Path) -> dict[str, tuple[object, str]]:
+    document = json.loads(path.read_text())
+    return {r["label"]: (r["value"], r["note"]) for r in document["rows"]}
+
+
+def test_esrs_e1_5_gives_the_energy_of_the_footprints_lines_in_mwh_by_source(
+    footprint_with_lines: Path,
+) -> None:
+    out = footprint_with_lines.parent / "esrs.json"
+    result = neutra(
+        "report", "disclosure", "esrs", "--footprint", footprint_with_lines, "--client", "Acme",
+        "--period", "2024", "--format", "json", "--output", out,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    rows = rows_of(out)
+    total = (DIESEL_KWH + 50_000 + 120_000) / 1000  # rail travel is scope 3: not own energy
+    assert rows["Total energy consumption related to own operations"][0] == pytest.approx(total)
+    assert rows["Fuel consumption from crude oil and petroleum products"][0] == pytest.approx(
+        DIESEL_KWH / 1000
+    )
+    assert rows["Fuel consumption from natural gas"][0] == pytest.approx(50.0)
+    assert rows["Purchased or acquired electricity (all sources)"][0] == pytest.approx(120.0)
+    # the grid's mix is not in the data: no fossil or renewable figure is made up
+    fossil, note = rows["Total energy consumption from fossil sources"]
+    assert fossil is None
+    assert "120.0 MWh of purchased electricity" in note
+    listed, why = rows["Scope 1 and 2 activities not counted as energy"]
+    assert listed == 1
+    assert "refrigerant.r410a (2.5 kg, scope 1)" in why
+
+
+def test_secr_gives_the_energy_used_in_kwh_as_xlsx_and_json(footprint_with_lines: Path) -> None:
+    for fmt in ("xlsx", "json"):
+        result = neutra(
+            "report", "disclosure", "secr", "--footprint", footprint_with_lines, "--client", "Acme",
+            "--period", "2024", "--format", fmt, "--output", footprint_with_lines.parent / f"s.{fmt}",
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+    rows = rows_of(footprint_with_lines.parent / "s.json")
+    assert rows["Energy use"][0] == pytest.approx(DIESEL_KWH + 170_000)
+    assert rows["Energy use: gas"][0] == pytest.approx(50_000)
+    assert rows["Energy use: purchased electricity"][0] == pytest.approx(120_000)
+    assert rows["Energy use: other fuels (transport fuel, oil, LPG, coal, biomass)"][
+        0
+    ] == pytest.approx(DIESEL_KWH)
+    sheet = openpyxl.load_workbook(footprint_with_lines.parent / "s.xlsx").active
+    assert sheet is not None
+    cells = {row[1]: row[2] for row in sheet.iter_rows(min_row=5, values_only=True) if row[1]}
+    assert cells["Energy use"] == pytest.approx(DIESEL_KWH + 170_000, rel=1e-14)
+
+
+def test_a_footprint_without_lines_says_how_to_get_the_energy(files: Path) -> None:
+    result = neutra(
+        "report", "disclosure", "esrs", "--footprint", files / "footprint.json", "--client", "Acme",
+        "--period", "2024", "--format", "json", "--output", files / "e.json",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    value, note = rows_of(files / "e.json")["Total energy consumption related to own operations"]
+    assert value is None
+    assert "neutra footprint --lines" in note

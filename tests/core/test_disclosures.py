@@ -141,3 +141,28 @@ def test_esrs_e1_4_without_targets_says_none_were_given() -> None:
     row = next(r for r in build_disclosure(Framework.ESRS, inputs()).rows if r.reference == "E1-4")
     assert row.value is None
     assert "no targets" in row.note
+
+
+def test_esrs_e1_5_splits_own_fuels_into_fossil_and_renewable_when_nothing_is_bought() -> None:
+    from dataclasses import replace
+
+    from neutra.core.energy import ActivityAmount, energy_use
+
+    energy = energy_use(
+        [
+            ActivityAmount("fuel.diesel", None, "L", 1, 1000),
+            ActivityAmount("fuel.natural_gas", None, "MWh", 1, 40),
+            ActivityAmount("fuel.wood_pellets", None, "t", 1, 2),
+        ]
+    )
+    table = build_disclosure(Framework.ESRS, inputs(footprint=replace(FOOTPRINT, energy=energy)))
+    rows = {row.reference: row.value for row in table.rows if row.reference.startswith("E1-5")}
+    diesel_mwh = 1000 * 0.833519 * 45.399 / 3.6 / 1000  # DESNZ 2024 density x gross CV
+    pellets_mwh = 2000 * 18.694 / 3.6 / 1000
+    assert rows["E1-5 §37(a)"] == pytest.approx(diesel_mwh + 40)
+    assert rows["E1-5 §37(b)"] == 0
+    assert rows["E1-5 §37(c)"] == pytest.approx(pellets_mwh)
+    assert rows["E1-5 §37"] == pytest.approx(diesel_mwh + 40 + pellets_mwh)
+    assert rows["E1-5 §38(b)"] == pytest.approx(diesel_mwh)
+    assert rows["E1-5 §38(c)"] == pytest.approx(40)
+    assert rows["E1-5 §38(e)"] == 0

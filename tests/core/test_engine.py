@@ -226,6 +226,56 @@ def test_the_row_scope_overrides_the_factor_scope_and_scope_3_needs_a_category()
     assert caught.value.problems[0].column == "category"
 
 
+def test_natural_gas_declared_scope_3_category_7_is_counted_there_and_flagged():
+    # Hand-made: 1000 kWh x 0.2 kg/kWh = 0.2 t, counted in category 7 where the row says,
+    # with a flag naming both; the plain row beside it is scope 1 and carries no flag.
+    data = activities(
+        row("1", "fuel.natural_gas", 1000, "kWh", scope=3, category=7),
+        row("2", "fuel.natural_gas", 500, "kWh"),
+        row("3", "fuel.natural_gas", 250, "kWh", scope=1),
+    )
+    result = compute_footprint(data, [factor_set(GAS)], AR5, options=FootprintOptions(lines=True))
+    assert result.scope3_categories["7"] == pytest.approx(0.2)
+    assert result.totals["scope1"] == pytest.approx(0.15)
+    assert [(f.row, f.flag, f.detail) for f in result.flags] == [
+        ("1", "scope_overridden", "scope 3 category 7 declared; the factor is scope 1")
+    ]
+    assert result.flags.counts == {"scope_overridden": 1}
+    assert result.lines is not None
+    assert [line["flags"] for line in result.lines.to_pylist()] == ["scope_overridden", None, None]
+
+
+def test_a_scope_3_category_other_than_the_factors_is_flagged_and_filling_one_in_is_not():
+    travel = factor(
+        "car", "travel.car", "km", {"CO2e": 0.17}, gwp_set="AR5", scope=Scope.S3, category=6
+    )
+    open_category = factor("bus", "travel.bus", "km", {"CO2e": 0.1}, gwp_set="AR5", scope=Scope.S3)
+    data = activities(
+        row("1", "travel.car", 100, "km", category=7),  # commuting, not business travel
+        row("2", "travel.car", 100, "km", scope=3, category=6),  # as the factor says
+        row("3", "travel.bus", 100, "km", scope=3, category=7),  # the factor leaves it open
+        row("4", "travel.car", -50, "km", scope=1),  # a correction, declared scope 1
+    )
+    result = compute_footprint(
+        data, [factor_set(travel, open_category)], AR5, options=FootprintOptions(lines=True)
+    )
+    assert result.scope3_categories["7"] == pytest.approx(0.017 + 0.01)
+    assert result.scope3_categories["6"] == pytest.approx(0.017)
+    assert result.totals["scope1"] == pytest.approx(-0.0085)
+    assert [(f.row, f.flag, f.detail) for f in result.flags] == [
+        ("1", "scope_overridden", "scope 3 category 7 declared; the factor is scope 3 category 6"),
+        ("4", "negative_quantity", "negative quantity -50 km (a correction)"),
+        ("4", "scope_overridden", "scope 1 declared; the factor is scope 3 category 6"),
+    ]
+    assert result.lines is not None
+    assert [line["flags"] for line in result.lines.to_pylist()] == [
+        "scope_overridden",
+        None,
+        None,
+        "negative_quantity;scope_overridden",
+    ]
+
+
 def test_a_negative_quantity_is_kept_and_flagged():
     data = activities(
         row("1", "fuel.natural_gas", 1000, "kWh"), row("2", "fuel.natural_gas", -250, "kWh")

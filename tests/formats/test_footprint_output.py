@@ -70,3 +70,30 @@ def test_text_a_spreadsheet_would_run_is_written_as_text() -> None:
         -3.5,  # numbers stay numbers
         7,
     ]
+
+
+def test_energy_read_from_a_footprints_lines_takes_their_inclusion_share(tmp_path: Path) -> None:
+    from neutra.core.energy import EnergyCarrier
+    from neutra.core.errors import InvalidInputError
+    from neutra.formats.footprint_json import read_footprint_json
+
+    totals = {"scope1": 1.0, "scope2_location": 0.0, "scope2_market": 0.0, "scope3": 0.0}
+    line = {"activity": "electricity.grid", "factor": "owid-ember:GBR", "unit": "kWh", "scope": 2}
+    document = {
+        "schema": "neutra.footprint/1",
+        "totals": totals,
+        "lines": [
+            {**line, "quantity": 1000.0, "inclusion_share": 0.5},
+            {**line, "quantity": 600.0, "inclusion_share": 1.0},
+        ],
+    }
+    path = tmp_path / "f.json"
+    path.write_text(json.dumps(document))
+    energy = read_footprint_json(path).energy
+    assert energy is not None
+    assert energy.kwh(EnergyCarrier.ELECTRICITY) == pytest.approx(1100.0)
+    document["lines"][1]["quantity"] = "lots"
+    path.write_text(json.dumps(document))
+    with pytest.raises(InvalidInputError) as refused:
+        read_footprint_json(path)
+    assert [(p.column, p.value) for p in refused.value.problems] == [("lines[1].quantity", "lots")]

@@ -184,10 +184,12 @@ def test_a_calculation_gives_the_hand_computed_figures(hand: Inventory, people: 
     assert calculation.row_count == 3
     assert calculation.calculated_by == people["alice"]
     # No instruments yet: market-based scope 2 is the grid average, flagged. The spend row's
-    # move to USEEIO's 2022 price year is a money conversion, not a year fallback.
+    # move to USEEIO's 2022 price year is a money conversion, not a year fallback; its
+    # category 4 overrides the factor's category 1 (USEEIO's default), which is flagged.
     assert calculation.summary["flag_counts"] == {
         "money_converted": 1,
         "residual_mix_missing": 1,
+        "scope_overridden": 1,
     }
 
 
@@ -257,10 +259,53 @@ def test_every_activity_row_is_a_line_with_its_factor_source_and_gwp_set(
         rel=1e-12,
     )
     assert (spend.factor, spend.scope, spend.category) == ("useeio-1.3:484121", 3, 4)
-    assert spend.flags == "money_converted"
+    assert spend.flags == "money_converted;scope_overridden"
     assert_close(spend.emissions_market_t_co2e, SCOPE3_CAT4)
     assert {line.gwp_set for line in lines.values()} == {"AR5"}
     assert {line.organisation_id for line in lines.values()} == {hand.organisation_id}
+
+
+def test_every_stored_line_is_the_engines_line_to_the_bit(people: dict, folder: Path) -> None:
+    # The database writes the lines itself (INSERT ... SELECT): each must hold what the
+    # engine gives for the same file on DuckDB, every column, every gas mass exactly.
+    inventory = inventory_create(organisation=people["B1"], year=2025, by=people["alice"])
+    path = write(
+        folder,
+        "id,entity,year,activity,quantity,unit,region,scope,category,description\n"
+        'a,Plant A,2025,electricity.grid,1234.56789,kWh,GB,,,"Grid, ""main"" meter"\n'
+        "b,,2025,fuel.natural_gas,0.1,kWh,GB,,,\n"
+        "c,Plant A,2025,fuel.diesel,-3.3,L,GB,1,,Correction\n"
+        "d,,2025,fuel.petrol,77.7,L,GB,3,6,Own car\n"
+        "e,,2025,spend.naics.484121,2000,USD,US,,4,\n",
+    )
+    stored_upload(inventory, path)
+    calculation = calculated(inventory, people["alice"])
+    engine = compute_footprint(
+        read_activities([path]),
+        starter_library(),
+        gwp_set("AR5"),
+        options=FootprintOptions(lines=True),
+    )
+    assert engine.lines is not None
+    gases = [
+        c[: -len("_t")] for c in engine.lines.column_names if c.endswith("_t") and c[0].isupper()
+    ]
+    want = [
+        {
+            **{k: v for k, v in line.items() if not (k.endswith("_t") and k[0].isupper())},
+            "gases_t": {gas: line[f"{gas}_t"] for gas in gases if line[f"{gas}_t"]},
+        }
+        for line in engine.lines.to_pylist()
+    ]
+    fields = [f.name for f in EmissionLine._meta.concrete_fields][3:]  # from file on
+    got = [
+        {("id" if k == "row_id" else k): v for k, v in line.items()}
+        for line in EmissionLine.objects.filter(calculation=calculation)
+        .order_by("row")
+        .values(*fields)
+    ]
+    assert got == want
+    assert [line["flags"] for line in got].count(None) < len(got)  # some lines are flagged
 
 
 def test_the_stored_totals_are_the_sums_of_the_lines(hand: Inventory, people: dict) -> None:
@@ -594,6 +639,41 @@ def test_a_calculation_is_audited_with_its_output_hash_and_totals(
 # Pages and API
 
 
+def test_natural_gas_declared_as_commuting_is_flagged_on_its_line_the_dashboard_and_the_api(
+    client: Client, people: dict, folder: Path
+) -> None:
+    inventory = inventory_create(organisation=people["B1"], year=2025, by=people["alice"])
+    text = (
+        "id,entity,year,activity,quantity,unit,region,scope,category,description\n"
+        "G1,,2025,fuel.natural_gas,5000,kWh,GB,,,Boiler gas\n"
+        "G7,,2025,fuel.natural_gas,1000,kWh,GB,3,7,Declared as commuting by mistake\n"
+    )
+    stored_upload(inventory, write(folder, text), by=people["bob"])
+    calculation = calculated(inventory, people["alice"])
+    # Counted where the row says (1000 kWh x 0.00018296 t/kWh in category 7), and flagged.
+    assert_close(calculation.summary["scope3_categories"]["7"], 1000 * 0.00018296)
+    assert_close(calculation.summary["totals"]["scope1"], SCOPE1)
+    assert calculation.summary["flag_counts"] == {"scope_overridden": 1}
+    lines = {line.row_id: line for line in EmissionLine.objects.filter(calculation=calculation)}
+    assert (lines["G7"].flags, lines["G1"].flags) == ("scope_overridden", None)
+    client.force_login(people["bob"])
+    dashboard = client.get(f"/inventories/{inventory.pk}/dashboard/").content.decode()
+    assert "scope_overridden" in dashboard
+    assert "declares a scope or scope 3 category other than its factor" in dashboard
+    flagged = client.get(f"/inventories/{inventory.pk}/lines/?flag=scope_overridden")
+    assert flagged.status_code == 200
+    assert "G7" in flagged.content.decode()
+    assert ">G1<" not in flagged.content.decode()
+    document = client.get(f"/api/inventories/{inventory.pk}/footprint").json()
+    assert document["flags"] == [
+        {
+            "row": "G7",
+            "flag": "scope_overridden",
+            "detail": "scope 3 category 7 declared; the factor is scope 1",
+        }
+    ]
+
+
 def test_the_section_shows_the_headline_figures_rounded_for_display(
     client: Client, hand: Inventory, people: dict
 ) -> None:
@@ -660,6 +740,7 @@ def test_the_api_starts_a_calculation_with_202_and_its_job(
     assert [f["flag"] for f in document["flags"]] == [
         "residual_mix_missing",
         "money_converted",
+        "scope_overridden",
     ]
     assert_close(document["totals"]["total_market"], TOTAL)
 

@@ -7,6 +7,7 @@ import io
 import math
 from typing import Any
 
+import openpyxl
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -277,6 +278,18 @@ def test_the_pages_take_a_claim_from_draft_to_issued_and_serve_its_pdfs_reports_
     esrs = client.get(reverse("claims:disclosure", args=[b1.pk, 2025, "esrs", "json"])).json()
     totals = {r["label"]: r["value"] for r in esrs["rows"] if r["reference"] == "E1-6 §44(d)"}
     assert totals["Total GHG emissions (market-based)"] == pytest.approx(FOOTPRINT_T)
+    energy = {r["label"]: r["value"] for r in esrs["rows"] if r["reference"].startswith("E1-5")}
+    assert energy["Total energy consumption related to own operations"] == pytest.approx(
+        (73519.25 + 41234.5) / 1000  # both in kWh: MWh
+    )
+    assert energy["Fuel consumption from natural gas"] == pytest.approx(41.2345)
+    assert energy["Purchased or acquired electricity (all sources)"] == pytest.approx(73.51925)
+    secr = client.get(reverse("claims:disclosure", args=[b1.pk, 2025, "secr", "xlsx"]))
+    assert secr.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(secr.content)).active
+    assert sheet is not None
+    cells = {row[1]: row[2] for row in sheet.iter_rows(min_row=5, values_only=True) if row[1]}
+    assert cells["Energy use"] == pytest.approx(73519.25 + 41234.5)
     assert (
         client.get(reverse("claims:report", args=[b1.pk, 2019, "public", "pdf"])).status_code == 404
     )

@@ -10,6 +10,7 @@ file authentic (exit 1).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from enum import StrEnum
@@ -21,7 +22,14 @@ import typer
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from neutra.core.claims import CancelledCredit, ClaimEvaluation, FootprintFigures
+    from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
+
+    from neutra.core.claims import (
+        CancelledCredit,
+        ClaimEvaluation,
+        FootprintFigures,
+        Verification,
+    )
     from neutra.core.credits import Block
     from neutra.core.errors import Problem
     from neutra.core.history import EmissionsYear
@@ -71,6 +79,13 @@ HistoryOption = Annotated[
     Path | None,
     typer.Option("--history", help="Emissions history CSV (DESIGN.md §8): shows the reductions."),
 ]
+RegisterOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--register",
+        help="Claims register CSV: the serials earlier claims count (default: claims-register.csv beside the ledger).",
+    ),
+]
 PlanOption = Annotated[
     Path | None,
     typer.Option(
@@ -112,13 +127,23 @@ def evaluate(
     ] = EvaluateFormat.table,
     plan: PlanOption = None,
     history: HistoryOption = None,
+    register: RegisterOption = None,
 ) -> None:
     """Evaluate a neutrality claim: every rule met or not, with its evidence, source and shortfall."""
     from neutra.cli.main import out
 
     as_json = output_format is EvaluateFormat.json
     evaluation = _evaluate(
-        footprint, ledger, client, period, standard, scope2, plan, history, as_json
+        footprint,
+        ledger,
+        client,
+        period,
+        standard,
+        scope2,
+        plan,
+        history,
+        as_json,
+        _register_path(register, ledger),
     )[0]
     if as_json:
         print(json.dumps(evaluation.as_json(), indent=2, ensure_ascii=False))
@@ -138,8 +163,13 @@ def _evaluate(
     plan: Path | None,
     history_path: Path | None,
     as_json: bool,
+    register: Path,
 ) -> tuple[ClaimEvaluation, FootprintFigures, tuple[EmissionsYear, ...]]:
-    """Read every input (listing every problem at once), then evaluate the claim."""
+    """Read every input (listing every problem at once), then evaluate the claim.
+
+    Serials that claims of the register count are not counted again (each
+    credit is used for one claim only), and `credits_used_once` names them.
+    """
     from neutra.core.claims import (
         ClaimPeriod,
         ClaimPeriodError,
@@ -148,6 +178,7 @@ def _evaluate(
         evaluate_claim,
     )
     from neutra.core.errors import InvalidInputError, Problem
+    from neutra.formats.claims_register import claimed_ranges, read_claims_register
     from neutra.formats.footprint_json import read_footprint_json
     from neutra.formats.hashing import file_sha256
 
@@ -181,6 +212,11 @@ def _evaluate(
             years = read_history(history_path)[0].years
         except InvalidInputError as exc:
             problems.extend(exc.problems)
+    registered = []
+    try:
+        registered = read_claims_register(register)
+    except InvalidInputError as exc:
+        problems.extend(exc.problems)
     if problems or figures is None or period is None:
         _fail(problems, as_json=as_json)
     evaluation = evaluate_claim(
@@ -192,8 +228,15 @@ def _evaluate(
         scope2=Scope2Basis(scope2.value),
         plan_sha256=plan_hash,
         history=years,
+        claimed=claimed_ranges(registered),
     )
     return evaluation, figures, years
+
+
+def _register_path(register: Path | None, ledger: Path) -> Path:
+    from neutra.formats.claims_register import default_register
+
+    return register if register is not None else default_register(ledger)
 
 
 def _ledger_credits(path: Path, problems: list[Problem]) -> list[CancelledCredit]:
@@ -357,20 +400,17 @@ def issue(
     issuer: Annotated[
         str, typer.Option("--issuer", help="The consultancy issuing the certificate.")
     ] = "",
+    register: RegisterOption = None,
 ) -> None:
-    """Issue the claim: certificate and report as one signed PDF; refused (exit 2) unless every rule is met."""
-    import datetime as dt
+    """Issue the claim: certificate and report as one signed PDF; refused (exit 2) unless every rule is met.
 
-    from neutra.cli.main import err
+    The claim's serials go into the claims register (--register, default
+    claims-register.csv beside the ledger), so no later claim counts them again.
+    """
     from neutra.core.claims import Verification
     from neutra.core.errors import Problem
-    from neutra.reports.claim_report import (
-        ClaimReport,
-        claim_pdf,
-        new_claim_token,
-        verification_url,
-    )
-    from neutra.reports.signing import SigningKeyError, load_private_key, public_key_id, public_pem
+    from neutra.formats.claims_register import register_lock
+    from neutra.reports.signing import SigningKeyError, load_private_key
 
     problems: list[Problem] = []
     if not signatory.strip():
@@ -384,8 +424,57 @@ def issue(
         problems.append(Problem(str(key), None, None, None, f"cannot read the key: {exc.strerror}"))
     if problems:
         _fail(problems)
+    assert private_key is not None
+    register_path = _register_path(register, ledger)
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(register_lock(register_path))
+        except OSError as exc:
+            reason = f"cannot lock the claims register: {exc.strerror or exc}"
+            _fail([Problem(str(register_path), None, None, None, reason)])
+        # Read, evaluate, write and record under the register's lock: another
+        # run waits, then sees this claim's serials.
+        _issue_locked(
+            footprint, ledger, client, period, plan, standard, scope2, history, register_path,
+            private_key, Verification(verification.value), signatory.strip(), output,
+            public_url, issuer,
+        )  # fmt: skip
+
+
+def _issue_locked(
+    footprint: Path,
+    ledger: Path,
+    client: str,
+    period: str,
+    plan: Path,
+    standard: StandardName,
+    scope2: Basis,
+    history: Path | None,
+    register_path: Path,
+    private_key: EllipticCurvePrivateKey,
+    verification: Verification,
+    signatory: str,
+    output: Path,
+    public_url: str | None,
+    issuer: str,
+) -> None:
+    import datetime as dt
+    import hashlib
+    import tempfile
+
+    from neutra.cli.main import err
+    from neutra.core.errors import Problem
+    from neutra.formats.claims_register import record_claim
+    from neutra.reports.claim_report import (
+        ClaimReport,
+        claim_pdf,
+        new_claim_token,
+        verification_url,
+    )
+    from neutra.reports.signing import public_key_id, public_pem
+
     evaluation, figures, years = _evaluate(
-        footprint, ledger, client, period, standard, scope2, plan, history, False
+        footprint, ledger, client, period, standard, scope2, plan, history, False, register_path
     )
     if evaluation.unmet:  # the plan is given, so every rule was checked
         _fail(
@@ -400,15 +489,15 @@ def issue(
                 for rule in evaluation.unmet
             ]
         )
-    assert private_key is not None
     token = new_claim_token()
     base = public_url or os.environ.get("NEUTRA_PUBLIC_URL") or DEFAULT_PUBLIC_URL
+    issued_on = dt.datetime.now(dt.UTC).date()
     report = ClaimReport(
         evaluation=evaluation,
         footprint=figures,
-        verification=Verification(verification.value),
-        signatory=signatory.strip(),
-        issued_on=dt.datetime.now(dt.UTC).date(),
+        verification=verification,
+        signatory=signatory,
+        issued_on=issued_on,
         token=token,
         verify_url=verification_url(base, token),
         plan_name=plan.name,
@@ -417,12 +506,32 @@ def issue(
         key_id=public_key_id(public_pem(private_key.public_key())),
     )
     pdf = claim_pdf(report, private_key)
+    # The PDF goes to a temporary file first and takes its name only once the
+    # register holds the claim: no claim PDF exists whose serials are not recorded.
+    temporary = None
     try:
-        output.write_bytes(pdf)
+        with tempfile.NamedTemporaryFile(
+            dir=output.parent or ".", prefix=f".{output.name}.", suffix=".part", delete=False
+        ) as handle:
+            temporary = Path(handle.name)
+            handle.write(pdf)
+        rows = record_claim(
+            register_path,
+            claim_id=token,
+            evaluation=evaluation,
+            issued_on=issued_on,
+            file=output.name,
+            file_sha256=hashlib.sha256(pdf).hexdigest(),
+        )
+        os.replace(temporary, output)
     except OSError as exc:
-        _fail([Problem(str(output), None, None, None, f"cannot write the claim: {exc.strerror}")])
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
+        where = exc.filename or output
+        _fail([Problem(str(where), None, None, None, f"cannot write: {exc.strerror or exc}")])
     err.print(
-        f"Wrote {output}: claim {token}, {evaluation.counted_units:,} units for {evaluation.residual_t:,.3f} t"
+        f"Wrote {output}: claim {token}, {evaluation.counted_units:,} units for {evaluation.residual_t:,.3f} t; "
+        f"recorded {rows} serial block{'s' if rows != 1 else ''} in {register_path}"
     )
 
 

@@ -9,7 +9,9 @@ them into XLSX and JSON.
 
 It must never net credits against emissions (gross figures only; credits
 have their own rows, DOMAIN.md §1), never merge the two scope 2 bases, and
-never invent a figure the inputs do not hold: such a row says so.
+never invent a figure the inputs do not hold: such a row says so. Energy
+(ESRS E1-5, SECR) comes from the footprint's activity lines through
+`neutra.core.energy`; a footprint without lines says how to get them.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from enum import StrEnum
 from typing import Any
 
 from neutra.core.claims import CancelledCredit, ClaimPeriod, FootprintFigures, Mitigation
+from neutra.core.energy import EnergyCarrier, EnergyUse
 from neutra.core.history import EmissionKey, EmissionsHistory, EmissionsYear, Scope2Basis
 from neutra.core.indicators import (
     REVENUE,
@@ -58,9 +61,9 @@ class Framework(StrEnum):
 
 FRAMEWORK_TITLES = {
     Framework.GHGP: "GHG Protocol Corporate Standard: emissions by scope, category and gas",
-    Framework.ESRS: "ESRS E1 Climate change: E1-6 gross emissions and intensity, E1-7 carbon credits",
+    Framework.ESRS: "ESRS E1 Climate change: E1-4 targets, E1-5 energy, E1-6 gross emissions and intensity, E1-7 carbon credits",
     Framework.CDP: "CDP Climate Change: emissions data (scope 1, 2, 3, intensity, gases)",
-    Framework.SECR: "UK SECR: emissions, intensity ratio and methodology",
+    Framework.SECR: "UK SECR: energy use, emissions, intensity ratio and methodology",
 }
 
 
@@ -291,7 +294,200 @@ def _esrs(inputs: DisclosureInputs) -> list[DisclosureRow]:
     ]
     rows += _intensity_rows(inputs, "E1-6 §53")
     rows += _credit_rows(inputs)
-    return _target_rows(inputs) + rows
+    return _target_rows(inputs) + _energy_rows(f.energy) + rows
+
+
+_NO_LINES = (
+    "the footprint came without its activity lines: compute it with "
+    "neutra footprint --lines --format json (energy is derived from the lines)"
+)
+
+
+def _not_converted_note(energy: EnergyUse) -> str:
+    items = energy.not_converted
+    if not items:
+        return "every scope 1 and 2 activity is counted"
+    listed = "; ".join(
+        f"{i.activity or i.factor} ({i.quantity!r} {i.unit}, scope {i.scope}): {i.reason}"
+        for i in items[:10]
+    )
+    more = f"; and {len(items) - 10} more" if len(items) > 10 else ""
+    return f"{len(items)} scope 1 and 2 activit{'y' if len(items) == 1 else 'ies'} not counted as energy: {listed}{more}"
+
+
+def _energy_rows(energy: EnergyUse | None) -> list[DisclosureRow]:
+    """ESRS E1-5 §37-38: energy consumption of own operations (scopes 1 and 2) in MWh, by source.
+
+    Purchased electricity and heat are given as bought; their split into fossil,
+    nuclear and renewable sources needs the supplier's (or the grid's) mix,
+    which the activity data does not hold, so those rows say so instead of a figure.
+    """
+    if energy is None:
+        return [
+            DisclosureRow(
+                "E1-5 §37",
+                "Total energy consumption related to own operations",
+                None,
+                "MWh",
+                _NO_LINES,
+            )
+        ]
+
+    def mwh(*carriers: EnergyCarrier) -> float:
+        return energy.kwh(*carriers) / 1000
+
+    basis = f"scopes 1 and 2 of the footprint; fuels at {energy.basis}"
+    purchased = energy.purchased_kwh / 1000
+    unspecified_fuel = mwh(EnergyCarrier.FUEL_UNSPECIFIED)
+    split_missing = (
+        f"{purchased!r} MWh of purchased electricity, heat, steam or cooling is not split by "
+        "source: that needs the supplier's (or the grid's) fuel mix, not in the activity data"
+    )
+    fuel_missing = f"{unspecified_fuel!r} MWh of fuel is not named (given in energy units without a known fuel)"
+
+    def unknown_unless(
+        known: bool, value: float, note: str, missing: list[str]
+    ) -> tuple[float | None, str]:
+        return (value, note) if known else (None, "; ".join(missing))
+
+    fossil_known = purchased == 0 and unspecified_fuel == 0
+    fossil_missing = [
+        m for m, on in ((split_missing, purchased), (fuel_missing, unspecified_fuel)) if on
+    ]
+    fossil, fossil_note = unknown_unless(
+        fossil_known,
+        energy.fossil_fuel_kwh / 1000,
+        "coal, oil products and natural gas burnt",
+        [f"at least {energy.fossil_fuel_kwh / 1000!r} MWh from fossil fuels", *fossil_missing],
+    )
+    nuclear, nuclear_note = unknown_unless(
+        purchased == 0, 0.0, "no purchased energy; no fuel is nuclear", [split_missing]
+    )
+    renewable_fuels, renewable_fuels_note = unknown_unless(
+        unspecified_fuel == 0,
+        mwh(EnergyCarrier.BIOMASS),
+        "biomass burnt (diesel and petrol are counted whole as oil products, their biofuel blend share included)",
+        [f"at least {mwh(EnergyCarrier.BIOMASS)!r} MWh", fuel_missing],
+    )
+    renewable_bought, renewable_bought_note = unknown_unless(
+        purchased == 0, 0.0, "no purchased energy", [split_missing]
+    )
+    renewable_total, renewable_total_note = unknown_unless(
+        fossil_known,
+        mwh(EnergyCarrier.BIOMASS),
+        "renewable fuels; self-generated non-fuel renewable energy not in the activity data",
+        [f"at least {mwh(EnergyCarrier.BIOMASS)!r} MWh", *fossil_missing],
+    )
+    other_fossil, other_note = unknown_unless(
+        unspecified_fuel == 0, 0.0, "no other fossil fuel in the activity data", [fuel_missing]
+    )
+    bought_fossil, bought_fossil_note = unknown_unless(
+        purchased == 0, 0.0, "no purchased energy", [split_missing]
+    )
+    return [
+        DisclosureRow(
+            "E1-5 §37",
+            "Total energy consumption related to own operations",
+            energy.total_kwh / 1000,
+            "MWh",
+            basis,
+        ),
+        DisclosureRow(
+            "E1-5 §37(a)",
+            "Total energy consumption from fossil sources",
+            fossil,
+            "MWh",
+            fossil_note,
+        ),
+        DisclosureRow(
+            "E1-5 §37(b)",
+            "Total energy consumption from nuclear sources",
+            nuclear,
+            "MWh",
+            nuclear_note,
+        ),
+        DisclosureRow(
+            "E1-5 §37(c)",
+            "Total energy consumption from renewable sources",
+            renewable_total,
+            "MWh",
+            renewable_total_note,
+        ),
+        DisclosureRow(
+            "E1-5 §37(c)(i)",
+            "Fuel consumption from renewable sources (biomass, biofuels, biogas)",
+            renewable_fuels,
+            "MWh",
+            renewable_fuels_note,
+        ),
+        DisclosureRow(
+            "E1-5 §37(c)(ii)",
+            "Consumption of purchased or acquired electricity, heat, steam and cooling from renewable sources",
+            renewable_bought,
+            "MWh",
+            renewable_bought_note,
+        ),
+        DisclosureRow(
+            "E1-5 §37(c)(iii)",
+            "Consumption of self-generated non-fuel renewable energy",
+            None,
+            "MWh",
+            "not in the activity data (self-generation emits nothing, so the footprint has no line for it)",
+        ),
+        DisclosureRow(
+            "E1-5 §38(a)",
+            "Fuel consumption from coal and coal products",
+            mwh(EnergyCarrier.COAL),
+            "MWh",
+        ),
+        DisclosureRow(
+            "E1-5 §38(b)",
+            "Fuel consumption from crude oil and petroleum products",
+            mwh(EnergyCarrier.OIL),
+            "MWh",
+        ),
+        DisclosureRow(
+            "E1-5 §38(c)",
+            "Fuel consumption from natural gas",
+            mwh(EnergyCarrier.NATURAL_GAS),
+            "MWh",
+        ),
+        DisclosureRow(
+            "E1-5 §38(d)",
+            "Fuel consumption from other fossil sources",
+            other_fossil,
+            "MWh",
+            other_note,
+        ),
+        DisclosureRow(
+            "E1-5 §38(e)",
+            "Consumption of purchased or acquired electricity, heat, steam or cooling from fossil sources",
+            bought_fossil,
+            "MWh",
+            bought_fossil_note,
+        ),
+        DisclosureRow(
+            "E1-5 §37-38",
+            "Purchased or acquired electricity (all sources)",
+            mwh(EnergyCarrier.ELECTRICITY),
+            "MWh",
+            "as bought; its sources are not split",
+        ),
+        DisclosureRow(
+            "E1-5 §37-38",
+            "Purchased or acquired heat, steam and cooling (all sources)",
+            mwh(EnergyCarrier.HEAT, EnergyCarrier.PURCHASED_UNSPECIFIED),
+            "MWh",
+            "as bought; its sources are not split",
+        ),
+        DisclosureRow(
+            "E1-5",
+            "Scope 1 and 2 activities not counted as energy",
+            len(energy.not_converted),
+            "activities",
+            _not_converted_note(energy),
+        ),
+    ]
 
 
 def _target_rows(inputs: DisclosureInputs) -> list[DisclosureRow]:
@@ -446,14 +642,8 @@ def _secr(inputs: DisclosureInputs) -> list[DisclosureRow]:
             "SECR", "Scope 1 + 2 emissions, location-based", f.scope1 + f.scope2_location, "t CO2e"
         ),
         DisclosureRow("SECR (voluntary)", "Scope 3 emissions", f.scope3, "t CO2e"),
-        DisclosureRow(
-            "SECR",
-            "UK energy use",
-            None,
-            "kWh",
-            "not in the footprint summary: give the energy use from the activity data",
-        ),
     ]
+    rows += _secr_energy_rows(f.energy)
     found = revenue_intensities(inputs)
     intensity = found.get(EmissionKey.SCOPE1_2_LOCATION)
     rows.append(
@@ -482,3 +672,57 @@ def _secr(inputs: DisclosureInputs) -> list[DisclosureRow]:
         )
     )
     return rows
+
+
+def _secr_energy_rows(energy: EnergyUse | None) -> list[DisclosureRow]:
+    """UK SECR: energy used (kWh) from gas, electricity and other fuels (transport fuel among them)."""
+    if energy is None:
+        return [DisclosureRow("SECR", "Energy use", None, "kWh", _NO_LINES)]
+    scope_note = (
+        "scopes 1 and 2 of the footprint's boundary (quoted companies report global energy, "
+        "other companies UK energy: compute the footprint on the UK activities for that figure)"
+    )
+    return [
+        DisclosureRow(
+            "SECR", "Energy use", energy.total_kwh, "kWh", f"{scope_note}; fuels at {energy.basis}"
+        ),
+        DisclosureRow(
+            "SECR",
+            "Energy use: gas",
+            energy.kwh(EnergyCarrier.NATURAL_GAS),
+            "kWh",
+            "natural gas burnt",
+        ),
+        DisclosureRow(
+            "SECR",
+            "Energy use: purchased electricity",
+            energy.kwh(EnergyCarrier.ELECTRICITY),
+            "kWh",
+            "purchased or acquired electricity",
+        ),
+        DisclosureRow(
+            "SECR",
+            "Energy use: other fuels (transport fuel, oil, LPG, coal, biomass)",
+            energy.kwh(
+                EnergyCarrier.OIL,
+                EnergyCarrier.COAL,
+                EnergyCarrier.BIOMASS,
+                EnergyCarrier.FUEL_UNSPECIFIED,
+            ),
+            "kWh",
+            "scope 1 fuels other than gas; the activity data does not say which fuel was burnt in vehicles",
+        ),
+        DisclosureRow(
+            "SECR",
+            "Energy use: purchased heat, steam and cooling",
+            energy.kwh(EnergyCarrier.HEAT, EnergyCarrier.PURCHASED_UNSPECIFIED),
+            "kWh",
+        ),
+        DisclosureRow(
+            "SECR",
+            "Scope 1 and 2 activities not counted as energy",
+            len(energy.not_converted),
+            "activities",
+            _not_converted_note(energy),
+        ),
+    ]

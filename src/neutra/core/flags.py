@@ -29,3 +29,4 @@ class FlagKind(StrEnum):
     RESIDUAL_MIX_MISSING = "residual_mix_missing"  # market-based uses the grid average
     INSTRUMENT_NOT_QUALIFIED = "instrument_not_qualified"  # fails a quality criterion
     INSTRUMENT_UNUSED = "instrument_unused"  # matches no consumption, or energy left over
+    SCOPE_OVERRIDDEN = "scope_overridden"  # the row's scope or category is not the factor's

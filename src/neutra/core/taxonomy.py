@@ -19,7 +19,13 @@ from importlib.resources import files
 
 from neutra.core.factors import FactorSet
 
-__all__ = ["ActivityType", "activity_types", "search_activities", "tag_factor_set"]
+__all__ = [
+    "ActivityType",
+    "activity_of_factor",
+    "activity_types",
+    "search_activities",
+    "tag_factor_set",
+]
 
 SPEND_PREFIX = "spend.naics."  # spend.naics.<NAICS code>: the USEEIO factor of that code
 GRID_KEY = "electricity.grid"  # every grid intensity factor serves it
@@ -68,6 +74,12 @@ def _map() -> dict[str, dict[str, list[tuple[str, str | None]]]]:
         entry = (r["activity"], r["region"] or None)
         mapping.setdefault(r["publisher"], {}).setdefault(r["factor_id"], []).append(entry)
     return mapping
+
+
+def activity_of_factor(factor_id: str) -> str | None:
+    """The activity key a publisher's factor id is mapped to (None: not mapped, or to several)."""
+    keys = {key for ids in _map().values() for key, _ in ids.get(factor_id, [])}
+    return keys.pop() if len(keys) == 1 else None
 
 
 def tag_factor_set(factor_set: FactorSet, publisher: str) -> FactorSet:

@@ -2,7 +2,9 @@
 
 Claims and reports start from a footprint computed earlier (`neutra footprint
 --format json`). The reader takes the summary: totals, scope 3 categories,
-gases, entities, the biogenic memo and the provenance hash.
+gases, entities, the biogenic memo and the provenance hash; and, when the
+footprint was made with `--lines`, the energy of scopes 1 and 2 derived from
+the lines (`neutra.core.energy`; ESRS E1-5 and UK SECR need it).
 
 It must never accept a figure that is not a finite number of tonnes, nor
 totals that disagree with their parts; every problem names the file and the
@@ -17,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from neutra.core.claims import FootprintFigures
-from neutra.core.errors import InvalidInputError, Problem
+from neutra.core.energy import ActivityAmount, EnergyUse, energy_use
+from neutra.core.errors import MAX_PROBLEMS, InvalidInputError, Problem
 
 __all__ = ["SCHEMA", "read_footprint_json"]
 
@@ -141,6 +144,7 @@ def footprint_from_json(document: Any, name: str) -> FootprintFigures:
     biogenic = _tonnes(
         document.get("biogenic_co2_t"), "biogenic_co2_t", name, problems, required=False
     )
+    energy = _energy(document.get("lines"), name, problems)
     if problems:
         raise InvalidInputError(problems)
     provenance = document.get("provenance")
@@ -156,7 +160,62 @@ def footprint_from_json(document: Any, name: str) -> FootprintFigures:
         by_gas=tuple(gases),
         by_entity=tuple(entities),
         output_hash=output_hash,
+        energy=energy,
     )
+
+
+def _energy(lines: Any, name: str, problems: list[Problem]) -> EnergyUse | None:
+    """Energy from the lines (None when the document has none: made without --lines)."""
+    if lines is None or lines == []:
+        return None
+    if not isinstance(lines, list):
+        problems.append(Problem(name, None, "lines", None, "expected a list of lines"))
+        return None
+    sums: dict[tuple[str | None, str | None, str, int | None], list[float]] = {}
+    found: list[Problem] = []
+    for i, line in enumerate(lines):
+        where = f"lines[{i}]"
+        if not isinstance(line, dict):
+            found.append(Problem(name, None, where, None, "expected an object"))
+            continue
+        activity, factor, unit = line.get("activity"), line.get("factor"), line.get("unit")
+        scope, quantity, share = (
+            line.get("scope"),
+            line.get("quantity"),
+            line.get("inclusion_share"),
+        )
+        checks = (
+            ("activity", activity, activity is None or isinstance(activity, str)),
+            ("factor", factor, factor is None or isinstance(factor, str)),
+            ("unit", unit, isinstance(unit, str) and bool(unit)),
+            ("scope", scope, scope in (None, 1, 2, 3) and not isinstance(scope, bool)),
+            ("quantity", quantity, _finite(quantity)),
+            ("inclusion_share", share, share is None or _finite(share)),
+        )
+        bad = [
+            Problem(
+                name, None, f"{where}.{key}", str(value)[:80], "not as neutra footprint writes it"
+            )
+            for key, value, ok in checks
+            if not ok
+        ]
+        if bad:
+            found.extend(bad)
+            continue
+        group = sums.setdefault((activity, factor, str(unit), scope), [0.0, 0])
+        group[0] += float(quantity or 0.0) * (1.0 if share is None else float(share))
+        group[1] += 1
+    problems.extend(found[:MAX_PROBLEMS])
+    if found:
+        return None
+    return energy_use(
+        ActivityAmount(activity, factor, unit, scope, quantity, int(rows))
+        for (activity, factor, unit, scope), (quantity, rows) in sums.items()
+    )
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _tonnes(

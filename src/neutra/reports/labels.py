@@ -77,6 +77,8 @@ FLAG_EXPLANATIONS: MappingProxyType[FlagKind, str] = MappingProxyType(
         "does not lower the market-based figure.",
         FlagKind.INSTRUMENT_UNUSED: "A contractual instrument matches no consumption, or has energy "
         "left over.",
+        FlagKind.SCOPE_OVERRIDDEN: "The row declares a scope or scope 3 category other than its "
+        "factor's, and is counted where the row says; check that the declaration is meant.",
     }
 )
 

@@ -39,6 +39,7 @@ from neutra.core.claims.model import (
     Storage,
     Verification,
     add_months,
+    credit_serial_space,
     year_total,
 )
 from neutra.core.claims.rules import (
@@ -80,6 +81,7 @@ __all__ = [
     "add_months",
     "coverage_tier",
     "credit_problems",
+    "credit_serial_space",
     "evaluate_claim",
     "portfolio_by_year",
     "required_units",

@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from neutra.core.credits import serial_space
+from neutra.core.energy import EnergyUse
 from neutra.core.errors import NeutraError
 from neutra.core.history import EmissionsYear, Scope2Basis, ScopeCoverage
 
@@ -43,6 +44,7 @@ __all__ = [
     "Storage",
     "Verification",
     "add_months",
+    "credit_serial_space",
     "year_total",
 ]
 
@@ -209,6 +211,8 @@ class FootprintFigures:
     by_gas: tuple[tuple[str, float, float], ...] = ()  # (gas, t of gas, t CO2e)
     by_entity: tuple[tuple[str, float, float], ...] = ()  # (entity, total LB, total MB)
     output_hash: str = ""  # the footprint document's provenance hash
+    # Energy of scopes 1 and 2 from the activity lines (None: the footprint came without lines)
+    energy: EnergyUse | None = None
 
     def total(self, basis: Scope2Basis) -> float:
         """Scope 1 + 2 + 3, scope 2 on the given basis (as `EmissionsYear` adds them)."""
@@ -253,10 +257,7 @@ class CancelledCredit:
     def serial_space(self) -> tuple[str, ...]:
         """Where serials are unique (DESIGN.md §5), as the credits ledger's `serial_space` says:
         (programme, unit type, host party, project), the parts a space does not use blank."""
-        space = serial_space(
-            self.programme.upper(), self.unit_type, self.host_party.upper(), self.project_id
-        )
-        return (space.programme, space.unit_type, space.host_party, space.project_id)
+        return credit_serial_space(self.programme, self.unit_type, self.host_party, self.project_id)
 
     def with_serials(self, start: int, end: int) -> CancelledCredit:
         """The same block narrowed to part of its serials."""
@@ -285,6 +286,15 @@ class CancelledCredit:
         }
 
 
+def credit_serial_space(
+    programme: str, unit_type: str, host_party: str, project_id: str
+) -> tuple[str, ...]:
+    """Where serials are unique (DESIGN.md §5), as the credits ledger's `serial_space` says:
+    (programme, unit type, host party, project), the parts a space does not use blank."""
+    space = serial_space(programme.upper(), unit_type, host_party.upper(), project_id)
+    return (space.programme, space.unit_type, space.host_party, space.project_id)
+
+
 @dataclass(frozen=True, slots=True)
 class ClaimedRange:
     """Serials another claim already counts: they cannot be counted again."""
@@ -293,6 +303,22 @@ class ClaimedRange:
     serial_space: tuple[str, ...]  # as `CancelledCredit.serial_space`
     serial_start: int
     serial_end: int
+
+    @classmethod
+    def of(
+        cls,
+        claim: str,
+        *,
+        programme: str,
+        unit_type: str,
+        host_party: str,
+        project_id: str,
+        serial_start: int,
+        serial_end: int,
+    ) -> ClaimedRange:
+        """The range of a block with these attributes (its serial space worked out)."""
+        space = credit_serial_space(programme, unit_type, host_party, project_id)
+        return cls(claim, space, serial_start, serial_end)
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ from neutra.core.activities import ActivityData
 from neutra.core.boundary import Approach, Boundary
 from neutra.core.engine.coefficients import Coefficients, effective_scope, gwp_set_mismatch
 from neutra.core.engine.flags import flag_list
-from neutra.core.engine.lines import line_table
+from neutra.core.engine.lines import line_query, line_table
 from neutra.core.engine.market import market_based
 from neutra.core.engine.result import Footprint, output_hash
 from neutra.core.engine.scan import (
@@ -64,6 +64,9 @@ class FootprintOptions:
     approach: Approach | None = None  # organisational boundary approach (needs a boundary)
     quality_rules: QualityRules = field(default_factory=QualityRules)  # scope 2 instrument rules
     lines: bool = False  # also return one line per activity row
+    # With `lines`: leave them as a query on the backend (`Footprint.line_query`) rather than
+    # read them, for a caller that stores them where they are (INSERT ... SELECT).
+    lines_as_query: bool = False
 
 
 def compute_footprint(
@@ -106,16 +109,17 @@ def compute_footprint(
     document_without_hash = summarise(groups, coefficients, share, market.per_entity)
     flags = flag_list(run, joined, table, selections, groups, coefficients, market.flags)
     provenance = _provenance(data, factor_sets, gwp, options, inputs, boundary, instruments)
-    lines = (
-        line_table(run, joined, selections, coefficients, shares, market, gwp)
-        if options.lines
-        else None
-    )
+    lines = query = None
+    if options.lines and options.lines_as_query:
+        query = line_query(joined, selections, coefficients, shares, market, gwp)
+    elif options.lines:
+        lines = line_table(run, joined, selections, coefficients, shares, market, gwp)
     draft = Footprint(
         gwp_set=gwp.name,
         flags=flags,
         provenance=provenance,
         lines=lines,
+        line_query=query,
         **document_without_hash,
     )
     # The hash covers the summary; the footprint is built once more, whole and frozen.

@@ -26,7 +26,42 @@ from neutra.core.engine.selection import (
 )
 from neutra.core.flags import FlagKind
 
-__all__ = ["flag_list"]
+__all__ = ["flag_list", "scope_overridden", "scope_override_detail"]
+
+
+def scope_overridden(
+    row_scope: Any, row_category: Any, factor_scope: Any, factor_category: Any
+) -> Any:
+    """Whether a row's own scope or category overrides its factor's (0: not given).
+
+    One rule for numpy arrays (the group sums) and Ibis columns (the lines): a
+    declared scope other than the factor's, or, for a scope 3 factor, a
+    declared category other than the factor's. A row that only fills in what
+    the factor leaves open overrides nothing.
+    """
+    scope_differs = (row_scope > 0) & (factor_scope > 0) & (row_scope != factor_scope)
+    category_differs = (
+        (row_category > 0)
+        & (factor_category > 0)
+        & (factor_scope == 3)
+        & ((row_scope == 0) | (row_scope == 3))
+        & (row_category != factor_category)
+    )
+    return scope_differs | category_differs
+
+
+def scope_override_detail(
+    row_scope: int, row_category: int, factor_scope: int, factor_category: int
+) -> str | None:
+    """The flag's detail, "scope 3 category 7 declared; the factor is scope 1", or None."""
+    if not scope_overridden(row_scope, row_category, factor_scope, factor_category):
+        return None
+
+    def where(scope: int, category: int) -> str:
+        return f"scope {scope} category {category}" if scope == 3 and category else f"scope {scope}"
+
+    declared = where(row_scope or factor_scope, row_category)
+    return f"{declared} declared; the factor is {where(factor_scope, factor_category)}"
 
 
 def flag_list(
@@ -55,10 +90,20 @@ def flag_list(
         factor = selections[key].factor
         return row_scope or (int(factor.scope) if factor and factor.scope else None)
 
-    def notes(key: int, entity: str | None, row_scope: int | None) -> list[tuple[FlagKind, str]]:
+    def notes(
+        key: int, entity: str | None, row_scope: int | None, row_category: int | None
+    ) -> list[tuple[FlagKind, str]]:
         found = list(by_key.get(key, ()))
         if scope_of(key, row_scope) == 2:
             found += by_pair.get((entity or NO_ENTITY, key), [])
+        override = scope_override_detail(
+            row_scope or 0,
+            row_category or 0,
+            int(coefficients.scope[key]),
+            int(coefficients.category[key]),
+        )
+        if override is not None:
+            found.append((FlagKind.SCOPE_OVERRIDDEN, override))
         return found
 
     counts: dict[tuple[FlagKind, str], int] = defaultdict(int)
@@ -83,6 +128,26 @@ def flag_list(
             rows = int(rows_per_code.get(entity_number[name] * len(selections) + key, 0))
             for flag_and_detail in found:
                 counts[flag_and_detail] += rows
+    # Rows declaring a scope or category other than their factor's (natural gas as scope 3
+    # category 7): counted where the row says, and flagged so that a slip is seen.
+    overriding = np.flatnonzero(
+        scope_overridden(
+            groups.scope,
+            groups.category,
+            coefficients.scope[groups.key],
+            coefficients.category[groups.key],
+        )
+    )
+    for i in overriding.tolist():
+        key = int(groups.key[i])
+        detail = scope_override_detail(
+            int(groups.scope[i]),
+            int(groups.category[i]),
+            int(coefficients.scope[key]),
+            int(coefficients.category[key]),
+        )
+        counts[(FlagKind.SCOPE_OVERRIDDEN, str(detail))] += int(groups.rows[i])
+    overriding_keys = set(groups.key[overriding].tolist())
     negatives = int(groups.negatives.sum())
     if negatives:
         counts[(FlagKind.NEGATIVE_QUANTITY, "")] += negatives
@@ -95,12 +160,12 @@ def flag_list(
             return ordered if limit is None else ordered.limit(limit)
 
         flags: list[Flag] = []
-        keys = {k for k, v in by_key.items() if v} | {key for _, key in by_pair}
+        keys = {k for k, v in by_key.items() if v} | {key for _, key in by_pair} | overriding_keys
         if keys:
             rows = run(
                 first(
                     only_keys(joined, keys).select(
-                        "_source", "_row", "id", "_key", "entity", "scope"
+                        "_source", "_row", "id", "_key", "entity", "scope", "category"
                     )
                 )
             )
@@ -130,12 +195,13 @@ def flag_list(
 
 
 def _keyed_flags(
-    rows: pa.Table, notes: Callable[[int, str | None, int | None], list[tuple[FlagKind, str]]]
+    rows: pa.Table,
+    notes: Callable[[int, str | None, int | None, int | None], list[tuple[FlagKind, str]]],
 ) -> list[Flag]:
     """The flags of the rows read back, in their order, each row's notes sorted by flag.
 
-    Notes are worked out once per distinct (key, entity, scope), then repeated per
-    row by columns, not per-row dictionaries.
+    Notes are worked out once per distinct (key, entity, scope, category), then
+    repeated per row by columns, not per-row dictionaries.
     """
     if rows.num_rows == 0:
         return []
@@ -145,14 +211,19 @@ def _keyed_flags(
     entity_code = entity.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
     scope_column = rows["scope"].cast(pa.int64())
     scope = scope_column.fill_null(-1).to_numpy(zero_copy_only=False)
-    combo = (key * (len(names) + 1) + entity_code + 1) * 5 + (scope + 1)
+    category = rows["category"].cast(pa.int64()).fill_null(-1).to_numpy(zero_copy_only=False)
+    # scope is -1 (not given) to 3, category -1 to 15: 5 and 17 values.
+    combo = ((key * (len(names) + 1) + entity_code + 1) * 5 + (scope + 1)) * 17 + (category + 1)
     unique, first_row, where = np.unique(combo, return_index=True, return_inverse=True)
     per_combo: list[list[tuple[FlagKind, str]]] = []
     for row in first_row.tolist():
         code = int(entity_code[row])
-        row_scope = int(scope[row])
+        row_scope, row_category = int(scope[row]), int(category[row])
         found = notes(
-            int(key[row]), names[code] if code >= 0 else None, row_scope if row_scope >= 0 else None
+            int(key[row]),
+            names[code] if code >= 0 else None,
+            row_scope if row_scope >= 0 else None,
+            row_category if row_category >= 0 else None,
         )
         per_combo.append(sorted(found, key=lambda note: note[0]))  # stable, as the row sort
     del unique

@@ -13,6 +13,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from neutra.core.engine.coefficients import Coefficients
+from neutra.core.engine.flags import scope_overridden
 from neutra.core.engine.market import MarketBased
 from neutra.core.engine.scan import (
     NO_ENTITY,
@@ -23,7 +24,7 @@ from neutra.core.engine.selection import (
 from neutra.core.flags import FlagKind
 from neutra.core.gwp import GWPSet
 
-__all__ = ["line_table"]
+__all__ = ["line_query", "line_table"]
 
 
 def line_table(
@@ -36,6 +37,22 @@ def line_table(
     gwp: GWPSet,
 ) -> pa.Table:
     """One line per activity row: its factor, source, GWP set, flags, gas masses and CO2e."""
+    return run(line_query(joined, selections, coefficients, shares, market, gwp))
+
+
+def line_query(
+    joined: ir.Table,
+    selections: list[Selection],
+    coefficients: Coefficients,
+    shares: dict[str, float] | None,
+    market: MarketBased,
+    gwp: GWPSet,
+) -> ir.Table:
+    """The lines as a query on the backend, in (file, row) order, not yet run.
+
+    Its small tables (coefficients, pairs, shares, rates) are in-memory tables
+    the backend registers when the query runs.
+    """
     gases = coefficients.gases
     columns: dict[str, Any] = {
         "_key": pa.array(range(len(selections)), pa.int64()),
@@ -62,16 +79,29 @@ def line_table(
     for i, gas in enumerate(gases):
         # "gas_", not "c_": SQLite and Spark fold case, and "c_CO2e" is "c_co2e" there.
         columns[f"gas_{gas}"] = pa.array(coefficients.mass[:, i], pa.float64())
-    # Flag names per key, with and without the row's own negative_quantity.
+    # Flag names per key, with and without each row's own notes (negative_quantity,
+    # scope_overridden): one column per combination, so a row picks its cell whole.
     key_flags = [sorted({flag for flag, _ in s.flags}) for s in selections]
-    columns["k_flags"] = pa.array([_names(f) for f in key_flags], pa.string())
-    columns["k_flags_neg"] = pa.array(
-        [_names([*f, FlagKind.NEGATIVE_QUANTITY]) for f in key_flags], pa.string()
-    )
+    for suffix, own in _ROW_NOTES.items():
+        columns[f"k_flags{suffix}"] = pa.array([_names([*f, *own]) for f in key_flags], pa.string())
     coef = ibis.memtable(pa.table(columns))
     j = joined.join(coef, "_key")
     negative = j.quantity < 0
-    row_flags = ibis.ifelse(negative, j.k_flags_neg, j.k_flags)
+    overridden = scope_overridden(
+        j.scope.fill_null(0),
+        j.category.fill_null(0),
+        j.factor_scope.fill_null(0),
+        j.factor_category.fill_null(0),
+    )
+
+    def pick(prefix: str) -> ir.StringValue:
+        return ibis.ifelse(
+            negative,
+            ibis.ifelse(overridden, j[f"{prefix}_neg_over"], j[f"{prefix}_neg"]),
+            ibis.ifelse(overridden, j[f"{prefix}_over"], j[prefix]),
+        )
+
+    row_flags = pick("k_flags")
     # Market-based notes concern the scope 2 rows of some (entity, key) pairs.
     pair_flags: dict[tuple[str, int], set[FlagKind]] = defaultdict(set)
     for note in market.flags:
@@ -80,28 +110,21 @@ def line_table(
     if pair_flags:
         pairs = sorted(pair_flags)
         both = [sorted(pair_flags[p] | set(key_flags[p[1]])) for p in pairs]
-        pair_table = ibis.memtable(
-            pa.table(
-                {
-                    "p_entity": pa.array([e for e, _ in pairs], pa.string()),
-                    "p_key": pa.array([k for _, k in pairs], pa.int64()),
-                    "p_flags": pa.array([_names(f) for f in both], pa.string()),
-                    "p_flags_neg": pa.array(
-                        [_names([*f, FlagKind.NEGATIVE_QUANTITY]) for f in both], pa.string()
-                    ),
-                }
+        pair_columns: dict[str, pa.Array] = {
+            "p_entity": pa.array([e for e, _ in pairs], pa.string()),
+            "p_key": pa.array([k for _, k in pairs], pa.int64()),
+        }
+        for suffix, own in _ROW_NOTES.items():
+            pair_columns[f"p_flags{suffix}"] = pa.array(
+                [_names([*f, *own]) for f in both], pa.string()
             )
-        )
+        pair_table = ibis.memtable(pa.table(pair_columns))
         j = j.left_join(
             pair_table,
             [j.entity.fill_null(NO_ENTITY) == pair_table.p_entity, j._key == pair_table.p_key],
         )
         in_scope2 = j.scope.fill_null(j.factor_scope) == 2
-        row_flags = ibis.ifelse(
-            in_scope2 & j.p_flags.notnull(),
-            ibis.ifelse(negative, j.p_flags_neg, j.p_flags),
-            row_flags,
-        )
+        row_flags = ibis.ifelse(in_scope2 & j.p_flags.notnull(), pick("p_flags"), row_flags)
     share = j.c_whole
     if shares is not None:
         share_table = ibis.memtable(
@@ -162,7 +185,16 @@ def line_table(
         "biogenic_co2_t": amount * j.c_biogenic,
         **{f"{gas}_t": amount * j[f"gas_{gas}"] for gas in gases},
     }
-    return run(j.select(**selected).order_by(["file", "row"]))
+    return j.select(**selected).order_by(["file", "row"])
+
+
+# A row's own notes, by the suffix of the flag columns that carry them.
+_ROW_NOTES: dict[str, tuple[FlagKind, ...]] = {
+    "": (),
+    "_neg": (FlagKind.NEGATIVE_QUANTITY,),
+    "_over": (FlagKind.SCOPE_OVERRIDDEN,),
+    "_neg_over": (FlagKind.NEGATIVE_QUANTITY, FlagKind.SCOPE_OVERRIDDEN),
+}
 
 
 def _names(flags: list[FlagKind]) -> str:

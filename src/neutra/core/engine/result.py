@@ -127,6 +127,8 @@ class Footprint:
     flags: LazyFlags  # every fallback, correction and instrument note (rows read on first use)
     provenance: Mapping[str, Any]  # engine, inputs, factor sets, GWP set, options, hash
     lines: pa.Table | None = field(default=None)  # one line per activity row, if asked for
+    # The same lines as a query on the backend (options.lines_as_query), valid while it is open.
+    line_query: Any = field(default=None)
 
     def __post_init__(self) -> None:
         # Read-only all the way down: a caller cannot change a figure after the hash.

@@ -29,6 +29,7 @@ from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
+import ibis
 import ibis.expr.types as ir
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -460,30 +461,118 @@ def _fixed(reason: str, _value: str) -> str:
     return reason
 
 
+# ActivityRow fields in the order rows are written (the first four are the upload's own).
+_ROW_FIELDS = (
+    "organisation",
+    "inventory",
+    "upload",
+    "source",
+    "row",
+    "row_id",
+    "entity",
+    "year",
+    "activity",
+    "factor",
+    "quantity",
+    "unit",
+    "region",
+    "scope",
+    "category",
+    "description",
+    "extra",
+)
+
+
 def _insert_rows(upload: ActivityUpload, data: ActivityData, file_name: str) -> None:
-    """Every validated row into ActivityRow, in file order, in batches (inside the caller's
-    transaction). Plain DB-API `executemany`: model instances for 100,000 rows cost more
-    than the database does."""
-    meta = ActivityRow._meta
-    fields = [
-        "organisation",
-        "inventory",
-        "upload",
-        "source",
-        "row",
-        "row_id",
-        "entity",
-        "year",
-        "activity",
-        "factor",
-        "quantity",
-        "unit",
-        "region",
-        "scope",
-        "category",
-        "description",
-        "extra",
+    """Every validated row into ActivityRow, in file order (inside the caller's transaction).
+
+    On PostgreSQL, with rows DuckDB validated, DuckDB writes them as CSV and
+    PostgreSQL's COPY reads it: no Python per row (a million rows in a few
+    seconds; `executemany` took about a minute). Elsewhere, plain DB-API
+    `executemany` in batches: model instances for 100,000 rows cost more than
+    the database does.
+    """
+    if connection.vendor == "postgresql" and _duckdb_backend(data.table) is not None:
+        _copy_rows(upload, data, file_name)
+    else:
+        _execute_rows(upload, data, file_name)
+
+
+def _duckdb_backend(table: ir.Table) -> Any:
+    """The DuckDB backend the validated table lives in, or None."""
+    try:
+        backend = ibis.get_backend(table)
+    except Exception:  # an expression over several backends, or none: not ours to copy
+        return None
+    return backend if getattr(backend, "name", "") == "duckdb" else None
+
+
+def _copy_rows(upload: ActivityUpload, data: ActivityData, file_name: str) -> None:
+    """PostgreSQL: DuckDB writes the rows as CSV into a private file, COPY streams it in.
+
+    The CSV carries NULL as an empty field and an empty text as `""`, floats
+    in their shortest exact form, and `extra` as JSON text built by DuckDB
+    (the non-null pass-through values; the column is jsonb, so the server
+    parses it to the same value Python's encoder would have given).
+    """
+    backend = _duckdb_backend(data.table)
+    table = data.table
+    columns = {
+        "organisation": ibis.literal(upload.organisation_id, "int64"),
+        "inventory": ibis.literal(upload.inventory_id, "int64"),
+        "upload": ibis.literal(upload.pk, "int64"),
+        "source": ibis.literal(file_name, "string"),
+        "row": table._row,
+        # A row without an id is named by its row number (ids are never empty: blank is null).
+        "row_id": table.id.fill_null(table._row.cast("string")),
+        **{name: table[name] for name in _ROW_FIELDS[6:-1]},
+    }
+    for name in data.passthrough:
+        columns[f"_pass_{len(columns)}"] = table[name]
+    ordered = table.select(**columns).order_by("row")
+    backend._run_pre_execute_hooks(ordered)  # registers the in-memory tables the SQL names
+    inner = backend.compile(ordered)
+    passed = [c for c in ordered.columns if c.startswith("_pass_")]
+    pieces = [
+        f"CASE WHEN {_duck_name(c)} IS NOT NULL THEN {_duck_text(json.dumps(name, ensure_ascii=False) + ':')} "
+        f"|| to_json({_duck_name(c)}) END"
+        for c, name in zip(passed, data.passthrough, strict=True)
     ]
+    extra = f"'{{' || concat_ws(',', {', '.join(pieces)}) || '}}'" if pieces else "'{}'"
+    kept = ", ".join(_duck_name(c) for c in ordered.columns if c not in passed)
+    meta = ActivityRow._meta
+    quote = connection.ops.quote_name
+    target = ", ".join(quote(db_column(ActivityRow, name)) for name in _ROW_FIELDS)
+    with tempfile.TemporaryDirectory(prefix="neutra-rows-") as folder:
+        path = Path(folder) / "rows.csv"
+        backend.con.execute(
+            f"COPY (SELECT {kept}, {extra} AS extra FROM ({inner}) AS rows) "
+            f"TO {_duck_text(str(path))} (FORMAT csv, HEADER false)"
+        )
+        with (
+            connection.cursor() as cursor,
+            # The driver's own cursor: Django's has no copy().
+            cursor.cursor.copy(
+                f"COPY {quote(meta.db_table)} ({target}) FROM STDIN (FORMAT csv)"
+            ) as copy,
+            path.open("rb") as source,
+        ):
+            while chunk := source.read(_COPY_BYTES):
+                copy.write(chunk)
+
+
+def _duck_name(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _duck_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _execute_rows(upload: ActivityUpload, data: ActivityData, file_name: str) -> None:
+    """SQLite (or rows not in DuckDB): `executemany` in batches of _BATCH_ROWS."""
+    meta = ActivityRow._meta
+    fields = list(_ROW_FIELDS)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(db_column(ActivityRow, name)) for name in fields)
     marks = ", ".join(["%s"] * len(fields))
