@@ -29,7 +29,7 @@ Variables:
                         the request, for tests and scripts)
     NEUTRA_MAX_UPLOAD_MB  largest activity file accepted (default 200)
     NEUTRA_MAX_AUDITOR_DAYS  the longest an auditor's access may last (default 365)
-    NEUTRA_EMAIL        how mail (password-reset links) leaves: "console" (default: printed
+    NEUTRA_EMAIL        how mail (password-reset and invitation links) leaves: "console" (default: printed
                         to the server's output) or "smtp", with EMAIL_HOST, EMAIL_PORT
                         (default 587), EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS
                         (default 1) and NEUTRA_EMAIL_FROM (default neutra@localhost)
@@ -48,6 +48,7 @@ from typing import Any
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from neutra.extras import Extra, MissingExtraError, require
 from neutra.settings import neutra_home
 from neutra.web.config.env import env_bool, env_int, env_list, env_networks, env_str
 
@@ -164,6 +165,11 @@ def _database() -> dict[str, Any]:
         raise ImproperlyConfigured(
             "environment variable DATABASE_URL has no database scheme (postgres://...)"
         )
+    if "postgresql" in config["ENGINE"]:
+        try:
+            require(Extra.POSTGRES)  # Django's own error names no way to install the driver
+        except MissingExtraError as error:
+            raise ImproperlyConfigured(str(error)) from None
     config["CONN_HEALTH_CHECKS"] = True
     return dict(config)
 
