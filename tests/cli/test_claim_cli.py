@@ -333,3 +333,16 @@ def test_a_register_row_that_cannot_be_read_is_listed_with_its_row_and_column(
     assert "Traceback" not in result.stderr
     for expected in ("claims-register.csv", "serial_end", "ends before serial_start 100010"):
         assert expected in result.stderr
+
+
+def test_a_claim_whose_pdf_cannot_be_written_is_not_recorded(
+    tmp_path: Path, footprint: tuple[Path, dict[str, float]], keys: Path
+) -> None:
+    path, totals = footprint
+    ledger(tmp_path / "l.csv", math.ceil(totals["total_market"]))
+    (tmp_path / "plan.md").write_text("plan")
+    result = issue_claim(tmp_path, path, keys, "no-such-folder/claim.pdf")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "cannot write" in result.stderr
+    assert not (tmp_path / "claims-register.csv").exists()

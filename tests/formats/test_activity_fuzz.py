@@ -109,3 +109,66 @@ def test_a_truncated_file_is_read_or_refused(data):
 @given(st.binary(min_size=1, max_size=400), st.sampled_from(["a.csv", "a.xlsx", "a.parquet"]))
 def test_random_bytes_in_any_format_are_refused_without_a_traceback(content, name):
     _read(name, content)
+
+
+def _raw_rows(read: object, content: bytes) -> list[tuple[object, ...]] | None:
+    """The rows one of the two CSV readers gives for a file (None: it declines the file)."""
+    from neutra.core.activities import quiet_duckdb
+    from neutra.formats import activity_files
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "a.csv"
+        path.write_bytes(content)
+        names = activity_files._header("a.csv", activity_files._csv_header(path, "a.csv"))
+        try:
+            loaded = read(quiet_duckdb(), path, "a.csv", "t", names, None)  # type: ignore[operator]
+        except activity_files._FileError as exc:
+            return [("refused", *(p.reason for p in exc.problems))]
+        if loaded is None:
+            return None
+        table = loaded.table.order_by("_row").to_pyarrow()
+        ragged = [("ragged", p.row, p.reason) for p in loaded.problems]
+        return ragged + [tuple(row.values()) for row in table.to_pylist()]
+
+
+# Mostly well-formed cells, quoted as a spreadsheet quotes them, so that most files go
+# the fast way; now and then a raw cell of the characters that break CSV parsing.
+quoted = st.text(alphabet=',"\n\r;xé1', max_size=6).map(lambda t: '"' + t.replace('"', '""') + '"')
+tame_cells = st.one_of(
+    st.sampled_from(["", "2024", "1.5", "kWh", "DE", "x y", "é"]), quoted, cells.filter(bool)
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(*[st.lists(tame_cells, min_size=5, max_size=5)] * 4, st.lists(tame_cells)),
+        min_size=1,
+        max_size=6,
+    ),
+    st.sampled_from(["\n", "\r\n"]),
+)
+def test_the_fast_csv_reader_reads_every_file_it_takes_as_the_careful_reader_does(rows, newline):
+    from neutra.formats import activity_files
+
+    lines = ["id,year,activity,quantity,unit"] + [",".join(row) for row in rows]
+    content = newline.join(lines).encode()
+    fast = _raw_rows(activity_files._read_csv_with_duckdb, content)
+    if fast is not None:
+        assert fast == _raw_rows(activity_files._read_csv_carefully, content)
+
+
+def test_a_well_formed_csv_goes_the_fast_way_and_a_ragged_one_the_careful_way():
+    from neutra.formats import activity_files
+
+    good = (
+        b'id,year,activity,quantity,unit\r\n1,2024,"diesel, fleet",1.5,L\r\n'
+        b'2,2024,"line\nbreak",2,L\r\n3,2024,"say:""hi""",,\r\n'
+    )
+    assert _raw_rows(activity_files._read_csv_with_duckdb, good) == [
+        ("1", "2024", "diesel, fleet", "1.5", "L", "a.csv", 2),
+        ("2", "2024", "line\nbreak", "2", "L", "a.csv", 3),
+        ("3", "2024", 'say:"hi"', "", "", "a.csv", 4),
+    ]
+    for ragged in (b"id,year,activity,quantity,unit\n1,2024,x,1,L,\n", b"id,year\n1\n"):
+        assert _raw_rows(activity_files._read_csv_with_duckdb, ragged) is None

@@ -72,6 +72,32 @@ def test_text_a_spreadsheet_would_run_is_written_as_text() -> None:
     ]
 
 
+def test_flagged_row_ids_that_json_must_escape_are_written_as_json_escapes_them(
+    tmp_path: Path,
+) -> None:
+    # Every row takes the 2023 factor for 2024 (a year fallback), so every id is in the flags.
+    ids = ['q"uote', "back\\slash", "tab\there", "bell\x07", "Zürich-β", "plain"]
+    rows = "".join(
+        f'"{row_id.replace(chr(34), chr(34) * 2)}",2024,fuel.natural_gas,1,kWh,\n' for row_id in ids
+    )
+    (tmp_path / "activities.csv").write_text(
+        "id,year,activity,quantity,unit,description\n" + rows, encoding="utf-8"
+    )
+    (tmp_path / "factors.csv").write_text(FACTORS)
+    footprint = compute_footprint(
+        read_activities([tmp_path / "activities.csv"]),
+        [read_factor_csv(tmp_path / "factors.csv")],
+        gwp_set("AR5"),
+    )
+    streamed = io.StringIO()
+    write_json(footprint, streamed)
+
+    assert streamed.getvalue() == json.dumps(footprint.as_json(), indent=2, ensure_ascii=False)
+    assert '"row": "q\\"uote"' in streamed.getvalue()
+    assert '"row": "bell\\u0007"' in streamed.getvalue()
+    assert [f["row"] for f in json.loads(streamed.getvalue())["flags"]] == ids
+
+
 def test_energy_read_from_a_footprints_lines_takes_their_inclusion_share(tmp_path: Path) -> None:
     from neutra.core.energy import EnergyCarrier
     from neutra.core.errors import InvalidInputError

@@ -58,6 +58,7 @@ VICTIM_NAMES = (
     "b1-energy-2025.csv",
     "B1 carbon neutral 2025",  # the purpose of B1's credit cancellation
     "b1-cancellation-attestation.pdf",
+    "newcomer@b1.example",  # the address of B1's pending invitation
 )
 
 
@@ -160,6 +161,15 @@ def client_b1(world: dict[str, Any]) -> Victim:
                         public_url="https://claims.test", by=alice)  # fmt: skip
     draft_claim = claim_create(organisation=b1, period="2024", by=bob)
 
+    from neutra.web.tenancy.services import invitation_create
+
+    # B1's invitation waiting for an answer: only B1's people managers see it, and only the
+    # owner of its address (nobody in the walk) may answer it.
+    invitation = invitation_create(
+        organisation=b1, email="newcomer@b1.example", role="viewer", by=bob,
+        site="http://testserver",
+    )  # fmt: skip
+
     url_values = {
         "organisation_id": [b1.pk],
         "inventory_id": [inventory.pk],
@@ -195,9 +205,11 @@ def client_b1(world: dict[str, Any]) -> Victim:
         # (tests/web/test_claims.py walks that); the walk gives a made-up token and the
         # draft's, which is never public.
         "claim_token": ["made-up-claim-token-0000", draft_claim.token],
-        # The invitation link: B1's user, with a token nobody was sent.
+        # The password-reset link: B1's user, with a token nobody was sent.
         "uidb64": [urlsafe_base64_encode(force_bytes(bob.pk))],
         "token": ["made-up-token"],
+        # B1's pending invitation: its mailed link is walked with a made-up secret.
+        "invitation_id": [invitation.pk],
     }
     form_values = {
         "organisation": str(b1.pk),
@@ -219,6 +231,7 @@ def client_b1(world: dict[str, Any]) -> Victim:
         "tenancy.membership": str(membership.pk),
         "tenancy.entity": str(sheffield.pk),
         "tenancy.auditentry": str(audit.pk),
+        "tenancy.invitation": str(invitation.pk),
         "accounts.apitoken": str(token.pk),
         "inventories.inventory": str(inventory.pk),
         "activities.activityupload": str(upload.pk),

@@ -6,7 +6,7 @@ own NEUTRA_HOME, or a fresh PostgreSQL database in the PostgreSQL run), then
 `neutra serve` runs waitress with its background worker process. The story:
 the consultant adds a new client with its entity tree, opens its 2026
 inventory and invites the client's contributor, who chooses a password
-through the one-time link, uploads a file with a mistake, sees the row
+through the link mailed to them and accepts, uploads a file with a mistake, sees the row
 error in the page, fixes it and submits; the consultant calculates, reviews
 and locks, and the dashboard's figures equal `neutra footprint` on the
 same file with the same entity tree.
@@ -152,7 +152,7 @@ def cli_footprint(folder: Path, csv_text: str) -> dict[str, Any]:
 
 
 def test_a_contributor_fixes_a_rejected_file_and_the_locked_dashboard_equals_the_cli(
-    server: str, browser: Any, tmp_path: Path
+    server: str, server_home: Path, browser: Any, tmp_path: Path
 ) -> None:
     bad, good = tmp_path / "harbour-2026.csv", tmp_path / "fixed" / "harbour-2026.csv"
     good.parent.mkdir()
@@ -176,19 +176,28 @@ def test_a_contributor_fixes_a_rejected_file_and_the_locked_dashboard_equals_the
         consultant.click("button:has-text('Add entity')")
         consultant.wait_for_selector(f"td:has-text('{name}')")
 
-    # ... invites the client's contributor, who chooses a password through the link ...
+    # ... invites the client's contributor, who gets a link by mail (the console backend
+    # writes it to the server's output), chooses a password through it and accepts ...
     consultant.fill("#inv-email", CONTRIBUTOR)
     consultant.select_option("#inv-role", "contributor")
     consultant.click("button:has-text('Invite')")
-    message = consultant.inner_text("ul.messages")
-    link = message[message.index("http://") :].split()[0]
+    assert "on its way by e-mail" in consultant.inner_text("ul.messages")
+    deadline = time.monotonic() + 30
+    while not (
+        found := re.search(
+            r"http://\S+/invitations/\d+/\S+/", (server_home / "serve.log").read_text()
+        )
+    ):
+        assert time.monotonic() < deadline, "no invitation mail in the server's output"
+        time.sleep(0.2)
     newcomer = new_page(browser)
-    newcomer.goto(link)
+    newcomer.goto(found.group(0))
     chosen = "harbour contributor passphrase 7"
     newcomer.fill("input[name=new_password1]", chosen)
     newcomer.fill("input[name=new_password2]", chosen)
     newcomer.click("button:has-text('Set my password')")
-    newcomer.wait_for_url(f"{server}/accounts/login/")
+    newcomer.click("button:has-text('Accept')")
+    newcomer.wait_for_selector(f"h1:has-text('{CLIENT}')")
 
     # ... and opens the 2026 inventory (AR5, operational control).
     consultant.fill("#inv-year", "2026")

@@ -5,6 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import openpyxl
@@ -12,8 +17,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from neutra.core.rounding import format_tonnes
 from neutra.reports.signing import Verdict, load_public_key, verify_pdf
 from neutra.web.activities.services import upload_accept
+from neutra.web.calculations.models import Calculation
 from neutra.web.calculations.services import calculation_start
 from neutra.web.claims import services
 from neutra.web.claims.models import Claim, ClaimCredit, SigningKey
@@ -293,3 +300,68 @@ def test_the_pages_take_a_claim_from_draft_to_issued_and_serve_its_pdfs_reports_
     assert (
         client.get(reverse("claims:report", args=[b1.pk, 2019, "public", "pdf"])).status_code == 404
     )
+
+
+def test_the_esrs_export_intensity_per_net_revenue_equals_the_strategy_pages(
+    world: dict[str, Any], b1: Any, client: Client
+) -> None:
+    from neutra.web.strategy.services import denominator_set
+
+    denominator_set(organisation=b1, year=2025, indicator="revenue", value=2.5e6, unit="EUR",
+                    source="Annual report 2025", by=world["alice"])  # fmt: skip
+    client.force_login(world["alice"])
+    page = client.get(reverse("strategy:page", args=[b1.pk])).content.decode()
+    esrs = client.get(reverse("claims:disclosure", args=[b1.pk, 2025, "esrs", "json"])).json()
+    exported = {r["label"]: r["value"] for r in esrs["rows"] if r["reference"] == "E1-6 §53"}
+    for key, basis in (("total_location", "location"), ("total_market", "market")):
+        row = re.search(rf'<tr data-indicator="revenue" data-key="{key}">.*?</tr>', page, re.S)
+        assert row is not None, key
+        shown = re.search(r'data-value="([^"]+)"', row.group(0))
+        assert shown is not None, key
+        value = exported[f"GHG intensity per net revenue, {basis}-based"]
+        assert value == float(shown.group(1))  # the same figure, to the last bit
+    # scope 2 of B1's grid electricity is the same on both bases (no instruments): t per million EUR
+    assert exported["GHG intensity per net revenue, market-based"] == pytest.approx(
+        FOOTPRINT_T / 2.5
+    )
+
+
+NEEDS_POPPLER = pytest.mark.skipif(
+    any(shutil.which(tool) is None for tool in ("pdfinfo", "pdftoppm", "pdftotext"))
+    and not os.environ.get("NEUTRA_REQUIRE_ALL"),
+    reason="pdfinfo, pdftoppm and pdftotext (poppler-utils) are not installed",
+)
+
+
+@NEEDS_POPPLER
+@pytest.mark.parametrize("kind", ["management", "public"])
+def test_the_report_pdfs_render_page_by_page_and_state_the_inventorys_figures(
+    world: dict[str, Any], b1: Any, client: Client, tmp_path: Path, kind: str
+) -> None:
+    client.force_login(world["alice"])
+    answer = client.get(reverse("claims:report", args=[b1.pk, 2025, kind, "pdf"]))
+    assert answer.status_code == 200
+    pdf = tmp_path / f"{kind}.pdf"
+    pdf.write_bytes(answer.content)
+    pages = int(
+        re.search(  # type: ignore[union-attr]
+            r"^Pages:\s+(\d+)$",
+            subprocess.run(
+                ["pdfinfo", str(pdf)], capture_output=True, text=True, check=True
+            ).stdout,
+            re.M,
+        ).group(1)
+    )
+    subprocess.run(["pdftoppm", "-r", "40", "-png", str(pdf), str(tmp_path / "page")], check=True)
+    images = sorted(tmp_path.glob("page-*.png"))
+    assert len(images) == pages >= 1  # every page became an image
+    for image in images:
+        assert image.read_bytes().startswith(b"\x89PNG")
+        assert image.stat().st_size > 1000  # drawn, not an empty page
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    inventory = Calculation.objects.filter(inventory__organisation=b1).latest().summary["totals"]
+    for key, value in inventory.items():
+        assert format_tonnes(value) in text, key  # the inventory's own figures, as printed
+    assert format_tonnes(FOOTPRINT_T) in text  # and the hand-computed total

@@ -183,7 +183,7 @@ def test_expires_on_instead_of_expires_at_is_refused_naming_the_field(
 ) -> None:
     client, _, _ = api
     answer = client.post(
-        f"/api/organisations/{world['B2'].pk}/members",
+        f"/api/organisations/{world['B2'].pk}/invitations",
         {"email": "new@example.com", "role": "auditor", "expires_on": "2027-01-01"},
         content_type="application/json",
     )

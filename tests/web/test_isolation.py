@@ -91,9 +91,9 @@ PUBLIC: dict[str, str] = {
     "verify/<str:claim_token>/": "an issued claim's public check page, by its unguessable token "
     "(tests/web/test_claims.py walks it: only issued claims, nothing unpublished)",
     "verify/<str:claim_token>/certificate.pdf": "an issued claim's signed certificate, by its token",
-    "invitations/<uidb64>/<token>/": (
-        "an invitation link: its one-time token is the credential; walked with B1's "
-        "user and a made-up token, which must show nothing of B1"
+    "invitations/<int:invitation_id>/<str:token>/": (
+        "an invitation's mailed link: its secret is the credential; walked with B1's "
+        "pending invitation and a made-up secret, which must show nothing of B1"
     ),
 }
 

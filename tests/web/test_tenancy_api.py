@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
 from neutra.web.accounts.services import api_token_create
 from neutra.web.inventories.services import inventory_create
-from neutra.web.tenancy.models import Entity, Membership, Organisation
+from neutra.web.tenancy.models import Entity, Invitation, Membership, Organisation
 
 
 def session(user: Any) -> Client:
@@ -75,7 +74,7 @@ def test_an_unknown_parent_or_a_bad_control_is_a_400_naming_the_field(world: dic
 
 def test_a_client_admin_invites_an_auditor_until_a_date_and_removes_them(world: dict) -> None:
     client = session(world["bob"])
-    url = f"/api/organisations/{world['B1'].pk}/members"
+    url = f"/api/organisations/{world['B1'].pk}/invitations"
     until = (timezone.now() + timedelta(days=10)).isoformat()
     answer = client.post(
         url,
@@ -84,12 +83,22 @@ def test_a_client_admin_invites_an_auditor_until_a_date_and_removes_them(world: 
     )
     assert answer.status_code == 201, answer.content
     body = answer.json()
-    assert body["username"] == "auditor@firm.example"
-    assert body["invitation_path"].startswith("/invitations/")
-    assert "auditor@firm.example" in [m["username"] for m in client.get(url).json()]
-    removed = client.delete(f"{url}/{body['id']}")
+    assert (body["email"], body["role"], body["state"]) == (
+        "auditor@firm.example",
+        "auditor",
+        "pending",
+    )
+    assert [i["id"] for i in client.get(url).json()] == [body["id"]]
+    members = f"/api/organisations/{world['B1'].pk}/members"
+    assert "auditor@firm.example" not in [m["username"] for m in client.get(members).json()]
+    withdrawn = client.delete(f"{url}/{body['id']}")
+    assert withdrawn.status_code == 204
+    assert client.get(url).json() == []
+    # A member is removed by the members endpoint.
+    bob_membership = Membership.objects.get(user=world["bob"], organisation=world["B1"])
+    removed = session(world["alice"]).delete(f"{members}/{bob_membership.pk}")
     assert removed.status_code == 204
-    assert not Membership.objects.filter(pk=body["id"]).exists()
+    assert not Membership.objects.filter(pk=bob_membership.pk).exists()
 
 
 def test_a_viewer_may_not_list_the_people(world: dict, make_user: Any) -> None:
@@ -109,13 +118,13 @@ def test_a_read_only_token_cannot_invite(world: dict) -> None:
         expires_at=timezone.now() + timedelta(days=1),
     )
     answer = Client().post(
-        f"/api/organisations/{world['B1'].pk}/members",
+        f"/api/organisations/{world['B1'].pk}/invitations",
         {"email": "x@y.example", "role": "viewer"},
         content_type="application/json",
         HTTP_AUTHORIZATION=f"Bearer {secret}",
     )
     assert answer.status_code == 403
-    assert not get_user_model().objects.filter(username="x@y.example").exists()
+    assert not Invitation.objects.exists()
 
 
 def test_the_inventory_audit_log_is_read_newest_first(world: dict) -> None:

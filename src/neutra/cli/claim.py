@@ -507,14 +507,18 @@ def _issue_locked(
     )
     pdf = claim_pdf(report, private_key)
     # The PDF goes to a temporary file first and takes its name only once the
-    # register holds the claim: no claim PDF exists whose serials are not recorded.
-    temporary = None
+    # register holds the claim: no claim PDF exists whose serials are not recorded,
+    # and no claim is recorded whose PDF could not be written.
     try:
         with tempfile.NamedTemporaryFile(
-            dir=output.parent or ".", prefix=f".{output.name}.", suffix=".part", delete=False
+            dir=output.parent, prefix=f".{output.name}.", suffix=".part", delete=False
         ) as handle:
             temporary = Path(handle.name)
             handle.write(pdf)
+    except OSError as exc:
+        _fail([Problem(str(output), None, None, None, f"cannot write: {exc.strerror or exc}")])
+    size_before = register_path.stat().st_size if register_path.is_file() else None
+    try:
         rows = record_claim(
             register_path,
             claim_id=token,
@@ -523,12 +527,20 @@ def _issue_locked(
             file=output.name,
             file_sha256=hashlib.sha256(pdf).hexdigest(),
         )
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        reason = f"cannot record the claim: {exc.strerror or exc}; no claim was issued"
+        _fail([Problem(str(register_path), None, None, None, reason)])
+    try:
         os.replace(temporary, output)
     except OSError as exc:
-        if temporary is not None:
-            temporary.unlink(missing_ok=True)
-        where = exc.filename or output
-        _fail([Problem(str(where), None, None, None, f"cannot write: {exc.strerror or exc}")])
+        # Take the claim back out of the register: its PDF does not exist.
+        temporary.unlink(missing_ok=True)
+        if size_before is None:
+            register_path.unlink(missing_ok=True)
+        else:
+            os.truncate(register_path, size_before)
+        _fail([Problem(str(output), None, None, None, f"cannot write: {exc.strerror or exc}")])
     err.print(
         f"Wrote {output}: claim {token}, {evaluation.counted_units:,} units for {evaluation.residual_t:,.3f} t; "
         f"recorded {rows} serial block{'s' if rows != 1 else ''} in {register_path}"

@@ -337,6 +337,11 @@ def _energy_rows(energy: EnergyUse | None) -> list[DisclosureRow]:
         return energy.kwh(*carriers) / 1000
 
     basis = f"scopes 1 and 2 of the footprint; fuels at {energy.basis}"
+    if energy.not_converted:
+        basis += (
+            f"; {len(energy.not_converted)} scope 1 and 2 activities not counted as energy "
+            "(listed in the last E1-5 row)"
+        )
     purchased = energy.purchased_kwh / 1000
     unspecified_fuel = mwh(EnergyCarrier.FUEL_UNSPECIFIED)
     split_missing = (

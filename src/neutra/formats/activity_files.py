@@ -1,9 +1,15 @@
 """Activity files (CSV, XLSX first sheet, Parquet) read into validated `ActivityData`.
 
-Each file is streamed into an embedded DuckDB table of text (Parquet keeps its
-types), with `_source` (the file name as the user gave it) and `_row` (the
-spreadsheet row: header 1, first data row 2); the files are then concatenated
-and handed to `neutra.core.activities.validate_activities`.
+Each file becomes an embedded DuckDB table of text (Parquet keeps its types),
+with `_source` (the file name as the user gave it) and `_row` (the spreadsheet
+row: header 1, first data row 2); the files are then concatenated and handed
+to `neutra.core.activities.validate_activities`.
+
+CSV and Parquet are read by DuckDB's own readers, straight from the file, while
+a thread hashes the file's bytes. A CSV that DuckDB's strict reader refuses, or
+that it could read differently from the careful reader (a space beside a
+quote, a header over two lines, one column), is read again by the careful
+reader: pyarrow's parser with a handler that names every ragged line.
 
 It must never let a malformed file surface as a traceback: every unreadable
 file, bad header or ragged line is a `Problem` in one `InvalidInputError`,
@@ -17,11 +23,13 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import ibis
 import ibis.expr.types as ir
 import numpy as np
@@ -52,6 +60,11 @@ _BLOCK_BYTES = 16 << 20  # CSV block: big enough that per-block overhead vanishe
 _PARQUET_BATCH_ROWS = 256_000
 _XLSX_PROGRESS_ROWS = 50_000
 _MAX_RAGGED = 100  # past this many ragged lines the file is not the CSV we expect
+_HASH_BLOCK_BYTES = 16 << 20
+_SPARE = "neutra_spare"  # a CSV column past the header's, for lines with too many values
+# Bytes where DuckDB's CSV reader and the careful reader may read a cell
+# differently (DuckDB drops spaces between a quote and its delimiter).
+_AMBIGUOUS = (b' "', b'" ', b'\t"', b'"\t')
 
 
 class _FileError(Exception):
@@ -72,6 +85,7 @@ class _Loaded:
     names: list[str]  # canonical header name of each cN
     sha256: str  # content hash, for provenance
     problems: tuple[Problem, ...] = ()  # lines skipped while reading (ragged lines)
+    drops: tuple[str, ...] = field(default=())  # SQL that frees it once validated
 
 
 def read_activities(
@@ -129,7 +143,8 @@ def _validated(
         raise InvalidInputError(_sorted(problems, labels))
     for file in loaded:
         # The validated table is its own copy: the raw text would only hold memory.
-        con.con.execute(f"DROP TABLE {file.name}")
+        for statement in file.drops or (f"DROP TABLE {file.name}",):
+            con.con.execute(statement)
     if progress:
         progress("validating", 1, 1)
     return data
@@ -217,8 +232,124 @@ class _HashingReader(io.RawIOBase):
         return count or 0
 
 
+class _FileHash(threading.Thread):
+    """SHA-256 of a file in big blocks, in a thread while DuckDB reads the same file.
+
+    hashlib lets go of the GIL on big blocks, so both run at once. It also notes
+    whether the bytes hold anything DuckDB's CSV reader may read differently.
+    """
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(daemon=True)
+        self.path = path
+        self.sha256 = ""
+        self.ambiguous = False
+
+    def run(self) -> None:
+        digest = hashlib.sha256()
+        tail = b""
+        ambiguous = False
+        quotes = 0
+        with self.path.open("rb") as handle:
+            while block := handle.read(_HASH_BLOCK_BYTES):
+                digest.update(block)
+                quotes += block.count(b'"')
+                if not ambiguous:
+                    edge = tail + block[:1]
+                    ambiguous = any(pair in block or pair in edge for pair in _AMBIGUOUS)
+                tail = block[-1:]
+        # An odd count of quotes leaves one open: readers differ on where a file so cut ends.
+        self.sha256, self.ambiguous = digest.hexdigest(), ambiguous or quotes % 2 == 1
+
+
 def _load_csv(con: Any, path: Path, label: str, name: str, progress: Progress | None) -> _Loaded:
     names = _header(label, _csv_header(path, label))
+    fast = _read_csv_with_duckdb(con, path, label, name, names, progress)
+    return (
+        fast if fast is not None else _read_csv_carefully(con, path, label, name, names, progress)
+    )
+
+
+def _read_csv_with_duckdb(
+    con: Any, path: Path, label: str, name: str, names: list[str], progress: Progress | None
+) -> _Loaded | None:
+    """The CSV read by DuckDB's strict reader; None where only the careful reader will do.
+
+    The careful reader has the last word on every file DuckDB might read
+    differently, so both give the same rows, and problems read the same.
+    """
+    if len(names) < 2 or _header_spans_lines(path):
+        return None  # a one-column file reads blank lines as rows; a header over lines, askew
+    size = path.stat().st_size
+    if progress:
+        progress(f"reading {label}", 0, size)
+    hashing = _FileHash(path)
+    hashing.start()
+    raw = f"{name}_text"
+    taken = _duckdb_csv(con, path, raw, len(names))
+    hashing.join()
+    if not taken or hashing.ambiguous:  # (no row at all: the careful reader says why)
+        con.con.execute(f"DROP TABLE IF EXISTS {raw}")
+        return None
+    # A table's rowid is its insertion order, the order of the file's records.
+    con.con.execute(
+        f"CREATE TEMP VIEW {name} AS SELECT * EXCLUDE ({_SPARE}), {_sql_text(label)} AS _source, "
+        f"CAST(rowid + 2 AS BIGINT) AS _row FROM {raw}"
+    )
+    if progress:
+        progress(f"reading {label}", size, size)
+    drops = (f"DROP VIEW {name}", f"DROP TABLE {raw}")
+    return _Loaded(label, name, con.table(name), names, hashing.sha256, drops=drops)
+
+
+def _duckdb_csv(con: Any, path: Path, raw: str, width: int) -> bool:
+    """Read the CSV into table `raw` (columns c0..c{width-1} and a spare); whether it took it.
+
+    A line with fewer values than the header comes out padded with nulls, and one
+    with more fills the spare column: both leave the file to the careful reader,
+    which names each such line. (Without a spare column, DuckDB would quietly drop
+    empty values at the end of a too-long line.) Empty cells are "", never null.
+    """
+    columns = ", ".join(
+        [f"'c{index}': 'VARCHAR'" for index in range(width)] + [f"'{_SPARE}': 'VARCHAR'"]
+    )
+    for parallel in ("true", "false"):  # only the single-threaded reader takes quoted line breaks
+        try:
+            con.con.execute(
+                f"CREATE OR REPLACE TABLE {raw} AS SELECT * FROM read_csv($path, header = true, "
+                f"auto_detect = false, columns = {{{columns}}}, delim = ',', quote = '\"', "
+                f"escape = '\"', strict_mode = true, null_padding = true, "
+                f"nullstr = '\x01', parallel = {parallel})",
+                {"path": str(path)},
+            )
+            break
+        except duckdb.Error:
+            continue
+    else:
+        return False
+    padded = " OR ".join(
+        [f"c{index} IS NULL" for index in range(width)] + [f"{_SPARE} IS NOT NULL"]
+    )
+    irregular, rows = con.con.execute(
+        f"SELECT count(*) FILTER (WHERE {padded}), count(*) FROM {raw}"
+    ).fetchone()
+    return bool(irregular == 0 and rows > 0)
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _header_spans_lines(path: Path) -> bool:
+    """Whether the header row holds a quoted line break (an odd count of quotes on line 1)."""
+    with path.open("rb") as handle:
+        first = handle.readline(1 << 20)
+    return first.count(b'"') % 2 == 1
+
+
+def _read_csv_carefully(
+    con: Any, path: Path, label: str, name: str, names: list[str], progress: Progress | None
+) -> _Loaded:
     size = path.stat().st_size
     skipped: list[int] = []
     ragged: list[Problem] = []
@@ -339,6 +470,61 @@ def _load_parquet(
         file = pq.ParquetFile(path)
         names = _header(label, file.schema_arrow.names)
         total = file.metadata.num_rows
+    except (pa.ArrowException, OSError) as exc:
+        raise _problem(label, f"cannot read the file as Parquet: {str(exc)[:200]}") from None
+    if progress:
+        progress(f"reading {label}", 0, total)
+    hashing = _FileHash(path)
+    hashing.start()
+    try:
+        loaded = _read_parquet_with_duckdb(con, path, label, name, names)
+    finally:
+        hashing.join()
+    if loaded is None:
+        return _read_parquet_by_batches(con, file, label, name, names, total, progress, hashing)
+    if progress:
+        progress(f"reading {label}", total, total)
+    return _Loaded(label, name, loaded, names, hashing.sha256)
+
+
+def _read_parquet_with_duckdb(
+    con: Any, path: Path, label: str, name: str, names: list[str]
+) -> ir.Table | None:
+    """The Parquet file read by DuckDB straight from the file, its types kept; None where
+    DuckDB does not take it (the batch reader then reads it, or names what is wrong)."""
+    try:
+        described = con.con.execute(
+            "DESCRIBE SELECT * FROM read_parquet($path)", {"path": str(path)}
+        ).fetchall()
+        if len(described) != len(names):
+            return None
+        columns = ", ".join(
+            f'"{row[0].replace(chr(34), chr(34) * 2)}" AS c{index}'
+            for index, row in enumerate(described)
+        )
+        # The row number in the file, not a count of what was read: exact whatever the order.
+        con.con.execute(
+            f"CREATE TABLE {name} AS SELECT {columns}, {_sql_text(label)} AS _source, "
+            f"CAST(file_row_number + 2 AS BIGINT) AS _row "
+            f"FROM read_parquet({_sql_text(str(path))}, file_row_number = true)"
+        )
+    except duckdb.Error:
+        con.con.execute(f"DROP TABLE IF EXISTS {name}")
+        return None
+    return con.table(name)
+
+
+def _read_parquet_by_batches(
+    con: Any,
+    file: pq.ParquetFile,
+    label: str,
+    name: str,
+    names: list[str],
+    total: int,
+    progress: Progress | None,
+    hashing: _FileHash,
+) -> _Loaded:
+    try:
         columns = [f"c{index}" for index in range(len(names))]
         batches = (
             batch.rename_columns(columns)
@@ -347,7 +533,7 @@ def _load_parquet(
         table = _stream_into(con, name, label, batches, [])
     except (pa.ArrowException, OSError) as exc:
         raise _problem(label, f"cannot read the file as Parquet: {str(exc)[:200]}") from None
-    return _Loaded(label, name, table, names, file_sha256(path))
+    return _Loaded(label, name, table, names, hashing.sha256)
 
 
 def _reported(

@@ -21,18 +21,27 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from neutra.core.engine import Footprint
+from neutra.core.engine.result import LazyFlags
 
 __all__ = ["FootprintTables", "as_text", "summary_rows", "write_csv", "write_json", "write_xlsx"]
 
 _CHUNK = 20_000  # flag rows or lines per write
+_FLAG_CHUNK = 100_000  # flag rows per write on the columnar path
+_OBJECT_START = '    {\n      "row": '
+_OBJECT_END = "\n    }"
+_NEXT_OBJECT = _OBJECT_END + ",\n" + _OBJECT_START
+# What `encode_basestring` escapes: a quote, a backslash, any control character.
+_ESCAPED = r'["\\\x00-\x1f]'
 # One line of the document as the C encoder writes it: items of a level-2 object.
 _LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",\n      ", ": "))
 # What a spreadsheet takes for the start of a formula (or of a DDE command).
@@ -89,14 +98,21 @@ def write_json(result: Footprint, handle: IO[str]) -> None:
     The flagged rows are read before the first byte is written, so a failure leaves
     nothing half-written behind it.
     """
-    flags = list(result.flags)
+    table = result.flags.table() if isinstance(result.flags, LazyFlags) else None
+    flags = list(result.flags) if table is None else []
     document = result.summary_json()
     del document["flag_summary"]
     provenance = document.pop("provenance")
     head = json.dumps(document, indent=2, ensure_ascii=False)
     handle.write(head[: -len("\n}")])
     handle.write(',\n  "flags": ')
-    if not flags:
+    if table is not None and table.num_rows:
+        handle.write("[\n" + _OBJECT_START)
+        write = _byte_writer(handle)
+        for chunk in _flag_texts(table):
+            write(chunk)
+        handle.write("\n  ]")
+    elif not flags:
         handle.write("[]")
     else:
         handle.write("[\n")
@@ -117,6 +133,84 @@ def write_json(result: Footprint, handle: IO[str]) -> None:
     handle.write(',\n  "provenance": ')
     handle.write(json.dumps(provenance, indent=2, ensure_ascii=False).replace("\n", "\n  "))
     handle.write("\n}")
+
+
+def _flag_texts(table: pa.Table) -> Iterator[memoryview]:
+    """The flag objects of the document as UTF-8, a chunk of rows at a time, built by Arrow.
+
+    Each object is written as its row id followed by the rest of it and the start
+    of the next object (`_OBJECT_START`, which the caller writes first): one
+    Arrow concatenation per chunk, whose bytes are then written as they lie in
+    memory. Each distinct flag and detail is encoded once; each row id by
+    Arrow's string kernels, and by the C encoder only where it needs escapes.
+    """
+    batches = [batch for batch in table.to_batches(max_chunksize=_FLAG_CHUNK) if batch.num_rows]
+    for number, batch in enumerate(batches):
+        objects = pc.binary_join_element_wise(
+            _json_strings(batch.column("row")),
+            _rest_of_object(batch.column("flag"), batch.column("detail")),
+            "",
+        )
+        data = _utf8(objects)
+        last = number == len(batches) - 1
+        # The last object ends the list: no start of another after it.
+        yield data[: len(data) - len(_NEXT_OBJECT) + len(_OBJECT_END)] if last else data
+
+
+def _rest_of_object(flag: pa.Array, detail: pa.Array) -> pa.Array:
+    """Per row: the flag and detail members, the object's end, and the next object's start."""
+    flag, detail = _dictionary(flag), _dictionary(detail)
+    codes = flag.indices.to_numpy(zero_copy_only=False).astype(np.int64) * len(detail.dictionary)
+    codes += detail.indices.to_numpy(zero_copy_only=False)
+    unique, where = np.unique(codes, return_inverse=True)
+    flags = flag.dictionary.to_pylist()
+    details = detail.dictionary.to_pylist()
+    texts = [
+        f',\n      "flag": {_scalar(flags[code // len(details)])},\n      "detail": '
+        f"{_scalar(details[code % len(details)])}{_NEXT_OBJECT}"
+        for code in unique.tolist()
+    ]
+    return pa.array(texts, pa.string()).take(pa.array(where.reshape(-1), pa.int64()))
+
+
+def _dictionary(column: pa.Array) -> pa.DictionaryArray:
+    if pa.types.is_dictionary(column.type):
+        return column
+    return column.dictionary_encode()
+
+
+def _utf8(strings: pa.Array) -> memoryview:
+    """The bytes of a string array's values, one after the other, without a copy."""
+    assert strings.null_count == 0
+    offset_type = np.int64 if pa.types.is_large_string(strings.type) else np.int32
+    _, offsets, data = strings.buffers()
+    bounds = np.frombuffer(offsets, offset_type)[strings.offset : strings.offset + len(strings) + 1]
+    return memoryview(data)[int(bounds[0]) : int(bounds[-1])]
+
+
+def _byte_writer(handle: IO[str]) -> Callable[[memoryview], object]:
+    """Write UTF-8 bytes to a text file: to its byte stream when it encodes as UTF-8."""
+    encoding = (getattr(handle, "encoding", None) or "").lower().replace("_", "-")
+    buffer = getattr(handle, "buffer", None)
+    if buffer is not None and encoding in ("utf-8", "utf8"):
+        handle.flush()
+        return buffer.write  # type: ignore[no-any-return]
+    return lambda data: handle.write(bytes(data).decode())
+
+
+def _json_strings(column: pa.Array) -> pa.Array:
+    """Each value as a JSON string literal (`encode_basestring`), null as `null`."""
+    if pa.types.is_dictionary(column.type):
+        values = _json_strings(column.dictionary)
+        return values.take(column.indices)
+    quoted = pc.binary_join_element_wise('"', column, '"', "")
+    escape = pc.or_kleene(pc.is_null(column), pc.match_substring_regex(column, _ESCAPED))
+    if not pc.any(escape).as_py():
+        return quoted
+    # Only the few values with a quote, backslash or control character go through Python.
+    picked = column.filter(escape).to_pylist()
+    encoded = pa.array([_scalar(value) for value in picked], pa.string())
+    return pc.replace_with_mask(quoted, escape, encoded)
 
 
 def _scalar(value: Any) -> str:

@@ -12,10 +12,11 @@ from typing import Any
 import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from neutra.core.engine.coefficients import Coefficients, effective_scope
 from neutra.core.engine.market import MarketFlag
-from neutra.core.engine.result import Flag, LazyFlags
+from neutra.core.engine.result import FLAG_SCHEMA, Flag, LazyFlags
 from neutra.core.engine.scan import (
     NO_ENTITY,
     Groups,
@@ -154,12 +155,12 @@ def flag_list(
     for flag in instrument_flags:
         counts[(flag.flag, flag.detail)] += 1
 
-    def load(limit: int | None) -> list[Flag]:
+    def load(limit: int | None) -> pa.Table:
         def first(expr: ir.Table) -> ir.Table:
             ordered = expr.order_by(["_source", "_row"])
             return ordered if limit is None else ordered.limit(limit)
 
-        flags: list[Flag] = []
+        parts: list[pa.Table] = []
         keys = {k for k, v in by_key.items() if v} | {key for _, key in by_pair} | overriding_keys
         if keys:
             rows = run(
@@ -169,42 +170,86 @@ def flag_list(
                     )
                 )
             )
-            flags += _keyed_flags(rows, notes)
+            parts.append(_keyed_flags(rows, notes))
         negative = run(
             first(
                 table.filter(table.quantity < 0).select("_source", "_row", "id", "quantity", "unit")
             )
-        ).to_pylist()
-        flags += [
-            Flag(
-                r["id"],
-                FlagKind.NEGATIVE_QUANTITY,
-                f"negative quantity {r['quantity']:g} {r['unit']} (a correction)",
-                r["_source"],
-                r["_row"],
+        )
+        if negative.num_rows:
+            # Corrections are few: their detail is formatted per row, as Python's `g` does.
+            details = [
+                f"negative quantity {q:g} {u} (a correction)"
+                for q, u in zip(
+                    negative["quantity"].to_pylist(), negative["unit"].to_pylist(), strict=True
+                )
+            ]
+            flag = pa.array([FlagKind.NEGATIVE_QUANTITY.value] * negative.num_rows, pa.string())
+            parts.append(
+                _flag_table(
+                    negative["id"],
+                    flag,
+                    pa.array(details, pa.string()),
+                    negative["_source"],
+                    negative["_row"],
+                )
             )
-            for r in negative
-        ]
-        if negative:
-            flags.sort(key=lambda f: (f.source, f.line, f.flag))
+        flags = pa.concat_tables(parts) if parts else _flag_table([], [], [], [], [])
+        if len(parts) > 1:
+            # Arrow's sort is stable, as Python's: each row's notes keep their order.
+            keys = pa.table(
+                {name: flags[name].cast(pa.string()) for name in ("source", "flag")}
+                | {"line": flags["line"]}
+            )
+            order = pc.sort_indices(
+                keys, [("source", "ascending"), ("line", "ascending"), ("flag", "ascending")]
+            )
+            flags = flags.take(order)
         # else already in that order: rows by (_source, _row), each row's notes by flag
-        flags += sorted(instrument_flags, key=lambda f: (f.row, f.flag))
-        return flags if limit is None else flags[:limit]
+        if limit is not None:
+            flags = flags.slice(0, limit)
+        extra = sorted(instrument_flags, key=lambda f: (f.row, f.flag))
+        if extra and (limit is None or flags.num_rows < limit):
+            extra = extra if limit is None else extra[: limit - flags.num_rows]
+            flags = pa.concat_tables(
+                [
+                    flags,
+                    _flag_table(
+                        [f.row for f in extra],
+                        [f.flag.value for f in extra],
+                        [f.detail for f in extra],
+                        [f.source for f in extra],
+                        [f.line for f in extra],
+                    ),
+                ]
+            )
+        return flags
 
     return LazyFlags(dict(counts), load)
+
+
+def _flag_table(row: Any, flag: Any, detail: Any, source: Any, line: Any) -> pa.Table:
+    """Flags as columns (FLAG_SCHEMA): one row per flag, texts as plain strings."""
+    columns = [row, flag, detail, source, line]
+    arrays = [
+        column.cast(field.type) if isinstance(column, pa.Array | pa.ChunkedArray)
+        else pa.array(column, field.type)
+        for column, field in zip(columns, FLAG_SCHEMA, strict=True)
+    ]  # fmt: skip
+    return pa.Table.from_arrays(arrays, schema=FLAG_SCHEMA)
 
 
 def _keyed_flags(
     rows: pa.Table,
     notes: Callable[[int, str | None, int | None, int | None], list[tuple[FlagKind, str]]],
-) -> list[Flag]:
+) -> pa.Table:
     """The flags of the rows read back, in their order, each row's notes sorted by flag.
 
     Notes are worked out once per distinct (key, entity, scope, category), then
-    repeated per row by columns, not per-row dictionaries.
+    repeated per row by index arrays: no Python object per flagged row.
     """
     if rows.num_rows == 0:
-        return []
+        return _flag_table([], [], [], [], [])
     key = rows["_key"].cast(pa.int64()).to_numpy(zero_copy_only=False)
     entity = rows["entity"].combine_chunks().dictionary_encode()
     names = entity.dictionary.to_pylist()
@@ -214,7 +259,7 @@ def _keyed_flags(
     category = rows["category"].cast(pa.int64()).fill_null(-1).to_numpy(zero_copy_only=False)
     # scope is -1 (not given) to 3, category -1 to 15: 5 and 17 values.
     combo = ((key * (len(names) + 1) + entity_code + 1) * 5 + (scope + 1)) * 17 + (category + 1)
-    unique, first_row, where = np.unique(combo, return_index=True, return_inverse=True)
+    _, first_row, where = np.unique(combo, return_index=True, return_inverse=True)
     per_combo: list[list[tuple[FlagKind, str]]] = []
     for row in first_row.tolist():
         code = int(entity_code[row])
@@ -226,14 +271,22 @@ def _keyed_flags(
             row_category if row_category >= 0 else None,
         )
         per_combo.append(sorted(found, key=lambda note: note[0]))  # stable, as the row sort
-    del unique
-    sources = rows["_source"].to_pylist()
-    lines = rows["_row"].to_pylist()
-    ids = rows["id"].to_pylist()
-    return [
-        Flag(row_id, flag, detail, source, line)
-        for row_id, source, line, combo_index in zip(
-            ids, sources, lines, where.tolist(), strict=True
-        )
-        for flag, detail in per_combo[combo_index]
-    ]
+    where = where.reshape(-1)
+    count = np.array([len(found) for found in per_combo], dtype=np.int64)
+    per_row = count[where]  # flags of each row
+    row_index = np.repeat(np.arange(rows.num_rows, dtype=np.int64), per_row)
+    first_of_combo = np.cumsum(count) - count
+    first_of_row = np.cumsum(per_row) - per_row
+    within = np.arange(len(row_index), dtype=np.int64) - np.repeat(first_of_row, per_row)
+    note_index = first_of_combo[where[row_index]] + within
+    flat = [note for found in per_combo for note in found]
+    take = pa.array(row_index, pa.int64())
+    pick = pa.array(note_index.astype(np.int32), pa.int32())
+    # The texts repeat over millions of rows: dictionary columns keep each once.
+    return _flag_table(
+        rows["id"].take(take),
+        pa.DictionaryArray.from_arrays(pick, pa.array([flag.value for flag, _ in flat])),
+        pa.DictionaryArray.from_arrays(pick, pa.array([detail for _, detail in flat])),
+        rows["_source"].combine_chunks().dictionary_encode().take(take),
+        rows["_row"].take(take),
+    )

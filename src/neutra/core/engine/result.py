@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from neutra.core.flags import FlagKind
 
-__all__ = ["SCOPE_KEYS", "Flag", "Footprint", "LazyFlags", "output_hash"]
+__all__ = ["FLAG_SCHEMA", "SCOPE_KEYS", "Flag", "Footprint", "LazyFlags", "output_hash"]
 
 SCOPE_KEYS = (
     "scope1",
@@ -34,6 +34,19 @@ SCOPE_KEYS = (
     "scope3",
     "total_location",
     "total_market",
+)
+
+
+_TEXT = pa.dictionary(pa.int32(), pa.string())  # a text repeated over many rows
+# Flags as columns, one row per flag, in `Flag`'s fields.
+FLAG_SCHEMA = pa.schema(
+    [
+        ("row", pa.string()),
+        ("flag", _TEXT),  # FlagKind value
+        ("detail", _TEXT),
+        ("source", _TEXT),
+        ("line", pa.int64()),
+    ]
 )
 
 
@@ -57,15 +70,17 @@ class LazyFlags(Sequence[Flag]):
     A large input can flag millions of rows (a year fallback on every row of a
     file); reading them costs a scan, so it happens only when someone looks,
     and needs the backend the footprint was computed on to be open then
-    (`read()` reads them all now).
+    (`read()` reads them all now). They are read as columns (`table()`); a
+    `Flag` object per row is made only for whoever iterates.
     """
 
     def __init__(
-        self, counts: dict[tuple[FlagKind, str], int], load: Callable[[int | None], list[Flag]]
+        self, counts: dict[tuple[FlagKind, str], int], load: Callable[[int | None], pa.Table]
     ) -> None:
         # (flag, detail) -> rows carrying it; detail "" for notes that differ per row
         self._counts = dict(sorted(counts.items()))
-        self._load = load  # reads the first n flags (None: all) from the backend
+        self._load = load  # reads the first n flags (None: all) from the backend, as FLAG_SCHEMA
+        self._table: pa.Table | None = None
         self._rows: list[Flag] | None = None
 
     @property
@@ -83,21 +98,30 @@ class LazyFlags(Sequence[Flag]):
 
     def first(self, n: int) -> list[Flag]:
         """The first n flags, reading no more rows than that from the backend."""
-        return self._rows[:n] if self._rows is not None else self._load(n)
+        if self._rows is not None:
+            return self._rows[:n]
+        table = self._table.slice(0, n) if self._table is not None else self._load(n)
+        return _flags_of(table)
 
     @property
     def is_read(self) -> bool:
         """Whether every flagged row has been read (the backend is no longer needed)."""
-        return self._rows is not None
+        return self._table is not None
 
     def read(self) -> LazyFlags:
         """Read every flagged row now; afterwards nothing touches the backend."""
-        self._all()
+        self.table()
         return self
+
+    def table(self) -> pa.Table:
+        """Every flag as columns (FLAG_SCHEMA), in order: rows by file and row, then flag."""
+        if self._table is None:
+            self._table = self._load(None)
+        return self._table
 
     def _all(self) -> list[Flag]:
         if self._rows is None:
-            self._rows = self._load(None)
+            self._rows = _flags_of(self.table())
         return self._rows
 
     def __len__(self) -> int:
@@ -112,6 +136,15 @@ class LazyFlags(Sequence[Flag]):
 
     def __iter__(self) -> Iterator[Flag]:
         return iter(self._all())
+
+
+def _flags_of(table: pa.Table) -> list[Flag]:
+    kinds = {kind.value: kind for kind in FlagKind}
+    columns = [table[name].to_pylist() for name in FLAG_SCHEMA.names]
+    return [
+        Flag(row, kinds[flag], detail, source, line)
+        for row, flag, detail, source, line in zip(*columns, strict=True)
+    ]
 
 
 @dataclass(frozen=True, slots=True)

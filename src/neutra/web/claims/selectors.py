@@ -207,6 +207,7 @@ class ReportInputs:
     denominators: tuple[Denominator, ...]
     targets: tuple[Target, ...]
     credits: tuple[CancelledCredit, ...]
+    calculation_id: int  # the footprint's calculation: its lines give the energy
 
     def climate_report(self, kind: str) -> ClimateReport:
         """The management or public report (strategy's functions for intensities and targets)."""
@@ -225,12 +226,18 @@ class ReportInputs:
         )
 
     def disclosure(self, framework: str) -> Disclosure:
+        chosen = Framework(framework)
+        footprint = self.footprint
+        if chosen in (Framework.ESRS, Framework.SECR):  # only these need the energy
+            footprint = replace(
+                footprint, energy=energy_of_calculation(calculation_id=self.calculation_id)
+            )
         return build_disclosure(
-            Framework(framework),
+            chosen,
             DisclosureInputs(
                 client=self.organisation_name,
                 period=self.period,
-                footprint=self.footprint,
+                footprint=footprint,
                 history=self.history,
                 denominators=self.denominators,
                 credits=self.credits,
@@ -254,9 +261,10 @@ def report_inputs(*, organisation: Organisation, period: ClaimPeriod) -> ReportI
     return ReportInputs(
         organisation.name,
         period,
-        replace(footprint, energy=energy_of_calculation(calculation_id=calculation_id)),
+        footprint,
         history,
         tuple(core_denominators(denominators_of(organisation=organisation))),
         tuple(core_targets(targets_of(organisation=organisation))),
         tuple(cancelled_credits(organisation=organisation)),
+        calculation_id,
     )

@@ -28,6 +28,7 @@ from neutra.web.instruments.api import router as instruments_router
 from neutra.web.inventories.api import router as inventories_router
 from neutra.web.jobs.api import router as jobs_router
 from neutra.web.strategy.api import router as strategy_router
+from neutra.web.tenancy.api import invitations_router
 from neutra.web.tenancy.api import router as tenancy_router
 from neutra.web.workflow.api import router as workflow_router
 
@@ -58,6 +59,7 @@ api = NinjaAPI(
     parser=GuardedParser(),
 )
 api.add_router("/organisations", tenancy_router)
+api.add_router("/invitations", invitations_router)  # your own: /invitations, /{id}/accept
 api.add_router("", inventories_router)  # /organisations/{id}/inventories and /inventories/{id}
 api.add_router("", activities_router)  # /inventories/{id}/uploads, /uploads/{id}
 api.add_router("", instruments_router)  # /inventories/{id}/instruments, /instruments/{id}

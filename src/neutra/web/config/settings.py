@@ -29,7 +29,7 @@ Variables:
                         the request, for tests and scripts)
     NEUTRA_MAX_UPLOAD_MB  largest activity file accepted (default 200)
     NEUTRA_MAX_AUDITOR_DAYS  the longest an auditor's access may last (default 365)
-    NEUTRA_EMAIL        how mail (password-reset links) leaves: "console" (default: printed
+    NEUTRA_EMAIL        how mail (password-reset and invitation links) leaves: "console" (default: printed
                         to the server's output) or "smtp", with EMAIL_HOST, EMAIL_PORT
                         (default 587), EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS
                         (default 1) and NEUTRA_EMAIL_FROM (default neutra@localhost)

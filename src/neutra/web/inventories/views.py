@@ -32,7 +32,13 @@ from neutra.web.inventories.selectors import (
 from neutra.web.inventories.services import inventory_create, inventory_restate
 from neutra.web.tenancy.forms import EntityForm, InviteForm, form_error_text
 from neutra.web.tenancy.models import AuditEntry, Organisation, Role
-from neutra.web.tenancy.selectors import entity_tree, members_of, organisation_for, roles_in
+from neutra.web.tenancy.selectors import (
+    entity_tree,
+    invitations_pending,
+    members_of,
+    organisation_for,
+    roles_in,
+)
 
 AUDIT_ROWS = 200  # the page shows the newest entries; the API pages through all
 
@@ -69,6 +75,9 @@ def organisation_page(request: HttpRequest, organisation_id: int) -> HttpRespons
             "roles": sorted(role.label for role in roles),
             "entities": entity_tree(organisation=organisation),
             "members": members_of(organisation=organisation) if manages_people else None,
+            "invitations": invitations_pending(organisation=organisation, now=now)
+            if manages_people
+            else None,
             "inventories": inventories_for(request.user, organisation.pk, now=now).order_by(
                 "-year", "-version"
             ),

@@ -15,10 +15,13 @@ from ninja import Router, Schema, Status
 from neutra.web.accounts.auth import require_scope
 from neutra.web.errors import NotAllowedError, NotFoundError, invalid
 from neutra.web.schemas import InputSchema
-from neutra.web.tenancy.models import Entity, Membership, Organisation, Role
+from neutra.web.tenancy.models import Entity, Invitation, Membership, Organisation, Role
 from neutra.web.tenancy.selectors import (
     consultancies_staffed_by,
     entity_tree,
+    invitation_in,
+    invitations_pending,
+    invitations_waiting_for,
     members_of,
     membership_in,
     organisation_for,
@@ -27,7 +30,10 @@ from neutra.web.tenancy.selectors import (
 )
 from neutra.web.tenancy.services import (
     entity_create,
-    membership_invite,
+    invitation_accept,
+    invitation_create,
+    invitation_decline,
+    invitation_withdraw,
     membership_revoke,
     organisation_create,
 )
@@ -155,16 +161,40 @@ class MemberOut(Schema):
     username: str
     role: str
     expires_at: datetime | None
-    invitation_path: str | None = None  # a new account's one-time link to choose a password
 
 
-def _member_out(membership: Membership, link: str | None = None) -> MemberOut:
+def _member_out(membership: Membership) -> MemberOut:
     return MemberOut(
         id=membership.pk,
         username=membership.user.get_username(),
         role=membership.role,
         expires_at=membership.expires_at,
-        invitation_path=link,
+    )
+
+
+class InvitationOut(Schema):
+    id: int
+    organisation_id: int
+    organisation: str  # its name
+    email: str  # the invited address, as kept (NFKC, lower case)
+    role: str
+    expires_at: datetime | None  # the access's end once accepted (auditors)
+    valid_until: datetime  # the offer and its mailed link end here
+    state: str  # pending, accepted, declined or withdrawn
+    invited_by: str | None  # the inviter's user name
+
+
+def _invitation_out(invitation: Invitation) -> InvitationOut:
+    return InvitationOut(
+        id=invitation.pk,
+        organisation_id=invitation.organisation_id,
+        organisation=invitation.organisation.name,
+        email=invitation.email,
+        role=invitation.role,
+        expires_at=invitation.expires_at,
+        valid_until=invitation.valid_until,
+        state=invitation.state,
+        invited_by=None if invitation.invited_by is None else invitation.invited_by.get_username(),
     )
 
 
@@ -183,21 +213,44 @@ def list_members(request: HttpRequest, organisation_id: int) -> list[MemberOut]:
     return [_member_out(m) for m in members_of(organisation=organisation)]
 
 
-@router.post("/{organisation_id}/members", response={201: MemberOut})
-def invite_member(
-    request: HttpRequest, organisation_id: int, payload: MemberIn
-) -> Status[MemberOut]:
-    """Invite a person: a new account gets a one-time link to choose a password (pass it on)."""
+@router.get("/{organisation_id}/invitations", response=list[InvitationOut])
+def list_invitations(request: HttpRequest, organisation_id: int) -> list[InvitationOut]:
+    """The invitations still waiting for an answer (staff or client admin)."""
+    organisation = _people_manager(request, organisation_id)
+    return [
+        _invitation_out(i)
+        for i in invitations_pending(organisation=organisation, now=timezone.now())
+    ]
+
+
+@router.post("/{organisation_id}/invitations", response={201: InvitationOut})
+def invite(request: HttpRequest, organisation_id: int, payload: MemberIn) -> Status[InvitationOut]:
+    """Offer a role to an e-mail address: it gets a link by e-mail and its owner accepts or
+    declines after logging in. Nothing is granted before; the answer is the same whether
+    the address has an account or not."""
     require_scope(request, "write")
     organisation = organisation_for(request.user, organisation_id, now=timezone.now())
-    membership, link = membership_invite(
+    invitation = invitation_create(
         organisation=organisation,
         email=payload.email,
         role=payload.role,
         expires_at=payload.expires_at,
         by=request.user,
+        site=request.build_absolute_uri("/"),
     )
-    return Status(201, _member_out(membership, link))
+    return Status(201, _invitation_out(invitation))
+
+
+@router.delete("/{organisation_id}/invitations/{invitation_id}", response={204: None})
+def withdraw_invitation(
+    request: HttpRequest, organisation_id: int, invitation_id: int
+) -> Status[None]:
+    """Take back an invitation still waiting for an answer (staff, or a client admin)."""
+    require_scope(request, "write")
+    organisation = organisation_for(request.user, organisation_id, now=timezone.now())
+    invitation = invitation_in(organisation=organisation, invitation_id=invitation_id)
+    invitation_withdraw(invitation=invitation, by=request.user)
+    return Status(204, None)
 
 
 @router.delete("/{organisation_id}/members/{membership_id}", response={204: None})
@@ -208,3 +261,39 @@ def remove_member(request: HttpRequest, organisation_id: int, membership_id: int
     membership = membership_in(organisation=organisation, membership_id=membership_id)
     membership_revoke(membership=membership, by=request.user)
     return Status(204, None)
+
+
+invitations_router = Router(tags=["invitations"])
+
+
+@invitations_router.get("", response=list[InvitationOut])
+def my_invitations(request: HttpRequest) -> list[InvitationOut]:
+    """The invitations to your own address waiting for your answer."""
+    return [_invitation_out(i) for i in invitations_waiting_for(request.user, now=timezone.now())]
+
+
+class AcceptedOut(Schema):
+    organisation_id: int
+    organisation: str
+    role: str
+    expires_at: datetime | None
+
+
+@invitations_router.post("/{invitation_id}/accept", response=AcceptedOut)
+def accept_invitation(request: HttpRequest, invitation_id: int) -> AcceptedOut:
+    """Take the role an invitation to your address offers (404 for anyone else's)."""
+    require_scope(request, "write")
+    membership = invitation_accept(invitation_id=invitation_id, by=request.user)
+    return AcceptedOut(
+        organisation_id=membership.organisation_id,
+        organisation=membership.organisation.name,
+        role=membership.role,
+        expires_at=membership.expires_at,
+    )
+
+
+@invitations_router.post("/{invitation_id}/decline", response=InvitationOut)
+def decline_invitation(request: HttpRequest, invitation_id: int) -> InvitationOut:
+    """Say no to an invitation to your address: nothing is granted (404 for anyone else's)."""
+    require_scope(request, "write")
+    return _invitation_out(invitation_decline(invitation_id=invitation_id, by=request.user))

@@ -134,6 +134,59 @@ class Membership(models.Model):
         return f"{self.user} - {self.get_role_display()} of {self.organisation}"
 
 
+class InvitationState(models.TextChoices):
+    """Where an invitation stands. Only a pending one can be answered or withdrawn."""
+
+    PENDING = "pending", "Waiting for an answer"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Invitation(models.Model):
+    """A role in an organisation offered to an e-mail address: nothing is granted until the
+    owner of that address logs in and accepts it.
+
+    It names an address, never an account: whether one exists is not the
+    inviter's to learn (the mail and the answer are the same either way).
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.CharField(max_length=254)  # NFKC-normalised, lower case: a user name
+    role = models.CharField(max_length=32, choices=Role.choices)
+    # The membership's end, once accepted (required for auditors).
+    expires_at = models.DateTimeField(null=True, blank=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    valid_until = models.DateTimeField()  # the link and the offer end here
+    token_sha256 = models.CharField(max_length=64)  # of the mail's link secret; never the secret
+    state = models.CharField(
+        max_length=16, choices=InvitationState.choices, default=InvitationState.PENDING
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["organisation", "email"],
+                condition=Q(state="pending"),
+                name="one_pending_invitation_per_address",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role=Role.AUDITOR) | Q(expires_at__isnull=False),
+                name="auditor_invitation_expires",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} invited as {self.get_role_display()} of {self.organisation}"
+
+
 class Entity(models.Model):
     """A company, site or joint venture in an organisation's boundary tree.
 

@@ -12,6 +12,9 @@ Django's superuser flag opens the admin back office, not client data.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import unicodedata
 from datetime import datetime
 from typing import Any
 
@@ -24,15 +27,23 @@ from neutra.web.tenancy.models import (
     Consultancy,
     ConsultancyMembership,
     Entity,
+    Invitation,
+    InvitationState,
     Membership,
     Organisation,
     Role,
 )
 
 __all__ = [
+    "account_with_password",
+    "address_of",
     "audit_entries_for",
     "consultancies_staffed_by",
     "entity_tree",
+    "invitation_by_link",
+    "invitation_in",
+    "invitations_pending",
+    "invitations_waiting_for",
     "members_of",
     "membership_in",
     "memberships_ended",
@@ -41,6 +52,7 @@ __all__ = [
     "organisations_visible_to",
     "roles_in",
     "tenant_row_for",
+    "token_sha256",
 ]
 
 
@@ -197,3 +209,79 @@ def tenant_row_for(
     except NotFoundError:
         raise missing from None
     return rows.get(pk=key, **{organisation_field: organisation.pk})
+
+
+def address_of(user: Any) -> str:
+    """The user's name as invitations name addresses (a name that is no address matches none)."""
+    return unicodedata.normalize("NFKC", user.get_username()).strip().lower()
+
+
+def token_sha256(secret: str) -> str:
+    """What an invitation keeps of its link's secret."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _open_invitations(now: datetime) -> QuerySet[Invitation]:
+    return Invitation.objects.filter(state=InvitationState.PENDING, valid_until__gt=now)
+
+
+def invitations_waiting_for(user: Any, *, now: datetime) -> QuerySet[Invitation]:
+    """The invitations to the user's own address still open for an answer, newest first."""
+    if not (user.is_authenticated and user.is_active):
+        return Invitation.objects.none()
+    return (
+        _open_invitations(now)
+        .filter(email=address_of(user))
+        .select_related("organisation__consultancy", "invited_by")
+    )
+
+
+def invitations_pending(*, organisation: Organisation, now: datetime) -> QuerySet[Invitation]:
+    """The organisation's invitations still waiting for an answer (pass a resolved organisation)."""
+    return _open_invitations(now).filter(organisation=organisation).select_related("invited_by")
+
+
+def invitation_in(*, organisation: Organisation, invitation_id: object) -> Invitation:
+    """One invitation of an organisation already resolved for the user; 404 otherwise."""
+    try:
+        key = int(str(invitation_id))
+    except ValueError:
+        key = None
+    found = (
+        None
+        if key is None or not 0 < key < 2**63
+        else Invitation.objects.filter(organisation=organisation, pk=key)
+        .select_related("organisation__consultancy")
+        .first()
+    )
+    if found is None:
+        raise NotFoundError("invitation not found", invitation_id=str(invitation_id))
+    return found
+
+
+def invitation_by_link(invitation_id: object, secret: str, *, now: datetime) -> Invitation:
+    """The open invitation a mailed link names, when its secret is right; 404 otherwise.
+
+    The secret is the credential: a wrong one, a used or withdrawn
+    invitation and a missing one are the same 404.
+    """
+    try:
+        key = int(str(invitation_id))
+    except ValueError:
+        key = None
+    found = (
+        None
+        if key is None or not 0 < key < 2**63
+        else _open_invitations(now).filter(pk=key).select_related("organisation").first()
+    )
+    if found is None or not hmac.compare_digest(found.token_sha256, token_sha256(secret)):
+        raise NotFoundError("invitation not found", invitation_id=str(invitation_id))
+    return found
+
+
+def account_with_password(address: str) -> Any | None:
+    """The account of an address that can log in, or None: only for the holder of its link."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(username__iexact=address).first()
+    return user if user is not None and user.has_usable_password() else None

@@ -18,5 +18,20 @@ urlpatterns = [
         views.member_revoke,
         name="member_revoke",
     ),
-    path("invitations/<uidb64>/<token>/", views.InvitationView.as_view(), name="invitation"),
+    path(
+        "organisations/<int:organisation_id>/invitations/<int:invitation_id>/withdraw",
+        views.invitation_withdraw_view,
+        name="invitation_withdraw",
+    ),
+    path(
+        "invitations/<int:invitation_id>/accept",
+        views.invitation_accept_view,
+        name="invitation_accept",
+    ),
+    path(
+        "invitations/<int:invitation_id>/decline",
+        views.invitation_decline_view,
+        name="invitation_decline",
+    ),
+    path("invitations/<int:invitation_id>/<str:token>/", views.invitation_link, name="invitation"),
 ]

@@ -10,20 +10,26 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
+from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from neutra.core.errors import NeutraError
 from neutra.web.errors import NotFoundError, error_text
 from neutra.web.tenancy.forms import EntityForm, InviteForm, OrganisationForm, form_error_text
-from neutra.web.tenancy.models import Consultancy, Entity, Organisation
+from neutra.web.tenancy.models import Consultancy, Entity, Invitation, Organisation
 from neutra.web.tenancy.selectors import (
+    account_with_password,
+    address_of,
     consultancies_staffed_by,
+    invitation_by_link,
+    invitation_in,
+    invitations_waiting_for,
     membership_in,
     memberships_ended,
     organisation_for,
@@ -31,7 +37,11 @@ from neutra.web.tenancy.selectors import (
 )
 from neutra.web.tenancy.services import (
     entity_create,
-    membership_invite,
+    invitation_accept,
+    invitation_account_create,
+    invitation_create,
+    invitation_decline,
+    invitation_withdraw,
     membership_revoke,
     organisation_create,
 )
@@ -64,6 +74,7 @@ def home(request: HttpRequest) -> HttpResponse:
             if not organisations
             else [],
             "consultancies": consultancies_staffed_by(request.user),
+            "invitations": invitations_waiting_for(request.user, now=timezone.now()),
             "form": OrganisationForm(),
         },
     )
@@ -142,25 +153,46 @@ def member_invite(request: HttpRequest, organisation_id: int) -> HttpResponse:
         else timezone.make_aware(datetime.combine(data["expires_on"], time.max))
     )
     try:
-        membership, link = membership_invite(
+        invitation = invitation_create(
             organisation=organisation,
             email=data["email"],
             role=data["role"],
             expires_at=expires_at,
             by=request.user,
+            site=request.build_absolute_uri("/"),
         )
     except NeutraError as error:
         messages.error(request, error_text(error))
         return _back(organisation.pk)
-    who = membership.user.get_username()
-    if link:
-        messages.success(
-            request,
-            f"{who} is invited as {membership.get_role_display()}. Send them this one-time link "
-            f"to choose their password: {request.build_absolute_uri(link)}",
-        )
+    # The same words whether the address has an account or not (the service never looks).
+    messages.success(request, invitation_sent_text(invitation))
+    return _back(organisation.pk)
+
+
+def invitation_sent_text(invitation: Invitation) -> str:
+    """What the inviter is told: the same for every address."""
+    return (
+        f"An invitation to {invitation.email} as {invitation.get_role_display()} is on its way "
+        f"by e-mail. Nothing is granted until they accept it, after logging in; the link works "
+        f"until {invitation.valid_until:%Y-%m-%d}."
+    )
+
+
+@require_POST
+@login_required
+def invitation_withdraw_view(
+    request: HttpRequest, organisation_id: int, invitation_id: int
+) -> HttpResponse:
+    organisation = _organisation(request, organisation_id)
+    try:
+        invitation = invitation_in(organisation=organisation, invitation_id=invitation_id)
+        invitation_withdraw(invitation=invitation, by=request.user)
+    except NotFoundError:
+        raise Http404("invitation not found") from None
+    except NeutraError as error:
+        messages.error(request, error_text(error))
     else:
-        messages.success(request, f"{who} now has the role {membership.get_role_display()}.")
+        messages.success(request, f"The invitation to {invitation.email} is withdrawn.")
     return _back(organisation.pk)
 
 
@@ -180,9 +212,68 @@ def member_revoke(request: HttpRequest, organisation_id: int, membership_id: int
     return _back(organisation.pk)
 
 
-class InvitationView(auth_views.PasswordResetConfirmView):
-    """An invited person chooses their password through the one-time link, then logs in."""
+@require_http_methods(["GET", "POST"])
+def invitation_link(request: HttpRequest, invitation_id: int, token: str) -> HttpResponse:
+    """The mailed link: the holder answers, logs in first, or (a new address) chooses a password.
 
-    template_name = "tenancy/invitation.html"
-    success_url = reverse_lazy("accounts:login")
-    post_reset_login = False
+    The link's secret is the credential, and only the invited address gets it,
+    so this page may say whether the address has an account; the inviter's
+    pages never do.
+    """
+    try:
+        invitation = invitation_by_link(invitation_id, token, now=timezone.now())
+    except NotFoundError:
+        return render(request, "tenancy/invitation.html", {"invitation": None}, status=404)
+    context: dict[str, object] = {"invitation": invitation}
+    if request.user.is_authenticated:
+        mine = address_of(request.user) == invitation.email
+        context["step"] = "answer" if mine else "other_account"
+        return render(request, "tenancy/invitation.html", context)
+    if account_with_password(invitation.email) is not None:
+        context["step"] = "log_in"
+        return render(request, "tenancy/invitation.html", context)
+    newcomer = get_user_model()(username=invitation.email, email=invitation.email)
+    form = SetPasswordForm(newcomer, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = invitation_account_create(
+                invitation=invitation, password=form.cleaned_data["new_password1"]
+            )
+        except NeutraError as error:
+            messages.error(request, error_text(error))
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return HttpResponseRedirect(request.path)
+    context.update(step="password", form=form)
+    return render(request, "tenancy/invitation.html", context)
+
+
+@require_POST
+@login_required
+def invitation_accept_view(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    try:
+        membership = invitation_accept(invitation_id=invitation_id, by=request.user)
+    except NotFoundError:
+        raise Http404("invitation not found") from None
+    except NeutraError as error:
+        messages.error(request, error_text(error))
+        return HttpResponseRedirect(reverse("tenancy:home"))
+    messages.success(
+        request,
+        f"You are now {membership.get_role_display().lower()} of {membership.organisation.name}.",
+    )
+    return _back(membership.organisation_id)
+
+
+@require_POST
+@login_required
+def invitation_decline_view(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    try:
+        invitation = invitation_decline(invitation_id=invitation_id, by=request.user)
+    except NotFoundError:
+        raise Http404("invitation not found") from None
+    except NeutraError as error:
+        messages.error(request, error_text(error))
+    else:
+        messages.success(request, f"You declined the invitation to {invitation.organisation.name}.")
+    return HttpResponseRedirect(reverse("tenancy:home"))
