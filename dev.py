@@ -6,6 +6,10 @@
     python3 dev.py test    # install with test tools, then run every check and test
                            # (web tests on SQLite, and again on PostgreSQL when
                            # NEUTRA_TEST_POSTGRES_URL names a server)
+    python3 dev.py install spark postgres
+                           # add optional parts (pyproject extras) to .venv: Spark for
+                           # `--engine spark`, the PostgreSQL driver for DATABASE_URL;
+                           # later `run`s keep them
 
 It creates `.venv`, installs the pinned installer, and syncs the locked
 dependencies of `uv.lock` into it. It must never need anything but the
@@ -26,6 +30,7 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
 UV_VERSION = "0.13.9"
+EXTRAS_FILE = VENV / "neutra-extras"  # the extras `install` added, one per line
 
 
 def sh(*args: str | Path, env: dict[str, str] | None = None) -> None:
@@ -48,16 +53,45 @@ def ensure_env(*, dev: bool) -> None:
         != 0
     ):
         sh(PY, "-m", "pip", "install", "--quiet", f"uv=={UV_VERSION}")
+    extras = installed_extras()
     lock = (ROOT / "uv.lock").read_bytes() + (ROOT / "pyproject.toml").read_bytes()
     stamp = VENV / f".synced-{'dev' if dev else 'run'}"
-    digest = hashlib.sha256(lock).hexdigest()
+    digest = hashlib.sha256(lock + " ".join(extras).encode()).hexdigest()
     if stamp.exists() and stamp.read_text() == digest:
         return
     args: list[str | Path] = [PY, "-m", "uv", "sync", "--frozen", "--inexact"]
-    args += ["--all-extras"] if dev else ["--no-dev"]
+    if dev:
+        args += ["--all-extras"]
+    else:
+        args += ["--no-dev", *(f"--extra={extra}" for extra in extras)]
     env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(VENV), "UV_PYTHON": str(PY)}
     sh(*args, env=env)
     stamp.write_text(digest)
+
+
+def installed_extras() -> list[str]:
+    if not EXTRAS_FILE.exists():
+        return []
+    return sorted(line for line in EXTRAS_FILE.read_text().split() if line)
+
+
+def declared_extras() -> list[str]:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return sorted(project.get("optional-dependencies", {}))
+
+
+def install(argv: list[str]) -> None:
+    """Add extras to the run environment; every later `run` keeps them."""
+    known = declared_extras()
+    unknown = [name for name in argv if name not in known]
+    if not argv or unknown:
+        wrong = f"unknown extra {', '.join(unknown)}; " if unknown else ""
+        sys.exit(f"{wrong}usage: python3 dev.py install EXTRA... (extras: {', '.join(known)})")
+    ensure_env(dev=False)  # .venv first, so the list has somewhere to live
+    EXTRAS_FILE.write_text("\n".join(sorted({*installed_extras(), *argv})) + "\n")
+    ensure_env(dev=False)
 
 
 def run(argv: list[str]) -> None:
@@ -123,7 +157,7 @@ def pytest_run(args: list[str], *, database: str) -> int:
 
 
 def main() -> None:
-    commands = {"run": run, "test": test}
+    commands = {"run": run, "test": test, "install": install}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)
     commands[sys.argv[1]](sys.argv[2:])

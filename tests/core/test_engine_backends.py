@@ -8,8 +8,9 @@ backend and compare every figure of the result, its flags and its lines with
 the DuckDB result: figures to a relative 1e-9 (sums may be added up in another
 order), everything else exactly.
 
-Spark starts once for the whole module (module-scoped fixture); PostgreSQL
-needs NEUTRA_TEST_POSTGRES_URL, Spark needs Java.
+Spark runs on a standalone cluster started once for the test session
+(tests/conftest.py `spark`), with spark.driver.maxResultSize at its minimum;
+PostgreSQL needs NEUTRA_TEST_POSTGRES_URL, Spark needs Java.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import csv
 import math
 import os
 import random
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from ibis.common.exceptions import TableNotFound
 from neutra.core.activities import ActivityData
 from neutra.core.boundary import Approach, Boundary
 from neutra.core.engine import Footprint, FootprintOptions, compute_footprint
-from neutra.core.engine.backends import load_into, spark_backend
+from neutra.core.engine.backends import load_into
 from neutra.core.factors import FactorSet
 from neutra.core.gwp import gwp_set
 from neutra.core.scope2 import Instrument
@@ -358,17 +358,12 @@ def backend(
         need(bool(url), "NEUTRA_TEST_POSTGRES_URL is not set (no PostgreSQL to test on)")
         con = _postgres(url)
     else:
-        need(shutil.which("java") is not None, "Java is not installed (Spark needs it)")
-        # Spark makes an (empty) ./spark-warehouse where its JVM starts: not in the checkout.
-        with pytest.MonkeyPatch.context() as patch:
-            patch.chdir(tmp_path_factory.mktemp("spark"))
-            con = spark_backend()
+        # The session's standalone cluster (tests/conftest.py), shared with the other Spark tests.
+        con = request.getfixturevalue("spark")
     try:
         yield con
     finally:
-        if name == "spark":
-            con._session.stop()
-        else:
+        if name != "spark":
             con.disconnect()
 
 

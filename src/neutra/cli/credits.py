@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -124,7 +125,7 @@ def _app() -> None:
     try:
         web.django_setup()
     except web.StartError as error:
-        err.print(f"[red]Cannot start:[/red] {error}")
+        err.print(f"[red]Cannot start:[/red] {escape(str(error))}")
         raise typer.Exit(2) from None
     call_command("migrate", interactive=False, verbosity=0)
 

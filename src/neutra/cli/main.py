@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from neutra.core.boundary import Approach
 from neutra.core.errors import InvalidInputError, NeutraError, Problem
@@ -100,8 +101,13 @@ def fail(
 @app.command()
 def footprint(
     activity_files: Annotated[
-        list[Path], typer.Argument(help="Activity files: CSV, XLSX or Parquet.")
-    ],
+        list[str] | None,
+        typer.Argument(
+            help="Activity files: CSV, XLSX or Parquet. With --engine spark also globs, "
+            "directories and Hadoop file system URLs (s3a://...), read by Spark.",
+            show_default=False,
+        ),
+    ] = None,
     factors: Annotated[
         list[str] | None,
         typer.Option(
@@ -124,6 +130,10 @@ def footprint(
         Path | None, typer.Option(help="Instrument file for market-based scope 2.")
     ] = None,
     engine: Annotated[Engine, typer.Option(help="Where the calculation runs.")] = Engine.duckdb,
+    table: Annotated[
+        str | None,
+        typer.Option(help="With --engine spark: a table of Spark's catalog (db.activities)."),
+    ] = None,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", help="Output format.")
     ] = OutputFormat.table,
@@ -136,6 +146,16 @@ def footprint(
 ) -> None:
     """Compute the footprint of activity files."""
     as_json = output_format is OutputFormat.json
+    if table is not None and engine is not Engine.spark:
+        fail(
+            [Problem("--table", None, None, table, "a catalog table needs --engine spark")],
+            as_json=as_json,
+        )
+    if not activity_files and table is None:
+        fail(
+            [Problem("input", None, None, None, "no activity file was given")],
+            as_json=as_json,
+        )
     if approach is not None and entities is None:
         fail(
             [
@@ -156,7 +176,15 @@ def footprint(
         )
     try:
         result = _compute(
-            activity_files, factors or [], gwp.value, entities, approach, instruments, engine, lines
+            activity_files or [],
+            table,
+            factors or [],
+            gwp.value,
+            entities,
+            approach,
+            instruments,
+            engine,
+            lines,
         )
     except InvalidInputError as exc:
         fail(exc.problems, omitted=exc.omitted, as_json=as_json)
@@ -166,7 +194,8 @@ def footprint(
 
 
 def _compute(
-    paths: list[Path],
+    paths: list[str],
+    table: str | None,
     factor_refs: list[str],
     gwp_name: str,
     entities: Path | None,
@@ -195,17 +224,24 @@ def _compute(
     if instruments_path is not None:
         instruments = _collect(problems, omitted, read_instruments, instruments_path) or ()
         inputs[str(instruments_path)] = file_sha256(instruments_path) if instruments else ""
-    with render.progress(err) as report:
-        data = _collect(problems, omitted, lambda p: read_activities(p, progress=report), paths)
-    if problems or data is None:
-        raise InvalidInputError(problems, omitted=omitted[0])
     backend = None  # DuckDB: run where the reader put the data
     if engine is Engine.spark:
-        from neutra.core.engine.backends import load_into, spark_backend
-
-        backend = spark_backend()
-        data = load_into(backend, data)
-    with render.working(err, f"Calculating the footprint of {len(paths)} file(s)"):
+        backend = _spark()
+        # Spark reads and validates the data where it lives; rows never pass through here.
+        with render.working(err, "Reading and validating with Spark"):
+            data = _collect(problems, omitted, lambda p: _read_with_spark(backend, p, table), paths)
+    else:
+        with render.progress(err) as report:
+            data = _collect(
+                problems,
+                omitted,
+                lambda p: read_activities([Path(x) for x in p], progress=report),
+                paths,
+            )
+    if problems or data is None:
+        raise InvalidInputError(problems, omitted=omitted[0])
+    what = f"{len(paths)} file(s)" if table is None else f"table {table}"
+    with render.working(err, f"Calculating the footprint of {what}"):
         return compute_footprint(
             data,
             factor_sets,
@@ -216,6 +252,23 @@ def _compute(
             backend=backend,
             inputs=inputs,
         )
+
+
+def _spark() -> Any:
+    """The Spark backend, or a problem naming how to install or start Spark."""
+    from neutra.core.engine.backends import SparkStartError, spark_backend
+    from neutra.extras import MissingExtraError
+
+    try:
+        return spark_backend()
+    except (MissingExtraError, SparkStartError) as exc:
+        raise InvalidInputError([Problem("--engine", None, None, "spark", exc.message)]) from None
+
+
+def _read_with_spark(backend: Any, paths: list[str], table: str | None) -> Any:
+    from neutra.formats.spark_activities import read_spark_activities
+
+    return read_spark_activities(backend, paths, table=table)
 
 
 def _collect(problems: list[Problem], omitted: list[int], reader: Any, path: Any) -> Any:
@@ -296,13 +349,14 @@ def example(
     folder = files("neutra.data") / "examples" / "acme"
     with as_file(folder) as path:
         footprint(
-            [path / "activities.csv"],
+            [str(path / "activities.csv")],
             factors=None,
             gwp=GWPName.AR5,
             entities=path / "entities.csv",
             approach=Approach.OPERATIONAL,
             instruments=path / "instruments.csv",
             engine=Engine.duckdb,
+            table=None,
             output_format=output_format,
             output=output,
             lines=False,
@@ -327,7 +381,7 @@ def serve(
     try:
         web.django_setup()
     except web.StartError as error:
-        err.print(f"[red]Cannot start:[/red] {error}")
+        err.print(f"[red]Cannot start:[/red] {escape(str(error))}")
         raise typer.Exit(2) from None
     web.prepare_database()
     web.serve_forever(host, port, threads)
@@ -369,7 +423,7 @@ def demo(
     try:
         web.django_setup()
     except web.StartError as error:
-        err.print(f"[red]Cannot start:[/red] {error}")
+        err.print(f"[red]Cannot start:[/red] {escape(str(error))}")
         raise typer.Exit(2) from None
     web.prepare_database(verbosity=0)
 
@@ -409,7 +463,7 @@ def worker() -> None:
     try:
         web.django_setup()
     except web.StartError as error:
-        err.print(f"[red]Cannot start:[/red] {error}")
+        err.print(f"[red]Cannot start:[/red] {escape(str(error))}")
         raise typer.Exit(2) from None
     web.run_worker()
 

@@ -18,6 +18,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from neutra.core.claims import ClaimEvaluation
 from neutra.core.engine import Footprint
@@ -43,9 +44,15 @@ def problems(console: Console, error: InvalidInputError) -> None:
     for column in ("file", "row", "column", "value", "reason"):
         table.add_column(column, overflow="fold")
     for p in error.problems:
-        table.add_row(
-            p.file, "" if p.row is None else str(p.row), p.column or "", p.value or "", p.reason
+        # Text, not markup: a value or reason may hold brackets ("neutra[spark]", "[red]").
+        cells = (
+            p.file,
+            "" if p.row is None else str(p.row),
+            p.column or "",
+            p.value or "",
+            p.reason,
         )
+        table.add_row(*(Text(cell) for cell in cells))
     console.print(table)
 
 

@@ -338,8 +338,9 @@ def _energy_rows(energy: EnergyUse | None) -> list[DisclosureRow]:
 
     basis = f"scopes 1 and 2 of the footprint; fuels at {energy.basis}"
     if energy.not_converted:
+        n = len(energy.not_converted)
         basis += (
-            f"; {len(energy.not_converted)} scope 1 and 2 activities not counted as energy "
+            f"; {n} scope 1 and 2 activit{'y' if n == 1 else 'ies'} not counted as energy "
             "(listed in the last E1-5 row)"
         )
     purchased = energy.purchased_kwh / 1000

@@ -1,7 +1,11 @@
-"""Where the engine runs: DuckDB (default), the app database, or Spark local mode.
+"""Where the engine runs: DuckDB (default), the app database, or Spark.
 
 The engine's expressions are the same on every backend; this module only
 makes connections and moves validated activities into a backend's tables.
+Spark runs on the cluster NEUTRA_SPARK_MASTER names (`local[*]` by default,
+`spark://host:7077`, `yarn`, `k8s://...`: whatever `spark-submit --master` takes);
+on Spark, activity files are read where they live by
+`neutra.formats.spark_activities`, not moved here.
 
 It must never change a figure: it moves data, nothing else.
 """
@@ -10,14 +14,24 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
 import ibis
+import ibis.expr.types as ir
 
 from neutra.core.activities import ActivityData
+from neutra.core.errors import NeutraError
+from neutra.extras import Extra, require
 
-__all__ = ["load_into", "spark_backend"]
+__all__ = ["SparkStartError", "load_into", "spark_backend"]
+
+DEFAULT_SPARK_MASTER = "local[*]"
+
+
+class SparkStartError(NeutraError, RuntimeError):
+    """Spark could not start (no Java, or the cluster cannot be reached)."""
 
 
 def load_into(backend: Any, data: ActivityData) -> ActivityData:
@@ -35,22 +49,41 @@ def load_into(backend: Any, data: ActivityData) -> ActivityData:
     return replace(data, table=table)
 
 
-def spark_backend(master: str | None = None) -> Any:
-    """A local Spark session (local[*] by default) wrapped as an Ibis backend."""
+def spark_backend(master: str | None = None, conf: Mapping[str, str] | None = None) -> Any:
+    """A Spark session on `master` (default NEUTRA_SPARK_MASTER, else local[*]) as an Ibis backend.
+
+    `conf` adds Spark settings (e.g. `spark.driver.maxResultSize`); the cluster's
+    own `spark-defaults.conf` and SPARK_* variables apply as with `spark-submit`.
+    """
+    require(Extra.SPARK)
     from pyspark.sql import SparkSession
 
-    # Local mode talks to itself only: bind to loopback, and keep the console for Neutra.
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    session = (
-        SparkSession.builder.master(master or os.environ.get("NEUTRA_SPARK_MASTER", "local[*]"))
+    master = master or os.environ.get("NEUTRA_SPARK_MASTER") or DEFAULT_SPARK_MASTER
+    builder = (
+        SparkSession.builder.master(master)
         .appName("neutra")
-        .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "8")
-        .getOrCreate()
     )
+    if master.startswith("local"):
+        # Local mode talks to itself only: bind to loopback, and keep the console for Neutra.
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        builder = (
+            builder.config("spark.ui.enabled", "false")
+            .config("spark.driver.bindAddress", "127.0.0.1")
+            .config("spark.sql.shuffle.partitions", "8")
+        )
+    for key, value in (conf or {}).items():
+        builder = builder.config(key, value)
+    try:
+        session = builder.getOrCreate()
+    except Exception as error:  # PySpark's own errors: no Java, an unreachable master
+        raise SparkStartError(
+            f"Spark could not start on {master!r}: {str(error).strip()[:300]} "
+            "(Spark needs Java 17 or newer on the PATH or in JAVA_HOME, and a reachable "
+            "master: see NEUTRA_SPARK_MASTER)",
+            master=master,
+        ) from None
     session.sparkContext.setLogLevel("ERROR")
     return _arrow_spark_backend().connect(session)
 
@@ -71,5 +104,33 @@ def _arrow_spark_backend() -> Any:
         def _register_in_memory_table(self, op: Any) -> None:
             frame = self._session.createDataFrame(op.data.to_pyarrow(op.schema))
             frame.createOrReplaceTempView(op.name)
+
+        def create_table(self, name: str, /, obj: Any = None, **kwargs: Any) -> Any:
+            """A temporary table is a cached view, materialised now on the executors.
+
+            Ibis's Spark backend has no temporary tables; the validation stores its
+            checked table once and reads it several times, like on the other backends.
+            """
+            if not kwargs.get("temp") or not isinstance(obj, ir.Table):
+                return super().create_table(name, obj, **kwargs)
+            from pyspark import StorageLevel
+
+            self._run_pre_execute_hooks(obj)
+            frame = self._session.sql(self.compile(obj)).persist(StorageLevel.MEMORY_AND_DISK)
+            frame.count()  # materialise: later reads of the view do not redo the work
+            frame.createOrReplaceTempView(name)
+            return self.table(name)
+
+        def to_pyarrow(self, expr: Any, /, **kwargs: Any) -> Any:
+            """Results through Arrow, not pandas (whose nulls and NaN differ)."""
+            if kwargs:
+                return super().to_pyarrow(expr, **kwargs)
+            from ibis.formats.pyarrow import PyArrowData
+
+            table_expr = expr.as_table()
+            self._run_pre_execute_hooks(table_expr)  # registers the expression's memtables
+            arrow = self._session.sql(self.compile(table_expr)).toArrow()
+            table = PyArrowData.convert_table(arrow, table_expr.schema())
+            return expr.__pyarrow_result__(table)
 
     return ArrowSparkBackend()

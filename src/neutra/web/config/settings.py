@@ -48,6 +48,7 @@ from typing import Any
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from neutra.extras import Extra, MissingExtraError, require
 from neutra.settings import neutra_home
 from neutra.web.config.env import env_bool, env_int, env_list, env_networks, env_str
 
@@ -164,6 +165,11 @@ def _database() -> dict[str, Any]:
         raise ImproperlyConfigured(
             "environment variable DATABASE_URL has no database scheme (postgres://...)"
         )
+    if "postgresql" in config["ENGINE"]:
+        try:
+            require(Extra.POSTGRES)  # Django's own error names no way to install the driver
+        except MissingExtraError as error:
+            raise ImproperlyConfigured(str(error)) from None
     config["CONN_HEALTH_CHECKS"] = True
     return dict(config)
 
