@@ -559,6 +559,11 @@ def _copy_rows(upload: ActivityUpload, data: ActivityData, file_name: str) -> No
         ):
             while chunk := source.read(_COPY_BYTES):
                 copy.write(chunk)
+        with connection.cursor() as cursor:
+            # Fresh statistics (a sample of the table, including these rows): without
+            # them the planner takes a just-written million rows for one and builds
+            # the calculation's hash joins on them instead of on its small tables.
+            cursor.execute(f"ANALYZE {quote(meta.db_table)}")
 
 
 def _duck_name(name: str) -> str:
