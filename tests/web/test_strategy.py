@@ -530,3 +530,22 @@ def test_the_api_restates_on_other_factor_sets_and_refuses_a_bad_pin(world: dict
     assert good.status_code == 201, good.content
     assert good.json()["factor_sets"] == [{"name": name, "version": version}]
     assert good.json()["restates_id"] == locked.pk
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (68.8, "68.8"),
+        (1094.37, "1,094.37"),
+        (86_500_000.0, "86,500,000"),  # a revenue: never "8.65e+07"
+        (1_234_567.89, "1,234,568"),
+        (0.000012, "0.000012"),
+        (412.0, "412"),
+    ],
+)
+def test_intensities_and_denominators_read_as_numbers_never_in_exponent_form(
+    value: float, shown: str
+) -> None:
+    from neutra.web.strategy.templatetags.strategy_figures import intensity
+
+    assert intensity(value) == shown
