@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from neutra.core.errors import InvalidInputError
 from neutra.core.history import EmissionKey
+from neutra.core.rounding import format_tonnes
 from neutra.formats.strategy_files import read_history
 from neutra.web.dashboards.selectors import year_over_year
 from neutra.web.errors import NotAllowedError
@@ -338,6 +339,9 @@ def test_the_page_shows_figures_charts_and_the_off_track_warning(b1: dict[str, A
     assert "<svg" in text
     assert "scopes 1 + 2 (market-based) per FTE" in text
     assert 'id="mac-curve"' in text
+    # An absolute target's tonnes are written as every table writes tonnes (3 decimals).
+    base = b1["totals"][2024]["scope1"] + b1["totals"][2024]["scope2_market"]
+    assert f"Base value {format_tonnes(base)} t CO2e;" in text
     svg = client.get(f"/organisations/{organisation.pk}/strategy/charts/trajectory-T1.svg")
     assert svg.status_code == 200
     assert svg["Content-Type"].startswith("image/svg+xml")
