@@ -261,3 +261,44 @@ def test_the_progress_callback_hears_reading_and_validating(tmp_path):
     size = path.stat().st_size
     assert (f"reading {path}", size, size) in calls
     assert calls[-1] == ("validating", 1, 1)
+
+
+def test_typed_parquet_numbers_get_the_same_problems_their_text_in_a_csv_gets(tmp_path):
+    # Checked as numbers, never as text: NaN and infinity are not numbers, 1e19 is too
+    # large, a fractional year or scope is not whole, a missing quantity is empty.
+    table = pa.table(
+        {
+            "id": ["a", "b", "c", "d", "e", "f", "g"],
+            "year": pa.array([2024.0, 2024.5, 2024.0, 2024.0, 2024.0, 1800.0, 2024.0]),
+            "activity": ["x"] * 7,
+            "quantity": pa.array([float("nan"), 1.0, float("inf"), 1e19, None, 1.0, 2.0]),
+            "unit": ["kg"] * 7,
+            "scope": pa.array([1, 1, 1, 1, 1, 1, 4], pa.int64()),
+        }
+    )
+    parquet = tmp_path / "a.parquet"
+    pq.write_table(table, parquet)
+    text = "id,year,activity,quantity,unit,scope\n" + "".join(
+        f"{i},{y},x,{'' if q is None else q},kg,{s}\n"
+        for i, y, q, s in zip(
+            table["id"].to_pylist(),
+            ["2024.0", "2024.5", "2024.0", "2024.0", "2024.0", "1800.0", "2024.0"],
+            ["nan", "1.0", "inf", "1e+19", None, "1.0", "2.0"],
+            table["scope"].to_pylist(),
+            strict=True,
+        )
+    )
+    from_parquet = [(p.row, p.column, p.value, p.reason) for p in _problems(parquet)]
+    from_csv = [
+        (p.row, p.column, p.value, p.reason) for p in _problems(_csv(tmp_path, "a.csv", text))
+    ]
+    assert [(row, column) for row, column, _, _ in from_parquet] == [
+        (2, "quantity"),
+        (3, "year"),
+        (4, "quantity"),
+        (5, "quantity"),
+        (6, "quantity"),
+        (7, "year"),
+        (8, "scope"),
+    ]
+    assert [reason for *_, reason in from_parquet] == [reason for *_, reason in from_csv]

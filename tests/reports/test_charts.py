@@ -266,6 +266,29 @@ def test_a_spec_that_cannot_be_drawn_is_refused(series: Series) -> None:
         BarChart("T", "t CO2e", ("a", "b"), (series,))
 
 
+def value_labels(root: ET.Element) -> list[ET.Element]:
+    return [t for t in root.iter(f"{SVG}text") if t.get("class") == "value"]
+
+
+@pytest.mark.parametrize("horizontal", [False, True])
+def test_a_bars_figure_is_written_as_the_tables_write_it(horizontal: bool) -> None:
+    # 0.000915 t is "0.001" in every table (format_tonnes); the chart says the same.
+    chart = BarChart(
+        "Scope 3 by category",
+        "t CO2e",
+        ("1. Purchased goods and services", "4. Upstream transportation"),
+        (Series("Location-based", (0.000915, 12_345.6789)),),
+        horizontal=horizontal,
+    )
+    root = parse(render_svg(chart, interactive=False))
+    labels = value_labels(root)
+    assert [t.text for t in labels] == ["0.001", "12,345.679"]
+    if horizontal:
+        # The longest figure fits inside the drawing, past its bar's end.
+        longest = labels[1]
+        assert float(longest.get("x", "nan")) + 6.2 * len("12,345.679") <= 640
+
+
 @pytest.mark.parametrize(
     ("value", "text"),
     [
@@ -279,7 +302,7 @@ def test_a_spec_that_cannot_be_drawn_is_refused(series: Series) -> None:
         (3.2e13, "3.2e+13"),
     ],
 )
-def test_compact_figures_for_axes_and_bar_labels(value: float, text: str) -> None:
+def test_compact_figures_for_axis_ticks(value: float, text: str) -> None:
     assert format_compact(value) == text
 
 

@@ -57,6 +57,7 @@ CANONICAL_COLUMNS: dict[str, str] = {
 # Columns a user may write: the canonical ones less the locators we add.
 _USER_COLUMNS = tuple(name for name in CANONICAL_COLUMNS if not name.startswith("_"))
 _INPUT_COLUMNS = (*_USER_COLUMNS, "period_start", "period_end")
+_NUMERIC_COLUMNS = ("quantity", "year", "scope", "category")
 _RESERVED = ("_source", "_row")
 
 MAX_QUANTITY = 1e18  # larger magnitudes are refused (see _quantity_reason)
@@ -199,11 +200,21 @@ def _with_locators(table: ir.Table, label: str) -> ir.Table:
 
 
 def _checked(table: ir.Table, present: frozenset[str], passthrough: Sequence[str]) -> ir.Table:
-    """Raw text, typed value and reason-or-null of every input column, in one table."""
-    text = {c: as_text(table[c]) for c in _INPUT_COLUMNS if c in present}
+    """Raw text, typed value and reason-or-null of every input column, in one table.
+
+    A numeric column that is already typed (Parquet, a database table) is checked as a
+    number, never turned into text and back: the same values and the same reasons as
+    its text would give (every float64 prints as text that parses back to itself).
+    """
+    numbers = {
+        c: table[c] for c in _NUMERIC_COLUMNS if c in present and _plain_number(table[c].type())
+    }
+    text = {c: as_text(table[c]) for c in _INPUT_COLUMNS if c in present and c not in numbers}
     clean: dict[str, ir.StringColumn] = {c: _clean(v) for c, v in text.items()}
-    typed = _typed(clean, table._row)
-    reasons = _reasons(clean, typed, present)
+    # For a typed number, `clean` says only whether a value is given (null where not).
+    clean |= {c: ibis.ifelse(v.isnull(), _null("string"), "given") for c, v in numbers.items()}
+    typed = _typed(clean, table._row, numbers)
+    reasons = _reasons(clean, typed, present, numbers)
     columns: dict[str, Any] = {"_source": table._source, "_row": table._row}
     columns |= dict(typed)
     columns |= {_ERR + c: reason for c, reason in reasons.items()}
@@ -222,19 +233,33 @@ def _raw_text(table: ir.Table, present: frozenset[str]) -> ir.Table:
     return table.select(_source=table._source, _row=table._row, **text)
 
 
-def _typed(clean: Mapping[str, ir.StringColumn], row: ir.IntegerColumn) -> dict[str, ir.Column]:
+def _plain_number(dtype: Any) -> bool:
+    # float32 and decimals are left to the text path: their text is what the user meant.
+    return bool(dtype.is_integer() or (dtype.is_floating() and dtype.nbytes == 8))
+
+
+def _typed(
+    clean: Mapping[str, ir.StringColumn],
+    row: ir.IntegerColumn,
+    numbers: Mapping[str, ir.Column],
+) -> dict[str, ir.Column]:
     """Each canonical column parsed to its type; null where the text does not parse."""
     typed: dict[str, ir.Column] = {}
     for name in ("entity", "activity", "factor", "unit", "description"):
         typed[name] = clean.get(name, _null("string"))
     typed["id"] = clean["id"].fill_null(row.cast("string")) if "id" in clean else row.cast("string")
-    typed["quantity"] = _parsed(clean.get("quantity"), _NUMBER, "float64")
-    typed["scope"] = _whole(clean.get("scope"))
-    typed["category"] = _whole(clean.get("category"))
+    if "quantity" in numbers:
+        # NaN and infinity print as "nan" and "inf", which are not numbers to the text path.
+        number = numbers["quantity"].cast("float64")
+        typed["quantity"] = ibis.ifelse(number.isnan() | number.isinf(), _null("float64"), number)
+    else:
+        typed["quantity"] = _parsed(clean.get("quantity"), _NUMBER, "float64")
+    for name in ("scope", "category", "year"):
+        whole = _whole_number(numbers[name]) if name in numbers else _whole(clean.get(name))
+        typed["year_given" if name == "year" else name] = whole
     typed["region"] = clean["region"].upper() if "region" in clean else _null("string")
     typed["period_start"] = _parsed(clean.get("period_start"), _ISO_DATE, "date")
     typed["period_end"] = _parsed(clean.get("period_end"), _ISO_DATE, "date")
-    typed["year_given"] = _whole(clean.get("year"))
     period_year = typed["period_start"].year().cast("int64")
     typed["year"] = typed["year_given"].fill_null(period_year)
     return typed
@@ -260,6 +285,14 @@ def _whole(text: ir.StringColumn | None) -> ir.Column:
     return ibis.ifelse(integer.cast("float64") == number, integer, _null("int64"))
 
 
+def _whole_number(value: ir.Column) -> ir.Column:
+    """`_whole` of a typed number: an integer as it is, a float only when it is whole."""
+    if value.type().is_integer():
+        return value.try_cast("int64")
+    integer = value.try_cast("int64")
+    return ibis.ifelse(integer.cast("float64") == value, integer, _null("int64"))
+
+
 @ibis.udf.scalar.builtin(name="trim")  # type: ignore[untyped-decorator]
 def _trim(text: str) -> str:  # type: ignore[empty-body]
     """The backend's own TRIM of spaces: DuckDB, SQLite, PostgreSQL and Spark all have it,
@@ -267,11 +300,16 @@ def _trim(text: str) -> str:  # type: ignore[empty-body]
 
 
 def _reasons(
-    clean: Mapping[str, ir.StringColumn], typed: Mapping[str, ir.Column], present: frozenset[str]
+    clean: Mapping[str, ir.StringColumn],
+    typed: Mapping[str, ir.Column],
+    present: frozenset[str],
+    numbers: Mapping[str, ir.Column],
 ) -> dict[str, ir.StringValue]:
     """Column -> reason the row's value is wrong, or null. One reason per cell."""
     reasons: dict[str, ir.StringValue] = {}
-    if "quantity" in clean:
+    if "quantity" in numbers:
+        reasons["quantity"] = _number_quantity_reason(numbers["quantity"].cast("float64"))
+    elif "quantity" in clean:
         reasons["quantity"] = _quantity_reason(clean["quantity"], typed["quantity"])
     if "unit" in clean:
         reasons["unit"] = ibis.ifelse(clean["unit"].isnull(), "unit is empty", _null("string"))
@@ -292,14 +330,26 @@ def _when(condition: ir.BooleanValue, reason: str | ir.StringValue) -> ir.String
     return ibis.ifelse(condition, reason, _null("string"))
 
 
+_NOT_A_NUMBER = (
+    "quantity is not a number (write it with '.' as the decimal point and no "
+    "thousands separators, e.g. 1234.5)"
+)
+
+
+def _number_quantity_reason(number: ir.FloatingColumn) -> ir.StringValue:
+    """`_quantity_reason` of a typed float64: what its text would be refused for."""
+    return ibis.cases(
+        (number.isnull(), "quantity is empty"),
+        (number.isnan() | number.isinf(), _NOT_A_NUMBER),
+        (number.abs() >= MAX_QUANTITY, "quantity is 1e18 or more: check the unit"),
+        else_=_null("string"),
+    )
+
+
 def _quantity_reason(text: ir.StringColumn, value: ir.Column) -> ir.StringValue:
     return ibis.cases(
         (text.isnull(), "quantity is empty"),
-        (
-            ~text.re_search(_NUMBER),
-            "quantity is not a number (write it with '.' as the decimal point and no "
-            "thousands separators, e.g. 1234.5)",
-        ),
+        (~text.re_search(_NUMBER), _NOT_A_NUMBER),
         (value.isnull() | value.isinf(), "quantity is too large to be a number"),
         # The engine sums quantities exactly as DECIMAL(38, 9); this bound keeps any
         # realistic number of rows far from its limit (1e29).

@@ -20,7 +20,6 @@ run Python per row on the CSV or Parquet paths.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import io
 import threading
@@ -36,7 +35,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-from python_calamine import CalamineWorkbook
 
 from neutra.core.activities import (
     MAX_VALUE_CHARS,
@@ -50,6 +48,7 @@ from neutra.core.activities import (
 )
 from neutra.core.errors import InvalidInputError, Problem
 from neutra.formats.hashing import file_sha256
+from neutra.formats.workbook import cell_text, first_sheet
 
 __all__ = ["SUFFIXES", "Progress", "read_activities"]
 
@@ -554,13 +553,13 @@ def _load_xlsx(con: Any, path: Path, label: str, name: str, progress: Progress |
     rows = _sheet_rows(path, label)
     if not rows:
         raise _problem(label, "the file is empty")
-    names = _header(label, [_cell_text(cell) for cell in rows[0]])
+    names = _header(label, [cell_text(cell) for cell in rows[0]])
     width = len(names)
     texts: list[list[str]] = [[] for _ in range(width)]
     numbers: list[int] = []
     # Per-row Python is fine here: a sheet holds at most ~1M rows.
     for index, row in enumerate(rows[1:]):
-        cells = [_cell_text(cell) for cell in row[:width]]
+        cells = [cell_text(cell) for cell in row[:width]]
         if not any(cells):
             continue  # a blank spreadsheet row is not an activity
         cells += [""] * (width - len(cells))
@@ -584,27 +583,7 @@ def _load_xlsx(con: Any, path: Path, label: str, name: str, progress: Progress |
 
 
 def _sheet_rows(path: Path, label: str) -> list[list[Any]]:
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        if not workbook.sheet_names:
-            return []
-        return workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
-    except BaseException as exc:
-        # calamine raises its own errors, zip errors, and (from Rust) PanicException,
-        # which is a BaseException: all mean the workbook cannot be read.
-        if isinstance(exc, KeyboardInterrupt | SystemExit | MemoryError):
-            raise
-        raise _problem(label, f"cannot read the file as a workbook: {str(exc)[:200]}") from None
-
-
-def _cell_text(cell: Any) -> str:
-    """A cell as the text the user sees, without the '.0' Excel adds to whole numbers."""
-    if isinstance(cell, bool):
-        return "TRUE" if cell else "FALSE"
-    if isinstance(cell, float):
-        return str(int(cell)) if cell.is_integer() else repr(cell)
-    if isinstance(cell, dt.datetime):
-        return cell.date().isoformat() if cell.time() == dt.time() else cell.isoformat(" ")
-    if isinstance(cell, dt.date | dt.time):
-        return cell.isoformat()
-    return str(cell).strip() if cell is not None else ""
+    rows, unreadable = first_sheet(path)
+    if unreadable is not None:
+        raise _problem(label, unreadable)
+    return rows

@@ -71,6 +71,7 @@ HORIZONTAL_BOTTOM = 30  # px for the value axis' tick labels
 RIGHT = 56  # px for value labels past the longest bar
 TICKS = 5  # about this many intervals on the value axis
 CHAR_WIDTH = 6.6  # px, an average glyph at 12 px: how much text fits a space
+VALUE_CHAR_WIDTH = 6.2  # px, a digit or separator of a bar's figure at 11 px
 MAX_DESC_FIGURES = 60  # figures spelt out in <desc>; the page's table has all of them
 
 # Characters XML 1.0 forbids, even escaped: they become U+FFFD.
@@ -177,10 +178,10 @@ def spec_json(spec: BarChart) -> dict[str, Any]:
 
 
 def format_compact(value: float | Decimal) -> str:
-    """A figure for an axis or a bar label: three significant digits, thousands separated.
+    """A value axis' tick: three significant digits, thousands separated.
 
-    Exact figures are `neutra.core.rounding.format_tonnes`' job (tooltips,
-    tables); this is for a glance at a drawing.
+    Ticks are round marks of the scale, not figures. Every figure (a bar's
+    label, a tooltip, a table) is `neutra.core.rounding.format_tonnes`' text.
     """
     number = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
     if not number.is_finite():
@@ -354,11 +355,16 @@ class _Drawing:
         self.label_drop = 32.0 if any(v is not None and v < 0 for v in flat) else 18.0
         self.legend = self._legend_rows()
         top = TITLE_HEIGHT + LEGEND_ROW * len(self.legend) + 8
+        # A bar's figure is written as the tables write it (the one rounding policy), so
+        # the drawing never shows 0.000915 beside a table's 0.001: room for the longest.
+        self.label_width = VALUE_CHAR_WIDTH * max(
+            (len(format_tonnes(v)) for v in flat if v is not None), default=1
+        )
         if spec.horizontal:
             longest = max((len(c) for c in spec.categories), default=0)
             self.left = min(max(HORIZONTAL_LEFT, longest * CHAR_WIDTH + 12), HORIZONTAL_LEFT_MAX)
             self.plot_x, self.plot_y = float(self.left), float(top)
-            self.plot_w = float(WIDTH - self.left - RIGHT)
+            self.plot_w = float(WIDTH - self.left - max(RIGHT, self.label_width + 10))
             self.plot_h = float(HORIZONTAL_BAND * n)
             self.height = top + self.plot_h + HORIZONTAL_BOTTOM
         else:
@@ -473,7 +479,9 @@ class _Drawing:
         groups = 1 if spec.stacked else len(spec.series)
         thickness = band * 0.72 / groups
         zero = self._pos(0.0)
-        label_room = thickness >= (16 if spec.horizontal else 30)
+        # Upright figures are centred on their bars: the next bar's centre must be far enough.
+        spacing = band if groups == 1 else thickness
+        label_room = thickness >= 16 if spec.horizontal else spacing >= self.label_width + 4
         parts = ['<g class="bars">']
         for c, category in enumerate(spec.categories):
             start = (self.plot_y if spec.horizontal else self.plot_x) + c * band + band * 0.14
@@ -521,7 +529,7 @@ class _Drawing:
     def _value_label(
         self, real: float, value: float, x: float, y: float, w: float, h: float, zero: float
     ) -> str:
-        text = _esc(format_compact(real))
+        text = _esc(format_tonnes(real))
         if self.spec.horizontal:
             # Past the bar's end; a negative bar's figure sits right of the zero line.
             tx = (x + w + 4) if value >= 0 else zero + 4

@@ -91,11 +91,27 @@ def flag_list(
         factor = selections[key].factor
         return row_scope or (int(factor.scope) if factor and factor.scope else None)
 
+    noted: dict[tuple[int, str | None, int | None, int | None], list[tuple[FlagKind, str]]] = {}
+
     def notes(
         key: int, entity: str | None, row_scope: int | None, row_category: int | None
     ) -> list[tuple[FlagKind, str]]:
+        # The entity only matters in scope 2: the other rows share their notes across entities.
+        in_scope2 = scope_of(key, row_scope) == 2
+        where = (key, entity if in_scope2 else None, row_scope, row_category)
+        if where not in noted:
+            noted[where] = _notes(key, entity, row_scope, row_category, in_scope2)
+        return noted[where]
+
+    def _notes(
+        key: int,
+        entity: str | None,
+        row_scope: int | None,
+        row_category: int | None,
+        in_scope2: bool,
+    ) -> list[tuple[FlagKind, str]]:
         found = list(by_key.get(key, ()))
-        if scope_of(key, row_scope) == 2:
+        if in_scope2:
             found += by_pair.get((entity or NO_ENTITY, key), [])
         override = scope_override_detail(
             row_scope or 0,
@@ -279,14 +295,15 @@ def _keyed_flags(
     first_of_row = np.cumsum(per_row) - per_row
     within = np.arange(len(row_index), dtype=np.int64) - np.repeat(first_of_row, per_row)
     note_index = first_of_combo[where[row_index]] + within
-    flat = [note for found in per_combo for note in found]
+    # Each distinct note once: the texts repeat over millions of rows and many combinations.
+    distinct: dict[tuple[FlagKind, str], int] = {}
+    flat = [distinct.setdefault(note, len(distinct)) for found in per_combo for note in found]
     take = pa.array(row_index, pa.int64())
-    pick = pa.array(note_index.astype(np.int32), pa.int32())
-    # The texts repeat over millions of rows: dictionary columns keep each once.
+    pick = pa.array(np.array(flat, dtype=np.int32)[note_index], pa.int32())
     return _flag_table(
         rows["id"].take(take),
-        pa.DictionaryArray.from_arrays(pick, pa.array([flag.value for flag, _ in flat])),
-        pa.DictionaryArray.from_arrays(pick, pa.array([detail for _, detail in flat])),
+        pa.DictionaryArray.from_arrays(pick, pa.array([flag.value for flag, _ in distinct])),
+        pa.DictionaryArray.from_arrays(pick, pa.array([detail for _, detail in distinct])),
         rows["_source"].combine_chunks().dictionary_encode().take(take),
         rows["_row"].take(take),
     )
