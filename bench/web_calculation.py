@@ -22,13 +22,12 @@ it, on either side):
      the summary and every line stored). The run checks both jobs succeeded
      and N lines were stored, then removes the calculation and the upload
      (not timed), so every round starts from the same database.
-  B  baseline: DuckDB `read_csv` of the same file into a table, then the
-     same N rows written as lines (file, row, id, entity, year, activity,
-     quantity, unit, region, a factor, a source, the GWP set, the shares and
-     figures as quantity x a constant, a gases JSON) by DuckDB into CSV and
-     streamed into PostgreSQL by COPY, into a table made `LIKE` the lines'
-     table (same columns, defaults and indexes; no foreign keys), emptied
-     after (not timed).
+  B  baseline: DuckDB `read_csv` of the same file into a table, then
+     PostgreSQL's COPY of the very lines the web stored (saved as CSV from
+     the first web round, not timed) into a table made `LIKE` the lines'
+     table (same columns, defaults and indexes; no foreign key), in one
+     transaction, emptied after (not timed). The lines come first, so the
+     web side runs first in every round.
 
     .venv/bin/python bench/web_calculation.py --database-url postgresql://USER:PASS@HOST:5432/DB
     .venv/bin/python bench/web_calculation.py --database-url ... --rows 200000 --repeat 1 --profile web
@@ -61,6 +60,11 @@ from dashboard import write_activities  # a sibling script, not a package
 YEAR = 2025
 ENTITIES = ["Group", *(f"Site {i:02d}" for i in range(1, 50))]
 LINES_TABLE = "calculations_emissionline"
+# Every column of a stored line but its id (the baseline copies these).
+LINE_COLUMNS = ("organisation_id", "calculation_id", "file", '"row"', "row_id", "entity", "year",
+                "scope", "category", "activity", "quantity", "unit", "region", "factor",
+                "factor_source", "gwp_set", "flags", "inclusion_share", "emissions_t_co2e",
+                "emissions_market_t_co2e", "market_detail", "biogenic_co2_t", "gases_t")  # fmt: skip
 SCRATCH_LINES = "bench_baseline_lines"
 
 
@@ -112,6 +116,9 @@ def child_web(url: str, home: str, path: Path, rows: int, profile: bool) -> dict
     django_setup(url, home)
     from django.contrib.auth import get_user_model
 
+    from neutra.core.engine import compute_footprint
+    from neutra.core.gwp import gwp_set
+    from neutra.formats.activity_files import read_activities
     from neutra.formats.starter import starter_library
     from neutra.web.activities.models import ActivityUpload
     from neutra.web.activities.services import upload_accept, upload_delete
@@ -120,7 +127,12 @@ def child_web(url: str, home: str, path: Path, rows: int, profile: bool) -> dict
     from neutra.web.inventories.models import Inventory
     from neutra.web.jobs.models import JobStatus
 
-    starter_library()  # a worker loads it once per process; not per job
+    # A worker has loaded the starter library and imported the reading stack
+    # (pandas, pyarrow's CSV reader, the engine) once per process, not per job.
+    sets = starter_library()
+    tiny = Path(home) / "warm.csv"
+    write_activities(tiny, 20, YEAR, ENTITIES)
+    compute_footprint(read_activities([tiny]), sets, gwp_set("AR5"))
     user = get_user_model().objects.get(username="bench")
     inventory = Inventory.objects.get()
     profiler = cProfile.Profile() if profile else None
@@ -155,6 +167,18 @@ def child_web(url: str, home: str, path: Path, rows: int, profile: bool) -> dict
         sys.exit(f"stored {stored:,} lines, expected {rows:,}")
     calculation = Calculation.objects.get()
     result = {**times, "hash": calculation.output_hash, "total": calculation.summary["totals"]}
+    lines = Path(home) / "lines.csv"
+    if not lines.exists():  # the baseline's COPY input: these very lines (not timed)
+        from django.db import connection
+
+        select = f"SELECT {', '.join(LINE_COLUMNS)} FROM {LINES_TABLE} ORDER BY id"
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY ({select}) TO STDOUT (FORMAT csv)") as copy,
+            lines.open("wb") as out,
+        ):
+            for chunk in copy:
+                out.write(chunk)
     # Not timed: back to an empty inventory for the next round.
     EmissionLine.objects.all().delete()
     Calculation.objects.all().delete()
@@ -166,8 +190,8 @@ def child_web(url: str, home: str, path: Path, rows: int, profile: bool) -> dict
     return result
 
 
-def child_baseline(url: str, path: Path, rows: int) -> dict[str, Any]:
-    """B: DuckDB reads the file; COPY writes the same number of lines into PostgreSQL."""
+def child_baseline(url: str, path: Path, lines: Path, rows: int) -> dict[str, Any]:
+    """B: DuckDB reads the file; COPY writes the same lines into PostgreSQL."""
     import duckdb
     import psycopg
 
@@ -175,48 +199,30 @@ def child_baseline(url: str, path: Path, rows: int) -> dict[str, Any]:
     duck = duckdb.connect()
     duck.execute(f"CREATE TABLE activities AS SELECT * FROM read_csv('{path}', header = true)")
     read_s = time.perf_counter() - started
-    with tempfile.TemporaryDirectory(prefix="neutra-bench-copy-") as folder:
-        out = Path(folder) / "lines.csv"
-        duck.execute(
-            f"""COPY (
-                SELECT 1 AS organisation_id, 1 AS calculation_id, '{path.name}' AS file,
-                       row_number() OVER () + 1 AS "row", id AS row_id, entity, year,
-                       1 AS scope, NULL AS category, activity, quantity, unit, region,
-                       'starter:' || activity AS factor, 'DESNZ 2025' AS factor_source,
-                       'AR5' AS gwp_set, NULL AS flags, 1.0 AS inclusion_share,
-                       quantity * 0.000207 AS emissions_t_co2e,
-                       quantity * 0.000207 AS emissions_market_t_co2e, NULL AS market_detail,
-                       0.0 AS biogenic_co2_t,
-                       '{{"CO2e":' || (quantity * 0.000207) || '}}' AS gases_t
-                FROM activities
-            ) TO '{out}' (FORMAT csv, HEADER false)"""
-        )
-        columns = (
-            "organisation_id, calculation_id, file, row, row_id, entity, year, scope, category, "
-            "activity, quantity, unit, region, factor, factor_source, gwp_set, flags, "
-            "inclusion_share, emissions_t_co2e, emissions_market_t_co2e, market_detail, "
-            "biogenic_co2_t, gases_t"
-        )
-        copy_sql = f"COPY {SCRATCH_LINES} ({columns}) FROM STDIN (FORMAT csv)"
-        with psycopg.connect(url) as pg, pg.cursor() as cursor:
-            with cursor.copy(copy_sql) as copy, out.open("rb") as source:
-                while chunk := source.read(1 << 20):
-                    copy.write(chunk)
-            pg.commit()
-            total = time.perf_counter() - started
-            cursor.execute(f"SELECT count(*) FROM {SCRATCH_LINES}")
-            copied = cursor.fetchone()[0]  # type: ignore[index]
-            cursor.execute(f"TRUNCATE {SCRATCH_LINES}")  # not timed
-            pg.commit()
-    if copied != rows:
-        sys.exit(f"copied {copied:,} lines, expected {rows:,}")
+    (count,) = duck.execute("SELECT count(*) FROM activities").fetchone()  # type: ignore[misc]
+    copy_sql = f"COPY {SCRATCH_LINES} ({', '.join(LINE_COLUMNS)}) FROM STDIN (FORMAT csv)"
+    with psycopg.connect(url) as pg, pg.cursor() as cursor:
+        with cursor.copy(copy_sql) as copy, lines.open("rb") as source:
+            while chunk := source.read(1 << 20):
+                copy.write(chunk)
+        pg.commit()
+        total = time.perf_counter() - started
+        cursor.execute(f"SELECT count(*) FROM {SCRATCH_LINES}")
+        copied = cursor.fetchone()[0]  # type: ignore[index]
+        cursor.execute(f"TRUNCATE {SCRATCH_LINES}")  # not timed
+        pg.commit()
+    if copied != rows or count != rows:
+        sys.exit(f"read {count:,} rows and copied {copied:,} lines, expected {rows:,}")
     return {"read": read_s, "baseline": total}
 
 
 def spawn(*arguments: str) -> tuple[dict[str, Any], float]:
     """Run this script as a child; its JSON result and its peak RSS in MB."""
+    # Compiled modules kept, as in an installation (a fresh compile of every import
+    # would be timed otherwise).
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     process = subprocess.Popen(
-        [sys.executable, __file__, *arguments], stdout=subprocess.PIPE, text=True
+        [sys.executable, __file__, *arguments], stdout=subprocess.PIPE, text=True, env=env
     )
     assert process.stdout is not None
     output = process.stdout.read()
@@ -252,7 +258,8 @@ def main() -> None:
         print(json.dumps(result))
         return
     if args.child == "baseline":
-        print(json.dumps(child_baseline(args.database_url, Path(args.file), args.rows)))
+        lines = Path(args.home) / "lines.csv"
+        print(json.dumps(child_baseline(args.database_url, Path(args.file), lines, args.rows)))
         return
 
     import psycopg

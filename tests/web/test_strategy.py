@@ -451,7 +451,7 @@ def test_moving_to_newer_factor_sets_is_a_restatement_and_the_locked_figures_nev
     from neutra.formats.factor_store import FactorStore
     from neutra.web.calculations.models import Calculation, EmissionLine
     from neutra.web.inventories.models import InventoryLockedError
-    from neutra.web.inventories.services import inventory_restate
+    from neutra.web.workflow.services import inventory_restate
     from tests.web.helpers import walked_to_locked
 
     alice, bob = world["alice"], world["bob"]
