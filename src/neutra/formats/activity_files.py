@@ -138,6 +138,12 @@ def _validated(
     except InvalidInputError as exc:
         found = _sorted([*problems, *exc.problems], labels)
         raise InvalidInputError(found, omitted=exc.omitted) from None
+    except duckdb.Error:
+        # A Parquet file is read only now (a view): a damaged page surfaces here.
+        unreadable = _unreadable_parquet(con, loaded)
+        if not unreadable:
+            raise
+        raise InvalidInputError(_sorted([*problems, *unreadable], labels)) from None
     if problems:
         raise InvalidInputError(_sorted(problems, labels))
     for file in loaded:
@@ -147,6 +153,21 @@ def _validated(
     if progress:
         progress("validating", 1, 1)
     return data
+
+
+def _unreadable_parquet(con: Any, loaded: list[_Loaded]) -> list[Problem]:
+    """The Parquet files (read through views) that DuckDB cannot read to the end."""
+    problems = []
+    for file in loaded:
+        if file.drops != (f"DROP VIEW {file.name}",):
+            continue
+        try:
+            for _ in con.con.execute(f"SELECT * FROM {file.name}").fetch_record_batch():
+                pass  # read to the end, a batch at a time
+        except duckdb.Error as exc:
+            reason = f"cannot read the file as Parquet: {str(exc)[:200]}"
+            problems.append(Problem(file.label, None, None, None, reason))
+    return problems
 
 
 def _sorted(problems: list[Problem], labels: list[str]) -> list[Problem]:
@@ -483,7 +504,7 @@ def _load_parquet(
         return _read_parquet_by_batches(con, file, label, name, names, total, progress, hashing)
     if progress:
         progress(f"reading {label}", total, total)
-    return _Loaded(label, name, loaded, names, hashing.sha256)
+    return _Loaded(label, name, loaded, names, hashing.sha256, drops=(f"DROP VIEW {name}",))
 
 
 def _read_parquet_with_duckdb(
@@ -501,14 +522,15 @@ def _read_parquet_with_duckdb(
             f'"{row[0].replace(chr(34), chr(34) * 2)}" AS c{index}'
             for index, row in enumerate(described)
         )
-        # The row number in the file, not a count of what was read: exact whatever the order.
+        # A view: validation reads the file once, straight into its checked table. The
+        # row number in the file, not a count of what was read: exact whatever the order.
         con.con.execute(
-            f"CREATE TABLE {name} AS SELECT {columns}, {_sql_text(label)} AS _source, "
+            f"CREATE VIEW {name} AS SELECT {columns}, {_sql_text(label)} AS _source, "
             f"CAST(file_row_number + 2 AS BIGINT) AS _row "
             f"FROM read_parquet({_sql_text(str(path))}, file_row_number = true)"
         )
     except duckdb.Error:
-        con.con.execute(f"DROP TABLE IF EXISTS {name}")
+        con.con.execute(f"DROP VIEW IF EXISTS {name}")
         return None
     return con.table(name)
 
