@@ -1,4 +1,8 @@
-"""What one unit of each activity key emits: gas masses, CO2e and biogenic CO2, as arrays.
+"""What one factor unit of each activity key emits: gas masses, CO2e and biogenic CO2, as arrays.
+
+Coefficients are per unit of the key's factor, and `scale` converts the key's
+unit to it: a quantity is converted exactly first (`scan.in_units`), so kWh and
+MWh of the same energy give the same figures to the last bit.
 
 It must never weight a CO2e amount again, or weight biogenic CO2 at all.
 """
@@ -25,26 +29,27 @@ __all__ = [
     "effective_scope",
     "gas_parts",
     "gwp_set_mismatch",
-    "residual_rate_per_unit",
+    "residual_rate_per_factor_unit",
 ]
 
 
 @dataclass(frozen=True, slots=True)
 class Coefficients:
-    """Per key: what one activity unit emits, as arrays indexed by key."""
+    """Per key: what one unit of its factor emits, as arrays indexed by key."""
 
     found: np.ndarray  # whether the key has a factor
     scope: np.ndarray  # the factor's scope, 0 when it has none
     category: np.ndarray  # the factor's category, 0 when it has none
-    co2e: np.ndarray  # t CO2e per activity unit, biogenic CO2 left out
-    biogenic: np.ndarray  # t biogenic CO2 per activity unit
+    scale: np.ndarray  # factor units per activity unit (0 without a factor)
+    co2e: np.ndarray  # t CO2e per factor unit, biogenic CO2 left out
+    biogenic: np.ndarray  # t biogenic CO2 per factor unit
     gases: list[str]  # gas names of the columns of `mass`
     gwp: np.ndarray  # GWP of each gas in `gases` (1 for CO2e)
-    mass: np.ndarray  # keys x gases: t of gas per activity unit
+    mass: np.ndarray  # keys x gases: t of gas per factor unit
 
     @classmethod
     def of(cls, selections: list[Selection], gwp: GWPSet) -> Coefficients:
-        """Gas amounts per activity unit of every key; blends split into their gases."""
+        """Gas amounts per factor unit of every key; blends split into their gases."""
         weighted = _WeightedGases(gwp)
         columns: dict[str, int] = {}  # gas -> column, in order of first sight
         weights: dict[str, float] = {}
@@ -56,7 +61,7 @@ class Coefficients:
                 continue
             weighted_terms, biogenic_terms = [], []
             for amount in factor.gases:
-                per_unit = amount.t_per_unit * selection.scale
+                per_unit = amount.t_per_unit
                 if amount.biogenic:  # a memo in tonnes of CO2: never weighted
                     biogenic_terms.append(per_unit)
                     continue
@@ -74,6 +79,7 @@ class Coefficients:
         factors = [s.factor for s in selections]
         return cls(
             found=np.array([f is not None for f in factors], dtype=bool),
+            scale=np.array([s.scale if s.factor else 0.0 for s in selections], dtype=np.float64),
             scope=np.array([int(f.scope) if f and f.scope else 0 for f in factors], dtype=np.int64),
             category=np.array([f.category or 0 if f else 0 for f in factors], dtype=np.int64),
             co2e=co2e,
@@ -113,12 +119,12 @@ def gwp_set_mismatch(factor: Factor, gwp: GWPSet) -> bool:
     return factor.is_co2e and factor.gwp_set != gwp.name
 
 
-def residual_rate_per_unit(residual: Residual | None, gwp: GWPSet) -> float | None:
-    """t CO2e per activity unit of the residual-mix factor, if there is one."""
+def residual_rate_per_factor_unit(residual: Residual | None, gwp: GWPSet) -> float | None:
+    """t CO2e per unit of the residual-mix factor (`residual.scale` converts to it), if any."""
     if residual is None:
         return None
     return math.fsum(
-        amount.t_per_unit * residual.scale * (1.0 if amount.gas == "CO2e" else gwp.gwp(amount.gas))
+        amount.t_per_unit * (1.0 if amount.gas == "CO2e" else gwp.gwp(amount.gas))
         for amount in residual.factor.gases
         if not amount.biogenic
     )

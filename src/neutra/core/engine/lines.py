@@ -1,6 +1,7 @@
 """One line per activity row: its factor, source, GWP set, flags, gas masses and CO2e.
 
-It must never compute a figure differently from the summary: same coefficients, same shares.
+It must never compute a figure differently from the summary: same coefficients (per
+factor unit, after the row's quantity is scaled to the factor's unit), same shares.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ def line_query(
         "factor_category": pa.array(
             [s.factor.category if s.factor else None for s in selections], pa.int64()
         ),
+        "c_scale": pa.array(coefficients.scale, pa.float64()),
         "c_co2e": pa.array(coefficients.co2e, pa.float64()),
         "c_biogenic": pa.array(coefficients.biogenic, pa.float64()),
         # The share without a boundary, typed: a bare 1.0 is NUMERIC in PostgreSQL,
@@ -150,7 +152,8 @@ def line_query(
         )
     scope = j.scope.fill_null(j.factor_scope)
     category = ibis.ifelse(scope == 3, j.category.fill_null(j.factor_category), ibis.null("int64"))
-    amount = j.quantity * share
+    amount = j.quantity * share  # activity units: market-based rates are per activity unit
+    in_factor_units = j.quantity * j.c_scale * share
     selected = {
         "file": j._source,
         "row": j._row,
@@ -168,12 +171,14 @@ def line_query(
         "gwp_set": ibis.literal(gwp.name),
         "flags": row_flags.nullif(""),
         "inclusion_share": share,
-        "emissions_t_co2e": amount * j.c_co2e,
+        "emissions_t_co2e": in_factor_units * j.c_co2e,
         # Scope 2 rows: their share of their (entity, key)'s market-based figure.
         "emissions_market_t_co2e": (
-            ibis.ifelse((scope == 2) & j.m_rate.notnull(), amount * j.m_rate, amount * j.c_co2e)
+            ibis.ifelse(
+                (scope == 2) & j.m_rate.notnull(), amount * j.m_rate, in_factor_units * j.c_co2e
+            )
             if market.rates
-            else amount * j.c_co2e
+            else in_factor_units * j.c_co2e
         ),
         # Scope 2 rows that instruments could cover: how their pair's figure was made
         # (JSON; `explain_market.explain_market_line` gives this line's part of it).
@@ -182,8 +187,8 @@ def line_query(
             if market.rates
             else ibis.null("string")
         ),
-        "biogenic_co2_t": amount * j.c_biogenic,
-        **{f"{gas}_t": amount * j[f"gas_{gas}"] for gas in gases},
+        "biogenic_co2_t": in_factor_units * j.c_biogenic,
+        **{f"{gas}_t": in_factor_units * j[f"gas_{gas}"] for gas in gases},
     }
     return j.select(**selected).order_by(["file", "row"])
 

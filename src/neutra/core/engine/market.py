@@ -6,16 +6,23 @@ It must never let an instrument lower the figure unless it qualifies (core.scope
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal, localcontext
 from typing import Any
 
 import numpy as np
 
-from neutra.core.engine.coefficients import Coefficients, effective_scope, residual_rate_per_unit
+from neutra.core.engine.coefficients import (
+    Coefficients,
+    effective_scope,
+    residual_rate_per_factor_unit,
+)
 from neutra.core.engine.scan import (
     Groups,
+    in_unit,
 )
 from neutra.core.engine.selection import (
     FactorIndex,
@@ -81,24 +88,29 @@ def market_based(
     whole consumption), then the inclusion share applies to the result.
     """
     in_scope2 = np.flatnonzero(effective_scope(groups, coefficients) == 2)
-    quantity: dict[tuple[int, int], float] = defaultdict(float)
-    for i in in_scope2:  # groups are sorted, so each pair adds in a fixed order
-        quantity[(int(groups.entity[i]), int(groups.key[i]))] += float(groups.quantity[i])
+    exact: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+    with localcontext() as exactly:
+        exactly.prec = 80  # sums of DECIMAL(38, 9): exact, in any order
+        for i in in_scope2:
+            exact[(int(groups.entity[i]), int(groups.key[i]))] += groups.quantity[i]
     entity_share = {int(groups.entity[i]): float(share[i]) for i in in_scope2}
-    market = np.zeros(len(groups.entities))
+    # t CO2e per entity, summed with math.fsum: the order of the pairs cannot change a bit
+    terms: dict[int, list[float]] = defaultdict(list)
     missing_residual: set[tuple[str, int]] = set()
     consumption: list[ConsumptionGroup] = []
     owners: list[tuple[int, int]] = []
     instrument_years = {i.year for i in instruments}
-    residuals = {k: select_residual(index, selections[k]) for k in sorted({k for _, k in quantity})}
+    residuals = {k: select_residual(index, selections[k]) for k in sorted({k for _, k in exact})}
     residual_notes: dict[tuple[FlagKind, str], set[tuple[str, int]]] = defaultdict(set)
     rates: dict[tuple[str, int], float] = {}
-    for (entity, key), total in quantity.items():
+    quantity: dict[tuple[int, int], float] = {}
+    for (entity, key), total_exact in exact.items():
         selection = selections[key]
         name = groups.entities[entity]
-        location = total * float(coefficients.co2e[key])
+        total = quantity[(entity, key)] = float(total_exact)
+        location = in_unit(total_exact, selection.scale) * float(coefficients.co2e[key])
         found = residuals[key]
-        residual = residual_rate_per_unit(found, gwp)
+        residual_rate = residual_rate_per_factor_unit(found, gwp)
         for note in found.flags if found else ():
             residual_notes[note].add((name, key))
         try:
@@ -111,27 +123,29 @@ def market_based(
                     entity=name or None,
                     region=selection.key.region,
                     year=selection.key.year,
-                    consumption_kwh=total * kwh_per_unit,
+                    consumption_kwh=in_unit(total_exact, kwh_per_unit),
                     location_t_co2e=location,
                     residual_rate_t_co2e_per_kwh=None
-                    if residual is None
-                    else residual / kwh_per_unit,
+                    if residual_rate is None or found is None
+                    else residual_rate * _ratio(found.scale, kwh_per_unit),
                 )
             )
             owners.append((entity, key))
             continue
         # No instrument for this year: the residual mix, else the grid average.
-        if residual is None:
+        if residual_rate is None or found is None:
             missing_residual.add((name, key))
-        pair_t_co2e = location if residual is None else total * residual
-        market[entity] += pair_t_co2e * entity_share[entity]
+            pair_t_co2e = location
+        else:
+            pair_t_co2e = in_unit(total_exact, found.scale) * residual_rate
+        terms[entity].append(pair_t_co2e * entity_share[entity])
         rates[(name, key)] = pair_t_co2e / total if total else 0.0
 
     result = allocate_market_based(consumption, instruments, rules)
     by_id = {i.instrument_id: i for i in instruments}
     details: dict[tuple[str, int], str] = {}
     for (entity, key), group in zip(owners, result.groups, strict=True):
-        market[entity] += group.market_t_co2e * entity_share[entity]
+        terms[entity].append(group.market_t_co2e * entity_share[entity])
         total = quantity[(entity, key)]
         rates[(groups.entities[entity], key)] = group.market_t_co2e / total if total else 0.0
         details[(groups.entities[entity], key)] = _detail(group, total, by_id, rules)
@@ -149,7 +163,19 @@ def market_based(
         )
     for (flag, detail), pairs in sorted(residual_notes.items()):
         flags.append(MarketFlag(flag, detail, rows=frozenset(pairs)))
+    market = np.array([math.fsum(terms[e]) for e in range(len(groups.entities))])
     return MarketBased(market, flags, rates, details)
+
+
+def _ratio(residual_scale: float, kwh_per_unit: float) -> float:
+    """Residual-mix factor units per kWh, from the scales of the key's unit to both.
+
+    Worked out on the decimals the scales print as, so a key in MWh and one in kWh
+    give the same rate per kWh.
+    """
+    with localcontext() as exactly:
+        exactly.prec = 40
+        return float(Decimal(repr(residual_scale)) / Decimal(repr(kwh_per_unit)))
 
 
 def _detail(

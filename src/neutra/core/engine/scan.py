@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal, localcontext
 from typing import Any
 
 import ibis
@@ -28,6 +29,8 @@ __all__ = [
     "KEY_COLUMNS",
     "NO_ENTITY",
     "Groups",
+    "in_unit",
+    "in_units",
     "join_keys",
     "only_keys",
     "scan_groups",
@@ -47,7 +50,7 @@ class Groups:
     entities: list[str]  # entity names, sorted; NO_ENTITY for rows without one
     scope: np.ndarray  # the rows' own scope, 0 when not given
     category: np.ndarray  # the rows' own category, 0 when not given
-    quantity: np.ndarray  # sum of quantities, in the key's unit
+    quantity: np.ndarray  # exact sum of quantities, in the key's unit: Decimal objects
     rows: np.ndarray  # how many rows
     negatives: np.ndarray  # how many of them are negative
 
@@ -61,7 +64,8 @@ def scan_groups(run: Any, table: ir.Table) -> tuple[list[ActivityKey], Groups]:
     Quantities are summed as DECIMAL(38, 9): exact, so the sum does not depend
     on the order a parallel backend adds rows in, and the same inputs give the
     same figures (and hash) every time. Validation bounds each quantity so the
-    sum cannot overflow.
+    sum cannot overflow. The sums stay exact (Python Decimals) until `in_units`
+    converts them to the factor's unit.
     """
     exact = table.quantity.cast(dt.Decimal(38, 9))
     grouped = table.group_by([*KEY_COLUMNS, "entity", "scope", "category"]).aggregate(
@@ -91,16 +95,40 @@ def scan_groups(run: Any, table: ir.Table) -> tuple[list[ActivityKey], Groups]:
         entities=entities,
         scope=_ints(found["scope"]),
         category=_ints(found["category"]),
-        quantity=found["quantity"].cast(pa.float64()).to_numpy(zero_copy_only=False),
+        # Kept exact: `in_units` converts it to the factor's unit before it becomes a float.
+        quantity=np.array(found["quantity"].to_pylist(), dtype=object),
         rows=_ints(found["rows"]),
         negatives=_ints(found["negatives"]),
     )
-    # A fixed order of the groups makes every sum below add in the same order.
+    # A fixed order of the groups (the sums below are math.fsum: order-free anyway).
     order = np.lexsort((groups.category, groups.scope, groups.entity, groups.key))
     return keys, Groups(**{f: getattr(groups, f)[order] for f in ARRAY_FIELDS}, entities=entities)
 
 
 ARRAY_FIELDS = ("key", "entity", "scope", "category", "quantity", "rows", "negatives")
+
+
+def in_units(exact: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Exact sums times scales (factor units per activity unit), rounded once to float64.
+
+    A scale is taken as the decimal its float prints as (1000.0, 0.001), and the
+    product is exact before it is rounded: 1.234567 MWh and 1234.567 kWh give
+    the same float of kWh, so writing kWh as MWh changes no figure.
+    """
+    with localcontext() as exactly:
+        exactly.prec = 80  # 38 digits of sum x 17 of scale: no rounding before the float
+        scales = {s: Decimal(repr(s)) for s in set(scale.tolist())}
+        return np.array(
+            [float(q * scales[s]) for q, s in zip(exact.tolist(), scale.tolist(), strict=True)],
+            dtype=np.float64,
+        )
+
+
+def in_unit(exact: Decimal, scale: float) -> float:
+    """One exact sum times a scale, rounded once (see `in_units`)."""
+    with localcontext() as exactly:
+        exactly.prec = 80
+        return float(exact * Decimal(repr(scale)))
 
 
 def _ints(column: pa.ChunkedArray) -> np.ndarray:

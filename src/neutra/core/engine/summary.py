@@ -1,6 +1,7 @@
 """Totals, scope 3 categories, gases, the biogenic memo and entities from the group sums.
 
-It must never round: figures are float64 tonnes, summed in a fixed order.
+It must never round: figures are float64 tonnes, each sum `math.fsum`-ed (correctly
+rounded), so the order of the groups cannot change a bit.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from neutra.core.engine.coefficients import Coefficients, effective_scope
 from neutra.core.engine.result import SCOPE_KEYS
 from neutra.core.engine.scan import (
     Groups,
+    in_units,
 )
 
-__all__ = ["summarise"]
+__all__ = ["fsum_by", "summarise"]
 
 
 def summarise(
@@ -24,16 +26,18 @@ def summarise(
 ) -> dict[str, Any]:
     """Totals, scope 3 categories, gases, biogenic memo and entities from the group sums.
 
-    Vectorised over groups; every sum adds in the fixed order of the groups.
+    Vectorised over groups: each group's exact sum in the factor's unit times its
+    coefficients; each figure is the exact sum of its terms, rounded once.
     """
-    amount = groups.quantity * share  # activity units inside the boundary
+    # factor units inside the boundary
+    amount = in_units(groups.quantity, coefficients.scale[groups.key]) * share
     co2e = amount * coefficients.co2e[groups.key]
     scope = effective_scope(groups, coefficients)
     category = np.where(groups.category > 0, groups.category, coefficients.category[groups.key])
     n = len(groups.entities)
 
     def per_entity(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        return np.bincount(groups.entity[mask], weights=values[mask], minlength=n)
+        return fsum_by(groups.entity[mask], values[mask], n)
 
     columns = {
         "scope1": per_entity(co2e, scope == 1),
@@ -45,14 +49,11 @@ def summarise(
         name: _totals({k: float(v[i]) for k, v in columns.items()})
         for i, name in enumerate(groups.entities)
     }
-    totals = _totals({k: math.fsum(v) for k, v in columns.items()})
+    totals = _totals({k: math.fsum(v.tolist()) for k, v in columns.items()})
     in_scope3 = scope == 3
-    categories = np.bincount(category[in_scope3], weights=co2e[in_scope3], minlength=16)
-    mass = (
-        (amount[:, None] * coefficients.mass[groups.key]).sum(axis=0)
-        if len(groups)
-        else np.zeros(len(coefficients.gases))
-    )
+    categories = fsum_by(category[in_scope3], co2e[in_scope3], 16)
+    masses = amount[:, None] * coefficients.mass[groups.key]
+    mass = [math.fsum(masses[:, i].tolist()) for i in range(len(coefficients.gases))]
     return {
         "totals": totals,
         "scope3_categories": {str(c): float(categories[c]) for c in range(1, 16)},
@@ -60,9 +61,17 @@ def summarise(
             gas: {"t": float(mass[i]), "t_co2e": float(mass[i] * coefficients.gwp[i])}
             for i, gas in enumerate(coefficients.gases)
         },
-        "biogenic_co2_t": float((amount * coefficients.biogenic[groups.key]).sum()),
+        "biogenic_co2_t": math.fsum((amount * coefficients.biogenic[groups.key]).tolist()),
         "by_entity": by_entity,
     }
+
+
+def fsum_by(bucket: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """The `math.fsum` of `values` in each bucket 0..n-1: the same whatever their order."""
+    order = np.argsort(bucket, kind="stable")
+    ends = np.searchsorted(bucket[order], np.arange(n + 1))
+    ordered = values[order].tolist()
+    return np.array([math.fsum(ordered[ends[b] : ends[b + 1]]) for b in range(n)], dtype=np.float64)
 
 
 def _totals(scopes: dict[str, float]) -> dict[str, float]:
