@@ -15,6 +15,7 @@ gases, as bench/footprint.py's does.
     .venv/bin/python bench/cli_footprint.py --rows 1000000 --repeat 3
     .venv/bin/python bench/cli_footprint.py --rows 3000000 --formats json
     .venv/bin/python bench/cli_footprint.py --rows 10000000 --parquet --repeat 1
+    .venv/bin/python bench/cli_footprint.py --suite  # 3M CSV, then 10M Parquet rows
     .venv/bin/python bench/cli_footprint.py --rows 1000000 --before /tmp/old/src  # before/after
 
 It never times data generation. It checks that the CLI's totals agree with the
@@ -30,6 +31,7 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -85,16 +87,37 @@ def generate(directory: Path, rows: int, parquet: bool, args: argparse.Namespace
     return csv_path
 
 
-def run(command: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one child process."""
+def run(command: list[str], env: dict[str, str], cap_mb: float = 0.0) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one child process, killed past `cap_mb` of RSS."""
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    killed: list[float] = []
+    if cap_mb:
+        threading.Thread(target=_watch, args=(process, cap_mb, killed), daemon=True).start()
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if killed:
+        raise SystemExit(f"{command[:4]} killed past {killed[0]:.0f} MB of RSS (the cap)")
+    if process.returncode != 0:
         raise SystemExit(f"{command[:4]} failed: {process.stderr.read().decode()[-3000:]}")  # type: ignore[union-attr]
     process.stderr.close()  # type: ignore[union-attr]
     return elapsed, usage.ru_maxrss / 1024
+
+
+def _watch(process: subprocess.Popen[bytes], cap_mb: float, killed: list[float]) -> None:
+    """Kill the child past the cap, so that a run cannot exhaust a shared machine."""
+    while process.returncode is None:
+        try:
+            with open(f"/proc/{process.pid}/status") as status:
+                rss = next((int(x.split()[1]) / 1024 for x in status if x.startswith("VmRSS:")), 0)
+        except OSError:
+            return
+        if rss > cap_mb:
+            killed.append(rss)
+            process.kill()
+            return
+        time.sleep(0.1)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,12 +131,33 @@ def main(argv: list[str] | None = None) -> int:
         "--before", type=Path, help="also time the neutra of this source tree (before a change)"
     )
     parser.add_argument("--no-warm", action="store_true", help="skip the untimed first round")
+    parser.add_argument(
+        "--memory-cap-gb",
+        type=float,
+        default=6.0,
+        help="kill a side past this RSS (shared machine)",
+    )
+    parser.add_argument(
+        "--suite",
+        action="store_true",
+        help="the acceptance runs of issue 14: 3M CSV rows, then 10M Parquet rows",
+    )
     parser.add_argument("--factors", type=int, default=3000)
     parser.add_argument("--activities", type=int, default=60)
     parser.add_argument("--entities", type=int, default=200)
     parser.add_argument("--seed", type=int, default=20250101)
     args = parser.parse_args(argv)
+    if args.suite:
+        for rows, parquet in ((3_000_000, False), (10_000_000, True)):
+            args.rows, args.parquet = rows, parquet
+            measure(args)
+        return 0
+    return measure(args)
 
+
+def measure(args: argparse.Namespace) -> int:
+    """One size and kind of file: every side, interleaved, then the table of medians."""
+    cap_mb = args.memory_cap_gb * 1024
     path = generate(args.dir, args.rows, args.parquet, args)
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # a user's Python keeps its compiled modules
@@ -131,18 +175,21 @@ def main(argv: list[str] | None = None) -> int:
     envs["sql"] = env
     if not args.no_warm:
         for name, command in sides.items():  # warm the file cache and compiled modules
-            run(command, envs[name])
+            run(command, envs[name], cap_mb)
     times: dict[str, list[float]] = {k: [] for k in sides}
     peaks: dict[str, list[float]] = {k: [] for k in sides}
     for repeat in range(args.repeat):
         for name, command in sides.items():
-            elapsed, peak = run(command, envs[name])
+            elapsed, peak = run(command, envs[name], cap_mb)
             times[name].append(elapsed)
             peaks[name].append(peak)
         print(f"  run {repeat + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()),
               flush=True)  # fmt: skip
     if "json" in sides:
-        document = json.loads((args.dir / "out-now.json").read_text())
+        # Only the summary at the head: the document can be gigabytes of flags.
+        with (args.dir / "out-now.json").open() as handle:
+            head = handle.read(1 << 20)
+        document = json.loads(head[: head.index(',\n  "flags": ')] + "}")
         sql_total = float(subprocess.run(sides["sql"], env=env, capture_output=True, text=True,
                                          check=True).stdout.split()[-1])  # fmt: skip
         cli_total = document["totals"]["total_location"]
@@ -151,10 +198,13 @@ def main(argv: list[str] | None = None) -> int:
     base = statistics.median(times["sql"])
     kind = "Parquet" if args.parquet else "CSV"
     print(f"\n{args.rows:,} {kind} rows, medians of {args.repeat}:")
-    print(f"{'side':>12} {'median s':>9} {'ratio':>7} {'peak MB':>8}")
+    print(f"{'side':>12} {'median s':>9} {'ratio':>7} {'peak MB':>8} {'peak ratio':>10}")
+    base_peak = max(peaks["sql"])
     for name in sides:
-        median = statistics.median(times[name])
-        print(f"{name:>12} {median:>9.2f} {median / base:>6.1f}x {max(peaks[name]):>8.0f}")
+        median, peak = statistics.median(times[name]), max(peaks[name])
+        print(
+            f"{name:>12} {median:>9.2f} {median / base:>6.2f}x {peak:>8.0f} {peak / base_peak:>9.2f}x"
+        )
     return 0
 
 

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
@@ -25,16 +27,28 @@ def _lint(src: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_a_web_app_importing_an_app_above_it_breaks_the_layers_contract(tmp_path: Path):
+@pytest.mark.parametrize(
+    ("importer", "imported"),
+    [
+        ("tenancy.models", "dashboards.selectors"),
+        # A restatement's copies are the workflow's to orchestrate: inventories may not
+        # reach up to the activities or instruments services (the contract has no exceptions).
+        ("inventories.services", "activities.services"),
+        ("inventories.services", "instruments.services"),
+    ],
+)
+def test_a_web_app_importing_an_app_above_it_breaks_the_layers_contract(
+    tmp_path: Path, importer: str, imported: str
+):
     src = tmp_path / "src"
     shutil.copytree(ROOT / "src" / "neutra", src / "neutra", ignore=shutil.ignore_patterns("data"))
-    models = src / "neutra" / "web" / "tenancy" / "models.py"
-    upward = "from neutra.web.dashboards import selectors as _upward  # noqa: F401\n"
-    models.write_text(models.read_text() + upward)
+    module = src / "neutra" / "web" / (importer.replace(".", "/") + ".py")
+    upward = f"from neutra.web.{imported} import __name__ as _upward  # noqa: F401\n"
+    module.write_text(module.read_text() + upward)
     done = _lint(src, tmp_path)
     assert done.returncode == 1, done.stdout
     assert "web apps are layered: an app imports only the apps below it BROKEN" in done.stdout
-    assert "neutra.web.tenancy.models -> neutra.web.dashboards.selectors" in done.stdout
+    assert f"neutra.web.{importer} -> neutra.web.{imported}" in done.stdout
 
 
 def test_the_code_as_it_is_keeps_every_import_contract(tmp_path: Path):

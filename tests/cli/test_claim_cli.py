@@ -8,12 +8,12 @@ import os
 import shutil
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from neutra.core.rounding import format_tonnes
+from tests.cli_run import neutra
 
 LEDGER_HEADER = (
     "txn_id,date,action,programme,unit_type,host_party,project_id,vintage,serial_start,"
@@ -25,16 +25,6 @@ NEEDS_POPPLER = pytest.mark.skipif(
     shutil.which("pdftoppm") is None and not os.environ.get("NEUTRA_REQUIRE_ALL"),
     reason="pdftotext and pdftoppm (poppler-utils) are not installed",
 )
-
-
-def neutra(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "neutra", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "COLUMNS": "200"},
-        timeout=180,
-    )
 
 
 def ledger(path: Path, cancelled_for_acme: int) -> Path:

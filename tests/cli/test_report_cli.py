@@ -6,13 +6,13 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
 import pytest
 
 from neutra.core.rounding import format_tonnes
+from tests.cli_run import neutra
 
 FOOTPRINT = {
     "schema": "neutra.footprint/1",
@@ -34,16 +34,6 @@ NEEDS_POPPLER = pytest.mark.skipif(
     shutil.which("pdftotext") is None and not os.environ.get("NEUTRA_REQUIRE_ALL"),
     reason="pdftotext (poppler-utils) is not installed",
 )
-
-
-def neutra(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "neutra", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "COLUMNS": "200"},
-        timeout=180,
-    )
 
 
 @pytest.fixture

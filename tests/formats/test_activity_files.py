@@ -302,3 +302,23 @@ def test_typed_parquet_numbers_get_the_same_problems_their_text_in_a_csv_gets(tm
         (8, "scope"),
     ]
     assert [reason for *_, reason in from_parquet] == [reason for *_, reason in from_csv]
+
+
+def test_a_parquet_file_damaged_inside_its_data_is_a_problem_not_a_traceback(tmp_path):
+    # Its footer (the schema) reads; a data page does not, which shows only when read.
+    table = pa.table(
+        {
+            "year": [2024] * 5000,
+            "activity": [f"a{i}" for i in range(5000)],
+            "quantity": [float(i) for i in range(5000)],
+            "unit": ["kg"] * 5000,
+        }
+    )
+    path = tmp_path / "damaged.parquet"
+    pq.write_table(table, path, compression="snappy")
+    content = bytearray(path.read_bytes())
+    content[200:2200] = b"\xab" * 2000
+    path.write_bytes(bytes(content))
+    (problem,) = _problems(path)
+    assert (problem.file, problem.row) == (str(path), None)
+    assert problem.reason.startswith("cannot read the file as Parquet")

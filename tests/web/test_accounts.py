@@ -132,12 +132,13 @@ def test_a_read_only_token_cannot_pass_the_write_check(client: Client, world: di
     _, write_secret = _token(world["bob"], scopes=("read", "write"))
     seen: dict[str, Any] = {}
 
-    # Capture the request as the API's authentication left it.
+    # Capture the request as the API's authentication left it (ninja keeps what the
+    # authentication returned as request.auth).
     from neutra.web.accounts.auth import ApiTokenAuth
 
     for label, secret in (("read", read_secret), ("write", write_secret)):
         request = SimpleNamespace(headers={"Authorization": f"Bearer {secret}"})
-        ApiTokenAuth()(request)  # type: ignore[arg-type]
+        request.auth = ApiTokenAuth()(request)  # type: ignore[arg-type]
         seen[label] = request
     with pytest.raises(NotAllowedError, match="'write' scope"):
         require_scope(seen["read"], Scope.WRITE)

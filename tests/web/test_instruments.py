@@ -41,15 +41,12 @@ from neutra.web.instruments.services import (
     instruments_upload,
 )
 from neutra.web.inventories.models import Inventory
-from neutra.web.inventories.services import (
-    inventory_create,
-    inventory_restate,
-)
+from neutra.web.inventories.services import inventory_create
 from neutra.web.jobs.models import JobStatus
 from neutra.web.tenancy.models import AuditEntry, Role
 from neutra.web.tenancy.services import membership_grant
 from neutra.web.workflow.selectors import figures_status
-from neutra.web.workflow.services import inventory_transition
+from neutra.web.workflow.services import inventory_restate, inventory_transition
 
 pytestmark = pytest.mark.django_db
 

@@ -19,14 +19,14 @@ from neutra.web.inventories.selectors import (
     inventory_audit_entries,
     inventory_for,
 )
-from neutra.web.inventories.services import (
-    default_factor_sets,
-    inventory_create,
-    inventory_restate,
-)
+from neutra.web.inventories.services import default_factor_sets, inventory_create
 from neutra.web.tenancy.models import Role
 from neutra.web.tenancy.services import membership_grant
-from neutra.web.workflow.services import InventoryStateError, inventory_transition
+from neutra.web.workflow.services import (
+    InventoryStateError,
+    inventory_restate,
+    inventory_transition,
+)
 from tests.web.helpers import calculated, uploaded, walked_to_locked
 
 

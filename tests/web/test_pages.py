@@ -299,6 +299,19 @@ def test_error_pages_are_styled_pages_not_debug_pages(client: Client, world: dic
     assert "neutra.css" in broken.content.decode()
 
 
+def test_a_form_refused_by_the_csrf_check_is_a_styled_page_saying_what_to_do(
+    world: dict,
+) -> None:
+    strict = Client(enforce_csrf_checks=True)
+    refused = strict.post("/accounts/login/", {"username": "bob", "password": "x"})
+    assert refused.status_code == 403
+    text = refused.content.decode()
+    assert "This form could not be accepted" in text
+    assert "reload the page" in text
+    assert "neutra.css" in text
+    assert "DEBUG" not in text  # not Django's own page
+
+
 def test_the_demo_keeps_its_own_secret_key_in_its_home(tmp_path: Any, monkeypatch: Any) -> None:
     from neutra.cli.web import demo_secret_key
 

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from neutra.core.errors import InvalidInputError
 from neutra.core.history import EmissionKey
+from neutra.core.rounding import format_tonnes
 from neutra.formats.strategy_files import read_history
 from neutra.web.dashboards.selectors import year_over_year
 from neutra.web.errors import NotAllowedError
@@ -338,6 +339,9 @@ def test_the_page_shows_figures_charts_and_the_off_track_warning(b1: dict[str, A
     assert "<svg" in text
     assert "scopes 1 + 2 (market-based) per FTE" in text
     assert 'id="mac-curve"' in text
+    # An absolute target's tonnes are written as every table writes tonnes (3 decimals).
+    base = b1["totals"][2024]["scope1"] + b1["totals"][2024]["scope2_market"]
+    assert f"Base value {format_tonnes(base)} t CO2e;" in text
     svg = client.get(f"/organisations/{organisation.pk}/strategy/charts/trajectory-T1.svg")
     assert svg.status_code == 200
     assert svg["Content-Type"].startswith("image/svg+xml")
@@ -447,7 +451,7 @@ def test_moving_to_newer_factor_sets_is_a_restatement_and_the_locked_figures_nev
     from neutra.formats.factor_store import FactorStore
     from neutra.web.calculations.models import Calculation, EmissionLine
     from neutra.web.inventories.models import InventoryLockedError
-    from neutra.web.inventories.services import inventory_restate
+    from neutra.web.workflow.services import inventory_restate
     from tests.web.helpers import walked_to_locked
 
     alice, bob = world["alice"], world["bob"]
@@ -530,3 +534,22 @@ def test_the_api_restates_on_other_factor_sets_and_refuses_a_bad_pin(world: dict
     assert good.status_code == 201, good.content
     assert good.json()["factor_sets"] == [{"name": name, "version": version}]
     assert good.json()["restates_id"] == locked.pk
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (68.8, "68.8"),
+        (1094.37, "1,094.37"),
+        (86_500_000.0, "86,500,000"),  # a revenue: never "8.65e+07"
+        (1_234_567.89, "1,234,568"),
+        (0.000012, "0.000012"),
+        (412.0, "412"),
+    ],
+)
+def test_intensities_and_denominators_read_as_numbers_never_in_exponent_form(
+    value: float, shown: str
+) -> None:
+    from neutra.web.strategy.templatetags.strategy_figures import intensity
+
+    assert intensity(value) == shown

@@ -217,7 +217,7 @@ def test_every_figure_says_when_the_data_changed_since_its_calculation(
 def test_the_what_changed_page_marks_a_restatement_whose_data_changed_since(
     client: Client, people: dict
 ) -> None:
-    from neutra.web.inventories.services import inventory_restate
+    from neutra.web.workflow.services import inventory_restate
 
     inventory = reviewed(people)
     inventory_transition(inventory=inventory, to="locked", by=people["alice"])

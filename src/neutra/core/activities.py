@@ -459,8 +459,14 @@ def _row_problems(
         file_order=union.file.substitute(order, else_=len(order)),
         column_order=union.column.substitute(rank, else_=len(rank)),
     )
-    first = union.order_by(["file_order", "row", "column_order"]).limit(MAX_PROBLEMS + 1)
-    problems = [Problem(**record) for record in _with_values(first, raw, backend)]
+    first = backend.to_pyarrow(
+        union.order_by(["file_order", "row", "column_order"]).limit(MAX_PROBLEMS + 1)
+    )
+    if first.num_rows == 0:
+        # Clean input reads no raw text at all: on Spark that join is a shuffle of every row.
+        return [], 0
+    found = ibis.memtable(first)
+    problems = [Problem(**record) for record in _with_values(found, raw, backend)]
     if len(problems) > MAX_PROBLEMS:
         return problems[:MAX_PROBLEMS], int(
             backend.to_pyarrow(union.count()).as_py()

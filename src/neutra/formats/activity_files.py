@@ -20,7 +20,6 @@ run Python per row on the CSV or Parquet paths.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import io
 import threading
@@ -36,7 +35,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-from python_calamine import CalamineWorkbook
 
 from neutra.core.activities import (
     MAX_VALUE_CHARS,
@@ -50,6 +48,7 @@ from neutra.core.activities import (
 )
 from neutra.core.errors import InvalidInputError, Problem
 from neutra.formats.hashing import file_sha256
+from neutra.formats.workbook import cell_text, first_sheet
 
 __all__ = ["SUFFIXES", "Progress", "read_activities"]
 
@@ -139,6 +138,12 @@ def _validated(
     except InvalidInputError as exc:
         found = _sorted([*problems, *exc.problems], labels)
         raise InvalidInputError(found, omitted=exc.omitted) from None
+    except duckdb.Error:
+        # A Parquet file is read only now (a view): a damaged page surfaces here.
+        unreadable = _unreadable_parquet(con, loaded)
+        if not unreadable:
+            raise
+        raise InvalidInputError(_sorted([*problems, *unreadable], labels)) from None
     if problems:
         raise InvalidInputError(_sorted(problems, labels))
     for file in loaded:
@@ -148,6 +153,21 @@ def _validated(
     if progress:
         progress("validating", 1, 1)
     return data
+
+
+def _unreadable_parquet(con: Any, loaded: list[_Loaded]) -> list[Problem]:
+    """The Parquet files (read through views) that DuckDB cannot read to the end."""
+    problems = []
+    for file in loaded:
+        if file.drops != (f"DROP VIEW {file.name}",):
+            continue
+        try:
+            for _ in con.con.execute(f"SELECT * FROM {file.name}").fetch_record_batch():
+                pass  # read to the end, a batch at a time
+        except duckdb.Error as exc:
+            reason = f"cannot read the file as Parquet: {str(exc)[:200]}"
+            problems.append(Problem(file.label, None, None, None, reason))
+    return problems
 
 
 def _sorted(problems: list[Problem], labels: list[str]) -> list[Problem]:
@@ -484,7 +504,7 @@ def _load_parquet(
         return _read_parquet_by_batches(con, file, label, name, names, total, progress, hashing)
     if progress:
         progress(f"reading {label}", total, total)
-    return _Loaded(label, name, loaded, names, hashing.sha256)
+    return _Loaded(label, name, loaded, names, hashing.sha256, drops=(f"DROP VIEW {name}",))
 
 
 def _read_parquet_with_duckdb(
@@ -502,14 +522,15 @@ def _read_parquet_with_duckdb(
             f'"{row[0].replace(chr(34), chr(34) * 2)}" AS c{index}'
             for index, row in enumerate(described)
         )
-        # The row number in the file, not a count of what was read: exact whatever the order.
+        # A view: validation reads the file once, straight into its checked table. The
+        # row number in the file, not a count of what was read: exact whatever the order.
         con.con.execute(
-            f"CREATE TABLE {name} AS SELECT {columns}, {_sql_text(label)} AS _source, "
+            f"CREATE VIEW {name} AS SELECT {columns}, {_sql_text(label)} AS _source, "
             f"CAST(file_row_number + 2 AS BIGINT) AS _row "
             f"FROM read_parquet({_sql_text(str(path))}, file_row_number = true)"
         )
     except duckdb.Error:
-        con.con.execute(f"DROP TABLE IF EXISTS {name}")
+        con.con.execute(f"DROP VIEW IF EXISTS {name}")
         return None
     return con.table(name)
 
@@ -554,13 +575,13 @@ def _load_xlsx(con: Any, path: Path, label: str, name: str, progress: Progress |
     rows = _sheet_rows(path, label)
     if not rows:
         raise _problem(label, "the file is empty")
-    names = _header(label, [_cell_text(cell) for cell in rows[0]])
+    names = _header(label, [cell_text(cell) for cell in rows[0]])
     width = len(names)
     texts: list[list[str]] = [[] for _ in range(width)]
     numbers: list[int] = []
     # Per-row Python is fine here: a sheet holds at most ~1M rows.
     for index, row in enumerate(rows[1:]):
-        cells = [_cell_text(cell) for cell in row[:width]]
+        cells = [cell_text(cell) for cell in row[:width]]
         if not any(cells):
             continue  # a blank spreadsheet row is not an activity
         cells += [""] * (width - len(cells))
@@ -584,27 +605,7 @@ def _load_xlsx(con: Any, path: Path, label: str, name: str, progress: Progress |
 
 
 def _sheet_rows(path: Path, label: str) -> list[list[Any]]:
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        if not workbook.sheet_names:
-            return []
-        return workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
-    except BaseException as exc:
-        # calamine raises its own errors, zip errors, and (from Rust) PanicException,
-        # which is a BaseException: all mean the workbook cannot be read.
-        if isinstance(exc, KeyboardInterrupt | SystemExit | MemoryError):
-            raise
-        raise _problem(label, f"cannot read the file as a workbook: {str(exc)[:200]}") from None
-
-
-def _cell_text(cell: Any) -> str:
-    """A cell as the text the user sees, without the '.0' Excel adds to whole numbers."""
-    if isinstance(cell, bool):
-        return "TRUE" if cell else "FALSE"
-    if isinstance(cell, float):
-        return str(int(cell)) if cell.is_integer() else repr(cell)
-    if isinstance(cell, dt.datetime):
-        return cell.date().isoformat() if cell.time() == dt.time() else cell.isoformat(" ")
-    if isinstance(cell, dt.date | dt.time):
-        return cell.isoformat()
-    return str(cell).strip() if cell is not None else ""
+    rows, unreadable = first_sheet(path)
+    if unreadable is not None:
+        raise _problem(label, unreadable)
+    return rows

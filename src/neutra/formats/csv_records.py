@@ -9,13 +9,13 @@ their row, so callers can list everything at once.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from neutra.core.errors import Problem
+from neutra.formats.workbook import cell_text, first_sheet
 
 __all__ = ["Record", "open_table_records", "read_records", "read_table_records"]
 
@@ -56,23 +56,10 @@ def read_table_records(
         return read_records(path, label, required)
     if not path.is_file():
         return [], [], [Problem(label, None, None, None, "the file does not exist")]
-    from python_calamine import CalamineWorkbook
-
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        sheet = (
-            workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
-            if workbook.sheet_names
-            else []
-        )
-    except BaseException as exc:
-        # calamine raises its own errors, zip errors, and (from Rust) PanicException,
-        # a BaseException: all mean the workbook cannot be read.
-        if isinstance(exc, KeyboardInterrupt | SystemExit | MemoryError):
-            raise
-        reason = f"cannot read the file as a workbook: {str(exc)[:200]}"
-        return [], [], [Problem(label, None, None, None, reason)]
-    lines = [[_cell_text(cell) for cell in row] for row in sheet]
+    sheet, unreadable = first_sheet(path)
+    if unreadable is not None:
+        return [], [], [Problem(label, None, None, None, unreadable)]
+    lines = [[cell_text(cell) for cell in row] for row in sheet]
     while lines and lines[-1] and not any(lines[-1]):
         lines.pop()
     return _records(lines, label, required)
@@ -148,19 +135,6 @@ def _stream(
             problems.append(
                 Problem(label, number, None, None, f"cannot read the file as CSV: {exc}")
             )
-
-
-def _cell_text(cell: Any) -> str:
-    """A cell as the text the user sees, without the '.0' Excel adds to whole numbers."""
-    if isinstance(cell, bool):
-        return "TRUE" if cell else "FALSE"
-    if isinstance(cell, float):
-        return str(int(cell)) if cell.is_integer() else repr(cell)
-    if isinstance(cell, dt.datetime):
-        return cell.date().isoformat() if cell.time() == dt.time() else cell.isoformat(" ")
-    if isinstance(cell, dt.date | dt.time):
-        return cell.isoformat()
-    return str(cell).strip() if cell is not None else ""
 
 
 def _records(

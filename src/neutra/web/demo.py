@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -103,7 +104,7 @@ def demo_load(
     return _load(say=say, password=password, run_tasks=run_tasks)
 
 
-def _with_password(user: Any, login: Login, password: str | None) -> Login:
+def _with_password(user: User, login: Login, password: str | None) -> Login:
     chosen = _password(password)
     user.set_password(chosen)
     user.save(update_fields=["password"])
@@ -205,7 +206,7 @@ def _load(*, say: Say, password: str | None, run_tasks: Callable[[], None]) -> l
 def _upload_years(
     organisations: dict[str, tuple[Organisation, dict[str, Any]]],
     plan: list[dict[str, str]],
-    consultant: Any,
+    consultant: User,
     say: Say,
 ) -> list[Inventory]:
     from neutra.web.activities.services import upload_accept
@@ -300,7 +301,7 @@ def _activity_file(organisation: str, year: int, plan: list[dict[str, str]]) -> 
     return out.getvalue()
 
 
-def _calculate(inventories: list[Inventory], consultant: Any, say: Say) -> None:
+def _calculate(inventories: list[Inventory], consultant: User, say: Say) -> None:
     from neutra.web.calculations.services import calculation_start
 
     for inventory in inventories:
@@ -311,7 +312,7 @@ def _calculate(inventories: list[Inventory], consultant: Any, say: Say) -> None:
 def _close_years(
     inventories: list[Inventory],
     organisations: dict[str, tuple[Organisation, dict[str, Any]]],
-    consultant: Any,
+    consultant: User,
     say: Say,
 ) -> None:
     for inventory in inventories:

@@ -107,7 +107,9 @@ def compute_footprint(
         groups, index, selections, coefficients, instruments, share, options.quality_rules, gwp
     )
     document_without_hash = summarise(groups, coefficients, share, market.per_entity)
-    flags = flag_list(run, joined, table, selections, groups, coefficients, market.flags)
+    flags = flag_list(
+        run, joined, table, selections, groups, coefficients, market.flags, list(data.sources)
+    )
     provenance = _provenance(data, factor_sets, gwp, options, inputs, boundary, instruments)
     lines = query = None
     if options.lines and options.lines_as_query:

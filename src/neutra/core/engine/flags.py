@@ -6,7 +6,7 @@ It must never read every flagged row unless someone asks for them.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import ibis.expr.types as ir
@@ -73,8 +73,13 @@ def flag_list(
     groups: Groups,
     coefficients: Coefficients,
     market_flags: list[MarketFlag],
+    sources: Sequence[str] = (),
 ) -> LazyFlags:
-    """Every flag: counted now from the group sums, its rows read on first use."""
+    """Every flag: counted now from the group sums, its rows read on first use.
+
+    `sources` are the file labels the rows' `_source` holds, if known: the flagged
+    rows then come back with a file number instead of the label on every row.
+    """
     by_key: dict[int, list[tuple[FlagKind, str]]] = defaultdict(list)
     for i, selection in enumerate(selections):
         by_key[i] += selection.flags
@@ -179,13 +184,10 @@ def flag_list(
         parts: list[pa.Table] = []
         keys = {k for k, v in by_key.items() if v} | {key for _, key in by_pair} | overriding_keys
         if keys:
-            rows = run(
-                first(
-                    only_keys(joined, keys).select(
-                        "_source", "_row", "id", "_key", "entity", "scope", "category"
-                    )
-                )
-            )
+            columns = ("_row", "id", "_key", "entity", "scope", "category")
+            rows = _by_source_number(run, only_keys(joined, keys), columns, sources, limit)
+            if rows is None:
+                rows = run(first(only_keys(joined, keys).select("_source", *columns)))
             parts.append(_keyed_flags(rows, notes))
         negative = run(
             first(
@@ -244,6 +246,26 @@ def flag_list(
     return LazyFlags(dict(counts), load)
 
 
+def _by_source_number(
+    run: Any, rows: ir.Table, columns: Sequence[str], sources: Sequence[str], limit: int | None
+) -> pa.Table | None:
+    """`rows` ordered by (_source, _row), with `_source` as a dictionary column built from
+    file numbers: millions of flagged rows do not each carry their file's label. None when
+    a row's label is not among `sources` (the caller then reads the labels)."""
+    labels = sorted(set(sources))
+    if not labels:
+        return None
+    # Numbered in label order, so that ordering by the number orders by the label.
+    number = rows._source.substitute({label: i for i, label in enumerate(labels)}, else_=-1)
+    ordered = rows.select(*columns, _file=number.cast("int32")).order_by(["_file", "_row"])
+    found = run(ordered if limit is None else ordered.limit(limit))
+    files = found["_file"].combine_chunks()
+    if found.num_rows and pc.min(files).as_py() < 0:
+        return None
+    source = pa.DictionaryArray.from_arrays(files, pa.array(labels, pa.string()))
+    return found.drop_columns(["_file"]).append_column("_source", source)
+
+
 def _flag_table(row: Any, flag: Any, detail: Any, source: Any, line: Any) -> pa.Table:
     """Flags as columns (FLAG_SCHEMA): one row per flag, texts as plain strings."""
     columns = [row, flag, detail, source, line]
@@ -253,6 +275,11 @@ def _flag_table(row: Any, flag: Any, detail: Any, source: Any, line: Any) -> pa.
         for column, field in zip(columns, FLAG_SCHEMA, strict=True)
     ]  # fmt: skip
     return pa.Table.from_arrays(arrays, schema=FLAG_SCHEMA)
+
+
+def _dictionary(column: pa.ChunkedArray) -> pa.DictionaryArray:
+    combined = column.combine_chunks()
+    return combined if pa.types.is_dictionary(combined.type) else combined.dictionary_encode()
 
 
 def _keyed_flags(
@@ -304,6 +331,6 @@ def _keyed_flags(
         rows["id"].take(take),
         pa.DictionaryArray.from_arrays(pick, pa.array([flag.value for flag, _ in distinct])),
         pa.DictionaryArray.from_arrays(pick, pa.array([detail for _, detail in distinct])),
-        rows["_source"].combine_chunks().dictionary_encode().take(take),
+        _dictionary(rows["_source"]).take(take),
         rows["_row"].take(take),
     )

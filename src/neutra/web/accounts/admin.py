@@ -10,6 +10,7 @@ from django.http import HttpRequest
 
 from neutra.core.errors import NeutraError
 from neutra.web.accounts.models import ApiToken
+from neutra.web.accounts.requests import AuthenticatedRequest
 from neutra.web.accounts.services import api_token_revoke
 
 
@@ -46,7 +47,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return actions
 
     @admin.action(description="Revoke the selected API tokens")
-    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+    def revoke(self, request: AuthenticatedRequest, queryset: QuerySet[ApiToken]) -> None:
         count = 0
         for token in queryset:
             try:

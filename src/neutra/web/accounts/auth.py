@@ -8,8 +8,6 @@ never accept a revoked or expired token, nor one of a deactivated user.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
@@ -25,20 +23,20 @@ class ApiTokenAuth(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken:
         found = api_token_authenticate(secret=token)
-        # Endpoints and selectors read request.user, exactly as for a session.
+        # Endpoints and selectors read request.user, exactly as for a session;
+        # ninja keeps the token as request.auth (its scopes: `require_scope`).
         request.user = found.user
-        request.api_token_scopes = frozenset(found.scopes)
         return found
 
 
-def require_scope(request: Any, scope: Scope | str) -> None:
+def require_scope(request: HttpRequest, scope: Scope | str) -> None:
     """Raise `NotAllowedError` (403) if the request's API token lacks `scope`.
 
     A session has every scope: what it may do is decided by the user's roles.
     Write endpoints call this with "write" before their service.
     """
-    scopes = getattr(request, "api_token_scopes", None)
-    if scopes is not None and str(scope) not in scopes:
+    token = getattr(request, "auth", None)  # set by ninja: the ApiToken, or a session's user
+    if isinstance(token, ApiToken) and str(scope) not in token.scopes:
         raise NotAllowedError(
             f"this API token does not have the {str(scope)!r} scope", scope=str(scope)
         )

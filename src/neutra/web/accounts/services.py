@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -119,7 +120,7 @@ def login_failure_record(
     _audit_login(action, actor=None, username=username, address=address, at=now)
 
 
-def login_success_record(*, user: Any, address: str, now: datetime | None = None) -> None:
+def login_success_record(*, user: User, address: str, now: datetime | None = None) -> None:
     """Audit a successful log-in and forget its username's failures (not its address's)."""
     now = now or timezone.now()
     username = user.get_username()
@@ -127,7 +128,7 @@ def login_success_record(*, user: Any, address: str, now: datetime | None = None
     _audit_login("user.login", actor=user, username=username, address=address, at=now)
 
 
-def password_changed_record(*, user: Any, address: str, how: str) -> None:
+def password_changed_record(*, user: User, address: str, how: str) -> None:
     """Audit a new password (`how`: "change" or "reset") and forget the name's failures."""
     username = user.get_username()
     cache.delete_many(_keys("username", username_key(username)))
@@ -171,7 +172,7 @@ def _scopes(scopes: Iterable[str]) -> list[str]:
 
 def api_token_create(
     *,
-    user: Any,
+    user: User,
     name: str,
     scopes: Iterable[str],
     expires_at: datetime,
@@ -213,7 +214,7 @@ def api_token_create(
     return token, secret
 
 
-def api_token_revoke(*, token: ApiToken, by: Any, now: datetime | None = None) -> ApiToken:
+def api_token_revoke(*, token: ApiToken, by: User | None, now: datetime | None = None) -> ApiToken:
     """Revoke `token` from `now` on; its owner or a user who may change tokens may."""
     now = now or timezone.now()
     if by is None or not (

@@ -11,7 +11,7 @@ from datetime import datetime, time, timedelta
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from neutra.core.errors import NeutraError
 from neutra.web.accounts.models import ApiToken
+from neutra.web.accounts.requests import AuthenticatedRequest
 from neutra.web.accounts.services import api_token_create, api_token_revoke
 from neutra.web.errors import error_text
 
@@ -31,7 +32,7 @@ class TokenForm(forms.Form):
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def tokens(request: HttpRequest) -> HttpResponse:
+def tokens(request: AuthenticatedRequest) -> HttpResponse:
     secret = None
     if request.method == "POST":
         form = TokenForm(request.POST)
@@ -49,7 +50,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
                 messages.error(request, error_text(error))
         else:
             for field, errors in form.errors.items():
-                messages.error(request, f"{field}: {' '.join(errors)}")
+                messages.error(request, f"{field}: {' '.join(map(str, errors))}")
     return render(
         request,
         "accounts/tokens.html",
@@ -64,7 +65,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def token_revoke(request: AuthenticatedRequest, token_id: int) -> HttpResponse:
     token = ApiToken.objects.filter(user=request.user, pk=token_id).first()
     if token is None:
         raise Http404("token not found")

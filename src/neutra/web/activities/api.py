@@ -11,12 +11,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from ninja import File, Router, Schema, Status, UploadedFile
 
 from neutra.web.accounts.auth import require_scope
+from neutra.web.accounts.requests import AuthenticatedRequest
 from neutra.web.activities.models import ActivityUpload
 from neutra.web.activities.selectors import upload_for, upload_template, uploads_for
 from neutra.web.activities.services import upload_accept, upload_delete
@@ -60,7 +61,7 @@ _REFUSALS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: E
 
 @router.post("/inventories/{inventory_id}/uploads", response={202: JobOut, **_REFUSALS})
 def create_upload(
-    request: HttpRequest, inventory_id: int, file: File[UploadedFile]
+    request: AuthenticatedRequest, inventory_id: int, file: File[UploadedFile]
 ) -> Status[dict[str, Any]]:
     """Upload an activity file (.csv or .xlsx, multipart field `file`) into a draft inventory.
 
@@ -84,14 +85,14 @@ def create_upload(
 
 
 @router.get("/inventories/{inventory_id}/uploads", response={200: list[UploadOut], 404: ErrorOut})
-def list_uploads(request: HttpRequest, inventory_id: int) -> list[UploadOut]:
+def list_uploads(request: AuthenticatedRequest, inventory_id: int) -> list[UploadOut]:
     """The activity files stored in an inventory, oldest first."""
     inventory = inventory_for(request.user, inventory_id, now=timezone.now())
     return [_out(upload) for upload in uploads_for(inventory=inventory)]
 
 
 @router.delete("/uploads/{upload_id}", response={204: None, **_REFUSALS})
-def delete_upload(request: HttpRequest, upload_id: int) -> Status[None]:
+def delete_upload(request: AuthenticatedRequest, upload_id: int) -> Status[None]:
     """Remove an upload and all its rows from a draft inventory (roles as for uploading)."""
     require_scope(request, "write")
     upload = upload_for(request.user, upload_id, now=timezone.now())
@@ -104,7 +105,7 @@ def delete_upload(request: HttpRequest, upload_id: int) -> Status[None]:
     response={200: None, 404: ErrorOut},
     openapi_extra={"responses": {200: {"description": "The workbook", "content": {XLSX: {}}}}},
 )
-def download_template(request: HttpRequest, inventory_id: int) -> HttpResponse:
+def download_template(request: AuthenticatedRequest, inventory_id: int) -> HttpResponse:
     """The inventory's data-collection workbook (XLSX): its first sheet is the activity file
     to fill in; the "activity keys" sheet lists the keys the pinned factor sets serve."""
     inventory = inventory_for(request.user, inventory_id, now=timezone.now())

@@ -13,8 +13,8 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import QuerySet, Sum
 
 from neutra.core import workflow
@@ -55,7 +55,7 @@ def uploads_for(*, inventory: Inventory) -> QuerySet[ActivityUpload]:
     return ActivityUpload.objects.filter(inventory=inventory).select_related("uploaded_by")
 
 
-def upload_for(user: Any, upload_id: object, *, now: datetime) -> ActivityUpload:
+def upload_for(user: User, upload_id: object, *, now: datetime) -> ActivityUpload:
     """The upload `upload_id` if `user` may see its organisation at `now`; else NotFoundError."""
     rows = ActivityUpload.objects.select_related(
         "inventory", "inventory__organisation", "uploaded_by"
@@ -83,7 +83,7 @@ def activity_row_count(*, inventory: Inventory) -> int:
     return int(total["rows"] or 0)
 
 
-def upload_refusal(*, user: Any, inventory: Inventory, now: datetime) -> NeutraError | None:
+def upload_refusal(*, user: User | None, inventory: Inventory, now: datetime) -> NeutraError | None:
     """Why `user` may not add or remove activity data of `inventory` now; None if they may.
 
     `NotAllowedError` for a read-only role, `InvalidInputError` for an
@@ -117,7 +117,7 @@ class ActivitiesSection:
     refusal: NeutraError | None  # why this user may not upload or delete now; None: they may
 
 
-def activities_section(*, user: Any, inventory: Inventory, now: datetime) -> ActivitiesSection:
+def activities_section(*, user: User, inventory: Inventory, now: datetime) -> ActivitiesSection:
     """The activity-data section of an inventory (pass one from `inventory_for`)."""
     uploads = list(uploads_for(inventory=inventory))
     job = last_upload_job(inventory=inventory)

@@ -27,11 +27,12 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any
 
 import ibis
 import ibis.expr.types as ir
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.utils import timezone
 from django_tasks import task
@@ -47,6 +48,7 @@ from neutra.web.inventories.models import Inventory
 from neutra.web.inventories.selectors import pinned_factor_sets
 from neutra.web.jobs.models import Job, JobKind
 from neutra.web.jobs.services import Progress, job_create, job_run
+from neutra.web.sql import db_column
 from neutra.web.tenancy.audit import audit_record
 from neutra.web.tenancy.models import Entity
 
@@ -79,10 +81,6 @@ _MAX_CHARS = {
     "unit": 64,
     "region": 16,
 }
-
-
-# Django's choices are tuples to mypy (no Django stubs here); at run time the member.
-_UPLOAD = cast(JobKind, JobKind.UPLOAD)
 
 
 def upload_root() -> Path:
@@ -123,7 +121,7 @@ def upload_folders_prune(*, older_than: timedelta = timedelta(days=7)) -> int:
 def upload_accept(
     *,
     inventory: Inventory,
-    by: Any,
+    by: User | None,
     file_name: str,
     stream_or_path: IO[bytes] | Path | str | Any,
     size: int | None,
@@ -167,7 +165,7 @@ def upload_accept(
             raise _refused(name, "the file is empty")
         if written > limit:
             raise _refused(name, _too_large(written, limit))
-        job = job_create(kind=_UPLOAD, inventory=inventory, by=by)
+        job = job_create(kind=JobKind.UPLOAD, inventory=inventory, by=by)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -544,7 +542,7 @@ def _copy_rows(upload: ActivityUpload, data: ActivityData, file_name: str) -> No
     kept = ", ".join(_duck_name(c) for c in ordered.columns if c not in passed)
     meta = ActivityRow._meta
     quote = connection.ops.quote_name
-    target = ", ".join(quote(meta.get_field(name).column) for name in _ROW_FIELDS)
+    target = ", ".join(quote(db_column(ActivityRow, name)) for name in _ROW_FIELDS)
     with tempfile.TemporaryDirectory(prefix="neutra-rows-") as folder:
         path = Path(folder) / "rows.csv"
         backend.con.execute(
@@ -581,7 +579,7 @@ def _execute_rows(upload: ActivityUpload, data: ActivityData, file_name: str) ->
     meta = ActivityRow._meta
     fields = list(_ROW_FIELDS)
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(meta.get_field(name).column) for name in fields)
+    columns = ", ".join(quote(db_column(ActivityRow, name)) for name in fields)
     marks = ", ".join(["%s"] * len(fields))
     if connection.vendor == "postgresql":
         # `extra` (the last column) is jsonb there: the server casts the JSON text.
@@ -631,7 +629,7 @@ def _extras(values: dict[str, list[Any]], passthrough: list[str], count: int) ->
     ]
 
 
-def upload_delete(*, upload: ActivityUpload, by: Any) -> None:
+def upload_delete(*, upload: ActivityUpload, by: User | None) -> None:
     """Remove an upload and its rows from a draft inventory (roles as for uploading)."""
     inventory = upload.inventory
     if by is not None:
@@ -669,9 +667,9 @@ def activities_copy(*, original: Inventory, restatement: Inventory) -> int:
     the restatement's transaction, which holds the original's row lock.
     """
     columns = [
-        f.column
+        db_column(ActivityRow, f.name)
         for f in ActivityRow._meta.concrete_fields
-        if f.column not in ("id", "inventory_id", "upload_id")
+        if f.name not in ("id", "inventory", "upload")
     ]
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     table = connection.ops.quote_name(ActivityRow._meta.db_table)

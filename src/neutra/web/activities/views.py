@@ -20,7 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.urls import reverse
@@ -29,6 +29,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from neutra.core.errors import NeutraError
+from neutra.web.accounts.requests import AuthenticatedRequest
 from neutra.web.activities.selectors import activities_section, upload_for, upload_template
 from neutra.web.activities.services import SUFFIXES, upload_accept, upload_delete
 from neutra.web.errors import NotFoundError
@@ -41,7 +42,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @require_GET
 @login_required
-def section(request: HttpRequest, inventory_id: int) -> HttpResponse:
+def section(request: AuthenticatedRequest, inventory_id: int) -> HttpResponse:
     """The activity-data section of an inventory's page: an HTML fragment, no base template.
 
     The inventory page places it as the inner content of
@@ -56,7 +57,7 @@ def section(request: HttpRequest, inventory_id: int) -> HttpResponse:
 
 
 def _section(
-    request: HttpRequest, inventory: Inventory, *, error: str = "", notice: str = ""
+    request: AuthenticatedRequest, inventory: Inventory, *, error: str = "", notice: str = ""
 ) -> HttpResponse:
     context: dict[str, Any] = {
         "inventory": inventory,
@@ -70,7 +71,7 @@ def _section(
 
 
 def _answer(
-    request: HttpRequest, inventory: Inventory, *, error: str = "", notice: str = ""
+    request: AuthenticatedRequest, inventory: Inventory, *, error: str = "", notice: str = ""
 ) -> HttpResponse:
     if getattr(request, "htmx", False):
         return _section(request, inventory, error=error, notice=notice)
@@ -87,7 +88,7 @@ def _to_inventory(inventory: Inventory) -> HttpResponse:
 
 @require_POST
 @login_required
-def upload(request: HttpRequest, inventory_id: int) -> HttpResponse:
+def upload(request: AuthenticatedRequest, inventory_id: int) -> HttpResponse:
     """Take the form's file (field "file") and queue its validation."""
     inventory = inventory_or_404(request, inventory_id)
     try:
@@ -121,7 +122,7 @@ def upload(request: HttpRequest, inventory_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def delete(request: HttpRequest, inventory_id: int, upload_id: int) -> HttpResponse:
+def delete(request: AuthenticatedRequest, inventory_id: int, upload_id: int) -> HttpResponse:
     """Remove one upload and its rows from a draft inventory."""
     inventory = inventory_or_404(request, inventory_id)
     try:
@@ -140,7 +141,7 @@ def delete(request: HttpRequest, inventory_id: int, upload_id: int) -> HttpRespo
 
 @require_GET
 @login_required
-def template(request: HttpRequest, inventory_id: int) -> HttpResponse:
+def template(request: AuthenticatedRequest, inventory_id: int) -> HttpResponse:
     """The inventory's data-collection workbook (XLSX), as a download."""
     workbook = upload_template(inventory=inventory_or_404(request, inventory_id))
     response = HttpResponse(workbook.content, content_type=XLSX)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Status
 
 from neutra.web.accounts.auth import require_scope
+from neutra.web.accounts.requests import AuthenticatedRequest
 from neutra.web.calculations.services import calculation_start
 from neutra.web.inventories.selectors import inventory_for
 from neutra.web.jobs.api import JobOut, job_out
@@ -23,7 +23,7 @@ router = Router(tags=["calculations"])
 
 
 @router.post("/inventories/{inventory_id}/calculate", response={202: JobOut})
-def calculate(request: HttpRequest, inventory_id: int) -> Status[dict[str, Any]]:
+def calculate(request: AuthenticatedRequest, inventory_id: int) -> Status[dict[str, Any]]:
     """Start calculating an inventory; poll GET /api/jobs/{id} until it has finished."""
     require_scope(request, "write")
     inventory = inventory_for(request.user, inventory_id, now=timezone.now())

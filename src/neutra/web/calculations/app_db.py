@@ -40,6 +40,7 @@ from django.db import DatabaseError, connection
 
 from neutra.core.activities import CANONICAL_COLUMNS, ActivityData
 from neutra.web.activities.models import ActivityRow, ActivityUpload
+from neutra.web.sql import db_column
 
 __all__ = ["app_database", "inventory_activities", "upload_sources"]
 
@@ -191,15 +192,15 @@ def inventory_activities(
     """
     meta = ActivityRow._meta
     rows = backend.table(meta.db_table)
-    inventory_column = meta.get_field("inventory").column
-    upload_column = meta.get_field("upload").column
+    inventory_column = db_column(ActivityRow, "inventory")
+    upload_column = db_column(ActivityRow, "upload")
     mine = rows.filter(
         rows[inventory_column] == inventory_id,
         rows[upload_column].isin([upload.pk for upload in uploads]),
     )
     table = mine.select(
         **{
-            name: mine[meta.get_field(field).column].cast(CANONICAL_COLUMNS[name])
+            name: mine[db_column(ActivityRow, field)].cast(CANONICAL_COLUMNS[name])
             for name, field in _FIELDS.items()
         }
     )

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 
 from neutra.core import workflow
@@ -113,7 +114,7 @@ class CalculationSection:
     flag_counts: tuple[tuple[str, int], ...]  # (flag, rows carrying it), by flag
 
 
-def calculation_section(*, inventory: Inventory, user: Any, now: datetime) -> CalculationSection:
+def calculation_section(*, inventory: Inventory, user: User, now: datetime) -> CalculationSection:
     """Everything the calculation section of `inventory` shows `user` (from `inventory_for`)."""
     calculation = calculation_current(inventory=inventory)
     headline: tuple[tuple[str, float], ...] = ()
@@ -142,7 +143,7 @@ def calculation_current(*, inventory: Inventory) -> Calculation | None:
     return calculations_for(inventory=inventory).first()
 
 
-def calculation_for(user: Any, calculation_id: object, *, now: datetime) -> Calculation:
+def calculation_for(user: User, calculation_id: object, *, now: datetime) -> Calculation:
     """The calculation `calculation_id` if `user` may see its organisation at `now`.
 
     Raises `NotFoundError` (404) when it is missing and when it is another
@@ -169,7 +170,7 @@ def calculation_job_latest(*, inventory: Inventory) -> Job | None:
 
 
 def calculation_refusal(
-    *, inventory: Inventory, user: Any, now: datetime
+    *, inventory: Inventory, user: User | None, now: datetime
 ) -> CalculationRefusal | None:
     """Why `user` may not calculate `inventory` now, or None when they may.
 

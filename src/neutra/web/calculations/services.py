@@ -43,7 +43,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from django.contrib.auth.base_user import AbstractBaseUser as User
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.utils import timezone
 from django_tasks import task
@@ -65,6 +65,7 @@ from neutra.web.errors import NotAllowedError
 from neutra.web.inventories.models import Inventory, InventoryLockedError
 from neutra.web.jobs.models import Job, JobKind
 from neutra.web.jobs.services import Progress, job_create, job_run
+from neutra.web.sql import db_column
 from neutra.web.tenancy.audit import audit_record
 
 __all__ = [
@@ -79,9 +80,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 FLAG_ROWS_KEPT = 1000  # flag rows stored with the summary; the counts cover all of them
-
-# The member itself (without Django's type stubs mypy sees `JobKind.CALCULATION` as a tuple).
-_CALCULATION = JobKind("calculation")
 
 
 class CalculationRunningError(NeutraError, RuntimeError):
@@ -104,12 +102,17 @@ def calculation_start(*, inventory: Inventory, by: User | None) -> Job:
         # Lock the inventory row: two presses of "Calculate" at once would
         # both find no running job and queue two calculations; the second
         # waits here and then sees the first one's job.
-        current = Inventory.objects.select_for_update().select_related("organisation")
-        current = current.get(pk=inventory.pk)
+        current = (
+            Inventory.objects.select_for_update()
+            .select_related("organisation")
+            .get(pk=inventory.pk)
+        )
         refusal = calculation_refusal(inventory=current, user=by, now=timezone.now())
         if refusal is not None:
             raise _refused(refusal.reason, refusal.text, current)
-        job = job_create(kind=_CALCULATION, inventory=current, by=by, stage="waiting for a worker")
+        job = job_create(
+            kind=JobKind.CALCULATION, inventory=current, by=by, stage="waiting for a worker"
+        )
     # Queued after the job row is committed, so a worker never looks for a job
     # that is not there yet. (With the immediate backend it runs right here.)
     result = calculate_inventory.enqueue(job.pk)
@@ -285,7 +288,7 @@ def _insert_lines(backend: Any, calculation: Calculation, lines: Any) -> int:
     meta = EmissionLine._meta
     quote = connection.ops.quote_name
     fields = ("organisation", "calculation", *LINE_FIELDS, "gases_t")
-    target = ", ".join(quote(meta.get_field(f).column) for f in fields)
+    target = ", ".join(quote(db_column(EmissionLine, f)) for f in fields)
     source = ", ".join(f"lines.{quote(c)}" for c in LINE_COLUMNS)
     # Both ids are integers from the database: written into the statement, which then
     # has no parameters, so no % in the compiled query is taken for a placeholder.

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from neutra.core.errors import NeutraError
+from neutra.web.accounts.requests import AuthenticatedRequest
 from neutra.web.calculations.selectors import calculation_section
 from neutra.web.calculations.services import calculation_start
 from neutra.web.errors import error_text
@@ -33,7 +34,9 @@ def _dashboard_url(inventory: Inventory) -> str:
     return reverse("dashboards:dashboard", args=[inventory.pk])
 
 
-def _section(request: HttpRequest, inventory: Inventory, *, error: str = "") -> HttpResponse:
+def _section(
+    request: AuthenticatedRequest, inventory: Inventory, *, error: str = ""
+) -> HttpResponse:
     section = calculation_section(inventory=inventory, user=request.user, now=timezone.now())
     return render(
         request,
@@ -49,14 +52,14 @@ def _section(request: HttpRequest, inventory: Inventory, *, error: str = "") -> 
 
 @require_GET
 @login_required
-def calculation_section_view(request: HttpRequest, inventory_id: int) -> HttpResponse:
+def calculation_section_view(request: AuthenticatedRequest, inventory_id: int) -> HttpResponse:
     """The calculation section of an inventory page (an htmx fragment)."""
     return _section(request, inventory_or_404(request, inventory_id))
 
 
 @require_POST
 @login_required
-def calculation_run_view(request: HttpRequest, inventory_id: int) -> HttpResponse:
+def calculation_run_view(request: AuthenticatedRequest, inventory_id: int) -> HttpResponse:
     """Start a calculation: htmx gets the section again, a plain form the inventory page."""
     inventory = inventory_or_404(request, inventory_id)
     try:

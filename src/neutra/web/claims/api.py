@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema, Status
 
 from neutra.web.accounts.auth import require_scope
+from neutra.web.accounts.requests import AuthenticatedRequest
 from neutra.web.claims import services
 from neutra.web.claims.models import Claim
 from neutra.web.claims.selectors import claim_for, claims_of
@@ -66,19 +66,21 @@ def _out(claim: Claim) -> ClaimOut:
     )
 
 
-def _claim(request: HttpRequest, claim_id: int) -> Claim:
+def _claim(request: AuthenticatedRequest, claim_id: int) -> Claim:
     return claim_for(request.user, claim_id, now=timezone.now())
 
 
 @router.get("/organisations/{organisation_id}/claims", response=list[ClaimOut])
-def list_claims(request: HttpRequest, organisation_id: int) -> list[ClaimOut]:
+def list_claims(request: AuthenticatedRequest, organisation_id: int) -> list[ClaimOut]:
     """The client's claims, newest first."""
     organisation = organisation_for(request.user, organisation_id, now=timezone.now())
     return [_out(c) for c in claims_of(organisation=organisation)]
 
 
 @router.post("/organisations/{organisation_id}/claims", response={201: ClaimOut})
-def post_claim(request: HttpRequest, organisation_id: int, payload: ClaimIn) -> Status[ClaimOut]:
+def post_claim(
+    request: AuthenticatedRequest, organisation_id: int, payload: ClaimIn
+) -> Status[ClaimOut]:
     """Open a draft claim (staff, client admin)."""
     require_scope(request, "write")
     organisation = organisation_for(request.user, organisation_id, now=timezone.now())
@@ -87,20 +89,20 @@ def post_claim(request: HttpRequest, organisation_id: int, payload: ClaimIn) -> 
 
 
 @router.get("/claims/{claim_id}", response=ClaimOut)
-def get_claim(request: HttpRequest, claim_id: int) -> ClaimOut:
+def get_claim(request: AuthenticatedRequest, claim_id: int) -> ClaimOut:
     """One claim with its last evaluation (every rule with evidence, source and shortfall)."""
     return _out(_claim(request, claim_id))
 
 
 @router.post("/claims/{claim_id}/evaluate", response=ClaimOut)
-def post_evaluate(request: HttpRequest, claim_id: int) -> ClaimOut:
+def post_evaluate(request: AuthenticatedRequest, claim_id: int) -> ClaimOut:
     """Evaluate the claim against its rules now (staff, client admin)."""
     require_scope(request, "write")
     return _out(services.claim_evaluate(claim=_claim(request, claim_id), by=request.user))
 
 
 @router.post("/claims/{claim_id}/issue", response=ClaimOut)
-def post_issue(request: HttpRequest, claim_id: int, payload: IssueIn) -> ClaimOut:
+def post_issue(request: AuthenticatedRequest, claim_id: int, payload: IssueIn) -> ClaimOut:
     """Issue the claim when every rule is met: signed PDFs and its public page (staff)."""
     require_scope(request, "write")
     public_url = request.build_absolute_uri("/").rstrip("/")
@@ -111,7 +113,7 @@ def post_issue(request: HttpRequest, claim_id: int, payload: IssueIn) -> ClaimOu
 
 
 @router.post("/claims/{claim_id}/withdraw", response=ClaimOut)
-def post_withdraw(request: HttpRequest, claim_id: int, payload: WithdrawIn) -> ClaimOut:
+def post_withdraw(request: AuthenticatedRequest, claim_id: int, payload: WithdrawIn) -> ClaimOut:
     """Withdraw an issued claim; its public page says so (staff)."""
     require_scope(request, "write")
     claim = services.claim_withdraw(

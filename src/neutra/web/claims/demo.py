@@ -16,6 +16,8 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib.auth.models import User
+
 from neutra.web.claims import services
 from neutra.web.tenancy.models import Consultancy, Organisation
 
@@ -33,7 +35,7 @@ CANCELLED_ON = dt.date(2026, 3, 16)
 FIRST_SERIAL = 10_000_001
 
 
-def _book(consultancy: Consultancy, by: Any) -> tuple[Any, Any]:
+def _book(consultancy: Consultancy, by: User | None) -> tuple[Any, Any]:
     """The CDM holding account and a wind project of the consultancy (made once)."""
     from neutra.web.credits.models import CreditProject, Registry, RegistryAccount
     from neutra.web.credits.services import account_create, project_create, registry_create
@@ -57,7 +59,7 @@ def _book(consultancy: Consultancy, by: Any) -> tuple[Any, Any]:
 
 
 def demo_claims(
-    *, consultancy: Consultancy, consultant: Any, say: Callable[[str], object] = print
+    *, consultancy: Consultancy, consultant: User, say: Callable[[str], object] = print
 ) -> None:
     """Claims of the demonstration's clients for 2025 in three states (see the module)."""
     from neutra.web.credits.services import Units, credits_cancel, credits_purchase
@@ -72,6 +74,7 @@ def demo_claims(
         )
         # The credits demo cancelled some units for 2025 already; buy what is still missing
         # (at least one unit, so every client's ledger shows a claim's own cancellation).
+        assert claim.evaluation is not None  # claim_evaluate stores it
         needed = max(int(claim.evaluation["shortfall_units"]), 2)
         cancel = needed if number != 1 else needed // 2  # the second client falls short
         credits_purchase(
@@ -97,6 +100,7 @@ def demo_claims(
         )
         serial += needed
         claim = services.claim_evaluate(claim=claim, by=consultant)
+        assert claim.evaluation is not None
         if number == 1:
             say(f"  {organisation.name}: claim {DEMO_PERIOD} evaluated, "
                 f"{claim.evaluation['shortfall_units']} units short")  # fmt: skip

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import Count, F, QuerySet, Sum
 
 from neutra.core.claims import (
@@ -76,7 +76,7 @@ def claims_of(*, organisation: Organisation) -> QuerySet[Claim]:
     return Claim.objects.filter(organisation=organisation).defer("pdf", "certificate_pdf")
 
 
-def claim_for(user: Any, claim_id: object, *, now: datetime) -> Claim:
+def claim_for(user: User, claim_id: object, *, now: datetime) -> Claim:
     """One claim the user may see; `NotFoundError` (404) otherwise, like a missing one."""
     return tenant_row_for(user, Claim.objects.all(), claim_id, now=now, what="claim")
 

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from neutra.core.claims import ClaimPeriod, ClaimState, Scope2Basis, Standard, Verification
 from neutra.core.errors import NeutraError
+from neutra.web.accounts.requests import AuthenticatedRequest
 from neutra.web.claims import services
 from neutra.web.claims.models import Claim
 from neutra.web.claims.selectors import (
@@ -63,14 +64,14 @@ class WithdrawForm(forms.Form):
     reason = forms.CharField(max_length=500)
 
 
-def _organisation(request: HttpRequest, organisation_id: int) -> Organisation:
+def _organisation(request: AuthenticatedRequest, organisation_id: int) -> Organisation:
     try:
         return organisation_for(request.user, organisation_id, now=timezone.now())
     except NotFoundError:
         raise Http404("organisation not found") from None
 
 
-def _claim(request: HttpRequest, claim_id: int) -> Claim:
+def _claim(request: AuthenticatedRequest, claim_id: int) -> Claim:
     try:
         return claim_for(request.user, claim_id, now=timezone.now())
     except NotFoundError:
@@ -92,7 +93,7 @@ def _crumbs(
 
 
 @login_required
-def claims_page(request: HttpRequest, organisation_id: int) -> HttpResponse:
+def claims_page(request: AuthenticatedRequest, organisation_id: int) -> HttpResponse:
     organisation = _organisation(request, organisation_id)
     roles = roles_in(request.user, organisation, now=timezone.now())
     may_open = bool(roles & {*STAFF_ROLES, Role.CLIENT_ADMIN})
@@ -134,7 +135,7 @@ def claims_page(request: HttpRequest, organisation_id: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def claim_page(request: HttpRequest, claim_id: int) -> HttpResponse:
+def claim_page(request: AuthenticatedRequest, claim_id: int) -> HttpResponse:
     claim = _claim(request, claim_id)
     organisation = claim.organisation
     roles = roles_in(request.user, organisation, now=timezone.now())
@@ -169,7 +170,7 @@ def claim_page(request: HttpRequest, claim_id: int) -> HttpResponse:
     )
 
 
-def _run(request: HttpRequest, claim: Claim, work: Any) -> HttpResponseRedirect:
+def _run(request: AuthenticatedRequest, claim: Claim, work: Any) -> HttpResponseRedirect:
     try:
         work()
     except NotFoundError as exc:
@@ -181,7 +182,7 @@ def _run(request: HttpRequest, claim: Claim, work: Any) -> HttpResponseRedirect:
 
 @require_POST
 @login_required
-def claim_evaluate(request: HttpRequest, claim_id: int) -> HttpResponseRedirect:
+def claim_evaluate(request: AuthenticatedRequest, claim_id: int) -> HttpResponseRedirect:
     claim = _claim(request, claim_id)
     form = EvaluateForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -199,7 +200,7 @@ def claim_evaluate(request: HttpRequest, claim_id: int) -> HttpResponseRedirect:
 
 @require_POST
 @login_required
-def claim_issue(request: HttpRequest, claim_id: int) -> HttpResponseRedirect:
+def claim_issue(request: AuthenticatedRequest, claim_id: int) -> HttpResponseRedirect:
     claim = _claim(request, claim_id)
     form = IssueForm(request.POST)
     if not form.is_valid():
@@ -217,7 +218,7 @@ def claim_issue(request: HttpRequest, claim_id: int) -> HttpResponseRedirect:
 
 @require_POST
 @login_required
-def claim_withdraw(request: HttpRequest, claim_id: int) -> HttpResponseRedirect:
+def claim_withdraw(request: AuthenticatedRequest, claim_id: int) -> HttpResponseRedirect:
     claim = _claim(request, claim_id)
     form = WithdrawForm(request.POST)
     if not form.is_valid():
@@ -240,7 +241,7 @@ def _pdf(data: bytes, name: str) -> HttpResponse:
 
 @require_GET
 @login_required
-def claim_download(request: HttpRequest, claim_id: int, part: str) -> HttpResponse:
+def claim_download(request: AuthenticatedRequest, claim_id: int, part: str) -> HttpResponse:
     """The issued claim's signed PDF: the certificate and report, or the certificate alone."""
     claim = _claim(request, claim_id)
     if part not in PDF_PARTS:
@@ -261,7 +262,7 @@ def _period(year: int) -> ClaimPeriod:
 @require_GET
 @login_required
 def report_download(
-    request: HttpRequest, organisation_id: int, year: int, kind: str, fmt: str
+    request: AuthenticatedRequest, organisation_id: int, year: int, kind: str, fmt: str
 ) -> HttpResponse:
     """The client's management or public climate report of a year, as HTML or PDF."""
     from neutra.reports.climate_report import climate_html, climate_pdf
@@ -284,7 +285,7 @@ def report_download(
 @require_GET
 @login_required
 def disclosure_download(
-    request: HttpRequest, organisation_id: int, year: int, framework: str, fmt: str
+    request: AuthenticatedRequest, organisation_id: int, year: int, framework: str, fmt: str
 ) -> HttpResponse:
     """A disclosure table of the client's year (GHG Protocol, ESRS E1, CDP, SECR), XLSX or JSON."""
     from neutra.formats.disclosures import disclosure_json_text, write_disclosure_xlsx

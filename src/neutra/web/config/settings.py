@@ -187,7 +187,9 @@ if _tasks not in _TASK_BACKENDS:
     raise ImproperlyConfigured(
         f"environment variable NEUTRA_TASKS is {_tasks!r}: use one of {', '.join(_TASK_BACKENDS)}"
     )
-TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_tasks], "QUEUES": ["default"]}}
+TASKS: dict[str, dict[str, Any]] = {
+    "default": {"BACKEND": _TASK_BACKENDS[_tasks], "QUEUES": ["default"]}
+}
 
 # Activity files are read from a temporary file, never held whole in memory.
 NEUTRA_MAX_UPLOAD_BYTES = env_int("NEUTRA_MAX_UPLOAD_MB", 200, minimum=1) * 1024 * 1024

@@ -12,11 +12,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
 from neutra.web.accounts.auth import require_scope
+from neutra.web.accounts.requests import AuthenticatedRequest
 from neutra.web.credits import selectors
 from neutra.web.credits.models import CreditBlock, CreditTransaction
 from neutra.web.credits.services import (
@@ -127,7 +127,7 @@ class HistoryOut(Schema):
 
 
 @router.get("/organisations/{organisation_id}/credits", response=CreditsOut)
-def organisation_credits(request: HttpRequest, organisation_id: int) -> CreditsOut:
+def organisation_credits(request: AuthenticatedRequest, organisation_id: int) -> CreditsOut:
     """A client's units: held and cancelled in total, by year, project, vintage and type, and its blocks."""
     organisation = organisation_for(request.user, organisation_id, now=timezone.now())
     blocks = list(selectors.blocks_of_organisation(organisation=organisation))
@@ -147,14 +147,16 @@ def organisation_credits(request: HttpRequest, organisation_id: int) -> CreditsO
 
 
 @router.get("/organisations/{organisation_id}/credits/cancellations", response=list[TransactionOut])
-def organisation_cancellations(request: HttpRequest, organisation_id: int) -> list[TransactionOut]:
+def organisation_cancellations(
+    request: AuthenticatedRequest, organisation_id: int
+) -> list[TransactionOut]:
     """A client's cancellations, newest first, with their attestation's name and SHA-256."""
     organisation = organisation_for(request.user, organisation_id, now=timezone.now())
     return [_txn(t) for t in selectors.cancellations_of(organisation=organisation)]
 
 
 @router.get("/credits/blocks/{block_id}", response=HistoryOut)
-def block(request: HttpRequest, block_id: int) -> HistoryOut:
+def block(request: AuthenticatedRequest, block_id: int) -> HistoryOut:
     """One block you may see, and its history from the purchase on."""
     found = selectors.block_for(request.user, block_id, now=timezone.now())
     history = selectors.block_history(block=found)
@@ -169,7 +171,7 @@ class FindIn(InputSchema):
 
 
 @router.get("/credits/find", response=list[BlockOut])
-def find(request: HttpRequest, query: Query[FindIn]) -> list[BlockOut]:
+def find(request: AuthenticatedRequest, query: Query[FindIn]) -> list[BlockOut]:
     """The current blocks you may see that hold a serial number."""
     if not 0 <= query.serial < _LIMIT:
         raise invalid("credits", "serial", query.serial, "not a serial number")
@@ -179,7 +181,7 @@ def find(request: HttpRequest, query: Query[FindIn]) -> list[BlockOut]:
 
 
 @router.get("/credits/blocks", response=list[BlockOut])
-def consultancy_blocks(request: HttpRequest) -> list[BlockOut]:
+def consultancy_blocks(request: AuthenticatedRequest) -> list[BlockOut]:
     """Every current block of the consultancy you staff: its stock and every client's (staff only)."""
     consultancy = selectors.consultancy_for_staff(request.user)
     return [_block(b) for b in selectors.blocks_of_consultancy(consultancy=consultancy)]
@@ -234,7 +236,7 @@ class ChosenOut(Schema):
 
 
 @router.post("/credits/preview", response=list[ChosenOut])
-def preview(request: HttpRequest, payload: UnitsIn) -> list[ChosenOut]:
+def preview(request: AuthenticatedRequest, payload: UnitsIn) -> list[ChosenOut]:
     """The units a choice (serials or a policy) would take; nothing changes (staff only)."""
     consultancy = selectors.consultancy_for_staff(request.user, payload.consultancy_id)
     spec = _units(consultancy, payload).spec()
@@ -262,7 +264,7 @@ class PurchaseIn(InputSchema):
 
 
 @router.post("/credits/purchases", response={201: TransactionOut})
-def purchase(request: HttpRequest, payload: PurchaseIn) -> Status[TransactionOut]:
+def purchase(request: AuthenticatedRequest, payload: PurchaseIn) -> Status[TransactionOut]:
     """Record a purchase of a serial block (staff only)."""
     require_scope(request, "write")
     consultancy = selectors.consultancy_for_staff(request.user, payload.consultancy_id)
@@ -288,7 +290,7 @@ class TransferIn(UnitsIn):
 
 
 @router.post("/credits/transfers", response={201: TransactionOut})
-def transfer(request: HttpRequest, payload: TransferIn) -> Status[TransactionOut]:
+def transfer(request: AuthenticatedRequest, payload: TransferIn) -> Status[TransactionOut]:
     """Allocate stock to a client and/or move units to another account or registry (staff only)."""
     require_scope(request, "write")
     consultancy = selectors.consultancy_for_staff(request.user, payload.consultancy_id)
@@ -310,7 +312,7 @@ class CancelIn(UnitsIn):
 
 
 @router.post("/credits/cancellations", response={201: TransactionOut})
-def cancel(request: HttpRequest, payload: CancelIn) -> Status[TransactionOut]:
+def cancel(request: AuthenticatedRequest, payload: CancelIn) -> Status[TransactionOut]:
     """Cancel units for a client: final (staff only)."""
     require_scope(request, "write")
     consultancy = selectors.consultancy_for_staff(request.user, payload.consultancy_id)
@@ -331,7 +333,7 @@ class SaleIn(UnitsIn):
 
 
 @router.post("/credits/sales", response={201: TransactionOut})
-def sale(request: HttpRequest, payload: SaleIn) -> Status[TransactionOut]:
+def sale(request: AuthenticatedRequest, payload: SaleIn) -> Status[TransactionOut]:
     """Record units sold on to a buyer (staff only)."""
     require_scope(request, "write")
     consultancy = selectors.consultancy_for_staff(request.user, payload.consultancy_id)

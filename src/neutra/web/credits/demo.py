@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from importlib import resources
-from typing import Any
+
+from django.contrib.auth.models import User
 
 from neutra.formats.ledger_file import read_ledger
 from neutra.web.credits.services import (
@@ -51,7 +52,7 @@ ACCOUNTS = (
 )
 
 
-def credits_demo(*, consultancy: Consultancy, by: Any, say: Callable[[str], None]) -> None:
+def credits_demo(*, consultancy: Consultancy, by: User | None, say: Callable[[str], None]) -> None:
     for programme, number, title, host, kind, methodology in PROJECTS:
         project_create(consultancy=consultancy, programme=programme, project_id=number, title=title,
                        host_party=host, project_type=kind, methodology=methodology, by=by)  # fmt: skip

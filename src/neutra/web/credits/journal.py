@@ -15,6 +15,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import User
+
 from neutra.web.credits.models import CreditTransaction, JournalEntry
 from neutra.web.tenancy.models import Consultancy
 
@@ -41,7 +43,7 @@ def journal_append(
     consultancy: Consultancy,
     action: str,
     payload: dict[str, Any],
-    by: Any,
+    by: User | None,
     transaction: CreditTransaction | None = None,
 ) -> JournalEntry:
     """Add an entry at the end of the consultancy's chain (call inside `transaction.atomic`)."""

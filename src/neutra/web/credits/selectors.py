@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 
 from neutra.core.credits import Block, Ledger, Totals, UnitsSpec, ledger_totals, serial_label
@@ -51,13 +51,13 @@ __all__ = [
 _RELATED = ("account__registry", "made_by", "organisation", "project")
 
 
-def staff_consultancies(user: Any) -> QuerySet[Consultancy]:
+def staff_consultancies(user: User) -> QuerySet[Consultancy]:
     if not (user.is_authenticated and user.is_active):
         return Consultancy.objects.none()
     return Consultancy.objects.filter(staff__user=user).order_by("name").distinct()
 
 
-def consultancy_for_staff(user: Any, consultancy_id: object = None) -> Consultancy:
+def consultancy_for_staff(user: User, consultancy_id: object = None) -> Consultancy:
     """The consultancy whose ledger `user` keeps (the first they staff, or the one named)."""
     staffed = staff_consultancies(user)
     if consultancy_id not in (None, ""):
@@ -97,7 +97,7 @@ def cancellations_of(*, organisation: Organisation) -> QuerySet[CreditTransactio
     )
 
 
-def _visible_blocks(user: Any, *, now: datetime) -> QuerySet[CreditBlock]:
+def _visible_blocks(user: User, *, now: datetime) -> QuerySet[CreditBlock]:
     staffed = ConsultancyMembership.objects.filter(user=user).values("consultancy_id")
     clients = organisations_visible_to(user, now=now).values("id")
     return CreditBlock.objects.filter(
@@ -105,7 +105,7 @@ def _visible_blocks(user: Any, *, now: datetime) -> QuerySet[CreditBlock]:
     )
 
 
-def block_for(user: Any, block_id: object, *, now: datetime) -> CreditBlock:
+def block_for(user: User, block_id: object, *, now: datetime) -> CreditBlock:
     """One block (current or history) the user may see; `NotFoundError` otherwise."""
     try:
         key = int(str(block_id))
@@ -136,7 +136,7 @@ def block_history(*, block: CreditBlock) -> History:
     return History(chain, children, transactions)
 
 
-def attestation_for(user: Any, transaction_id: object, *, now: datetime) -> CreditTransaction:
+def attestation_for(user: User, transaction_id: object, *, now: datetime) -> CreditTransaction:
     """A cancellation the user may see (its client's people, or the consultancy's staff)."""
     try:
         key = int(str(transaction_id))
@@ -158,7 +158,7 @@ def attestation_for(user: Any, transaction_id: object, *, now: datetime) -> Cred
     return found
 
 
-def find_serial(user: Any, serial: int, *, now: datetime) -> list[CreditBlock]:
+def find_serial(user: User, serial: int, *, now: datetime) -> list[CreditBlock]:
     """The current blocks the user may see that hold `serial` (any programme or space)."""
     if not (user.is_authenticated and user.is_active) or not 0 <= serial < 2**63:
         return []

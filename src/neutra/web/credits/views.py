@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from neutra.core.credits import Match, Policy, UnitType, reconcile
 from neutra.core.errors import InvalidInputError, NeutraError
 from neutra.reports.charts import BarChart, Series, render_svg
+from neutra.web.accounts.requests import AuthenticatedRequest
 from neutra.web.credits import selectors
 from neutra.web.credits.models import (
     AccountKind,
@@ -116,7 +117,7 @@ class AccountForm(forms.Form):
     organisation = forms.IntegerField(required=False)
 
 
-def _consultancy(request: HttpRequest) -> Consultancy:
+def _consultancy(request: AuthenticatedRequest) -> Consultancy:
     try:
         return selectors.consultancy_for_staff(
             request.user, request.POST.get("consultancy") or request.GET.get("consultancy")
@@ -169,7 +170,7 @@ def _blocks_table(blocks: list[Any]) -> list[dict[str, Any]]:
 
 @require_GET
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     staffed = selectors.staff_consultancies(request.user)
     if not staffed.exists():
         clients = organisations_visible_to(request.user, now=timezone.now()).order_by("name")
@@ -210,7 +211,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def purchase(request: HttpRequest) -> HttpResponse:
+def purchase(request: AuthenticatedRequest) -> HttpResponse:
     consultancy = _consultancy(request)
     form = PurchaseForm(request.POST)
     if not form.is_valid():
@@ -252,7 +253,7 @@ def purchase(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def operate(request: HttpRequest) -> HttpResponse:
+def operate(request: AuthenticatedRequest) -> HttpResponse:
     """Transfer (or allocate), sell or cancel units chosen by serials or by a policy."""
     consultancy = _consultancy(request)
     form = OperationForm(request.POST)
@@ -310,7 +311,7 @@ def operate(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def preview(request: HttpRequest) -> HttpResponse:
+def preview(request: AuthenticatedRequest) -> HttpResponse:
     """The units a choice would take, shown before anything is committed (an htmx fragment)."""
     consultancy = _consultancy(request)
     form = UnitsForm(request.POST)
@@ -340,7 +341,7 @@ def preview(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def project_new(request: HttpRequest) -> HttpResponse:
+def project_new(request: AuthenticatedRequest) -> HttpResponse:
     consultancy = _consultancy(request)
     form = ProjectForm(request.POST)
     if not form.is_valid():
@@ -357,7 +358,7 @@ def project_new(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def account_new(request: HttpRequest) -> HttpResponse:
+def account_new(request: AuthenticatedRequest) -> HttpResponse:
     consultancy = _consultancy(request)
     form = AccountForm(request.POST)
     if not form.is_valid():
@@ -404,7 +405,7 @@ def _uploaded(request: HttpRequest, suffixes: tuple[str, ...]) -> Path:
 
 @require_POST
 @login_required
-def import_ledger(request: HttpRequest) -> HttpResponse:
+def import_ledger(request: AuthenticatedRequest) -> HttpResponse:
     """Import a ledger file: validated whole, applied in one transaction or not at all."""
     import shutil
 
@@ -440,7 +441,7 @@ def import_ledger(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def export_ledger(request: HttpRequest) -> HttpResponse:
+def export_ledger(request: AuthenticatedRequest) -> HttpResponse:
     """The consultancy's ledger as a ledger file (CSV, DESIGN.md §5.1)."""
     import io
 
@@ -456,7 +457,7 @@ def export_ledger(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def reconcile_statement(request: HttpRequest) -> HttpResponse:
+def reconcile_statement(request: AuthenticatedRequest) -> HttpResponse:
     """Compare a registry statement with the ledger and show what differs."""
     import shutil
 
@@ -517,7 +518,7 @@ GROUPINGS = {
 
 @require_GET
 @login_required
-def organisation_credits(request: HttpRequest, organisation_id: int) -> HttpResponse:
+def organisation_credits(request: AuthenticatedRequest, organisation_id: int) -> HttpResponse:
     """A client's credits: held and cancelled by year, project, vintage and type; its cancellations."""
     try:
         organisation = organisation_for(request.user, organisation_id, now=timezone.now())
@@ -558,7 +559,7 @@ def organisation_credits(request: HttpRequest, organisation_id: int) -> HttpResp
 
 @require_GET
 @login_required
-def block_detail(request: HttpRequest, block_id: int) -> HttpResponse:
+def block_detail(request: AuthenticatedRequest, block_id: int) -> HttpResponse:
     """One block: its serials in the programme's format, and its history from purchase on."""
     try:
         block = selectors.block_for(request.user, block_id, now=timezone.now())
@@ -581,7 +582,7 @@ def block_detail(request: HttpRequest, block_id: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def attestation(request: HttpRequest, transaction_id: int) -> HttpResponse:
+def attestation(request: AuthenticatedRequest, transaction_id: int) -> HttpResponse:
     """The registry's attestation of a cancellation, as uploaded."""
     try:
         txn = selectors.attestation_for(request.user, transaction_id, now=timezone.now())
@@ -598,7 +599,7 @@ def attestation(request: HttpRequest, transaction_id: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def find(request: HttpRequest) -> HttpResponse:
+def find(request: AuthenticatedRequest) -> HttpResponse:
     """The blocks holding a serial number, among those the user may see."""
     text = request.GET.get("serial", "").strip()
     results: list[dict[str, Any]] = []

@@ -14,13 +14,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema
 
 from neutra.core.engine.explain_market import MarketLine
 from neutra.core.errors import NeutraError
 from neutra.reports import SCOPE3_CATEGORY_NAMES, explain_flag, spec_json
+from neutra.web.accounts.requests import AuthenticatedRequest
 from neutra.web.calculations.models import EmissionLine
 from neutra.web.dashboards.exports import export_response
 from neutra.web.dashboards.presentation import dashboard_charts
@@ -350,7 +350,7 @@ def _arithmetic_out(arithmetic: LineArithmetic) -> dict[str, Any]:
 
 
 @router.get("/inventories/{inventory_id}/dashboard", response=DashboardOut)
-def get_dashboard(request: HttpRequest, inventory_id: int) -> dict[str, Any]:
+def get_dashboard(request: AuthenticatedRequest, inventory_id: int) -> dict[str, Any]:
     """An inventory's dashboard: its current figures, the organisation's years, the chart specs.
 
     Figures are the current calculation's, in tonnes, unrounded; `calculated`
@@ -397,7 +397,7 @@ def get_dashboard(request: HttpRequest, inventory_id: int) -> dict[str, Any]:
 
 @router.get("/inventories/{inventory_id}/lines", response=LinesOut)
 def list_lines(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     inventory_id: int,
     scope: str | None = None,
     category: str | None = None,
@@ -442,7 +442,7 @@ def list_lines(
 
 
 @router.get("/lines/{line_id}", response=LineDetailOut)
-def get_line(request: HttpRequest, line_id: int) -> dict[str, Any]:
+def get_line(request: AuthenticatedRequest, line_id: int) -> dict[str, Any]:
     """One line with its factor: set and version, gases and values, source, the GWP of each gas,
     and the arithmetic (quantity x unit conversion x factor x inclusion share = t CO2e)."""
     line = line_for(request.user, line_id, now=timezone.now())
@@ -500,7 +500,7 @@ def _market_out(market: MarketLine | None) -> dict[str, Any] | None:
 
 
 @router.get("/inventories/{inventory_id}/compare", response=CompareOut)
-def compare_inventory(request: HttpRequest, inventory_id: int) -> dict[str, Any]:
+def compare_inventory(request: AuthenticatedRequest, inventory_id: int) -> dict[str, Any]:
     """A restating version against the version it restates: before, after and change per total,
     per scope 3 category and per entity (from each version's current calculation; a figure is
     null where a version was never calculated)."""
@@ -548,7 +548,7 @@ def compare_inventory(request: HttpRequest, inventory_id: int) -> dict[str, Any]
 
 @router.get("/inventories/{inventory_id}/export/{what}", response={200: None})
 def export_inventory(
-    request: HttpRequest, inventory_id: int, what: str, format: str = "csv"
+    request: AuthenticatedRequest, inventory_id: int, what: str, format: str = "csv"
 ) -> Any:
     """The current footprint (`what`=footprint) or its lines (`what`=lines) as a file:
     `format` csv or xlsx (the `neutra footprint` formats; text that a spreadsheet would take

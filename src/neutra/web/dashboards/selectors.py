@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet, Sum
 
 from neutra.core.engine import GasWeight, explain_line, gas_weights
@@ -439,7 +440,7 @@ def _scope_pair(totals: dict[str, float], scope: int | None) -> tuple[float, flo
     return (totals[key], totals[key])
 
 
-def line_for(user: Any, line_id: object, *, now: datetime) -> EmissionLine:
+def line_for(user: User, line_id: object, *, now: datetime) -> EmissionLine:
     """The line `line_id` if `user` may see its organisation at `now`; else NotFoundError (404)."""
     rows = EmissionLine.objects.select_related(
         "calculation", "calculation__inventory", "calculation__inventory__organisation"

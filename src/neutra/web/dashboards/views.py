@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET
 
 from neutra.core.errors import InvalidInputError, NeutraError, Problem
 from neutra.reports import SCOPE3_CATEGORY_NAMES, explain_flag, render_svg
+from neutra.web.accounts.requests import AuthenticatedRequest
 from neutra.web.dashboards.exports import export_response
 from neutra.web.dashboards.presentation import (
     CHART_NAMES,
@@ -150,7 +151,7 @@ def _dashboard_body(inventory: Inventory) -> str:
 
 @require_GET
 @login_required
-def dashboard(request: HttpRequest, inventory_id: int) -> HttpResponse:
+def dashboard(request: AuthenticatedRequest, inventory_id: int) -> HttpResponse:
     inventory = inventory_or_404(request, inventory_id)
     key = (
         inventory.pk,
@@ -222,7 +223,7 @@ def _lines_context(
 
 @require_GET
 @login_required
-def lines(request: HttpRequest, inventory_id: int) -> HttpResponse:
+def lines(request: AuthenticatedRequest, inventory_id: int) -> HttpResponse:
     inventory = inventory_or_404(request, inventory_id)
     figures = dashboard_figures(inventory=inventory)
     context: dict[str, Any] = {
@@ -240,7 +241,7 @@ def lines(request: HttpRequest, inventory_id: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def line(request: HttpRequest, inventory_id: int, line_id: int) -> HttpResponse:
+def line(request: AuthenticatedRequest, inventory_id: int, line_id: int) -> HttpResponse:
     inventory = inventory_or_404(request, inventory_id)
     try:
         found = line_for(request.user, line_id, now=timezone.now())
@@ -282,7 +283,7 @@ def line(request: HttpRequest, inventory_id: int, line_id: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def compare(request: HttpRequest, inventory_id: int) -> HttpResponse:
+def compare(request: AuthenticatedRequest, inventory_id: int) -> HttpResponse:
     inventory = inventory_or_404(request, inventory_id)
     diff = restatement_diff(inventory=inventory)
     context = {
@@ -298,7 +299,7 @@ def compare(request: HttpRequest, inventory_id: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def chart(request: HttpRequest, inventory_id: int, name: str) -> HttpResponse:
+def chart(request: AuthenticatedRequest, inventory_id: int, name: str) -> HttpResponse:
     inventory = inventory_or_404(request, inventory_id)
     if name not in CHART_NAMES:
         raise Http404(f"no chart named {name}; the charts are {', '.join(CHART_NAMES)}")
@@ -318,7 +319,7 @@ def chart(request: HttpRequest, inventory_id: int, name: str) -> HttpResponse:
 
 @require_GET
 @login_required
-def export(request: HttpRequest, inventory_id: int, what: str, fmt: str) -> HttpResponse:
+def export(request: AuthenticatedRequest, inventory_id: int, what: str, fmt: str) -> HttpResponse:
     """Download the current footprint or its lines (CSV or XLSX)."""
     inventory = inventory_or_404(request, inventory_id)
     try:

@@ -11,12 +11,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from ninja import File, Router, Schema, Status, UploadedFile
 
 from neutra.web.accounts.auth import require_scope
+from neutra.web.accounts.requests import AuthenticatedRequest
 from neutra.web.instruments.selectors import (
     InstrumentRow,
     instrument_file,
@@ -104,7 +105,7 @@ _REFUSALS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: E
     "/inventories/{inventory_id}/instruments",
     response={200: list[InstrumentOut], 404: ErrorOut, 422: ErrorOut},
 )
-def list_instruments(request: HttpRequest, inventory_id: int) -> list[InstrumentOut]:
+def list_instruments(request: AuthenticatedRequest, inventory_id: int) -> list[InstrumentOut]:
     """The inventory's contractual instruments for market-based scope 2, in recorded order."""
     now = timezone.now()
     inventory = inventory_for(request.user, inventory_id, now=now)
@@ -114,7 +115,7 @@ def list_instruments(request: HttpRequest, inventory_id: int) -> list[Instrument
 
 @router.post("/inventories/{inventory_id}/instruments", response={201: InstrumentOut, **_REFUSALS})
 def add_instrument(
-    request: HttpRequest, inventory_id: int, payload: InstrumentIn
+    request: AuthenticatedRequest, inventory_id: int, payload: InstrumentIn
 ) -> Status[InstrumentOut]:
     """Add one instrument to a draft inventory. Every problem is listed (field, reason);
     nothing is stored unless all is well. A read-only role gets 403."""
@@ -134,7 +135,7 @@ def add_instrument(
     response={201: list[InstrumentOut], **_REFUSALS},
 )
 def upload_instruments(
-    request: HttpRequest, inventory_id: int, file: File[UploadedFile]
+    request: AuthenticatedRequest, inventory_id: int, file: File[UploadedFile]
 ) -> Status[list[InstrumentOut]]:
     """Upload an instrument file (.csv or .xlsx, the columns of DESIGN.md §3.4; multipart
     field `file`) into a draft inventory: validated whole, every problem listed by row,
@@ -151,7 +152,7 @@ def upload_instruments(
 
 
 @router.delete("/instruments/{instrument_pk}", response={204: None, **_REFUSALS})
-def delete_instrument(request: HttpRequest, instrument_pk: int) -> Status[None]:
+def delete_instrument(request: AuthenticatedRequest, instrument_pk: int) -> Status[None]:
     """Remove one instrument from a draft inventory (roles as for adding)."""
     require_scope(request, "write")
     found = instrument_for(request.user, instrument_pk, now=timezone.now())
@@ -164,7 +165,7 @@ def delete_instrument(request: HttpRequest, instrument_pk: int) -> Status[None]:
     response={200: None, 404: ErrorOut, 422: ErrorOut},
     openapi_extra={"responses": {200: {"description": "The file", "content": {"text/csv": {}}}}},
 )
-def export_instruments(request: HttpRequest, inventory_id: int) -> HttpResponse:
+def export_instruments(request: AuthenticatedRequest, inventory_id: int) -> HttpResponse:
     """The inventory's instruments as one instrument file: the file its calculation used
     (`neutra footprint --instruments instruments.csv` gives the same figures and hash)."""
     inventory = inventory_for(request.user, inventory_id, now=timezone.now())

@@ -19,8 +19,8 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 
 from neutra.core import workflow
@@ -87,7 +87,7 @@ def instruments_for(*, inventory: Inventory) -> QuerySet[ContractualInstrument]:
     return ContractualInstrument.objects.filter(inventory=inventory).select_related("added_by")
 
 
-def instrument_for(user: Any, instrument_id: object, *, now: datetime) -> ContractualInstrument:
+def instrument_for(user: User, instrument_id: object, *, now: datetime) -> ContractualInstrument:
     """The instrument (by primary key) if `user` may see its organisation at `now`.
 
     Raises `NotFoundError` when it is missing and when it is another tenant's, alike.
@@ -105,7 +105,9 @@ def instrument_for(user: Any, instrument_id: object, *, now: datetime) -> Contra
     return found
 
 
-def instrument_refusal(*, user: Any, inventory: Inventory, now: datetime) -> NeutraError | None:
+def instrument_refusal(
+    *, user: User | None, inventory: Inventory, now: datetime
+) -> NeutraError | None:
     """Why `user` may not add or remove instruments of `inventory` now; None if they may.
 
     The same people who change activity data (not viewers, not auditors), and
@@ -159,7 +161,7 @@ def instrument_file(*, inventory: Inventory) -> tuple[str, bytes]:
     return found.file_name, found.content
 
 
-def instruments_page(*, user: Any, inventory: Inventory, now: datetime) -> InstrumentsPage:
+def instruments_page(*, user: User, inventory: Inventory, now: datetime) -> InstrumentsPage:
     """The instruments of an inventory as its page shows them (pass one from `inventory_for`)."""
     stored = list(instruments_for(inventory=inventory))
     refusal = instrument_refusal(user=user, inventory=inventory, now=now)

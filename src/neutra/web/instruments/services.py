@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -59,7 +60,7 @@ _COLUMNS = (*REQUIRED_COLUMNS, *QUALITY_COLUMNS)
 
 
 def instruments_upload(
-    *, inventory: Inventory, by: Any, file_name: str, stream: Any, size: int | None
+    *, inventory: Inventory, by: User | None, file_name: str, stream: Any, size: int | None
 ) -> list[ContractualInstrument]:
     """Validate an instrument file whole and add every instrument of it to a draft inventory.
 
@@ -89,7 +90,7 @@ def instruments_upload(
 
 
 def instrument_add(
-    *, inventory: Inventory, by: Any, cells: Mapping[str, object], source: str = "form"
+    *, inventory: Inventory, by: User | None, cells: Mapping[str, object], source: str = "form"
 ) -> ContractualInstrument:
     """Add one instrument, given as the cells of its row (§3.4 columns), to a draft inventory.
 
@@ -123,7 +124,7 @@ def instrument_add(
     return stored
 
 
-def instrument_delete(*, instrument: ContractualInstrument, by: Any) -> None:
+def instrument_delete(*, instrument: ContractualInstrument, by: User | None) -> None:
     """Remove one instrument from a draft inventory (the roles that may add one)."""
     _refuse(instrument.inventory, by)
     with transaction.atomic():
@@ -167,7 +168,7 @@ def instruments_copy(*, original: Inventory, restatement: Inventory) -> int:
     return len(copies)
 
 
-def _refuse(inventory: Inventory, by: Any) -> None:
+def _refuse(inventory: Inventory, by: User | None) -> None:
     refusal = instrument_refusal(user=by, inventory=inventory, now=timezone.now())
     if refusal is not None:
         raise refusal
@@ -243,7 +244,7 @@ def _inventory_problems(
 
 
 def _store(
-    inventory: Inventory, by: Any, records: list[Record], *, source: str, action: str
+    inventory: Inventory, by: User | None, records: list[Record], *, source: str, action: str
 ) -> list[ContractualInstrument]:
     with transaction.atomic():
         # The race: the inventory submitted or locked, or the same id added by

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.urls import reverse
@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from neutra.core.errors import InvalidInputError, NeutraError
 from neutra.core.scope2 import InstrumentType
 from neutra.formats.instrument_file import QUALITY_COLUMNS, REQUIRED_COLUMNS
+from neutra.web.accounts.requests import AuthenticatedRequest
 from neutra.web.errors import NotFoundError
 from neutra.web.instruments.selectors import instrument_file, instrument_for, instruments_page
 from neutra.web.instruments.services import (
@@ -39,7 +40,7 @@ from neutra.web.inventories.views import inventory_or_404
 
 
 def _page(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     inventory: Inventory,
     *,
     error: NeutraError | None = None,
@@ -67,14 +68,14 @@ def _back(inventory: Inventory) -> HttpResponse:
 
 @require_GET
 @login_required
-def page(request: HttpRequest, inventory_id: int) -> HttpResponse:
+def page(request: AuthenticatedRequest, inventory_id: int) -> HttpResponse:
     """The inventory's instruments, with the upload and add forms while it is a draft."""
     return _page(request, inventory_or_404(request, inventory_id))
 
 
 @require_POST
 @login_required
-def upload(request: HttpRequest, inventory_id: int) -> HttpResponse:
+def upload(request: AuthenticatedRequest, inventory_id: int) -> HttpResponse:
     """Take the form's instrument file (field "file"): all its instruments, or none."""
     inventory = inventory_or_404(request, inventory_id)
     try:
@@ -100,7 +101,7 @@ def upload(request: HttpRequest, inventory_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def add(request: HttpRequest, inventory_id: int) -> HttpResponse:
+def add(request: AuthenticatedRequest, inventory_id: int) -> HttpResponse:
     """Add the form's instrument (the fields are the columns of the instrument file)."""
     inventory = inventory_or_404(request, inventory_id)
     cells = {c: request.POST.get(c, "") for c in (*REQUIRED_COLUMNS, *QUALITY_COLUMNS)}
@@ -114,7 +115,7 @@ def add(request: HttpRequest, inventory_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def delete(request: HttpRequest, inventory_id: int, instrument_pk: int) -> HttpResponse:
+def delete(request: AuthenticatedRequest, inventory_id: int, instrument_pk: int) -> HttpResponse:
     """Remove one instrument from a draft inventory."""
     inventory = inventory_or_404(request, inventory_id)
     try:
@@ -133,7 +134,7 @@ def delete(request: HttpRequest, inventory_id: int, instrument_pk: int) -> HttpR
 
 @require_GET
 @login_required
-def export(request: HttpRequest, inventory_id: int) -> HttpResponse:
+def export(request: AuthenticatedRequest, inventory_id: int) -> HttpResponse:
     """The inventory's instruments as one instrument file (CSV), as its calculation used them."""
     name, content = instrument_file(inventory=inventory_or_404(request, inventory_id))
     response = HttpResponse(content, content_type="text/csv; charset=utf-8")

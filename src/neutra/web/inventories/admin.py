@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from neutra.web.accounts.requests import AuthenticatedRequest
 from neutra.web.inventories import services
 from neutra.web.inventories.models import Inventory
 from neutra.web.tenancy.admin import _ThroughServices
@@ -30,7 +31,7 @@ class InventoryAdmin(_ThroughServices):
             return self.fields
         return (*self.fields, "version", "state", "factor_sets", "restates", "created_by")
 
-    def create(self, request: HttpRequest, data: dict[str, Any]) -> Any:
+    def create(self, request: AuthenticatedRequest, data: dict[str, Any]) -> Any:
         return services.inventory_create(
             organisation=data["organisation"],
             year=data["year"],

@@ -12,11 +12,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
 from neutra.web.accounts.auth import require_scope
+from neutra.web.accounts.requests import AuthenticatedRequest
 from neutra.web.inventories.models import Inventory
 from neutra.web.inventories.selectors import (
     inventories_for,
@@ -24,7 +24,7 @@ from neutra.web.inventories.selectors import (
     inventory_for,
     scope3_screening,
 )
-from neutra.web.inventories.services import inventory_create, inventory_restate, screening_set
+from neutra.web.inventories.services import inventory_create, screening_set
 from neutra.web.schemas import InputSchema
 from neutra.web.tenancy.selectors import organisation_for
 
@@ -41,10 +41,6 @@ class InventoryIn(InputSchema):
     factor_sets: list[FactorSetPin] | None = None  # default: the starter library
     gwp_set: str = "AR5"  # AR4, AR5 or AR6
     approach: str = "operational"  # equity, financial or operational
-
-
-class RestateIn(InputSchema):
-    factor_sets: list[FactorSetPin]  # the sets the new version pins, in search order
 
 
 class InventoryOut(Schema):
@@ -81,7 +77,7 @@ def inventory_out(inventory: Inventory) -> InventoryOut:
 
 
 @router.get("/organisations/{organisation_id}/inventories", response=list[InventoryOut])
-def list_inventories(request: HttpRequest, organisation_id: int) -> list[InventoryOut]:
+def list_inventories(request: AuthenticatedRequest, organisation_id: int) -> list[InventoryOut]:
     """The inventories of one organisation you may see, newest first."""
     return [
         inventory_out(i) for i in inventories_for(request.user, organisation_id, now=timezone.now())
@@ -90,7 +86,7 @@ def list_inventories(request: HttpRequest, organisation_id: int) -> list[Invento
 
 @router.post("/organisations/{organisation_id}/inventories", response={201: InventoryOut})
 def create_inventory(
-    request: HttpRequest, organisation_id: int, payload: InventoryIn
+    request: AuthenticatedRequest, organisation_id: int, payload: InventoryIn
 ) -> Status[InventoryOut]:
     """Open an organisation's inventory for a year (staff or client admin)."""
     require_scope(request, "write")
@@ -108,29 +104,9 @@ def create_inventory(
 
 
 @router.get("/inventories/{inventory_id}", response=InventoryOut)
-def get_inventory(request: HttpRequest, inventory_id: int) -> InventoryOut:
+def get_inventory(request: AuthenticatedRequest, inventory_id: int) -> InventoryOut:
     """One inventory you may see (404 for any other)."""
     return inventory_out(inventory_for(request.user, inventory_id, now=timezone.now()))
-
-
-@router.post("/inventories/{inventory_id}/restate", response={201: InventoryOut})
-def restate_inventory(request: HttpRequest, inventory_id: int) -> Status[InventoryOut]:
-    """Open the next version of a locked inventory (staff or client admin)."""
-    require_scope(request, "write")
-    inventory = inventory_for(request.user, inventory_id, now=timezone.now())
-    return Status(201, inventory_out(inventory_restate(inventory=inventory, by=request.user)))
-
-
-@router.post("/inventories/{inventory_id}/restate-factor-sets", response={201: InventoryOut})
-def restate_inventory_on_factor_sets(
-    request: HttpRequest, inventory_id: int, payload: RestateIn
-) -> Status[InventoryOut]:
-    """Open the next version of a locked inventory pinning other factor sets (a restatement)."""
-    require_scope(request, "write")
-    inventory = inventory_for(request.user, inventory_id, now=timezone.now())
-    pins = [p.dict() for p in payload.factor_sets]
-    restated = inventory_restate(inventory=inventory, by=request.user, factor_sets=pins)
-    return Status(201, inventory_out(restated))
 
 
 class AuditEntryOut(Schema):
@@ -144,7 +120,7 @@ class AuditEntryOut(Schema):
 
 @router.get("/inventories/{inventory_id}/audit", response=list[AuditEntryOut])
 def inventory_audit(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     inventory_id: int,
     limit: int = Query(100, ge=1, le=1000),  # type: ignore[type-arg]  # ninja's Query is also a generic
     offset: int = Query(0, ge=0, le=10_000_000),  # type: ignore[type-arg]
@@ -186,14 +162,14 @@ def screening_out(inventory: Inventory) -> list[ScreeningOut]:
 
 
 @router.get("/inventories/{inventory_id}/screening", response=list[ScreeningOut])
-def get_screening(request: HttpRequest, inventory_id: int) -> list[ScreeningOut]:
+def get_screening(request: AuthenticatedRequest, inventory_id: int) -> list[ScreeningOut]:
     """Each scope 3 category's relevance to the inventory, and why (not_assessed until screened)."""
     return screening_out(inventory_for(request.user, inventory_id, now=timezone.now()))
 
 
 @router.put("/inventories/{inventory_id}/screening/{category}", response=list[ScreeningOut])
 def set_screening(
-    request: HttpRequest, inventory_id: int, category: int, payload: ScreeningIn
+    request: AuthenticatedRequest, inventory_id: int, category: int, payload: ScreeningIn
 ) -> list[ScreeningOut]:
     """Screen one scope 3 category of a draft: relevant, or not relevant with the reason."""
     require_scope(request, "write")

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 
 from neutra.core import workflow
@@ -44,13 +44,13 @@ __all__ = [
 ]
 
 
-def _hidden_states(user: Any, organisation: Organisation, now: datetime) -> list[str]:
+def _hidden_states(user: User, organisation: Organisation, now: datetime) -> list[str]:
     """The states in which `user` may not see the organisation's inventories (auditors: draft)."""
     roles = roles_in(user, organisation, now=now)
     return [s.value for s in workflow.InventoryState if not workflow.may(roles, s, _VIEW)]
 
 
-def inventories_for(user: Any, organisation_id: object, *, now: datetime) -> QuerySet[Inventory]:
+def inventories_for(user: User, organisation_id: object, *, now: datetime) -> QuerySet[Inventory]:
     """The inventories of an organisation `user` may see, newest year and version first.
 
     Raises `NotFoundError` when the organisation is missing or not visible.
@@ -64,7 +64,7 @@ def inventories_for(user: Any, organisation_id: object, *, now: datetime) -> Que
     )
 
 
-def inventory_for(user: Any, inventory_id: object, *, now: datetime) -> Inventory:
+def inventory_for(user: User, inventory_id: object, *, now: datetime) -> Inventory:
     """The inventory `inventory_id` if `user` may see it at `now` (its organisation, its state).
 
     An inventory the workflow hides from the user (a draft, from an auditor)
@@ -76,7 +76,7 @@ def inventory_for(user: Any, inventory_id: object, *, now: datetime) -> Inventor
     return inventory
 
 
-def inventory_visible_or_404(user: Any, inventory: Inventory, *, now: datetime) -> None:
+def inventory_visible_or_404(user: User, inventory: Inventory, *, now: datetime) -> None:
     """Raise `NotFoundError` unless the workflow lets `user` see `inventory` in its state.
 
     For the selectors of rows inside an inventory (uploads, jobs,

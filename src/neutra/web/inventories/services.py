@@ -4,8 +4,9 @@ Each service validates its whole input (`InvalidInputError` naming the field
 and value), checks that `by` may act (`NotAllowedError`), writes in one
 transaction with the inventory row locked, and records an `AuditEntry`.
 `by=None` is the system itself (set-up commands); views pass the logged-in
-user. A locked inventory is never changed: `inventory_restate` makes the next
-version instead.
+user. A locked inventory is never changed: a restatement makes the next
+version instead (`neutra.web.workflow.services.inventory_restate`, which
+copies each app's rows; this app's are the scope 3 screening, `screening_copy`).
 
 Opening an inventory is for consultancy staff and client admins. Who may
 restate, and every move between states, is `neutra.core.workflow`'s table;
@@ -17,9 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from functools import cache
 
-from django.contrib.auth.base_user import AbstractBaseUser as User
-from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.contrib.auth.models import User
+from django.db import transaction
 from django.utils import timezone
 
 from neutra.core import workflow
@@ -33,7 +33,6 @@ from neutra.web.inventories.models import (
     Approach,
     GwpSet,
     Inventory,
-    InventoryState,
     Scope3Relevance,
     Scope3Screening,
 )
@@ -43,8 +42,9 @@ from neutra.web.tenancy.selectors import roles_in
 
 __all__ = [
     "default_factor_sets",
+    "factor_set_pins",
     "inventory_create",
-    "inventory_restate",
+    "screening_copy",
     "screening_set",
 ]
 
@@ -79,7 +79,7 @@ def _choice(field: str, value: object, choices: Iterable[str]) -> str:
     return str(value)
 
 
-def _factor_sets(value: object) -> list[dict[str, str]]:
+def factor_set_pins(value: object) -> list[dict[str, str]]:
     """The pinned sets as stored; every problem of the list is reported at once."""
     if not isinstance(value, list | tuple) or not value:
         raise invalid("inventory", "factor_sets", value, "a non-empty list of {name, version}")
@@ -125,7 +125,7 @@ def inventory_create(
     `by` must be consultancy staff or a client admin of the organisation.
     Without `factor_sets` the starter library's sets are pinned. There is one
     inventory per organisation and year: later versions come from
-    `inventory_restate`.
+    `workflow.services.inventory_restate`.
     """
     if by is not None and not (_roles(by, organisation) & _CREATORS):
         raise NotAllowedError(
@@ -137,7 +137,7 @@ def inventory_create(
     if factor_sets is None:
         pins = [{"name": n, "version": v} for n, v in default_factor_sets()]
     else:
-        pins = _factor_sets(factor_sets)
+        pins = factor_set_pins(factor_sets)
 
     with transaction.atomic():
         # Lock the organisation row: two requests opening the same year at once
@@ -186,99 +186,24 @@ def inventory_create(
     return inventory
 
 
-def inventory_restate(
-    *, inventory: Inventory, by: User | None, factor_sets: list[dict[str, str]] | None = None
-) -> Inventory:
-    """Open the next version of a LOCKED inventory, in DRAFT, with its settings and data.
+def screening_copy(*, original: Inventory, restatement: Inventory) -> int:
+    """Start the restatement from the original's scope 3 screening; the rows copied.
 
-    The locked version stays as it is; the new one links it in `restates` and
-    starts with a copy of its activity data and instruments, to correct (delete an upload,
-    upload the corrected file) and calculate again. With `factor_sets` the new
-    version pins those sets instead (moving to newer factors is a restatement,
-    never a change of the locked version; the comparison page shows the
-    difference line by line once it is calculated).
-    Only the latest version can be restated, and only by staff or a client admin.
+    Called inside the restatement's transaction (`workflow.services.inventory_restate`).
     """
-    organisation = inventory.organisation
-    if by is not None and not workflow.may(
-        _roles(by, organisation), workflow.InventoryState.LOCKED, workflow.Action.RESTATE
-    ):
-        raise NotAllowedError(
-            f"only staff or a client admin may restate an inventory of {organisation}"
+    copied = Scope3Screening.objects.bulk_create(
+        Scope3Screening(
+            organisation_id=row.organisation_id,
+            inventory=restatement,
+            category=row.category,
+            relevance=row.relevance,
+            reason=row.reason,
+            updated_by=row.updated_by,
+            updated_at=row.updated_at,
         )
-    pins = None if factor_sets is None else _factor_sets(factor_sets)
-
-    with transaction.atomic():
-        # Lock the original: two restatements at once would both number
-        # themselves n+1, and the second would hit the unique constraint.
-        original = Inventory.objects.select_for_update().get(pk=inventory.pk)
-        if original.state != InventoryState.LOCKED:
-            raise invalid(
-                "inventory", "state", original.state, "only a locked inventory can be restated"
-            )
-        if Inventory.objects.filter(restates=original).exists():
-            raise invalid(
-                "inventory",
-                "version",
-                original.version,
-                "this version is already restated; restate the latest version",
-            )
-        latest = Inventory.objects.filter(organisation=organisation, year=original.year).aggregate(
-            Max("version")
-        )["version__max"]
-        try:
-            restatement = Inventory.objects.create(
-                organisation=organisation,
-                year=original.year,
-                version=latest + 1,
-                factor_sets=list(original.factor_sets) if pins is None else pins,
-                gwp_set=original.gwp_set,
-                approach=original.approach,
-                restates=original,
-                created_by=by,
-            )
-        except IntegrityError:  # the last guard: another open version of the year
-            raise invalid(
-                "inventory", "year", original.year, "another version of this year is open"
-            ) from None
-        # The scope 3 screening is this app's: the new version starts from it.
-        Scope3Screening.objects.bulk_create(
-            Scope3Screening(
-                organisation_id=row.organisation_id,
-                inventory=restatement,
-                category=row.category,
-                relevance=row.relevance,
-                reason=row.reason,
-                updated_by=row.updated_by,
-                updated_at=row.updated_at,
-            )
-            for row in Scope3Screening.objects.filter(inventory=original)
-        )
-        # Each app copies its own rows (imported here: activities and instruments
-        # build on inventories; the workflow above them is where this belongs).
-        from neutra.web.activities.services import activities_copy
-        from neutra.web.instruments.services import instruments_copy
-
-        copied = activities_copy(original=original, restatement=restatement)
-        instruments = instruments_copy(original=original, restatement=restatement)
-        audit_record(
-            by=by,
-            action="inventory.restate",
-            obj=restatement,
-            organisation=organisation,
-            detail={
-                "restates": original.pk,
-                "version": restatement.version,
-                "activity_rows_copied": copied,
-                "instruments_copied": instruments,
-                **(
-                    {}
-                    if pins is None
-                    else {"factor_sets_before": original.factor_sets, "factor_sets": pins}
-                ),
-            },
-        )
-    return restatement
+        for row in Scope3Screening.objects.filter(inventory=original)
+    )
+    return len(copied)
 
 
 def screening_set(

@@ -20,5 +20,4 @@ urlpatterns = [
         name="create",
     ),
     path("inventories/<int:inventory_id>/", views.inventory_detail, name="detail"),
-    path("inventories/<int:inventory_id>/restate", views.inventory_new_version, name="restate"),
 ]

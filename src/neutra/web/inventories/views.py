@@ -13,7 +13,7 @@ from datetime import datetime
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from neutra.core import workflow
 from neutra.core.errors import NeutraError
+from neutra.web.accounts.requests import AuthenticatedRequest
 from neutra.web.errors import NotFoundError, error_text
 from neutra.web.inventories.models import LAST_YEAR, Inventory
 from neutra.web.inventories.selectors import (
@@ -29,7 +30,7 @@ from neutra.web.inventories.selectors import (
     inventory_audit_entries,
     inventory_for,
 )
-from neutra.web.inventories.services import inventory_create, inventory_restate
+from neutra.web.inventories.services import inventory_create
 from neutra.web.tenancy.forms import EntityForm, InviteForm, form_error_text
 from neutra.web.tenancy.models import AuditEntry, Organisation, Role
 from neutra.web.tenancy.selectors import (
@@ -53,7 +54,7 @@ class InventoryForm(forms.Form):
 
 @require_GET
 @login_required
-def organisation_page(request: HttpRequest, organisation_id: int) -> HttpResponse:
+def organisation_page(request: AuthenticatedRequest, organisation_id: int) -> HttpResponse:
     """An organisation: its entities, its people and its inventories.
 
     Here, not in the tenancy app: the page lists inventories, and tenancy sits
@@ -96,7 +97,7 @@ def organisation_page(request: HttpRequest, organisation_id: int) -> HttpRespons
     )
 
 
-def inventory_or_404(request: HttpRequest, inventory_id: int) -> Inventory:
+def inventory_or_404(request: AuthenticatedRequest, inventory_id: int) -> Inventory:
     """The inventory if the user may see it; a 404 alike for a missing and another tenant's."""
     try:
         return inventory_for(request.user, inventory_id, now=timezone.now())
@@ -116,7 +117,7 @@ def _shown(entry: AuditEntry) -> AuditEntry:
             return f"{value:,.6g}"
         return str(value)
 
-    entry.shown_detail = [
+    entry.shown_detail = [  # type: ignore[attr-defined]  # for the template only
         (key.replace("_", " "), text(value)) for key, value in entry.detail.items()
     ]
     return entry
@@ -128,7 +129,7 @@ def _back(inventory: Inventory) -> HttpResponseRedirect:
 
 @require_POST
 @login_required
-def inventory_new(request: HttpRequest, organisation_id: int) -> HttpResponse:
+def inventory_new(request: AuthenticatedRequest, organisation_id: int) -> HttpResponse:
     try:
         organisation = organisation_for(request.user, organisation_id, now=timezone.now())
     except NotFoundError:
@@ -158,7 +159,7 @@ def inventory_new(request: HttpRequest, organisation_id: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def inventory_detail(request: HttpRequest, inventory_id: int) -> HttpResponse:
+def inventory_detail(request: AuthenticatedRequest, inventory_id: int) -> HttpResponse:
     inventory = inventory_or_404(request, inventory_id)
     versions = Inventory.objects.filter(
         organisation=inventory.organisation, year=inventory.year
@@ -212,26 +213,3 @@ def _restate_choices(inventory: Inventory) -> list[dict[str, object]]:
         }
         for c in factor_set_choices()
     ]
-
-
-@require_POST
-@login_required
-def inventory_new_version(request: HttpRequest, inventory_id: int) -> HttpResponse:
-    inventory = inventory_or_404(request, inventory_id)
-    references = request.POST.getlist("factor_set")
-    pins = None
-    if references:  # the form for other factor sets; the plain button posts none
-        pins = [
-            {"name": name, "version": version}
-            for name, _, version in (str(r).partition("@") for r in references)
-        ]
-    try:
-        restated = inventory_restate(inventory=inventory, by=request.user, factor_sets=pins)
-    except NeutraError as error:
-        messages.error(request, error_text(error))
-        return _back(inventory)
-    messages.success(
-        request,
-        f"Version {restated.version} opened as a draft; version {inventory.version} stays locked.",
-    )
-    return _back(restated)

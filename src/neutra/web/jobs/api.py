@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema
 
+from neutra.web.accounts.requests import AuthenticatedRequest
 from neutra.web.jobs.models import Job
 from neutra.web.jobs.selectors import job_for
 
@@ -58,6 +58,6 @@ def job_out(job: Job) -> dict[str, Any]:
 
 
 @router.get("/{job_id}", response=JobOut)
-def read_job(request: HttpRequest, job_id: int) -> dict[str, Any]:
+def read_job(request: AuthenticatedRequest, job_id: int) -> dict[str, Any]:
     """A job's progress; poll it until `status` is succeeded or failed."""
     return job_out(job_for(request.user, job_id, now=timezone.now()))

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from neutra.core.errors import InvalidInputError, NeutraError
@@ -26,7 +27,7 @@ Progress = Callable[[int, int | None, str], None]
 
 
 def job_create(
-    *, kind: JobKind, inventory: Inventory, by: Any, stage: str = "waiting for a worker"
+    *, kind: JobKind, inventory: Inventory, by: User | None, stage: str = "waiting for a worker"
 ) -> Job:
     return Job.objects.create(
         organisation_id=inventory.organisation_id,

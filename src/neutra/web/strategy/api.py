@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema, Status
 
 from neutra.web.accounts.auth import require_scope
+from neutra.web.accounts.requests import AuthenticatedRequest
 from neutra.web.schemas import InputSchema
 from neutra.web.strategy import services
 from neutra.web.strategy.selectors import strategy_view
+from neutra.web.tenancy.models import Organisation
 from neutra.web.tenancy.selectors import organisation_for
 
 router = Router(tags=["strategy"])
@@ -80,12 +81,12 @@ class Saved(Schema):
     id: int  # the row written
 
 
-def _organisation(request: HttpRequest, organisation_id: int) -> Any:
+def _organisation(request: AuthenticatedRequest, organisation_id: int) -> Organisation:
     return organisation_for(request.user, organisation_id, now=timezone.now())
 
 
 @router.get("/organisations/{organisation_id}/strategy", response=dict[str, Any])
-def get_strategy(request: HttpRequest, organisation_id: int) -> dict[str, Any]:
+def get_strategy(request: AuthenticatedRequest, organisation_id: int) -> dict[str, Any]:
     """The client's strategy as `neutra.strategy/1` (base year, years, intensities, targets), plus the plan."""
     view = strategy_view(organisation=_organisation(request, organisation_id))
     document: dict[str, Any] = (
@@ -117,7 +118,9 @@ def get_strategy(request: HttpRequest, organisation_id: int) -> dict[str, Any]:
 
 
 @router.put("/organisations/{organisation_id}/strategy/base-year", response=Saved)
-def put_base_year(request: HttpRequest, organisation_id: int, payload: BaseYearIn) -> Saved:
+def put_base_year(
+    request: AuthenticatedRequest, organisation_id: int, payload: BaseYearIn
+) -> Saved:
     """Choose the base year, its scope 2 basis, threshold and recalculation policy (staff, client admin)."""
     require_scope(request, "write")
     organisation = _organisation(request, organisation_id)
@@ -126,7 +129,9 @@ def put_base_year(request: HttpRequest, organisation_id: int, payload: BaseYearI
 
 
 @router.post("/organisations/{organisation_id}/strategy/changes", response={201: Saved})
-def post_change(request: HttpRequest, organisation_id: int, payload: ChangeIn) -> Status[Saved]:
+def post_change(
+    request: AuthenticatedRequest, organisation_id: int, payload: ChangeIn
+) -> Status[Saved]:
     """Record a structural change, method change or error with its effect on the base year."""
     require_scope(request, "write")
     organisation = _organisation(request, organisation_id)
@@ -137,7 +142,7 @@ def post_change(request: HttpRequest, organisation_id: int, payload: ChangeIn) -
 
 
 @router.post("/organisations/{organisation_id}/strategy/recalculation", response={201: Saved})
-def post_recalculation(request: HttpRequest, organisation_id: int) -> Status[Saved]:
+def post_recalculation(request: AuthenticatedRequest, organisation_id: int) -> Status[Saved]:
     """Accept the proposed base-year recalculation (400 when the changes do not pass the threshold)."""
     require_scope(request, "write")
     organisation = _organisation(request, organisation_id)
@@ -146,7 +151,9 @@ def post_recalculation(request: HttpRequest, organisation_id: int) -> Status[Sav
 
 
 @router.post("/organisations/{organisation_id}/strategy/denominators", response=Saved)
-def post_denominator(request: HttpRequest, organisation_id: int, payload: DenominatorIn) -> Saved:
+def post_denominator(
+    request: AuthenticatedRequest, organisation_id: int, payload: DenominatorIn
+) -> Saved:
     """Enter or correct one year's denominator (staff, client admin, contributor)."""
     require_scope(request, "write")
     organisation = _organisation(request, organisation_id)
@@ -155,7 +162,7 @@ def post_denominator(request: HttpRequest, organisation_id: int, payload: Denomi
 
 
 @router.post("/organisations/{organisation_id}/strategy/targets", response=Saved)
-def post_target(request: HttpRequest, organisation_id: int, payload: TargetIn) -> Saved:
+def post_target(request: AuthenticatedRequest, organisation_id: int, payload: TargetIn) -> Saved:
     """Set or replace a target by its code (staff, client admin)."""
     require_scope(request, "write")
     organisation = _organisation(request, organisation_id)
@@ -165,7 +172,9 @@ def post_target(request: HttpRequest, organisation_id: int, payload: TargetIn) -
 
 
 @router.post("/organisations/{organisation_id}/strategy/measures", response={201: Saved})
-def post_measure(request: HttpRequest, organisation_id: int, payload: MeasureIn) -> Status[Saved]:
+def post_measure(
+    request: AuthenticatedRequest, organisation_id: int, payload: MeasureIn
+) -> Status[Saved]:
     """Add a reduction measure to the plan (staff, client admin)."""
     require_scope(request, "write")
     organisation = _organisation(request, organisation_id)

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib.auth.models import User
+
 from neutra.core.history import EmissionKey
 from neutra.web.strategy.selectors import emissions_history
 from neutra.web.strategy.services import (
@@ -57,7 +59,7 @@ DENOMINATORS: dict[
 
 def strategy_demo_load(
     organisations: dict[str, tuple[Organisation, dict[str, Any]]],
-    consultant: Any,
+    consultant: User,
     say: Callable[[str], None],
 ) -> None:
     """Base year, denominators, targets and measures of every demo client."""
@@ -90,7 +92,7 @@ def strategy_demo_load(
     )
 
 
-def _brightwater(organisation: Organisation, consultant: Any) -> None:
+def _brightwater(organisation: Organisation, consultant: User) -> None:
     history, _ = emissions_history(organisation=organisation)
     base = history.year(BASE_YEAR).figure(EmissionKey.TOTAL_MARKET)
     # SBTi 1.5 C: 4.2 % a year for scopes 1 + 2 and 2.5 % for scope 3, 2032 being 6 years
@@ -130,7 +132,7 @@ def _brightwater(organisation: Organisation, consultant: Any) -> None:
         )  # fmt: skip
 
 
-def _cascade(organisation: Organisation, consultant: Any) -> None:
+def _cascade(organisation: Organisation, consultant: User) -> None:
     history, _ = emissions_history(organisation=organisation)
     base = history.year(BASE_YEAR).figure(EmissionKey.TOTAL_MARKET)
     # Half of the footprint by 2028: steeper than the stores' emissions fall, so off track.
@@ -149,7 +151,7 @@ def _cascade(organisation: Organisation, consultant: Any) -> None:
         )  # fmt: skip
 
 
-def _kestrel(organisation: Organisation, consultant: Any) -> None:
+def _kestrel(organisation: Organisation, consultant: User) -> None:
     target_set(
         organisation=organisation, code="Per-FTE", kind="intensity", scopes="1+2+3", base_year=BASE_YEAR,
         target_year=2030, reduction=0.3, denominator="fte", by=consultant,

@@ -21,7 +21,7 @@ import re
 from enum import StrEnum
 from typing import Any
 
-from django.contrib.auth.base_user import AbstractBaseUser as User
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 

@@ -37,6 +37,7 @@ from neutra.formats.strategy_files import (
     write_targets,
 )
 from neutra.reports import render_svg
+from neutra.web.accounts.requests import AuthenticatedRequest
 from neutra.web.errors import NotFoundError, error_text, invalid
 from neutra.web.strategy import services
 from neutra.web.strategy.models import Measure
@@ -118,7 +119,7 @@ class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=_choices(MeasureStatus))
 
 
-def _organisation(request: HttpRequest, organisation_id: int) -> Organisation:
+def _organisation(request: AuthenticatedRequest, organisation_id: int) -> Organisation:
     try:
         return organisation_for(request.user, organisation_id, now=timezone.now())
     except NotFoundError:
@@ -139,7 +140,7 @@ def _currency(request: HttpRequest) -> str | None:
 
 @require_GET
 @login_required
-def strategy_page(request: HttpRequest, organisation_id: int) -> HttpResponse:
+def strategy_page(request: AuthenticatedRequest, organisation_id: int) -> HttpResponse:
     organisation = _organisation(request, organisation_id)
     view = strategy_view(organisation=organisation, currency=_currency(request))
     roles = roles_in(request.user, organisation, now=timezone.now())
@@ -235,7 +236,7 @@ def _tables(view: StrategyView) -> dict[str, Any]:
 
 
 def _post(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     organisation_id: int,
     form_class: type[forms.Form],
     act: Any,
@@ -258,7 +259,7 @@ def _post(
 
 @require_POST
 @login_required
-def base_year_post(request: HttpRequest, organisation_id: int) -> HttpResponse:
+def base_year_post(request: AuthenticatedRequest, organisation_id: int) -> HttpResponse:
     def act(organisation: Organisation, data: dict[str, Any]) -> None:
         services.base_year_set(
             organisation=organisation, year=data["year"], scope2=data["scope2"],
@@ -270,7 +271,7 @@ def base_year_post(request: HttpRequest, organisation_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def change_post(request: HttpRequest, organisation_id: int) -> HttpResponse:
+def change_post(request: AuthenticatedRequest, organisation_id: int) -> HttpResponse:
     def act(organisation: Organisation, data: dict[str, Any]) -> None:
         services.structural_change_record(organisation=organisation, by=request.user, **data)
 
@@ -279,7 +280,7 @@ def change_post(request: HttpRequest, organisation_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def recalculation_post(request: HttpRequest, organisation_id: int) -> HttpResponse:
+def recalculation_post(request: AuthenticatedRequest, organisation_id: int) -> HttpResponse:
     organisation = _organisation(request, organisation_id)
     try:
         services.recalculation_accept(organisation=organisation, by=request.user)
@@ -294,7 +295,7 @@ def recalculation_post(request: HttpRequest, organisation_id: int) -> HttpRespon
 
 @require_POST
 @login_required
-def denominator_post(request: HttpRequest, organisation_id: int) -> HttpResponse:
+def denominator_post(request: AuthenticatedRequest, organisation_id: int) -> HttpResponse:
     def act(organisation: Organisation, data: dict[str, Any]) -> None:
         services.denominator_set(organisation=organisation, by=request.user, **data)
 
@@ -329,7 +330,7 @@ def _category_text(text: str) -> list[int]:
 
 @require_POST
 @login_required
-def target_post(request: HttpRequest, organisation_id: int) -> HttpResponse:
+def target_post(request: AuthenticatedRequest, organisation_id: int) -> HttpResponse:
     def act(organisation: Organisation, data: dict[str, Any]) -> None:
         services.target_set(
             organisation=organisation, by=request.user, code=data["code"], kind=data["kind"],
@@ -345,7 +346,7 @@ def target_post(request: HttpRequest, organisation_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def measure_post(request: HttpRequest, organisation_id: int) -> HttpResponse:
+def measure_post(request: AuthenticatedRequest, organisation_id: int) -> HttpResponse:
     def act(organisation: Organisation, data: dict[str, Any]) -> None:
         services.measure_create(organisation=organisation, by=request.user, **data)
 
@@ -354,7 +355,7 @@ def measure_post(request: HttpRequest, organisation_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def measure_status_post(request: HttpRequest, measure_id: int) -> HttpResponse:
+def measure_status_post(request: AuthenticatedRequest, measure_id: int) -> HttpResponse:
     try:
         measure = tenant_row_for(
             request.user, Measure.objects.all(), measure_id, now=timezone.now(), what="measure"
@@ -378,7 +379,7 @@ def measure_status_post(request: HttpRequest, measure_id: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def chart(request: HttpRequest, organisation_id: int, chart: str) -> HttpResponse:
+def chart(request: AuthenticatedRequest, organisation_id: int, chart: str) -> HttpResponse:
     """A chart as a standalone static SVG (no links), for reports."""
     organisation = _organisation(request, organisation_id)
     view = strategy_view(organisation=organisation)
@@ -404,7 +405,7 @@ def chart(request: HttpRequest, organisation_id: int, chart: str) -> HttpRespons
 
 @require_GET
 @login_required
-def export(request: HttpRequest, organisation_id: int, export: str) -> HttpResponse:
+def export(request: AuthenticatedRequest, organisation_id: int, export: str) -> HttpResponse:
     """One of the DESIGN.md §8 files of the client, as `neutra strategy` reads it."""
     organisation = _organisation(request, organisation_id)
     if export not in EXPORTS:

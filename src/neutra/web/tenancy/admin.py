@@ -7,7 +7,7 @@ here until change services exist. The audit log can only be read.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin
 from django.core.exceptions import ValidationError
@@ -15,6 +15,7 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 
 from neutra.core.errors import NeutraError
+from neutra.web.accounts.requests import AuthenticatedRequest
 from neutra.web.tenancy import services
 from neutra.web.tenancy.models import (
     AuditEntry,
@@ -35,7 +36,7 @@ class _ThroughServices(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def create(self, request: HttpRequest, data: dict[str, Any]) -> Any:
+    def create(self, request: AuthenticatedRequest, data: dict[str, Any]) -> Any:
         raise NotImplementedError
 
     def get_form(
@@ -51,7 +52,9 @@ class _ThroughServices(admin.ModelAdmin):
                 if self.errors or obj is not None:
                     return
                 try:
-                    self.instance = model_admin.create(request, dict(self.cleaned_data))
+                    # The admin site lets only signed-in staff in.
+                    signed_in = cast(AuthenticatedRequest, request)
+                    self.instance = model_admin.create(signed_in, dict(self.cleaned_data))
                 except NeutraError as error:
                     self.add_error(None, ValidationError(str(error)))
 
@@ -66,7 +69,7 @@ class ConsultancyAdmin(_ThroughServices):
     list_display = ("name", "created_at")
     fields = ("name",)
 
-    def create(self, request: HttpRequest, data: dict[str, Any]) -> Any:
+    def create(self, request: AuthenticatedRequest, data: dict[str, Any]) -> Any:
         return services.consultancy_create(name=data["name"], by=request.user)
 
 
@@ -76,7 +79,7 @@ class ConsultancyMembershipAdmin(_ThroughServices):
     list_filter = ("consultancy", "role")
     fields = ("user", "consultancy", "role")
 
-    def create(self, request: HttpRequest, data: dict[str, Any]) -> Any:
+    def create(self, request: AuthenticatedRequest, data: dict[str, Any]) -> Any:
         return services.consultancy_membership_grant(
             consultancy=data["consultancy"],
             user=data["user"],
@@ -92,7 +95,7 @@ class OrganisationAdmin(_ThroughServices):
     search_fields = ("name",)
     fields = ("consultancy", "name", "country")
 
-    def create(self, request: HttpRequest, data: dict[str, Any]) -> Any:
+    def create(self, request: AuthenticatedRequest, data: dict[str, Any]) -> Any:
         return services.organisation_create(
             consultancy=data["consultancy"],
             name=data["name"],
@@ -107,7 +110,7 @@ class MembershipAdmin(_ThroughServices):
     list_filter = ("role", "organisation__consultancy")
     fields = ("user", "organisation", "role", "expires_at")
 
-    def create(self, request: HttpRequest, data: dict[str, Any]) -> Any:
+    def create(self, request: AuthenticatedRequest, data: dict[str, Any]) -> Any:
         return services.membership_grant(
             organisation=data["organisation"],
             user=data["user"],
@@ -137,7 +140,7 @@ class EntityAdmin(_ThroughServices):
         "operational_control",
     )
 
-    def create(self, request: HttpRequest, data: dict[str, Any]) -> Any:
+    def create(self, request: AuthenticatedRequest, data: dict[str, Any]) -> Any:
         return services.entity_create(
             organisation=data["organisation"],
             name=data["name"],

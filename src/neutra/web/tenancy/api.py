@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema, Status
 
 from neutra.web.accounts.auth import require_scope
+from neutra.web.accounts.requests import AuthenticatedRequest
 from neutra.web.errors import NotAllowedError, NotFoundError, invalid
 from neutra.web.schemas import InputSchema
 from neutra.web.tenancy.models import Entity, Invitation, Membership, Organisation, Role
@@ -58,13 +58,13 @@ def _out(organisation: Organisation) -> OrganisationOut:
 
 
 @router.get("", response=list[OrganisationOut])
-def list_organisations(request: HttpRequest) -> list[OrganisationOut]:
+def list_organisations(request: AuthenticatedRequest) -> list[OrganisationOut]:
     """The organisations you may see."""
     return [_out(o) for o in organisations_visible_to(request.user, now=timezone.now())]
 
 
 @router.get("/{organisation_id}", response=OrganisationOut)
-def get_organisation(request: HttpRequest, organisation_id: int) -> OrganisationOut:
+def get_organisation(request: AuthenticatedRequest, organisation_id: int) -> OrganisationOut:
     """One organisation you may see (404 for any other)."""
     return _out(organisation_for(request.user, organisation_id, now=timezone.now()))
 
@@ -76,7 +76,9 @@ class OrganisationIn(InputSchema):
 
 
 @router.post("", response={201: OrganisationOut})
-def create_organisation(request: HttpRequest, payload: OrganisationIn) -> Status[OrganisationOut]:
+def create_organisation(
+    request: AuthenticatedRequest, payload: OrganisationIn
+) -> Status[OrganisationOut]:
     """Add a client organisation to a consultancy you work for (consultancy staff)."""
     require_scope(request, "write")
     consultancy = consultancies_staffed_by(request.user).filter(pk=payload.consultancy_id).first()
@@ -119,7 +121,7 @@ def _entity_out(entity: Entity, depth: int) -> EntityOut:
 
 
 @router.get("/{organisation_id}/entities", response=list[EntityOut])
-def list_entities(request: HttpRequest, organisation_id: int) -> list[EntityOut]:
+def list_entities(request: AuthenticatedRequest, organisation_id: int) -> list[EntityOut]:
     """The organisation's entity tree, depth-first from the roots."""
     organisation = organisation_for(request.user, organisation_id, now=timezone.now())
     return [_entity_out(e, depth) for e, depth in entity_tree(organisation=organisation)]
@@ -127,7 +129,7 @@ def list_entities(request: HttpRequest, organisation_id: int) -> list[EntityOut]
 
 @router.post("/{organisation_id}/entities", response={201: EntityOut})
 def create_entity(
-    request: HttpRequest, organisation_id: int, payload: EntityIn
+    request: AuthenticatedRequest, organisation_id: int, payload: EntityIn
 ) -> Status[EntityOut]:
     """Add an entity or site to the tree (staff or client admin); the boundary rules are checked."""
     require_scope(request, "write")
@@ -198,7 +200,7 @@ def _invitation_out(invitation: Invitation) -> InvitationOut:
     )
 
 
-def _people_manager(request: HttpRequest, organisation_id: int) -> Organisation:
+def _people_manager(request: AuthenticatedRequest, organisation_id: int) -> Organisation:
     organisation = organisation_for(request.user, organisation_id, now=timezone.now())
     roles = roles_in(request.user, organisation, now=timezone.now())
     if not roles & {Role.CONSULTANCY_ADMIN, Role.CONSULTANT, Role.CLIENT_ADMIN}:
@@ -207,14 +209,14 @@ def _people_manager(request: HttpRequest, organisation_id: int) -> Organisation:
 
 
 @router.get("/{organisation_id}/members", response=list[MemberOut])
-def list_members(request: HttpRequest, organisation_id: int) -> list[MemberOut]:
+def list_members(request: AuthenticatedRequest, organisation_id: int) -> list[MemberOut]:
     """The organisation's people and roles (staff or client admin)."""
     organisation = _people_manager(request, organisation_id)
     return [_member_out(m) for m in members_of(organisation=organisation)]
 
 
 @router.get("/{organisation_id}/invitations", response=list[InvitationOut])
-def list_invitations(request: HttpRequest, organisation_id: int) -> list[InvitationOut]:
+def list_invitations(request: AuthenticatedRequest, organisation_id: int) -> list[InvitationOut]:
     """The invitations still waiting for an answer (staff or client admin)."""
     organisation = _people_manager(request, organisation_id)
     return [
@@ -224,7 +226,9 @@ def list_invitations(request: HttpRequest, organisation_id: int) -> list[Invitat
 
 
 @router.post("/{organisation_id}/invitations", response={201: InvitationOut})
-def invite(request: HttpRequest, organisation_id: int, payload: MemberIn) -> Status[InvitationOut]:
+def invite(
+    request: AuthenticatedRequest, organisation_id: int, payload: MemberIn
+) -> Status[InvitationOut]:
     """Offer a role to an e-mail address: it gets a link by e-mail and its owner accepts or
     declines after logging in. Nothing is granted before; the answer is the same whether
     the address has an account or not."""
@@ -243,7 +247,7 @@ def invite(request: HttpRequest, organisation_id: int, payload: MemberIn) -> Sta
 
 @router.delete("/{organisation_id}/invitations/{invitation_id}", response={204: None})
 def withdraw_invitation(
-    request: HttpRequest, organisation_id: int, invitation_id: int
+    request: AuthenticatedRequest, organisation_id: int, invitation_id: int
 ) -> Status[None]:
     """Take back an invitation still waiting for an answer (staff, or a client admin)."""
     require_scope(request, "write")
@@ -254,7 +258,9 @@ def withdraw_invitation(
 
 
 @router.delete("/{organisation_id}/members/{membership_id}", response={204: None})
-def remove_member(request: HttpRequest, organisation_id: int, membership_id: int) -> Status[None]:
+def remove_member(
+    request: AuthenticatedRequest, organisation_id: int, membership_id: int
+) -> Status[None]:
     """End a person's access (staff, or a client admin for client roles)."""
     require_scope(request, "write")
     organisation = organisation_for(request.user, organisation_id, now=timezone.now())
@@ -267,7 +273,7 @@ invitations_router = Router(tags=["invitations"])
 
 
 @invitations_router.get("", response=list[InvitationOut])
-def my_invitations(request: HttpRequest) -> list[InvitationOut]:
+def my_invitations(request: AuthenticatedRequest) -> list[InvitationOut]:
     """The invitations to your own address waiting for your answer."""
     return [_invitation_out(i) for i in invitations_waiting_for(request.user, now=timezone.now())]
 
@@ -280,7 +286,7 @@ class AcceptedOut(Schema):
 
 
 @invitations_router.post("/{invitation_id}/accept", response=AcceptedOut)
-def accept_invitation(request: HttpRequest, invitation_id: int) -> AcceptedOut:
+def accept_invitation(request: AuthenticatedRequest, invitation_id: int) -> AcceptedOut:
     """Take the role an invitation to your address offers (404 for anyone else's)."""
     require_scope(request, "write")
     membership = invitation_accept(invitation_id=invitation_id, by=request.user)
@@ -293,7 +299,7 @@ def accept_invitation(request: HttpRequest, invitation_id: int) -> AcceptedOut:
 
 
 @invitations_router.post("/{invitation_id}/decline", response=InvitationOut)
-def decline_invitation(request: HttpRequest, invitation_id: int) -> InvitationOut:
+def decline_invitation(request: AuthenticatedRequest, invitation_id: int) -> InvitationOut:
     """Say no to an invitation to your address: nothing is granted (404 for anyone else's)."""
     require_scope(request, "write")
     return _invitation_out(invitation_decline(invitation_id=invitation_id, by=request.user))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.base_user import AbstractBaseUser as User
+from django.contrib.auth.models import User
 from django.db import models
 
 from neutra.web.tenancy.models import AuditEntry, Consultancy, Organisation

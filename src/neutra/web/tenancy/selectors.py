@@ -16,9 +16,10 @@ import hashlib
 import hmac
 import unicodedata
 from datetime import datetime
-from typing import Any
+from typing import TypeVar
 
-from django.db.models import Q, QuerySet
+from django.contrib.auth.models import User
+from django.db.models import Model, Q, QuerySet
 
 from neutra.core.boundary import Boundary
 from neutra.web.errors import NotFoundError
@@ -56,11 +57,14 @@ __all__ = [
 ]
 
 
+_Row = TypeVar("_Row", bound=Model)
+
+
 def _live(now: datetime) -> Q:
     return Q(expires_at__isnull=True) | Q(expires_at__gt=now)
 
 
-def organisations_visible_to(user: Any, *, now: datetime) -> QuerySet[Organisation]:
+def organisations_visible_to(user: User, *, now: datetime) -> QuerySet[Organisation]:
     """Every organisation `user` may see at `now`, by name."""
     if not (user.is_authenticated and user.is_active):
         return Organisation.objects.none()
@@ -71,7 +75,7 @@ def organisations_visible_to(user: Any, *, now: datetime) -> QuerySet[Organisati
     ).select_related("consultancy")
 
 
-def organisation_for(user: Any, organisation_id: object, *, now: datetime) -> Organisation:
+def organisation_for(user: User, organisation_id: object, *, now: datetime) -> Organisation:
     """The organisation `organisation_id` if `user` may see it at `now`.
 
     Raises `NotFoundError` (HTTP 404) when it does not exist and when the user
@@ -87,7 +91,7 @@ def organisation_for(user: Any, organisation_id: object, *, now: datetime) -> Or
     return found
 
 
-def memberships_ended(user: Any, *, now: datetime) -> list[Membership]:
+def memberships_ended(user: User, *, now: datetime) -> list[Membership]:
     """The user's memberships whose access has ended at `now` (expired auditors), newest first."""
     if not (user.is_authenticated and user.is_active):
         return []
@@ -97,7 +101,7 @@ def memberships_ended(user: Any, *, now: datetime) -> list[Membership]:
     )
 
 
-def roles_in(user: Any, organisation: Organisation, *, now: datetime) -> frozenset[Role]:
+def roles_in(user: User, organisation: Organisation, *, now: datetime) -> frozenset[Role]:
     """The roles `user` holds in `organisation` at `now` (staff roles included)."""
     if not (user.is_authenticated and user.is_active):
         return frozenset()
@@ -127,7 +131,7 @@ def audit_entries_for(*, organisation: Organisation) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(organisation=organisation).select_related("actor")
 
 
-def consultancies_staffed_by(user: Any) -> QuerySet[Consultancy]:
+def consultancies_staffed_by(user: User) -> QuerySet[Consultancy]:
     """The consultancies `user` works for (where they may add client organisations)."""
     if not (user.is_authenticated and user.is_active):
         return Consultancy.objects.none()
@@ -175,14 +179,14 @@ def membership_in(*, organisation: Organisation, membership_id: object) -> Membe
 
 
 def tenant_row_for(
-    user: Any,
-    rows: QuerySet[Any],
+    user: User,
+    rows: QuerySet[_Row],
     row_id: object,
     *,
     now: datetime,
     what: str,
     organisation_field: str = "organisation_id",
-) -> Any:
+) -> _Row:
     """The row `row_id` of `rows` if `user` may see the organisation it belongs to at `now`.
 
     For every model that carries its client organisation. Raises
@@ -211,7 +215,7 @@ def tenant_row_for(
     return rows.get(pk=key, **{organisation_field: organisation.pk})
 
 
-def address_of(user: Any) -> str:
+def address_of(user: User) -> str:
     """The user's name as invitations name addresses (a name that is no address matches none)."""
     return unicodedata.normalize("NFKC", user.get_username()).strip().lower()
 
@@ -225,7 +229,7 @@ def _open_invitations(now: datetime) -> QuerySet[Invitation]:
     return Invitation.objects.filter(state=InvitationState.PENDING, valid_until__gt=now)
 
 
-def invitations_waiting_for(user: Any, *, now: datetime) -> QuerySet[Invitation]:
+def invitations_waiting_for(user: User, *, now: datetime) -> QuerySet[Invitation]:
     """The invitations to the user's own address still open for an answer, newest first."""
     if not (user.is_authenticated and user.is_active):
         return Invitation.objects.none()
@@ -279,7 +283,7 @@ def invitation_by_link(invitation_id: object, secret: str, *, now: datetime) -> 
     return found
 
 
-def account_with_password(address: str) -> Any | None:
+def account_with_password(address: str) -> User | None:
     """The account of an address that can log in, or None: only for the holder of its link."""
     from django.contrib.auth import get_user_model
 

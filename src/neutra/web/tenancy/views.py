@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from neutra.core.errors import NeutraError
+from neutra.web.accounts.requests import AuthenticatedRequest
 from neutra.web.errors import NotFoundError, error_text
 from neutra.web.tenancy.forms import EntityForm, InviteForm, OrganisationForm, form_error_text
 from neutra.web.tenancy.models import Consultancy, Entity, Invitation, Organisation
@@ -47,7 +48,7 @@ from neutra.web.tenancy.services import (
 )
 
 
-def _organisation(request: HttpRequest, organisation_id: int) -> Organisation:
+def _organisation(request: AuthenticatedRequest, organisation_id: int) -> Organisation:
     try:
         return organisation_for(request.user, organisation_id, now=timezone.now())
     except NotFoundError:
@@ -60,7 +61,7 @@ def _back(organisation_id: int) -> HttpResponseRedirect:
 
 @require_GET
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     organisations = organisations_visible_to(request.user, now=timezone.now()).order_by(
         "consultancy__name", "name"
     )
@@ -82,7 +83,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def organisation_new(request: HttpRequest) -> HttpResponse:
+def organisation_new(request: AuthenticatedRequest) -> HttpResponse:
     form = OrganisationForm(request.POST)
     if not form.is_valid():
         messages.error(request, form_error_text(form))
@@ -108,7 +109,7 @@ def organisation_new(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def entity_add(request: HttpRequest, organisation_id: int) -> HttpResponse:
+def entity_add(request: AuthenticatedRequest, organisation_id: int) -> HttpResponse:
     organisation = _organisation(request, organisation_id)
     form = EntityForm(request.POST)
     if not form.is_valid():
@@ -140,7 +141,7 @@ def entity_add(request: HttpRequest, organisation_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def member_invite(request: HttpRequest, organisation_id: int) -> HttpResponse:
+def member_invite(request: AuthenticatedRequest, organisation_id: int) -> HttpResponse:
     organisation = _organisation(request, organisation_id)
     form = InviteForm(request.POST)
     if not form.is_valid():
@@ -181,7 +182,7 @@ def invitation_sent_text(invitation: Invitation) -> str:
 @require_POST
 @login_required
 def invitation_withdraw_view(
-    request: HttpRequest, organisation_id: int, invitation_id: int
+    request: AuthenticatedRequest, organisation_id: int, invitation_id: int
 ) -> HttpResponse:
     organisation = _organisation(request, organisation_id)
     try:
@@ -198,7 +199,9 @@ def invitation_withdraw_view(
 
 @require_POST
 @login_required
-def member_revoke(request: HttpRequest, organisation_id: int, membership_id: int) -> HttpResponse:
+def member_revoke(
+    request: AuthenticatedRequest, organisation_id: int, membership_id: int
+) -> HttpResponse:
     organisation = _organisation(request, organisation_id)
     try:
         membership = membership_in(organisation=organisation, membership_id=membership_id)
@@ -250,7 +253,7 @@ def invitation_link(request: HttpRequest, invitation_id: int, token: str) -> Htt
 
 @require_POST
 @login_required
-def invitation_accept_view(request: HttpRequest, invitation_id: int) -> HttpResponse:
+def invitation_accept_view(request: AuthenticatedRequest, invitation_id: int) -> HttpResponse:
     try:
         membership = invitation_accept(invitation_id=invitation_id, by=request.user)
     except NotFoundError:
@@ -267,7 +270,7 @@ def invitation_accept_view(request: HttpRequest, invitation_id: int) -> HttpResp
 
 @require_POST
 @login_required
-def invitation_decline_view(request: HttpRequest, invitation_id: int) -> HttpResponse:
+def invitation_decline_view(request: AuthenticatedRequest, invitation_id: int) -> HttpResponse:
     try:
         invitation = invitation_decline(invitation_id=invitation_id, by=request.user)
     except NotFoundError:

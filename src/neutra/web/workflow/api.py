@@ -1,4 +1,4 @@
-"""REST endpoints of the workflow: move an inventory; read its figures with whether they are current.
+"""REST endpoints of the workflow: move or restate an inventory; read its figures and whether they are current.
 
 Thin: the API's authentication (moves need a token's write scope) -> the
 inventory or calculation through the tenant-scoped selectors (another
@@ -16,11 +16,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from neutra.web.accounts.auth import require_scope
+from neutra.web.accounts.requests import AuthenticatedRequest
 from neutra.web.calculations.models import Calculation
 from neutra.web.calculations.selectors import (
     calculation_current,
@@ -28,13 +28,17 @@ from neutra.web.calculations.selectors import (
     calculations_for,
 )
 from neutra.web.errors import NotFoundError
-from neutra.web.inventories.api import InventoryOut, inventory_out
+from neutra.web.inventories.api import FactorSetPin, InventoryOut, inventory_out
 from neutra.web.inventories.selectors import inventory_for
 from neutra.web.schemas import InputSchema
 from neutra.web.workflow.selectors import FiguresStatus, figures_status, figures_status_of
-from neutra.web.workflow.services import inventory_transition
+from neutra.web.workflow.services import inventory_restate, inventory_transition
 
 router = Router(tags=["workflow"])  # the API's auth: a session or an API token
+
+
+class RestateIn(InputSchema):
+    factor_sets: list[FactorSetPin]  # the sets the new version pins, in search order
 
 
 class TransitionIn(InputSchema):
@@ -44,7 +48,7 @@ class TransitionIn(InputSchema):
 
 @router.post("/inventories/{inventory_id}/transition", response=InventoryOut)
 def transition_inventory(
-    request: HttpRequest, inventory_id: int, payload: TransitionIn
+    request: AuthenticatedRequest, inventory_id: int, payload: TransitionIn
 ) -> InventoryOut:
     """Submit, review, lock, or send back to draft with a reason, as your role allows."""
     require_scope(request, "write")
@@ -53,6 +57,26 @@ def transition_inventory(
         inventory=inventory, to=payload.to, reason=payload.reason, by=request.user
     )
     return inventory_out(moved)
+
+
+@router.post("/inventories/{inventory_id}/restate", response={201: InventoryOut})
+def restate_inventory(request: AuthenticatedRequest, inventory_id: int) -> Status[InventoryOut]:
+    """Open the next version of a locked inventory (staff or client admin)."""
+    require_scope(request, "write")
+    inventory = inventory_for(request.user, inventory_id, now=timezone.now())
+    return Status(201, inventory_out(inventory_restate(inventory=inventory, by=request.user)))
+
+
+@router.post("/inventories/{inventory_id}/restate-factor-sets", response={201: InventoryOut})
+def restate_inventory_on_factor_sets(
+    request: AuthenticatedRequest, inventory_id: int, payload: RestateIn
+) -> Status[InventoryOut]:
+    """Open the next version of a locked inventory pinning other factor sets (a restatement)."""
+    require_scope(request, "write")
+    inventory = inventory_for(request.user, inventory_id, now=timezone.now())
+    pins = [p.dict() for p in payload.factor_sets]
+    restated = inventory_restate(inventory=inventory, by=request.user, factor_sets=pins)
+    return Status(201, inventory_out(restated))
 
 
 class FlagOut(Schema):
@@ -124,7 +148,7 @@ def _document(calculation: Calculation, *, status: FiguresStatus) -> dict[str, A
 
 
 @router.get("/inventories/{inventory_id}/footprint", response=FootprintOut, by_alias=True)
-def current_footprint(request: HttpRequest, inventory_id: int) -> dict[str, Any]:
+def current_footprint(request: AuthenticatedRequest, inventory_id: int) -> dict[str, Any]:
     """The inventory's current figures (404 when it was never calculated)."""
     inventory = inventory_for(request.user, inventory_id, now=timezone.now())
     calculation = calculation_current(inventory=inventory)
@@ -139,7 +163,7 @@ def current_footprint(request: HttpRequest, inventory_id: int) -> dict[str, Any]
 
 
 @router.get("/inventories/{inventory_id}/calculations", response=list[CalculationOut])
-def list_calculations(request: HttpRequest, inventory_id: int) -> list[dict[str, Any]]:
+def list_calculations(request: AuthenticatedRequest, inventory_id: int) -> list[dict[str, Any]]:
     """Every calculation of an inventory, newest first: the history of its figures."""
     inventory = inventory_for(request.user, inventory_id, now=timezone.now())
     calculations = list(calculations_for(inventory=inventory))
@@ -160,7 +184,7 @@ def list_calculations(request: HttpRequest, inventory_id: int) -> list[dict[str,
 
 
 @router.get("/calculations/{calculation_id}", response=FootprintOut, by_alias=True)
-def read_calculation(request: HttpRequest, calculation_id: int) -> dict[str, Any]:
+def read_calculation(request: AuthenticatedRequest, calculation_id: int) -> dict[str, Any]:
     """One calculation's figures, current or from the history."""
     calculation = calculation_for(request.user, calculation_id, now=timezone.now())
     status = figures_status_of(inventory=calculation.inventory, calculation=calculation)

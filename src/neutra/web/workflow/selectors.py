@@ -11,9 +11,12 @@ It must never write.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from django.contrib.auth.models import User
 
 from neutra.core import workflow
 from neutra.web.activities.models import ActivityUpload
@@ -119,7 +122,7 @@ def figures_status(*, inventory: Inventory) -> FiguresStatus:
     )
 
 
-def _newest(inventory: Inventory) -> dict[str, Any] | None:
+def _newest(inventory: Inventory) -> Mapping[str, Any] | None:
     # The calculations app's order (`calculation_current` is its first), reading only
     # what the rule needs: a summary's figures and flags stay in the database.
     return (
@@ -184,7 +187,7 @@ class WorkflowSection:
     send_back_reason: str | None  # the reason of the last send-back, while in draft
 
 
-def workflow_section(*, inventory: Inventory, user: Any, now: datetime) -> WorkflowSection:
+def workflow_section(*, inventory: Inventory, user: User, now: datetime) -> WorkflowSection:
     """What the workflow section of `inventory`'s page shows `user`."""
     roles = roles_in(user, inventory.organisation, now=now)
     state = workflow.InventoryState(inventory.state)

@@ -1,28 +1,38 @@
-"""Writes of the workflow: the only code that moves an inventory between states.
+"""Writes of the workflow: the only code that moves an inventory between states or restates it.
 
 The rules are `neutra.core.workflow.RULES`; this service enforces them on
 the stored row (locked for the decision), checks that review and lock see
 current figures (`selectors.figures_status`), and records every move in the
 audit log, a send-back with its reason. `by=None` is the system itself
 (set-up commands), which may take every move the table has.
+
+A restatement (`inventory_restate`) opens the next version of a locked
+inventory and starts it from a copy of the locked version's rows, each copied
+by its own app's service (inventories' scope 3 screening, activities' rows,
+instruments): this app sits above all three.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from neutra.core import workflow
 from neutra.core.errors import InvalidInputError, Problem
+from neutra.web.activities.services import activities_copy
 from neutra.web.errors import NotAllowedError, invalid
+from neutra.web.instruments.services import instruments_copy
 from neutra.web.inventories.models import Inventory, InventoryLockedError, InventoryState
+from neutra.web.inventories.services import factor_set_pins, screening_copy
 from neutra.web.tenancy.audit import audit_record
 from neutra.web.tenancy.selectors import roles_in
 from neutra.web.workflow.selectors import client_has_submitters, figures_status
 
-__all__ = ["MAX_REASON", "InventoryStateError", "inventory_transition"]
+__all__ = ["MAX_REASON", "InventoryStateError", "inventory_restate", "inventory_transition"]
 
 MAX_REASON = 2000  # characters of a send-back reason
 
@@ -35,7 +45,7 @@ def inventory_transition(
     *,
     inventory: Inventory,
     to: InventoryState | str,
-    by: Any | None,
+    by: User | None,
     reason: str | None = None,
 ) -> Inventory:
     """Move `inventory` to the state `to`, if the workflow and `by`'s roles allow it.
@@ -125,3 +135,84 @@ def inventory_transition(
         )
     inventory.refresh_from_db()
     return current
+
+
+def inventory_restate(
+    *, inventory: Inventory, by: User | None, factor_sets: list[dict[str, str]] | None = None
+) -> Inventory:
+    """Open the next version of a LOCKED inventory, in DRAFT, with its settings and data.
+
+    The locked version stays as it is; the new one links it in `restates` and
+    starts with a copy of its activity data and instruments, to correct (delete an upload,
+    upload the corrected file) and calculate again. With `factor_sets` the new
+    version pins those sets instead (moving to newer factors is a restatement,
+    never a change of the locked version; the comparison page shows the
+    difference line by line once it is calculated).
+    Only the latest version can be restated, and only by staff or a client admin.
+    """
+    organisation = inventory.organisation
+    if by is not None and not workflow.may(
+        roles_in(by, organisation, now=timezone.now()),
+        workflow.InventoryState.LOCKED,
+        workflow.Action.RESTATE,
+    ):
+        raise NotAllowedError(
+            f"only staff or a client admin may restate an inventory of {organisation}"
+        )
+    pins = None if factor_sets is None else factor_set_pins(factor_sets)
+
+    with transaction.atomic():
+        # Lock the original: two restatements at once would both number
+        # themselves n+1, and the second would hit the unique constraint.
+        original = Inventory.objects.select_for_update().get(pk=inventory.pk)
+        if original.state != InventoryState.LOCKED:
+            raise invalid(
+                "inventory", "state", original.state, "only a locked inventory can be restated"
+            )
+        if Inventory.objects.filter(restates=original).exists():
+            raise invalid(
+                "inventory",
+                "version",
+                original.version,
+                "this version is already restated; restate the latest version",
+            )
+        latest = Inventory.objects.filter(organisation=organisation, year=original.year).aggregate(
+            Max("version")
+        )["version__max"]
+        try:
+            restatement = Inventory.objects.create(
+                organisation=organisation,
+                year=original.year,
+                version=latest + 1,
+                factor_sets=list(original.factor_sets) if pins is None else pins,
+                gwp_set=original.gwp_set,
+                approach=original.approach,
+                restates=original,
+                created_by=by,
+            )
+        except IntegrityError:  # the last guard: another open version of the year
+            raise invalid(
+                "inventory", "year", original.year, "another version of this year is open"
+            ) from None
+        # Each app copies its own rows, inside this transaction.
+        screening_copy(original=original, restatement=restatement)
+        copied = activities_copy(original=original, restatement=restatement)
+        instruments = instruments_copy(original=original, restatement=restatement)
+        audit_record(
+            by=by,
+            action="inventory.restate",
+            obj=restatement,
+            organisation=organisation,
+            detail={
+                "restates": original.pk,
+                "version": restatement.version,
+                "activity_rows_copied": copied,
+                "instruments_copied": instruments,
+                **(
+                    {}
+                    if pins is None
+                    else {"factor_sets_before": original.factor_sets, "factor_sets": pins}
+                ),
+            },
+        )
+    return restatement

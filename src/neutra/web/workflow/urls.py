@@ -12,4 +12,5 @@ urlpatterns = [
     path("inventories/<int:inventory_id>/figures", views.figures_view, name="figures"),
     path("inventories/<int:inventory_id>/workflow", views.section_view, name="section"),
     path("inventories/<int:inventory_id>/transition", views.transition_view, name="transition"),
+    path("inventories/<int:inventory_id>/restate", views.restate_view, name="restate"),
 ]

@@ -13,10 +13,17 @@ DASH = "–"
 
 @register.filter
 def intensity(value: float | None) -> str:
-    """An intensity to six significant digits: 68.8, 1,094.37."""
+    """An intensity or a denominator to six significant digits: 68.8, 1,094.37, 86,500,000.
+
+    Never in exponent form ("8.65e+07"): a table's figures are read as numbers.
+    """
     if value is None or not math.isfinite(value):
         return DASH
-    return f"{value:,.6g}"
+    if value == 0:
+        return "0"
+    decimals = max(0, 5 - math.floor(math.log10(abs(value))))
+    text = f"{round(value, decimals):,.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 @register.filter
