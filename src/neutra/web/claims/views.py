@@ -36,7 +36,8 @@ from neutra.web.claims.selectors import (
 from neutra.web.errors import NotFoundError, error_text
 from neutra.web.tenancy.forms import form_error_text
 from neutra.web.tenancy.models import STAFF_ROLES, Organisation, Role
-from neutra.web.tenancy.selectors import organisation_for, roles_in
+from neutra.web.tenancy.selectors import roles_in
+from neutra.web.tenancy.views import organisation_or_404
 
 REPORT_KINDS = ("management", "public")
 REPORT_FORMATS = ("html", "pdf")
@@ -64,13 +65,6 @@ class WithdrawForm(forms.Form):
     reason = forms.CharField(max_length=500)
 
 
-def _organisation(request: AuthenticatedRequest, organisation_id: int) -> Organisation:
-    try:
-        return organisation_for(request.user, organisation_id, now=timezone.now())
-    except NotFoundError:
-        raise Http404("organisation not found") from None
-
-
 def _claim(request: AuthenticatedRequest, claim_id: int) -> Claim:
     try:
         return claim_for(request.user, claim_id, now=timezone.now())
@@ -94,7 +88,7 @@ def _crumbs(
 
 @login_required
 def claims_page(request: AuthenticatedRequest, organisation_id: int) -> HttpResponse:
-    organisation = _organisation(request, organisation_id)
+    organisation = organisation_or_404(request, organisation_id)
     roles = roles_in(request.user, organisation, now=timezone.now())
     may_open = bool(roles & {*STAFF_ROLES, Role.CLIENT_ADMIN})
     if request.method == "POST":
@@ -267,7 +261,7 @@ def report_download(
     """The client's management or public climate report of a year, as HTML or PDF."""
     from neutra.reports.climate_report import climate_html, climate_pdf
 
-    organisation = _organisation(request, organisation_id)
+    organisation = organisation_or_404(request, organisation_id)
     if kind not in REPORT_KINDS or fmt not in REPORT_FORMATS:
         raise Http404("no such report")
     try:
@@ -290,7 +284,7 @@ def disclosure_download(
     """A disclosure table of the client's year (GHG Protocol, ESRS E1, CDP, SECR), XLSX or JSON."""
     from neutra.formats.disclosures import disclosure_json_text, write_disclosure_xlsx
 
-    organisation = _organisation(request, organisation_id)
+    organisation = organisation_or_404(request, organisation_id)
     if framework not in DISCLOSURES or fmt not in DISCLOSURE_FORMATS:
         raise Http404("no such disclosure")
     try:

@@ -47,7 +47,8 @@ from neutra.web.credits.services import (
 from neutra.web.errors import NotFoundError, error_text
 from neutra.web.tenancy.forms import form_error_text
 from neutra.web.tenancy.models import Consultancy, Organisation
-from neutra.web.tenancy.selectors import organisation_for, organisations_visible_to
+from neutra.web.tenancy.selectors import organisations_visible_to
+from neutra.web.tenancy.views import organisation_or_404
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 BLOCK_ROWS = 500  # the pages show this many blocks; the API and the export have all
@@ -520,10 +521,7 @@ GROUPINGS = {
 @login_required
 def organisation_credits(request: AuthenticatedRequest, organisation_id: int) -> HttpResponse:
     """A client's credits: held and cancelled by year, project, vintage and type; its cancellations."""
-    try:
-        organisation = organisation_for(request.user, organisation_id, now=timezone.now())
-    except NotFoundError:
-        raise Http404("organisation not found") from None
+    organisation = organisation_or_404(request, organisation_id)
     by = request.GET.get("by", "year")
     if by not in GROUPINGS:
         by = "year"

@@ -37,9 +37,9 @@ from neutra.web.tenancy.selectors import (
     entity_tree,
     invitations_pending,
     members_of,
-    organisation_for,
     roles_in,
 )
+from neutra.web.tenancy.views import organisation_or_404
 
 AUDIT_ROWS = 200  # the page shows the newest entries; the API pages through all
 
@@ -60,11 +60,8 @@ def organisation_page(request: AuthenticatedRequest, organisation_id: int) -> Ht
     Here, not in the tenancy app: the page lists inventories, and tenancy sits
     below inventories in the apps' order.
     """
+    organisation = organisation_or_404(request, organisation_id)
     now = timezone.now()
-    try:
-        organisation = organisation_for(request.user, organisation_id, now=now)
-    except NotFoundError:
-        raise Http404("organisation not found") from None
     roles = roles_in(request.user, organisation, now=now)
     staff = bool(roles & {Role.CONSULTANCY_ADMIN, Role.CONSULTANT})
     manages_people = staff or Role.CLIENT_ADMIN in roles
@@ -130,10 +127,7 @@ def _back(inventory: Inventory) -> HttpResponseRedirect:
 @require_POST
 @login_required
 def inventory_new(request: AuthenticatedRequest, organisation_id: int) -> HttpResponse:
-    try:
-        organisation = organisation_for(request.user, organisation_id, now=timezone.now())
-    except NotFoundError:
-        raise Http404("organisation not found") from None
+    organisation = organisation_or_404(request, organisation_id)
     back = HttpResponseRedirect(reverse("inventories:organisation", args=[organisation.pk]))
     form = InventoryForm(request.POST)
     if not form.is_valid():

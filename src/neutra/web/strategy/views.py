@@ -56,7 +56,8 @@ from neutra.web.strategy.selectors import (
 )
 from neutra.web.tenancy.forms import form_error_text
 from neutra.web.tenancy.models import Organisation, Role
-from neutra.web.tenancy.selectors import organisation_for, roles_in, tenant_row_for
+from neutra.web.tenancy.selectors import roles_in, tenant_row_for
+from neutra.web.tenancy.views import organisation_or_404
 
 EXPORTS = ("history", "history-restated", "denominators", "targets", "changes")
 
@@ -119,13 +120,6 @@ class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=_choices(MeasureStatus))
 
 
-def _organisation(request: AuthenticatedRequest, organisation_id: int) -> Organisation:
-    try:
-        return organisation_for(request.user, organisation_id, now=timezone.now())
-    except NotFoundError:
-        raise Http404("organisation not found") from None
-
-
 def _back(organisation: Organisation, anchor: str = "") -> HttpResponseRedirect:
     url = reverse("strategy:page", args=[organisation.pk])
     return HttpResponseRedirect(url + (f"#{anchor}" if anchor else ""))
@@ -141,7 +135,7 @@ def _currency(request: HttpRequest) -> str | None:
 @require_GET
 @login_required
 def strategy_page(request: AuthenticatedRequest, organisation_id: int) -> HttpResponse:
-    organisation = _organisation(request, organisation_id)
+    organisation = organisation_or_404(request, organisation_id)
     view = strategy_view(organisation=organisation, currency=_currency(request))
     roles = roles_in(request.user, organisation, now=timezone.now())
     editors = {Role.CONSULTANCY_ADMIN, Role.CONSULTANT, Role.CLIENT_ADMIN}
@@ -243,7 +237,7 @@ def _post(
     done: str,
     anchor: str,
 ) -> HttpResponse:
-    organisation = _organisation(request, organisation_id)
+    organisation = organisation_or_404(request, organisation_id)
     form = form_class(request.POST)
     if not form.is_valid():
         messages.error(request, form_error_text(form))
@@ -281,7 +275,7 @@ def change_post(request: AuthenticatedRequest, organisation_id: int) -> HttpResp
 @require_POST
 @login_required
 def recalculation_post(request: AuthenticatedRequest, organisation_id: int) -> HttpResponse:
-    organisation = _organisation(request, organisation_id)
+    organisation = organisation_or_404(request, organisation_id)
     try:
         services.recalculation_accept(organisation=organisation, by=request.user)
     except NeutraError as error:
@@ -381,7 +375,7 @@ def measure_status_post(request: AuthenticatedRequest, measure_id: int) -> HttpR
 @login_required
 def chart(request: AuthenticatedRequest, organisation_id: int, chart: str) -> HttpResponse:
     """A chart as a standalone static SVG (no links), for reports."""
-    organisation = _organisation(request, organisation_id)
+    organisation = organisation_or_404(request, organisation_id)
     view = strategy_view(organisation=organisation)
     if chart == CHART_MAC:
         if not view.mac:
@@ -407,7 +401,7 @@ def chart(request: AuthenticatedRequest, organisation_id: int, chart: str) -> Ht
 @login_required
 def export(request: AuthenticatedRequest, organisation_id: int, export: str) -> HttpResponse:
     """One of the DESIGN.md §8 files of the client, as `neutra strategy` reads it."""
-    organisation = _organisation(request, organisation_id)
+    organisation = organisation_or_404(request, organisation_id)
     if export not in EXPORTS:
         raise Http404(f"no export named {export}; the exports are {', '.join(EXPORTS)}")
     view = strategy_view(organisation=organisation)

@@ -48,7 +48,8 @@ from neutra.web.tenancy.services import (
 )
 
 
-def _organisation(request: AuthenticatedRequest, organisation_id: int) -> Organisation:
+def organisation_or_404(request: AuthenticatedRequest, organisation_id: int) -> Organisation:
+    """The organisation if the user may see it; a 404 alike for a missing and another tenant's."""
     try:
         return organisation_for(request.user, organisation_id, now=timezone.now())
     except NotFoundError:
@@ -110,7 +111,7 @@ def organisation_new(request: AuthenticatedRequest) -> HttpResponse:
 @require_POST
 @login_required
 def entity_add(request: AuthenticatedRequest, organisation_id: int) -> HttpResponse:
-    organisation = _organisation(request, organisation_id)
+    organisation = organisation_or_404(request, organisation_id)
     form = EntityForm(request.POST)
     if not form.is_valid():
         messages.error(request, form_error_text(form))
@@ -142,7 +143,7 @@ def entity_add(request: AuthenticatedRequest, organisation_id: int) -> HttpRespo
 @require_POST
 @login_required
 def member_invite(request: AuthenticatedRequest, organisation_id: int) -> HttpResponse:
-    organisation = _organisation(request, organisation_id)
+    organisation = organisation_or_404(request, organisation_id)
     form = InviteForm(request.POST)
     if not form.is_valid():
         messages.error(request, form_error_text(form))
@@ -184,7 +185,7 @@ def invitation_sent_text(invitation: Invitation) -> str:
 def invitation_withdraw_view(
     request: AuthenticatedRequest, organisation_id: int, invitation_id: int
 ) -> HttpResponse:
-    organisation = _organisation(request, organisation_id)
+    organisation = organisation_or_404(request, organisation_id)
     try:
         invitation = invitation_in(organisation=organisation, invitation_id=invitation_id)
         invitation_withdraw(invitation=invitation, by=request.user)
@@ -202,7 +203,7 @@ def invitation_withdraw_view(
 def member_revoke(
     request: AuthenticatedRequest, organisation_id: int, membership_id: int
 ) -> HttpResponse:
-    organisation = _organisation(request, organisation_id)
+    organisation = organisation_or_404(request, organisation_id)
     try:
         membership = membership_in(organisation=organisation, membership_id=membership_id)
         membership_revoke(membership=membership, by=request.user)
