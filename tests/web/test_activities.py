@@ -135,6 +135,29 @@ def test_a_contributors_csv_is_stored_with_exactly_its_rows(people: dict) -> Non
     assert {r.organisation_id for r in rows} == {people["B1"].pk}
 
 
+def test_text_with_commas_quotes_newlines_and_accents_is_stored_exactly(people: dict) -> None:
+    # On PostgreSQL the rows travel as CSV into COPY: every character must arrive as typed.
+    content = (
+        'id,year,activity,quantity,unit,description,"note ""A""",cost\\centre\n'
+        'r1,2025,fuel.natural_gas,0.1,kWh,"Boiler, ""main"" \nline two","Zürich; 50%",C\\1\n'
+        "r2,2025,fuel.natural_gas,123456.789012345,kWh,{},NULL,\n"
+        'r3,2025,fuel.natural_gas,2,kWh,"""",\\N,""\n'
+    )
+    job = _upload(people, content)
+    assert job.status == "succeeded", job.problems
+    rows = list(ActivityRow.objects.order_by("row"))
+    assert [(r.row_id, r.quantity, r.description) for r in rows] == [
+        ("r1", 0.1, 'Boiler, "main" \nline two'),
+        ("r2", 123456.789012345, "{}"),
+        ("r3", 2.0, '"'),
+    ]
+    assert [r.extra for r in rows] == [
+        {'note "A"': "Zürich; 50%", "cost\\centre": "C\\1"},
+        {'note "A"': "NULL"},
+        {'note "A"': "\\N"},
+    ]
+
+
 def test_a_spreadsheet_is_stored_with_its_numbers_as_typed(people: dict) -> None:
     content = _xlsx(
         [

@@ -72,6 +72,9 @@ _ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 # Internal column prefixes, chosen so no user header collides with them.
 _RAW = "__neutra_raw__"
 _ERR = "__neutra_err__"
+_CLEAN = "__neutra_clean__"
+_NUM = "__neutra_number__"
+_TYPED = "__neutra_typed__"
 
 
 # A caller's further rules on the typed rows (CANONICAL_COLUMNS): the problems it
@@ -213,13 +216,28 @@ def _checked(table: ir.Table, present: frozenset[str], passthrough: Sequence[str
     clean: dict[str, ir.StringColumn] = {c: _clean(v) for c, v in text.items()}
     # For a typed number, `clean` says only whether a value is given (null where not).
     clean |= {c: ibis.ifelse(v.isnull(), _null("string"), "given") for c, v in numbers.items()}
-    typed = _typed(clean, table._row, numbers)
+    # In stages, each a select over the one before: every cleaned text and typed value is
+    # computed once a row, where one flat select would repeat it in every reason using it.
+    cleaned = table.select(
+        _source=table._source,
+        _row=table._row,
+        **{_CLEAN + c: v for c, v in clean.items()},
+        **{_NUM + c: v for c, v in numbers.items()},
+        **{c: _clean(as_text(table[c])) for c in passthrough},
+    )
+    clean = {c: cleaned[_CLEAN + c] for c in clean}
+    numbers = {c: cleaned[_NUM + c] for c in numbers}
+    typed_values = _typed(clean, cleaned._row, numbers)
+    parsed = cleaned.mutate(**{_TYPED + c: v for c, v in typed_values.items()})
+    clean = {c: parsed[_CLEAN + c] for c in clean}
+    numbers = {c: parsed[_NUM + c] for c in numbers}
+    typed = {c: parsed[_TYPED + c] for c in typed_values}
     reasons = _reasons(clean, typed, present, numbers)
-    columns: dict[str, Any] = {"_source": table._source, "_row": table._row}
+    columns: dict[str, Any] = {"_source": parsed._source, "_row": parsed._row}
     columns |= dict(typed)
     columns |= {_ERR + c: reason for c, reason in reasons.items()}
-    columns |= {c: _clean(as_text(table[c])) for c in passthrough}
-    return table.select(**columns)
+    columns |= {c: parsed[c] for c in passthrough}
+    return parsed.select(**columns)
 
 
 def _clean(text: ir.StringValue) -> ir.StringColumn:
@@ -348,6 +366,8 @@ def _number_quantity_reason(number: ir.FloatingColumn) -> ir.StringValue:
 
 def _quantity_reason(text: ir.StringColumn, value: ir.Column) -> ir.StringValue:
     return ibis.cases(
+        # A number in range has no reason: said first, so its text is not matched again.
+        (value.notnull() & ~value.isinf() & (value.abs() < MAX_QUANTITY), _null("string")),
         (text.isnull(), "quantity is empty"),
         (~text.re_search(_NUMBER), _NOT_A_NUMBER),
         (value.isnull() | value.isinf(), "quantity is too large to be a number"),

@@ -87,9 +87,19 @@ def read_spark_activities(
     `inputs` are paths, globs, directories or URLs; `table` names a catalog table.
     """
     session = backend._session
+    from py4j.protocol import Py4JError
+    from pyspark.errors import PySparkException
+
     held: list[Any] = []  # frames cached on the executors while reading; released at the end
     try:
         return _read(backend, session, list(inputs), table, checks, held)
+    except (Py4JError, PySparkException) as error:
+        # The file system or the cluster failed (permissions, a lost executor, an
+        # unreachable bucket): say so, in Spark's first line, never as a traceback.
+        where = ", ".join([*inputs, *([table] if table else [])]) or "input"
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
+        reason = f"Spark could not read the input: {first}"
+        raise InvalidInputError([Problem(where, None, None, None, reason)]) from None
     finally:
         for frame in held:
             frame.unpersist()
@@ -455,7 +465,7 @@ class _Refused(Exception):
 def _csv_header(session: Any, file: _File) -> list[str]:
     """The first line of a CSV file, read on the driver through the Hadoop file system."""
     jvm = session._jvm
-    path = jvm.org.apache.hadoop.fs.Path(file.uri)
+    path = jvm.org.apache.hadoop.fs.Path(file.path)  # the text, not the %-encoded URI
     system = path.getFileSystem(session._jsc.hadoopConfiguration())
     stream = system.open(path)
     try:
