@@ -14,6 +14,7 @@ from decimal import Decimal, localcontext
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from neutra.core.engine.coefficients import (
     Coefficients,
@@ -22,7 +23,7 @@ from neutra.core.engine.coefficients import (
 )
 from neutra.core.engine.scan import (
     Groups,
-    in_unit,
+    in_units,
 )
 from neutra.core.engine.selection import (
     FactorIndex,
@@ -88,11 +89,22 @@ def market_based(
     whole consumption), then the inclusion share applies to the result.
     """
     in_scope2 = np.flatnonzero(effective_scope(groups, coefficients) == 2)
-    exact: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
-    with localcontext() as exactly:
-        exactly.prec = 80  # sums of DECIMAL(38, 9): exact, in any order
-        for i in in_scope2:
-            exact[(int(groups.entity[i]), int(groups.key[i]))] += groups.quantity[i]
+    # Exact sums per (entity, key) pair (Arrow adds the decimals), in (key, entity) order.
+    pairs = (
+        pa.table(
+            {
+                "e": groups.entity[in_scope2],
+                "k": groups.key[in_scope2],
+                "q": groups.quantity.take(pa.array(in_scope2, pa.int64())),
+            }
+        )
+        .group_by(["e", "k"])
+        .aggregate([("q", "sum")])
+        .sort_by([("k", "ascending"), ("e", "ascending")])
+    )
+    pair_entity = pairs["e"].to_numpy().astype(np.int64)
+    pair_key = pairs["k"].to_numpy().astype(np.int64)
+    exact = pairs["q_sum"].combine_chunks()
     entity_share = {int(groups.entity[i]): float(share[i]) for i in in_scope2}
     # t CO2e per entity, summed with math.fsum: the order of the pairs cannot change a bit
     terms: dict[int, list[float]] = defaultdict(list)
@@ -100,30 +112,37 @@ def market_based(
     consumption: list[ConsumptionGroup] = []
     owners: list[tuple[int, int]] = []
     instrument_years = {i.year for i in instruments}
-    residuals = {k: select_residual(index, selections[k]) for k in sorted({k for _, k in exact})}
+    keys = sorted(set(pair_key.tolist()))
+    residuals = {k: select_residual(index, selections[k]) for k in keys}
+    kwh_per_unit_of = {k: _kwh_per_unit(selections[k].key.unit) for k in keys}
+    residual_rates = {k: residual_rate_per_factor_unit(residuals[k], gwp) for k in keys}
+    # Each pair's exact sum in the factor's unit, in kWh and in the residual mix's unit.
+    totals = in_units(exact, np.ones(len(pair_key)))
+    locations = in_units(exact, coefficients.scale[pair_key]) * coefficients.co2e[pair_key]
+    kwh = in_units(exact, np.array([kwh_per_unit_of[k] or 0.0 for k in pair_key.tolist()]))
+    in_residual_units = in_units(
+        exact, np.array([r.scale if (r := residuals[k]) else 0.0 for k in pair_key.tolist()])
+    )
     residual_notes: dict[tuple[FlagKind, str], set[tuple[str, int]]] = defaultdict(set)
     rates: dict[tuple[str, int], float] = {}
     quantity: dict[tuple[int, int], float] = {}
-    for (entity, key), total_exact in exact.items():
+    for p, (entity, key) in enumerate(zip(pair_entity.tolist(), pair_key.tolist(), strict=True)):
         selection = selections[key]
         name = groups.entities[entity]
-        total = quantity[(entity, key)] = float(total_exact)
-        location = in_unit(total_exact, selection.scale) * float(coefficients.co2e[key])
+        total = quantity[(entity, key)] = float(totals[p])
+        location = float(locations[p])
         found = residuals[key]
-        residual_rate = residual_rate_per_factor_unit(found, gwp)
+        residual_rate = residual_rates[key]
         for note in found.flags if found else ():
             residual_notes[note].add((name, key))
-        try:
-            kwh_per_unit = conversion_factor(selection.key.unit, "kWh")
-        except UnitError:
-            kwh_per_unit = None  # not energy (steam in kg, say): no instrument can cover it
+        kwh_per_unit = kwh_per_unit_of[key]
         if kwh_per_unit is not None and selection.key.year in instrument_years:
             consumption.append(
                 ConsumptionGroup(
                     entity=name or None,
                     region=selection.key.region,
                     year=selection.key.year,
-                    consumption_kwh=in_unit(total_exact, kwh_per_unit),
+                    consumption_kwh=float(kwh[p]),
                     location_t_co2e=location,
                     residual_rate_t_co2e_per_kwh=None
                     if residual_rate is None or found is None
@@ -137,7 +156,7 @@ def market_based(
             missing_residual.add((name, key))
             pair_t_co2e = location
         else:
-            pair_t_co2e = in_unit(total_exact, found.scale) * residual_rate
+            pair_t_co2e = float(in_residual_units[p]) * residual_rate
         terms[entity].append(pair_t_co2e * entity_share[entity])
         rates[(name, key)] = pair_t_co2e / total if total else 0.0
 
@@ -167,6 +186,14 @@ def market_based(
     return MarketBased(market, flags, rates, details)
 
 
+def _kwh_per_unit(unit: str) -> float | None:
+    """kWh per unit, or None when the unit is not energy (steam in kg, say)."""
+    try:
+        return conversion_factor(unit, "kWh")
+    except UnitError:
+        return None  # no instrument can cover it
+
+
 def _ratio(residual_scale: float, kwh_per_unit: float) -> float:
     """Residual-mix factor units per kWh, from the scales of the key's unit to both.
 
@@ -175,7 +202,7 @@ def _ratio(residual_scale: float, kwh_per_unit: float) -> float:
     """
     with localcontext() as exactly:
         exactly.prec = 40
-        return float(Decimal(repr(residual_scale)) / Decimal(repr(kwh_per_unit)))
+        return float(Decimal(repr(float(residual_scale))) / Decimal(repr(float(kwh_per_unit))))
 
 
 def _detail(

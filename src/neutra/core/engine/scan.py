@@ -25,11 +25,11 @@ from neutra.core.engine.selection import (
 )
 
 __all__ = [
+    "EXACT_DIGITS",
     "GROUP_COLUMNS",
     "KEY_COLUMNS",
     "NO_ENTITY",
     "Groups",
-    "in_unit",
     "in_units",
     "join_keys",
     "only_keys",
@@ -39,6 +39,8 @@ __all__ = [
 KEY_COLUMNS = ("factor", "activity", "unit", "region", "year")
 GROUP_COLUMNS = ("_key", "entity", "scope", "category")
 NO_ENTITY = ""  # by_entity key of rows without an entity
+# Decimal digits for exact products: 38 digits of a sum x 17 of a scale, never rounded
+EXACT_DIGITS = 80
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +52,7 @@ class Groups:
     entities: list[str]  # entity names, sorted; NO_ENTITY for rows without one
     scope: np.ndarray  # the rows' own scope, 0 when not given
     category: np.ndarray  # the rows' own category, 0 when not given
-    quantity: np.ndarray  # exact sum of quantities, in the key's unit: Decimal objects
+    quantity: pa.Array  # exact sum of quantities, in the key's unit (decimals)
     rows: np.ndarray  # how many rows
     negatives: np.ndarray  # how many of them are negative
 
@@ -96,39 +98,84 @@ def scan_groups(run: Any, table: ir.Table) -> tuple[list[ActivityKey], Groups]:
         scope=_ints(found["scope"]),
         category=_ints(found["category"]),
         # Kept exact: `in_units` converts it to the factor's unit before it becomes a float.
-        quantity=np.array(found["quantity"].to_pylist(), dtype=object),
+        quantity=found["quantity"].combine_chunks(),
         rows=_ints(found["rows"]),
         negatives=_ints(found["negatives"]),
     )
     # A fixed order of the groups (the sums below are math.fsum: order-free anyway).
     order = np.lexsort((groups.category, groups.scope, groups.entity, groups.key))
-    return keys, Groups(**{f: getattr(groups, f)[order] for f in ARRAY_FIELDS}, entities=entities)
+    return keys, Groups(
+        **{f: getattr(groups, f)[order] for f in ARRAY_FIELDS},
+        quantity=groups.quantity.take(pa.array(order)),
+        entities=entities,
+    )
 
 
-ARRAY_FIELDS = ("key", "entity", "scope", "category", "quantity", "rows", "negatives")
+ARRAY_FIELDS = ("key", "entity", "scope", "category", "rows", "negatives")
 
 
-def in_units(exact: np.ndarray, scale: np.ndarray) -> np.ndarray:
+def in_units(exact: pa.Array, scale: np.ndarray) -> np.ndarray:
     """Exact sums times scales (factor units per activity unit), rounded once to float64.
 
     A scale is taken as the decimal its float prints as (1000.0, 0.001), and the
     product is exact before it is rounded: 1.234567 MWh and 1234.567 kWh give
-    the same float of kWh, so writing kWh as MWh changes no figure.
+    the same float of kWh, so writing kWh as MWh changes no figure. Where the
+    unscaled integers are small enough (|sum x scale digits| < 2^53), numpy does
+    it: an exact integer product divided by an exact power of ten is rounded
+    once, as IEEE 754 division is; the rest goes through Python's Decimal.
     """
-    with localcontext() as exactly:
-        exactly.prec = 80  # 38 digits of sum x 17 of scale: no rounding before the float
-        scales = {s: Decimal(repr(s)) for s in set(scale.tolist())}
-        return np.array(
-            [float(q * scales[s]) for q, s in zip(exact.tolist(), scale.tolist(), strict=True)],
-            dtype=np.float64,
-        )
+    out = np.empty(len(exact), dtype=np.float64)
+    slow = np.ones(len(exact), dtype=bool)
+    if pa.types.is_decimal128(exact.type) and exact.null_count == 0 and len(exact):
+        words = np.frombuffer(exact.buffers()[1], dtype=np.int64)
+        words = words[2 * exact.offset : 2 * (exact.offset + len(exact))]
+        units, high = words[0::2], words[1::2]  # little-endian 128-bit integers
+        small = high == (units >> 63)  # fits in 64 bits
+        # units x 10^-places, with trailing zeros taken out: smaller products stay exact
+        places = np.full(len(exact), exact.type.scale, dtype=np.int64)
+        units = np.where(small, units, 0)
+        for _ in range(exact.type.scale):
+            zero = (units % 10 == 0) & (places > 0)
+            units, places = np.where(zero, units // 10, units), places - zero
+        distinct, which = np.unique(scale, return_inverse=True)
+        digits, limit, power = (np.zeros(len(distinct), dtype=np.int64) for _ in range(3))
+        for i, value in enumerate(distinct.tolist()):
+            m, k = _integer_and_places(value)
+            if m is not None:
+                digits[i], limit[i], power[i] = m, (2**53) // max(abs(m), 1), k
+            else:
+                limit[i] = -1  # never fast
+        bound, exponent = limit[which], power[which] + places
+        # 10^22 is the last power of ten a float holds exactly
+        fast = small & (units <= bound) & (units >= -bound) & (exponent <= 22)
+        product = units[fast] * digits[which][fast]
+        out[fast] = product.astype(np.float64) / 10.0 ** exponent[fast].astype(np.float64)
+        slow = ~fast
+    if slow.any():
+        where = np.flatnonzero(slow)
+        with localcontext() as exactly:
+            exactly.prec = EXACT_DIGITS
+            scales = {s: Decimal(repr(s)) for s in set(scale[where].tolist())}
+            out[where] = [
+                float(q * scales[s])
+                for q, s in zip(
+                    exact.take(pa.array(where)).to_pylist(), scale[where].tolist(), strict=True
+                )
+            ]
+    return out
 
 
-def in_unit(exact: Decimal, scale: float) -> float:
-    """One exact sum times a scale, rounded once (see `in_units`)."""
-    with localcontext() as exactly:
-        exactly.prec = 80
-        return float(exact * Decimal(repr(scale)))
+def _integer_and_places(scale: float) -> tuple[int | None, int]:
+    """A scale as m x 10^-k, from the decimal its float prints as; m is None if too long."""
+    sign, digits, exponent = Decimal(repr(scale)).normalize().as_tuple()
+    if not isinstance(exponent, int):
+        return None, 0  # inf or nan
+    m = int("".join(map(str, digits)) or "0") * (-1 if sign else 1)
+    if exponent > 0:
+        m, exponent = m * 10**exponent, 0
+    if abs(m) >= 2**53:
+        return None, 0
+    return m, -exponent
 
 
 def _ints(column: pa.ChunkedArray) -> np.ndarray:
