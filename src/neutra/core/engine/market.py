@@ -117,20 +117,22 @@ def market_based(
     kwh_per_unit_of = {k: _kwh_per_unit(selections[k].key.unit) for k in keys}
     residual_rates = {k: residual_rate_per_factor_unit(residuals[k], gwp) for k in keys}
     # Each pair's exact sum in the factor's unit, in kWh and in the residual mix's unit.
-    totals = in_units(exact, np.ones(len(pair_key)))
-    locations = in_units(exact, coefficients.scale[pair_key]) * coefficients.co2e[pair_key]
+    totals = in_units(exact, np.ones(len(pair_key))).tolist()
+    locations = (
+        in_units(exact, coefficients.scale[pair_key]) * coefficients.co2e[pair_key]
+    ).tolist()
     kwh = in_units(exact, np.array([kwh_per_unit_of[k] or 0.0 for k in pair_key.tolist()]))
     in_residual_units = in_units(
         exact, np.array([r.scale if (r := residuals[k]) else 0.0 for k in pair_key.tolist()])
-    )
+    ).tolist()
     residual_notes: dict[tuple[FlagKind, str], set[tuple[str, int]]] = defaultdict(set)
     rates: dict[tuple[str, int], float] = {}
     quantity: dict[tuple[int, int], float] = {}
     for p, (entity, key) in enumerate(zip(pair_entity.tolist(), pair_key.tolist(), strict=True)):
         selection = selections[key]
         name = groups.entities[entity]
-        total = quantity[(entity, key)] = float(totals[p])
-        location = float(locations[p])
+        total = quantity[(entity, key)] = totals[p]
+        location = locations[p]
         found = residuals[key]
         residual_rate = residual_rates[key]
         for note in found.flags if found else ():
@@ -156,7 +158,7 @@ def market_based(
             missing_residual.add((name, key))
             pair_t_co2e = location
         else:
-            pair_t_co2e = float(in_residual_units[p]) * residual_rate
+            pair_t_co2e = in_residual_units[p] * residual_rate
         terms[entity].append(pair_t_co2e * entity_share[entity])
         rates[(name, key)] = pair_t_co2e / total if total else 0.0
 
