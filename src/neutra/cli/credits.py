@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -120,13 +119,8 @@ def _app() -> None:
     from django.core.management import call_command
 
     from neutra.cli import web
-    from neutra.cli.main import err
 
-    try:
-        web.django_setup()
-    except web.StartError as error:
-        err.print(f"[red]Cannot start:[/red] {escape(str(error))}")
-        raise typer.Exit(2) from None
+    web.django_setup_or_exit()
     call_command("migrate", interactive=False, verbosity=0)
 
 

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
 from neutra.core.boundary import Approach
 from neutra.core.errors import InvalidInputError, NeutraError, Problem
@@ -378,11 +377,7 @@ def serve(
     """
     from neutra.cli import web
 
-    try:
-        web.django_setup()
-    except web.StartError as error:
-        err.print(f"[red]Cannot start:[/red] {escape(str(error))}")
-        raise typer.Exit(2) from None
+    web.django_setup_or_exit()
     web.prepare_database()
     web.serve_forever(host, port, threads)
 
@@ -420,11 +415,7 @@ def demo(
         os.environ["SECRET_KEY"] = web.demo_secret_key()
     os.environ.setdefault("NEUTRA_SECURE_COOKIES", "0")
     os.environ.setdefault("NEUTRA_HSTS_SECONDS", "0")
-    try:
-        web.django_setup()
-    except web.StartError as error:
-        err.print(f"[red]Cannot start:[/red] {escape(str(error))}")
-        raise typer.Exit(2) from None
+    web.django_setup_or_exit()
     web.prepare_database(verbosity=0)
 
     from neutra.core.errors import NeutraError
@@ -460,11 +451,7 @@ def worker() -> None:
     """
     from neutra.cli import web
 
-    try:
-        web.django_setup()
-    except web.StartError as error:
-        err.print(f"[red]Cannot start:[/red] {escape(str(error))}")
-        raise typer.Exit(2) from None
+    web.django_setup_or_exit()
     web.run_worker()
 
 

@@ -18,7 +18,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
 
+import typer
 from rich.console import Console
+from rich.markup import escape
 
 err = Console(stderr=True, highlight=False)
 
@@ -40,6 +42,15 @@ def django_setup() -> None:
         django.setup()
     except (ImproperlyConfigured, ConfigError) as error:
         raise StartError(str(error)) from None
+
+
+def django_setup_or_exit() -> None:
+    """`django_setup`, or the reason it cannot start on stderr and exit code 2."""
+    try:
+        django_setup()
+    except StartError as error:
+        err.print(f"[red]Cannot start:[/red] {escape(str(error))}")
+        raise typer.Exit(2) from None
 
 
 def prepare_database(*, verbosity: int = 1) -> None:
