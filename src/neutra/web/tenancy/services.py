@@ -78,6 +78,14 @@ def _is_staff(by: User, consultancy: Consultancy) -> bool:
     return ConsultancyMembership.objects.filter(user=by, consultancy=consultancy).exists()
 
 
+def _may_manage(by: User | None, organisation: Organisation, role: Role | str) -> bool:
+    """Whether `by` may give, withdraw or end `role` in `organisation` (None: the system)."""
+    if by is None or _is_staff(by, organisation.consultancy):
+        return True
+    roles = roles_in(by, organisation, now=timezone.now())
+    return Role.CLIENT_ADMIN in roles and role in _CLIENT_ADMIN_GRANTS
+
+
 def _require_staff(by: User | None, consultancy: Consultancy, *, admin: bool = False) -> None:
     if by is None:
         return
@@ -178,10 +186,8 @@ def _grant_checked(
     if role not in Role.values:
         raise invalid(subject, "role", role, f"unknown role; one of {', '.join(Role.values)}")
     role = Role(role)
-    if by is not None and not _is_staff(by, organisation.consultancy):
-        client_admin = Role.CLIENT_ADMIN in roles_in(by, organisation, now=now)
-        if not client_admin or role not in _CLIENT_ADMIN_GRANTS:
-            raise NotAllowedError(f"you may not grant the role {role.label} in {organisation}")
+    if not _may_manage(by, organisation, role):
+        raise NotAllowedError(f"you may not grant the role {role.label} in {organisation}")
     if expires_at is None and role is Role.AUDITOR:
         raise invalid(subject, "expires_at", None, "an auditor's access needs an end date")
     if expires_at is not None and timezone.is_naive(expires_at):
@@ -531,10 +537,8 @@ def invitation_decline(*, invitation_id: object, by: User) -> Invitation:
 def invitation_withdraw(*, invitation: Invitation, by: User | None) -> None:
     """Take back a pending invitation (staff, or a client admin for client roles)."""
     organisation = invitation.organisation
-    if by is not None and not _is_staff(by, organisation.consultancy):
-        roles = roles_in(by, organisation, now=timezone.now())
-        if Role.CLIENT_ADMIN not in roles or invitation.role not in _CLIENT_ADMIN_GRANTS:
-            raise NotAllowedError(f"you may not withdraw invitations of {organisation}")
+    if not _may_manage(by, organisation, invitation.role):
+        raise NotAllowedError(f"you may not withdraw invitations of {organisation}")
     with transaction.atomic():
         # Withdrawn while its owner accepts: the row lock orders the two; the later fails.
         locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
@@ -596,10 +600,8 @@ def invitation_account_create(*, invitation: Invitation, password: str) -> User:
 def membership_revoke(*, membership: Membership, by: User | None) -> None:
     """End a person's role in an organisation (staff, or a client admin for client roles)."""
     organisation = membership.organisation
-    if by is not None and not _is_staff(by, organisation.consultancy):
-        roles = roles_in(by, organisation, now=timezone.now())
-        if Role.CLIENT_ADMIN not in roles or membership.role not in _CLIENT_ADMIN_GRANTS:
-            raise NotAllowedError(f"you may not remove people from {organisation}")
+    if not _may_manage(by, organisation, membership.role):
+        raise NotAllowedError(f"you may not remove people from {organisation}")
     with transaction.atomic():
         audit_record(
             by=by,
