@@ -169,6 +169,9 @@ def _read(
                 {label: sources.get(label, "") for label in labels},
                 backend=backend,
                 checks=checks,
+                # Spark refuses a query of a raw CSV that reads only its corrupt-record
+                # column: the validated rows are materialised in its cache.
+                lazy=False,
             )
         except InvalidInputError as exc:
             every = _sorted([*problems, *exc.problems], labels)
