@@ -89,9 +89,18 @@ def test_a_csv_file_read_by_spark_gives_the_same_footprint_lines_and_hash_as_duc
     assert footprint.provenance["hash"] == on_duckdb.provenance["hash"]
 
 
+@pytest.mark.parametrize("located_by", ["expressions", "a join"])
 def test_a_partitioned_parquet_directory_gives_the_same_figures_and_flags(
-    spark: Any, inputs: Inputs, on_duckdb: Footprint, tmp_path: Path
+    spark: Any,
+    inputs: Inputs,
+    on_duckdb: Footprint,
+    tmp_path: Path,
+    located_by: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    if located_by == "a join":
+        # A directory of more files than are located by expressions on the file path.
+        monkeypatch.setattr("neutra.formats.spark_activities._FILES_AS_CASES", 1)
     # The same rows as a Hive-style directory: entity=.../part-0.parquet, the entity
     # only in the directory names, and a _SUCCESS marker Spark's writers leave.
     table = pacsv.read_csv(
@@ -213,6 +222,51 @@ def test_bad_files_give_the_same_problems_in_the_same_words_on_duckdb_and_spark(
     assert any(r.startswith("duplicate id") for r in reasons)
     assert any(r.startswith("unknown region") for r in reasons)
     assert "year is not a whole number" in reasons
+
+
+def _parquet_files(folder: Path) -> list[Path]:
+    good = {
+        "id": ["A1", "A2", "A3"],
+        "entity": ["UK", "UK", "UK"],
+        "year": [2024, 2024, 2024],
+        "activity": ["fuel.diesel"] * 3,
+        "quantity": [5.0, 6.0, 7.0],
+        "unit": ["L"] * 3,
+        "region": ["GB"] * 3,
+    }
+    bad = {
+        "id": ["B1", "B2", "B3", "B4", "B1"],
+        "entity": ["UK"] * 5,
+        "year": [2024, 1800, 2024, 2024, 2024],  # row 3: out of range
+        "activity": ["fuel.diesel"] * 5,
+        "quantity": [5.0, 6.0, None, 8.0, 9.0],  # row 4: empty
+        "unit": ["L"] * 5,
+        "region": ["GB", "GB", "GB", "XX-NOWHERE", "GB"],  # row 5: unknown; row 6: id again
+    }
+    paths = [folder / "a.parquet", folder / "b.parquet", folder / "c_empty.parquet"]
+    pq.write_table(pa.table(good), paths[0])
+    pq.write_table(pa.table(bad), paths[1])
+    pq.write_table(pa.table(good).slice(0, 0), paths[2])
+    return paths
+
+
+def test_bad_parquet_files_give_the_same_problems_on_duckdb_and_spark_named_or_globbed(
+    spark: Any, tmp_path: Path
+) -> None:
+    paths = _parquet_files(tmp_path)
+    on_duckdb = _problems(lambda: read_activities(paths))
+    named = _problems(lambda: read_spark_activities(spark, [str(p) for p in paths]))
+    globbed = _problems(lambda: read_spark_activities(spark, [f"{tmp_path}/*.parquet"]))
+    assert named == globbed == on_duckdb
+    b, empty = str(paths[1]), str(paths[2])
+    assert [(p.file, p.row, p.column) for p in on_duckdb[0]] == [
+        (b, 3, "year"),
+        (b, 4, "quantity"),
+        (b, 5, "region"),
+        (b, 6, "id"),
+        (empty, None, None),
+    ]
+    assert on_duckdb[0][-1].reason == "the file has a header but no data rows"
 
 
 def test_a_glob_names_each_file_by_its_path_and_reads_only_what_matches(

@@ -28,7 +28,7 @@ import io
 import os
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,8 @@ _CORRUPT = "__neutra_corrupt"
 _FILE = "__neutra_file"
 _ID = "__neutra_id"
 _NO_PARTITION = "__HIVE_DEFAULT_PARTITION__"  # Spark's and Hive's directory name for a null
+_FILES_AS_CASES = 32  # up to this many files, each row finds its file by a CASE, not a join
+_FOOTERS_ON_DRIVER = 64  # up to this many Parquet files, row counts come from their footers
 
 
 @dataclass(slots=True)
@@ -91,8 +93,9 @@ def read_spark_activities(
     from pyspark.errors import PySparkException
 
     held: list[Any] = []  # frames cached on the executors while reading; released at the end
+    running: list[_Background] = []  # jobs run alongside; waited for before returning
     try:
-        return _read(backend, session, list(inputs), table, checks, held)
+        return _read(backend, session, list(inputs), table, checks, held, running)
     except (Py4JError, PySparkException) as error:
         # The file system or the cluster failed (permissions, a lost executor, an
         # unreachable bucket): say so, in Spark's first line, never as a traceback.
@@ -101,6 +104,8 @@ def read_spark_activities(
         reason = f"Spark could not read the input: {first}"
         raise InvalidInputError([Problem(where, None, None, None, reason)]) from None
     finally:
+        for job in running:
+            job.join()
         for frame in held:
             frame.unpersist()
 
@@ -112,6 +117,7 @@ def _read(
     table: str | None,
     checks: RowChecks | None,
     held: list[Any],
+    running: list[_Background],
 ) -> ActivityData:
     problems: list[Problem] = []
     files: list[_File] = []
@@ -134,7 +140,9 @@ def _read(
     ) + ([table] if table else [])
     xlsx = [file for file in files if file.kind == "xlsx"]
     spread = [file for file in files if file.kind != "xlsx"]
-    _hash(session, spread, problems)
+    # The content hashes are Spark jobs of their own, run while the files are read and
+    # validated: the executors have cores to spare while the driver plans and waits.
+    hashing = _Background(lambda: _hash(session, spread), running)
     frames: list[Any] = []
     for kind in ("csv", "parquet"):
         of_kind = [
@@ -147,15 +155,14 @@ def _read(
                 frame = _parquet(session, of_kind, problems)
             if frame is not None:
                 frames.append(frame)
+    table_hash = None
     if table is not None:
         frame = _catalog_table(session, table, problems, held)
         if frame is not None:
             frames.append(frame)
+            table_hash = _Background(lambda: _table_hash(session, table), running)
     driver_read = [_driver_read(file, problems) for file in xlsx]
     readable = [data for data in driver_read if data is not None]
-    sources = {f.label: f.sha256 for f in files if f.label not in _bad(problems)}
-    if table is not None and table not in _bad(problems):
-        sources[table] = _table_hash(session, table)
     if not frames and not readable:
         raise InvalidInputError(_sorted(problems, labels))
     data = None
@@ -164,9 +171,10 @@ def _read(
         name = f"neutra_raw_{uuid.uuid4().hex[:12]}"
         raw.createOrReplaceTempView(name)
         try:
+            # The labels in problem order; their hashes are set below, once computed.
             data = validate_activities(
                 backend.table(name),
-                {label: sources.get(label, "") for label in labels},
+                dict.fromkeys(labels, ""),
                 backend=backend,
                 checks=checks,
                 # Spark refuses a query of a raw CSV that reads only its corrupt-record
@@ -178,9 +186,42 @@ def _read(
             raise InvalidInputError(every, omitted=exc.omitted) from None
     if problems:
         raise InvalidInputError(_sorted(problems, labels))
+    hashing.result()
+    sources = {f.label: f.sha256 for f in files}
+    if table_hash is not None and table is not None:
+        sources[table] = table_hash.result()
     parts = [data] if data is not None else []
     parts += [_uploaded(backend, part) for part in readable]
     return _combined(parts, _provenance(arguments, files, table, sources))
+
+
+class _Background:
+    """Work on a thread of its own (Spark runs jobs from several threads at once)."""
+
+    def __init__(self, work: Callable[[], Any], running: list[_Background]) -> None:
+        from pyspark import InheritableThread
+
+        self._work = work
+        self._result: Any = None
+        self._error: BaseException | None = None
+        self._thread = InheritableThread(target=self._run, daemon=True)
+        self._thread.start()
+        running.append(self)
+
+    def _run(self) -> None:
+        try:
+            self._result = self._work()
+        except BaseException as error:  # handed to whoever asks for the result
+            self._error = error
+
+    def join(self) -> None:
+        self._thread.join()
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._result
 
 
 # ---------------------------------------------------------------- listing
@@ -300,7 +341,7 @@ def _bad(problems: list[Problem]) -> set[str]:
 # ---------------------------------------------------------------- hashing
 
 
-def _hash(session: Any, files: list[_File], problems: list[Problem]) -> None:
+def _hash(session: Any, files: list[_File]) -> None:
     """Each file's content SHA-256, computed on the executors (the bytes stay there)."""
     if not files:
         return
@@ -493,7 +534,33 @@ def _located(session: Any, raw: Any, files: list[_File], first: dict[str, int]) 
     """`_source` (the file's label), `_row` (header 1, first record 2) and partition columns."""
     from pyspark.sql import functions as F
 
-    keys = sorted({key for file in files for key in file.partitions})
+    # A partition key that is also a column of the file: the file's own column wins.
+    keys = sorted({key for file in files for key in file.partitions} - set(raw.columns))
+    if len(files) <= _FILES_AS_CASES:
+        # A few files: their labels and offsets as expressions on the file path. Every
+        # later scan then reads the rows alone (a join to a table of files costs as much
+        # as the rest of the validation's scan).
+        def per_file(values: list[Any], dtype: str) -> Any:
+            if len(set(values)) == 1:
+                return F.lit(values[0]).cast(dtype)
+            path = F.col(_FILE)
+            chosen = F.when(path == files[0].uri, F.lit(values[0]).cast(dtype))
+            for file, value in zip(files[1:], values[1:], strict=True):
+                chosen = chosen.when(path == file.uri, F.lit(value).cast(dtype))
+            return chosen
+
+        firsts = [int(first.get(file.uri, 0)) for file in files]
+        # Only the rows of these files (the frame may hold others, refused whole).
+        mine = raw.where(F.col(_FILE).isin([file.uri for file in files]))
+        return mine.select(
+            *(_column(c) for c in raw.columns if c not in (_FILE, _ID)),
+            per_file([file.label for file in files], "string").alias("_source"),
+            (F.col(_ID) - per_file(firsts, "long") + 2).cast("long").alias("_row"),
+            *(
+                per_file([file.partitions.get(k) for file in files], "string").alias(k)
+                for k in keys
+            ),
+        )
     rows = [
         (file.uri, file.label, int(first.get(file.uri, 0)), *(file.partitions.get(k) for k in keys))
         for file in files
@@ -505,6 +572,13 @@ def _located(session: Any, raw: Any, files: list[_File], first: dict[str, int]) 
     joined = raw.join(table, _FILE)
     located = joined.withColumn("_row", (F.col(_ID) - F.col("__first") + 2).cast("long"))
     return located.drop(_FILE, _ID, "__first")
+
+
+def _column(name: str) -> Any:
+    """A column by its exact name (a dot in it is part of the name, not a field)."""
+    from pyspark.sql import functions as F
+
+    return F.col("`" + name.replace("`", "``") + "`")
 
 
 def _ragged(located: Any, files: list[_File], counts: dict[str, int]) -> list[Problem]:
@@ -583,10 +657,7 @@ def _parquet(session: Any, files: list[_File], problems: list[Problem]) -> Any:
             F.col("_metadata.file_path").alias(_FILE),
             F.col("_metadata.row_index").alias(_ID),
         )
-        counts = {
-            r[_FILE]: r["records"]
-            for r in renamed.groupBy(_FILE).agg(F.count(F.lit(1)).alias("records")).collect()
-        }
+        counts = _parquet_counts(session, good, renamed)
         kept = []
         for file in good:
             if not counts.get(file.uri):
@@ -598,6 +669,34 @@ def _parquet(session: Any, files: list[_File], problems: list[Problem]) -> Any:
             # row_index counts from 0 in each file: the first record is row 2.
             frames.append(_located(session, renamed, kept, {}))
     return _union(frames) if frames else None
+
+
+def _parquet_counts(session: Any, files: list[_File], frame: Any) -> dict[str, int]:
+    """Each file's number of rows (by URI): from its footer, or a scan for many files."""
+    from py4j.protocol import Py4JJavaError
+    from pyspark.sql import functions as F
+
+    if len(files) <= _FOOTERS_ON_DRIVER:
+        # The footer's count is exact, and reading it on the driver costs a few small
+        # reads per file, where a Spark job costs a scan.
+        jvm = session._jvm
+        conf = session._jsc.hadoopConfiguration()
+        counts: dict[str, int] = {}
+        try:
+            for file in files:
+                source = jvm.org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(
+                    jvm.org.apache.hadoop.fs.Path(file.path), conf
+                )
+                reader = jvm.org.apache.parquet.hadoop.ParquetFileReader.open(source)
+                try:
+                    counts[file.uri] = int(reader.getRecordCount())
+                finally:
+                    reader.close()
+            return counts
+        except Py4JJavaError:
+            pass  # a footer Spark read a moment ago but this reader does not: let Spark count
+    found = frame.groupBy(_FILE).agg(F.count(F.lit(1)).alias("records")).collect()
+    return {row[_FILE]: row["records"] for row in found}
 
 
 # ---------------------------------------------------------------- catalog tables
