@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import (
@@ -20,14 +21,16 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from neutra.core.claims import ClaimEvaluation
-from neutra.core.engine import Footprint
-from neutra.core.errors import InvalidInputError
-from neutra.core.factors import Factor, FactorSet, FactorSetDiff
 from neutra.core.rounding import format_tonnes
-from neutra.core.taxonomy import ActivityType
-from neutra.formats.factor_store import StoredSet
 from neutra.reports.labels import SCOPE3_CATEGORY_NAMES, TOTAL_LABELS, gas_label
+
+if TYPE_CHECKING:  # types only: each command imports what it runs, and no more
+    from neutra.core.claims import ClaimEvaluation
+    from neutra.core.engine import Footprint
+    from neutra.core.errors import InvalidInputError
+    from neutra.core.factors import Factor, FactorSet, FactorSetDiff
+    from neutra.core.taxonomy import ActivityType
+    from neutra.formats.factor_store import StoredSet
 
 SCOPE3_NAMES = SCOPE3_CATEGORY_NAMES  # the GHG Protocol names, shared with the reports
 MAX_FLAGS_SHOWN = 10

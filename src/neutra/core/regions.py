@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 
 __all__ = [
@@ -79,6 +79,7 @@ def is_known_region(code: str | None) -> bool:
     return match is not None and is_country(match.group(1))
 
 
+@lru_cache(maxsize=4096)  # once per region, not once per activity key
 def fallback_chain(region: str | None) -> tuple[str, ...]:
     """The codes to try for factor selection, from `region` itself out to WORLD.
 

@@ -91,6 +91,7 @@ def parse_unit(text: str) -> pint.Unit:
     return parsed
 
 
+@lru_cache(maxsize=4096)
 def dimension_name(text: str) -> str:
     """The dimension of a unit, in words: 'energy', 'volume', 'currency USD', ..."""
     unit = parse_unit(text)

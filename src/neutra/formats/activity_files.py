@@ -24,7 +24,7 @@ import hashlib
 import io
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +84,7 @@ class _Loaded:
     names: list[str]  # canonical header name of each cN
     sha256: str  # content hash, for provenance
     problems: tuple[Problem, ...] = ()  # lines skipped while reading (ragged lines)
-    drops: tuple[str, ...] = field(default=())  # SQL that frees it once validated
+    parquet_view: bool = False  # read through a view of the file: read only when validated
 
 
 def read_activities(
@@ -146,10 +146,6 @@ def _validated(
         raise InvalidInputError(_sorted([*problems, *unreadable], labels)) from None
     if problems:
         raise InvalidInputError(_sorted(problems, labels))
-    for file in loaded:
-        # The validated table is its own copy: the raw text would only hold memory.
-        for statement in file.drops or (f"DROP TABLE {file.name}",):
-            con.con.execute(statement)
     if progress:
         progress("validating", 1, 1)
     return data
@@ -159,7 +155,7 @@ def _unreadable_parquet(con: Any, loaded: list[_Loaded]) -> list[Problem]:
     """The Parquet files (read through views) that DuckDB cannot read to the end."""
     problems = []
     for file in loaded:
-        if file.drops != (f"DROP VIEW {file.name}",):
+        if not file.parquet_view:
             continue
         try:
             for _ in con.con.execute(f"SELECT * FROM {file.name}").fetch_record_batch():
@@ -275,11 +271,21 @@ class _FileHash(threading.Thread):
                 digest.update(block)
                 quotes += block.count(b'"')
                 if not ambiguous:
-                    edge = tail + block[:1]
-                    ambiguous = any(pair in block or pair in edge for pair in _AMBIGUOUS)
+                    ambiguous = _ambiguous(tail + block[:1]) or _ambiguous(block)
                 tail = block[-1:]
         # An odd count of quotes leaves one open: readers differ on where a file so cut ends.
         self.sha256, self.ambiguous = digest.hexdigest(), ambiguous or quotes % 2 == 1
+
+
+def _ambiguous(block: bytes) -> bool:
+    """Whether a space or tab stands beside a quote (see `_AMBIGUOUS`).
+
+    Looking for a space or a tab at all is a memchr; most blocks of most files
+    have neither beside a quote, and many have none at all.
+    """
+    if block.find(b" ") < 0 and block.find(b"\t") < 0:
+        return False
+    return any(pair in block for pair in _AMBIGUOUS)
 
 
 def _load_csv(con: Any, path: Path, label: str, name: str, progress: Progress | None) -> _Loaded:
@@ -318,8 +324,7 @@ def _read_csv_with_duckdb(
     )
     if progress:
         progress(f"reading {label}", size, size)
-    drops = (f"DROP VIEW {name}", f"DROP TABLE {raw}")
-    return _Loaded(label, name, con.table(name), names, hashing.sha256, drops=drops)
+    return _Loaded(label, name, con.table(name), names, hashing.sha256)
 
 
 def _duckdb_csv(con: Any, path: Path, raw: str, width: int) -> bool:
@@ -504,7 +509,7 @@ def _load_parquet(
         return _read_parquet_by_batches(con, file, label, name, names, total, progress, hashing)
     if progress:
         progress(f"reading {label}", total, total)
-    return _Loaded(label, name, loaded, names, hashing.sha256, drops=(f"DROP VIEW {name}",))
+    return _Loaded(label, name, loaded, names, hashing.sha256, parquet_view=True)
 
 
 def _read_parquet_with_duckdb(

@@ -173,7 +173,13 @@ def _read(
         try:
             # The labels in problem order; their hashes are set below, once computed.
             data = validate_activities(
-                backend.table(name), dict.fromkeys(labels, ""), backend=backend, checks=checks
+                backend.table(name),
+                dict.fromkeys(labels, ""),
+                backend=backend,
+                checks=checks,
+                # Spark refuses a query of a raw CSV that reads only its corrupt-record
+                # column: the validated rows are materialised in its cache.
+                lazy=False,
             )
         except InvalidInputError as exc:
             every = _sorted([*problems, *exc.problems], labels)

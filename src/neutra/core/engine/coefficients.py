@@ -53,29 +53,44 @@ class Coefficients:
         weighted = _WeightedGases(gwp)
         columns: dict[str, int] = {}  # gas -> column, in order of first sight
         weights: dict[str, float] = {}
-        cells: list[tuple[int, int, float]] = []  # (key, column, t per unit)
+        # Many keys share a factor: its gases are weighed once (keyed by identity: the
+        # factor objects of the sets live as long as this call).
+        per_factor: dict[int, tuple[list[tuple[int, float]], float, float]] = {}
+        rows: list[int] = []  # (key, column, t per unit) of every non-zero cell
+        cols: list[int] = []
+        amounts: list[float] = []
         co2e, biogenic = np.zeros(len(selections)), np.zeros(len(selections))
         for k, selection in enumerate(selections):
             factor = selection.factor
             if factor is None:
                 continue
-            weighted_terms, biogenic_terms = [], []
-            for amount in factor.gases:
-                per_unit = amount.t_per_unit
-                if amount.biogenic:  # a memo in tonnes of CO2: never weighted
-                    biogenic_terms.append(per_unit)
-                    continue
-                for gas, fraction, weight in weighted.split(amount.gas):
-                    column = columns.setdefault(gas, len(columns))
-                    weights[gas] = weight
-                    cells.append((k, column, per_unit * fraction))
-                    weighted_terms.append(per_unit * fraction * weight)
-            co2e[k], biogenic[k] = math.fsum(weighted_terms), math.fsum(biogenic_terms)
+            known = per_factor.get(id(factor))
+            if known is None:
+                cells: list[tuple[int, float]] = []
+                weighted_terms, biogenic_terms = [], []
+                for amount in factor.gases:
+                    per_unit = amount.t_per_unit
+                    if amount.biogenic:  # a memo in tonnes of CO2: never weighted
+                        biogenic_terms.append(per_unit)
+                        continue
+                    for gas, fraction, weight in weighted.split(amount.gas):
+                        column = columns.setdefault(gas, len(columns))
+                        weights[gas] = weight
+                        cells.append((column, per_unit * fraction))
+                        weighted_terms.append(per_unit * fraction * weight)
+                known = cells, math.fsum(weighted_terms), math.fsum(biogenic_terms)
+                per_factor[id(factor)] = known
+            cells, co2e[k], biogenic[k] = known
+            for column, amount_t in cells:
+                rows.append(k)
+                cols.append(column)
+                amounts.append(amount_t)
         gases = sorted(columns)
         position = np.array([gases.index(g) for g in columns], dtype=np.int64)
         mass = np.zeros((len(selections), len(gases)))
-        for k, column, amount_t in cells:
-            mass[k, position[column]] += amount_t
+        if rows:
+            # Unbuffered: a factor listing one gas twice adds both amounts, in order.
+            np.add.at(mass, (np.array(rows), position[np.array(cols)]), np.array(amounts))
         factors = [s.factor for s in selections]
         return cls(
             found=np.array([f is not None for f in factors], dtype=bool),
