@@ -182,7 +182,10 @@ def test_activity_keys_are_numbered_in_the_order_sql_sorts_them(
     names = list(KEY_COLUMNS)
     table = pa.table(
         {
-            **{name: pa.array([k[i] for k in keys], pa.string()) for i, name in enumerate(names[:4])},
+            **{
+                name: pa.array([k[i] for k in keys], pa.string())
+                for i, name in enumerate(names[:4])
+            },
             "year": pa.array([k[4] for k in keys], pa.int64()),
             "entity": pa.array(["E"] * len(keys), pa.string()),
             "scope": pa.array([None] * len(keys), pa.int64()),
@@ -195,7 +198,7 @@ def test_activity_keys_are_numbered_in_the_order_sql_sorts_them(
     con.con.register("activities", table)
     order = ", ".join(f'"{name}" ASC NULLS LAST' for name in names)
     ranked = con.raw_sql(
-        f'SELECT DISTINCT {", ".join(names)}, DENSE_RANK() OVER (ORDER BY {order}) - 1 AS k '
+        f"SELECT DISTINCT {', '.join(names)}, DENSE_RANK() OVER (ORDER BY {order}) - 1 AS k "
         "FROM activities ORDER BY k"
     ).fetchall()
     assert [(k.factor, k.activity, k.unit, k.region, k.year) for k in found] == [
