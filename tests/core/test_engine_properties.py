@@ -158,3 +158,50 @@ def test_adding_a_row_of_zero_changes_no_figure_and_no_note(drawn, which):
     assert all(a[2] - b[2] in (0, 1) for a, b in zip(flags_after, flags_before, strict=True))
     if flags_after == flags_before:  # no note counts it: the hash is the same but for the input
         assert _hash_beyond_inputs(with_zero) == _hash_beyond_inputs(without)
+
+
+# Key values as they come: missing ones, letters of either case, text beyond ASCII.
+key_text = st.one_of(st.none(), st.sampled_from(["", "a", "B", "b", "ä", "Z", "é", "aa", "a b"]))
+
+
+@given(
+    st.lists(
+        st.tuples(key_text, key_text, key_text, key_text, st.sampled_from([2021, 2024])),
+        min_size=1,
+        max_size=40,
+    )
+)
+@settings(max_examples=30, deadline=None)
+def test_activity_keys_are_numbered_in_the_order_sql_sorts_them(
+    keys: list[tuple[Any, ...]],
+) -> None:
+    # The engine numbers the distinct (factor, activity, unit, region, year) keys as
+    # DENSE_RANK() OVER (ORDER BY them): nulls last, text in byte order.
+    from neutra.core.engine.scan import KEY_COLUMNS, scan_groups
+
+    names = list(KEY_COLUMNS)
+    table = pa.table(
+        {
+            **{
+                name: pa.array([k[i] for k in keys], pa.string())
+                for i, name in enumerate(names[:4])
+            },
+            "year": pa.array([k[4] for k in keys], pa.int64()),
+            "entity": pa.array(["E"] * len(keys), pa.string()),
+            "scope": pa.array([None] * len(keys), pa.int64()),
+            "category": pa.array([None] * len(keys), pa.int64()),
+            "quantity": pa.array([1.0] * len(keys), pa.float64()),
+        }
+    )
+    con = ibis.duckdb.connect()
+    found, groups = scan_groups(con.to_pyarrow, ibis.memtable(table))
+    con.con.register("activities", table)
+    order = ", ".join(f'"{name}" ASC NULLS LAST' for name in names)
+    ranked = con.raw_sql(
+        f"SELECT DISTINCT {', '.join(names)}, DENSE_RANK() OVER (ORDER BY {order}) - 1 AS k "
+        "FROM activities ORDER BY k"
+    ).fetchall()
+    assert [(k.factor, k.activity, k.unit, k.region, k.year) for k in found] == [
+        tuple(row[:5]) for row in ranked
+    ]
+    assert int(groups.rows.sum()) == len(keys)

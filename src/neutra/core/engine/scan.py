@@ -19,6 +19,7 @@ import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from neutra.core.engine.selection import (
     ActivityKey,
@@ -76,11 +77,8 @@ def scan_groups(run: Any, table: ir.Table) -> tuple[list[ActivityKey], Groups]:
         negatives=table.count(where=table.quantity < 0),
     )
     # The backend numbers the distinct keys, so Python only ever sees them once.
-    numbered = grouped.mutate(
-        _key=ibis.dense_rank().over(order_by=[grouped[c] for c in KEY_COLUMNS])
-    )
-    found = run(numbered)
-    key = found["_key"].cast(pa.int64()).to_numpy(zero_copy_only=False)
+    found = run(grouped)
+    key = _dense_rank(found, KEY_COLUMNS)
     _, first = np.unique(key, return_index=True)
     distinct = found.take(pa.array(first))
     keys = [
@@ -112,6 +110,34 @@ def scan_groups(run: Any, table: ir.Table) -> tuple[list[ActivityKey], Groups]:
 
 
 ARRAY_FIELDS = ("key", "entity", "scope", "category", "rows", "negatives")
+
+
+def _dense_rank(found: pa.Table, columns: Iterable[str]) -> np.ndarray:
+    """`DENSE_RANK() OVER (ORDER BY columns) - 1` of the groups, computed here.
+
+    Nulls last and text in byte order, as the SQL says it; here because a window over
+    every group is a single task on a cluster (seconds on Spark), and a sort of a few
+    distinct values per column costs nothing in Python.
+    """
+    ranks = []
+    for column in columns:
+        encoded = found[column].combine_chunks().dictionary_encode()
+        values = encoded.dictionary
+        ranked = pc.rank(values, sort_keys="ascending", tiebreaker="dense").to_numpy()
+        # A null ranks after every value; indices of nulls are null.
+        by_index = np.append(ranked.astype(np.int64), len(values) + 1)
+        indices = encoded.indices.fill_null(len(values)).to_numpy(zero_copy_only=False)
+        ranks.append(by_index[indices])
+    if not len(found):
+        return np.zeros(0, dtype=np.int64)
+    order = np.lexsort(ranks[::-1])  # the last key sorts first
+    ordered = np.stack([rank[order] for rank in ranks])
+    starts = np.empty(len(order), dtype=bool)
+    starts[0] = True
+    starts[1:] = (ordered[:, 1:] != ordered[:, :-1]).any(axis=0)
+    key = np.empty(len(order), dtype=np.int64)
+    key[order] = np.cumsum(starts) - 1
+    return key
 
 
 def in_units(exact: pa.Array, scale: np.ndarray) -> np.ndarray:
