@@ -77,6 +77,7 @@ _ERR = "__neutra_err__"
 _CLEAN = "__neutra_clean__"
 _NUM = "__neutra_number__"
 _TYPED = "__neutra_typed__"
+_EDGE = "__neutra_edge__"
 
 
 # A caller's further rules on the typed rows (CANONICAL_COLUMNS): the problems it
@@ -174,9 +175,11 @@ def validate_activities(
     table = _with_locators(table, label)
     present = frozenset(table.columns)
     passthrough = tuple(c for c in table.columns if c not in _INPUT_COLUMNS and c not in _RESERVED)
-    checked = _checked(table, present, passthrough)
-    if lazy and not problems and _all_rows_pass(checked, backend, ids="id" in present):
-        typed = _output(_trusted(table, present, passthrough), passthrough)
+    # Building the expressions costs Python time on a wide table: built once, for both paths.
+    checked = _checked(table, present, passthrough, edges=lazy)
+    edged = _all_rows_pass(checked, backend, present) if lazy and not problems else None
+    if edged is not None:
+        typed = _output(_trusted(table, present, passthrough, edged), passthrough)
         if checks is not None:
             found, more = checks(typed)
             if found or more:
@@ -196,12 +199,16 @@ def validate_activities(
     return ActivityData(_output(stored, passthrough), dict(sources), passthrough)
 
 
-def _all_rows_pass(checked: ir.Table, backend: BaseBackend, *, ids: bool) -> bool:
+def _all_rows_pass(
+    checked: ir.Table, backend: BaseBackend, present: frozenset[str]
+) -> frozenset[str] | None:
     """Whether no row breaks a rule, in one aggregate pass over the checked expressions.
 
     It counts the rows with any reason, collects the distinct units and regions (their
     Python checks run once per value) and, where ids are given, counts the distinct
-    ones. Any doubt is a no: the materialising path then names each problem.
+    ones. Any doubt is a no (None): the materialising path then names each problem.
+    When every row passes, the text columns with a value to trim (a space at an
+    edge): the others need no TRIM when they are read again.
     """
     reasons = [checked[c].notnull() for c in checked.columns if c.startswith(_ERR)]
     failing = functools.reduce(operator.or_, reasons) if reasons else ibis.literal(False)
@@ -211,17 +218,19 @@ def _all_rows_pass(checked: ir.Table, backend: BaseBackend, *, ids: bool) -> boo
         "units": checked.unit.collect(distinct=True),
         "regions": checked.region.collect(distinct=True),
     }
-    if ids:
+    edges = [c for c in checked.columns if c.startswith(_EDGE)]
+    measures |= {c: checked[c].sum() for c in edges}
+    if "id" in present:
         pair = checked._source.concat("\x00", checked.id)
         measures["ids"] = pair.nunique()
     found = backend.to_pyarrow(checked.aggregate(**measures)).to_pylist()[0]
     if found["failing"] or ("ids" in found and found["ids"] != found["rows"]):
-        return False
+        return None
     for column, reason_for in (("units", _unit_reason), ("regions", _region_reason)):
         values = found[column] or []
         if len(values) > _MAX_DISTINCT_VALUES or any(reason_for(v) is not None for v in values):
-            return False
-    return True
+            return None
+    return frozenset(c[len(_EDGE) :] for c in edges if found[c])
 
 
 def quiet_duckdb() -> BaseBackend:
@@ -247,14 +256,17 @@ def _with_locators(table: ir.Table, label: str) -> ir.Table:
     return table.mutate(_source=table._source.cast("string"), _row=table._row.cast("int64"))
 
 
-def _checked(table: ir.Table, present: frozenset[str], passthrough: Sequence[str]) -> ir.Table:
+def _checked(
+    table: ir.Table, present: frozenset[str], passthrough: Sequence[str], *, edges: bool = False
+) -> ir.Table:
     """Raw text, typed value and reason-or-null of every input column, in one table.
 
     A numeric column that is already typed (Parquet, a database table) is checked as a
     number, never turned into text and back: the same values and the same reasons as
     its text would give (every float64 prints as text that parses back to itself).
+    With `edges`, also whether each text value has a space at an edge (`_EDGE` columns).
     """
-    cleaned, clean, numbers = _cleaned(table, present, passthrough)
+    cleaned, clean, numbers = _cleaned(table, present, passthrough, edges=edges)
     typed_values = _typed(clean, cleaned._row, numbers)
     parsed = cleaned.mutate(**{_TYPED + c: v for c, v in typed_values.items()})
     clean = {c: parsed[_CLEAN + c] for c in clean}
@@ -265,16 +277,20 @@ def _checked(table: ir.Table, present: frozenset[str], passthrough: Sequence[str
     columns |= dict(typed)
     columns |= {_ERR + c: reason for c, reason in reasons.items()}
     columns |= {c: parsed[c] for c in passthrough}
+    columns |= {c: parsed[c] for c in parsed.columns if c.startswith(_EDGE)}
     return parsed.select(**columns)
 
 
-def _trusted(table: ir.Table, present: frozenset[str], passthrough: Sequence[str]) -> ir.Table:
+def _trusted(
+    table: ir.Table, present: frozenset[str], passthrough: Sequence[str], edged: frozenset[str]
+) -> ir.Table:
     """The typed values of `_checked`, for rows known to break no rule.
 
     Every quantity of such rows matched the number pattern, so the pattern is not
-    run again: the typed values are otherwise the same expressions.
+    run again, and only the text columns in `edged` have values to trim: the typed
+    values are otherwise the same expressions.
     """
-    cleaned, clean, numbers = _cleaned(table, present, passthrough)
+    cleaned, clean, numbers = _cleaned(table, present, passthrough, edged)
     typed = _typed(clean, cleaned._row, numbers, checked=True)
     columns: dict[str, Any] = {"_source": cleaned._source, "_row": cleaned._row}
     columns |= typed
@@ -283,19 +299,33 @@ def _trusted(table: ir.Table, present: frozenset[str], passthrough: Sequence[str
 
 
 def _cleaned(
-    table: ir.Table, present: frozenset[str], passthrough: Sequence[str]
+    table: ir.Table,
+    present: frozenset[str],
+    passthrough: Sequence[str],
+    edged: frozenset[str] | None = None,
+    *,
+    edges: bool = False,
 ) -> tuple[ir.Table, dict[str, ir.StringColumn], dict[str, ir.Column]]:
     """The first stage: each input column's cleaned text, or its typed number.
 
     Checks are built in stages, each a select over the one before: every cleaned
     text and typed value is computed once a row, where one flat select would repeat
-    it in every reason using it.
+    it in every reason using it. `edged`: the text columns that may hold a space at
+    an edge (None: any may). With `edges`, an `_EDGE` column says, for each text
+    column, whether the row's value has one.
     """
+
+    def clean_text(column: str) -> ir.StringColumn:
+        return _clean(as_text(table[column]), trim=edged is None or column in edged)
+
     numbers = {
         c: table[c] for c in _NUMERIC_COLUMNS if c in present and _plain_number(table[c].type())
     }
     text = {c: as_text(table[c]) for c in _INPUT_COLUMNS if c in present and c not in numbers}
-    clean: dict[str, ir.StringColumn] = {c: _clean(v) for c, v in text.items()}
+    clean: dict[str, ir.StringColumn] = {c: clean_text(c) for c in text}
+    edge_columns = (
+        [c for c in [*text, *passthrough] if table[c].type().is_string()] if edges else []
+    )
     # For a typed number, `clean` says only whether a value is given (null where not).
     clean |= {c: ibis.ifelse(v.isnull(), _null("string"), "given") for c, v in numbers.items()}
     cleaned = table.select(
@@ -303,7 +333,8 @@ def _cleaned(
         _row=table._row,
         **{_CLEAN + c: v for c, v in clean.items()},
         **{_NUM + c: v for c, v in numbers.items()},
-        **{c: _clean(as_text(table[c])) for c in passthrough},
+        **{c: clean_text(c) for c in passthrough},
+        **{_EDGE + c: _edged(table[c]) for c in edge_columns},
     )
     return (
         cleaned,
@@ -312,14 +343,21 @@ def _cleaned(
     )
 
 
-def _clean(text: ir.StringValue) -> ir.StringColumn:
+def _clean(text: ir.StringValue, *, trim: bool = True) -> ir.StringColumn:
     """Stripped of spaces, empty as null; a tab at an edge stays, and fails its check visibly.
 
     TRIM copies every string it is given; most values have no space at an edge, and
-    testing for one (a LIKE with one wildcard) costs a fraction of that.
+    testing for one (a LIKE with one wildcard) costs a fraction of that. `trim=False`
+    where no value of the column has one.
     """
-    edged = text.like(" %") | text.like("% ")
-    return ibis.ifelse(edged, _trim(text), text).nullif("")
+    if not trim:
+        return text.nullif("")
+    return ibis.ifelse(_edged(text), _trim(text), text).nullif("")
+
+
+def _edged(text: ir.StringValue) -> ir.BooleanValue:
+    """Whether a text has a space at an edge."""
+    return text.like(" %") | text.like("% ")
 
 
 def _raw_text(table: ir.Table, present: frozenset[str]) -> ir.Table:
