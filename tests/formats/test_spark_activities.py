@@ -89,6 +89,28 @@ def test_a_csv_file_read_by_spark_gives_the_same_footprint_lines_and_hash_as_duc
     assert footprint.provenance["hash"] == on_duckdb.provenance["hash"]
 
 
+def test_a_parquet_file_read_by_spark_gives_the_same_figures_flagged_rows_and_hash(
+    spark: Any, inputs: Inputs, tmp_path: Path
+) -> None:
+    # Clean Parquet is validated in one pass and read again, where it lies, by the engine:
+    # each flag still names the file and row DuckDB names.
+    table = pacsv.read_csv(
+        inputs.activity_paths[0],
+        convert_options=pacsv.ConvertOptions(
+            column_types={"quantity": pa.float64(), "year": pa.int64(), "scope": pa.int64()}
+        ),
+    )
+    path = tmp_path / "activities.parquet"
+    pq.write_table(table, path, row_group_size=700)  # several row groups: several tasks
+    on_duckdb = _figures(inputs, read_activities([path]))
+    on_spark = _figures(inputs, read_spark_activities(spark, [str(path)]), spark)
+    _assert_same_figures(on_duckdb, on_spark)
+    assert len(on_duckdb.flags) > 0
+    assert list(on_spark.flags) == list(on_duckdb.flags)  # each with its file and row
+    assert on_spark.provenance["inputs"] == on_duckdb.provenance["inputs"]
+    assert on_spark.provenance["hash"] == on_duckdb.provenance["hash"]
+
+
 @pytest.mark.parametrize("located_by", ["expressions", "a join"])
 def test_a_partitioned_parquet_directory_gives_the_same_figures_and_flags(
     spark: Any,

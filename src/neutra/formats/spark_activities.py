@@ -177,9 +177,12 @@ def _read(
                 dict.fromkeys(labels, ""),
                 backend=backend,
                 checks=checks,
-                # Spark refuses a query of a raw CSV that reads only its corrupt-record
-                # column: the validated rows are materialised in its cache.
-                lazy=False,
+                # Parquet files are read again by whoever reads the validated rows (their
+                # row numbers are the files' own). CSV files and catalog tables are not:
+                # their rows are numbered in the order of a scan that is cached while
+                # reading, and Spark refuses a query of a raw CSV that reads only its
+                # corrupt-record column; their validated rows are materialised.
+                lazy=table is None and all(file.kind != "csv" for file in files),
             )
         except InvalidInputError as exc:
             every = _sorted([*problems, *exc.problems], labels)
@@ -486,7 +489,9 @@ def _csv(session: Any, files: list[_File], problems: list[Problem], held: list[A
                 kept.append(file)
                 if row["ragged"]:
                     ragged_files.append(file)
-    located = _located(session, raw, kept, {f.uri: stats[f.uri]["first"] for f in kept})
+    every = sum(len(members) for members in groups.values())
+    first = {f.uri: stats[f.uri]["first"] for f in kept}
+    located = _located(session, raw, kept, first, others=len(kept) < every)
     if ragged_files:
         problems += _ragged(
             located, ragged_files, {f.uri: stats[f.uri]["ragged"] for f in ragged_files}
@@ -530,8 +535,13 @@ def _csv_header(session: Any, file: _File) -> list[str]:
     return names
 
 
-def _located(session: Any, raw: Any, files: list[_File], first: dict[str, int]) -> Any:
-    """`_source` (the file's label), `_row` (header 1, first record 2) and partition columns."""
+def _located(
+    session: Any, raw: Any, files: list[_File], first: dict[str, int], *, others: bool
+) -> Any:
+    """`_source` (the file's label), `_row` (header 1, first record 2) and partition columns.
+
+    `others`: `raw` also holds rows of files not in `files` (refused whole), left out here.
+    """
     from pyspark.sql import functions as F
 
     # A partition key that is also a column of the file: the file's own column wins.
@@ -550,8 +560,7 @@ def _located(session: Any, raw: Any, files: list[_File], first: dict[str, int]) 
             return chosen
 
         firsts = [int(first.get(file.uri, 0)) for file in files]
-        # Only the rows of these files (the frame may hold others, refused whole).
-        mine = raw.where(F.col(_FILE).isin([file.uri for file in files]))
+        mine = raw.where(F.col(_FILE).isin([file.uri for file in files])) if others else raw
         return mine.select(
             *(_column(c) for c in raw.columns if c not in (_FILE, _ID)),
             per_file([file.label for file in files], "string").alias("_source"),
@@ -667,7 +676,7 @@ def _parquet(session: Any, files: list[_File], problems: list[Problem]) -> Any:
                 kept.append(file)
         if kept:
             # row_index counts from 0 in each file: the first record is row 2.
-            frames.append(_located(session, renamed, kept, {}))
+            frames.append(_located(session, renamed, kept, {}, others=len(kept) < len(members)))
     return _union(frames) if frames else None
 
 
