@@ -11,6 +11,10 @@ that it could read differently from the careful reader (a space beside a
 quote, a header over two lines, one column), is read again by the careful
 reader: pyarrow's parser with a handler that names every ragged line.
 
+The validated rows stay where they were read (the CSV's table of text, the
+Parquet file behind its view): validation returns them as expressions over
+those, for the connection's lifetime.
+
 It must never let a malformed file surface as a traceback: every unreadable
 file, bad header or ragged line is a `Problem` in one `InvalidInputError`,
 together with the row problems of the files that could be read. It must never
@@ -85,6 +89,7 @@ class _Loaded:
     sha256: str  # content hash, for provenance
     problems: tuple[Problem, ...] = ()  # lines skipped while reading (ragged lines)
     parquet_view: bool = False  # read through a view of the file: read only when validated
+    rows: int | None = None  # data rows, where the reader counted them (else a query counts)
 
 
 def read_activities(
@@ -203,7 +208,8 @@ def _load(con: Any, path: Path, label: str, name: str, progress: Progress | None
         raise _FileError([Problem(label, None, None, None, "the file is empty")])
     reader = {".csv": _load_csv, ".parquet": _load_parquet}.get(suffix, _load_xlsx)
     file = reader(con, path, label, name, progress)
-    if file.table.count().to_pyarrow().as_py() == 0:
+    rows = file.rows if file.rows is not None else file.table.count().to_pyarrow().as_py()
+    if rows == 0:
         raise _FileError(
             [Problem(label, None, None, None, "the file has a header but no data rows")]
         )
@@ -251,13 +257,14 @@ class _HashingReader(io.RawIOBase):
 class _FileHash(threading.Thread):
     """SHA-256 of a file in big blocks, in a thread while DuckDB reads the same file.
 
-    hashlib lets go of the GIL on big blocks, so both run at once. It also notes
-    whether the bytes hold anything DuckDB's CSV reader may read differently.
+    hashlib lets go of the GIL on big blocks, so both run at once. For a CSV
+    (`text`), it also notes whether the bytes hold anything DuckDB's CSV reader may
+    read differently.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, text: bool = True) -> None:
         super().__init__(daemon=True)
-        self.path = path
+        self.path, self.text = path, text
         self.sha256 = ""
         self.ambiguous = False
 
@@ -269,6 +276,8 @@ class _FileHash(threading.Thread):
         with self.path.open("rb") as handle:
             while block := handle.read(_HASH_BLOCK_BYTES):
                 digest.update(block)
+                if not self.text:
+                    continue
                 quotes += block.count(b'"')
                 if not ambiguous:
                     ambiguous = _ambiguous(tail + block[:1]) or _ambiguous(block)
@@ -312,9 +321,9 @@ def _read_csv_with_duckdb(
     hashing = _FileHash(path)
     hashing.start()
     raw = f"{name}_text"
-    taken = _duckdb_csv(con, path, raw, len(names))
+    rows = _duckdb_csv(con, path, raw, len(names))
     hashing.join()
-    if not taken or hashing.ambiguous:  # (no row at all: the careful reader says why)
+    if not rows or hashing.ambiguous:  # (no row at all: the careful reader says why)
         con.con.execute(f"DROP TABLE IF EXISTS {raw}")
         return None
     # A table's rowid is its insertion order, the order of the file's records.
@@ -324,11 +333,12 @@ def _read_csv_with_duckdb(
     )
     if progress:
         progress(f"reading {label}", size, size)
-    return _Loaded(label, name, con.table(name), names, hashing.sha256)
+    return _Loaded(label, name, con.table(name), names, hashing.sha256, rows=rows)
 
 
-def _duckdb_csv(con: Any, path: Path, raw: str, width: int) -> bool:
-    """Read the CSV into table `raw` (columns c0..c{width-1} and a spare); whether it took it.
+def _duckdb_csv(con: Any, path: Path, raw: str, width: int) -> int:
+    """Read the CSV into table `raw` (columns c0..c{width-1} and a spare); its rows, or 0
+    where it did not take it.
 
     A line with fewer values than the header comes out padded with nulls, and one
     with more fills the spare column: both leave the file to the careful reader,
@@ -351,14 +361,14 @@ def _duckdb_csv(con: Any, path: Path, raw: str, width: int) -> bool:
         except duckdb.Error:
             continue
     else:
-        return False
+        return 0
     padded = " OR ".join(
         [f"c{index} IS NULL" for index in range(width)] + [f"{_SPARE} IS NOT NULL"]
     )
     irregular, rows = con.con.execute(
         f"SELECT count(*) FILTER (WHERE {padded}), count(*) FROM {raw}"
     ).fetchone()
-    return bool(irregular == 0 and rows > 0)
+    return int(rows) if irregular == 0 else 0
 
 
 def _sql_text(text: str) -> str:
@@ -499,7 +509,7 @@ def _load_parquet(
         raise _problem(label, f"cannot read the file as Parquet: {str(exc)[:200]}") from None
     if progress:
         progress(f"reading {label}", 0, total)
-    hashing = _FileHash(path)
+    hashing = _FileHash(path, text=False)
     hashing.start()
     try:
         loaded = _read_parquet_with_duckdb(con, path, label, name, names)
@@ -509,7 +519,7 @@ def _load_parquet(
         return _read_parquet_by_batches(con, file, label, name, names, total, progress, hashing)
     if progress:
         progress(f"reading {label}", total, total)
-    return _Loaded(label, name, loaded, names, hashing.sha256, parquet_view=True)
+    return _Loaded(label, name, loaded, names, hashing.sha256, parquet_view=True, rows=total)
 
 
 def _read_parquet_with_duckdb(
@@ -527,7 +537,7 @@ def _read_parquet_with_duckdb(
             f'"{row[0].replace(chr(34), chr(34) * 2)}" AS c{index}'
             for index, row in enumerate(described)
         )
-        # A view: validation reads the file once, straight into its checked table. The
+        # A view: validation and the engine read the file where it is, each once. The
         # row number in the file, not a count of what was read: exact whatever the order.
         con.con.execute(
             f"CREATE VIEW {name} AS SELECT {columns}, {_sql_text(label)} AS _source, "
