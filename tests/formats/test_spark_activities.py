@@ -268,13 +268,15 @@ def _parquet_files(folder: Path) -> list[Path]:
         "region": ["GB"] * 3,
     }
     bad = {
-        "id": ["B1", "B2", "B3", "B4", "B1"],
-        "entity": ["UK"] * 5,
-        "year": [2024, 1800, 2024, 2024, 2024],  # row 3: out of range
-        "activity": ["fuel.diesel"] * 5,
-        "quantity": [5.0, 6.0, None, 8.0, 9.0],  # row 4: empty
-        "unit": ["L"] * 5,
-        "region": ["GB", "GB", "GB", "XX-NOWHERE", "GB"],  # row 5: unknown; row 6: id again
+        "id": ["B1", "B2", "B3", "B4", "B1", "B6", "B7"],
+        "entity": ["UK"] * 7,
+        "year": [2024, 1800, 2024, 2024, 2024, 2024, 2024],  # row 3: out of range
+        "activity": ["fuel.diesel"] * 7,
+        # row 4: empty; rows 7 and 8: not numbers
+        "quantity": [5.0, 6.0, None, 8.0, 9.0, float("nan"), float("-inf")],
+        "unit": ["L"] * 7,
+        # row 5: unknown; row 6: id again
+        "region": ["GB", "GB", "GB", "XX-NOWHERE", "GB", "GB", "GB"],
     }
     paths = [folder / "a.parquet", folder / "b.parquet", folder / "c_empty.parquet"]
     pq.write_table(pa.table(good), paths[0])
@@ -297,8 +299,11 @@ def test_bad_parquet_files_give_the_same_problems_on_duckdb_and_spark_named_or_g
         (b, 4, "quantity"),
         (b, 5, "region"),
         (b, 6, "id"),
+        (b, 7, "quantity"),
+        (b, 8, "quantity"),
         (empty, None, None),
     ]
+    assert [p.value for p in on_duckdb[0][4:6]] == ["nan", "-inf"]
     assert on_duckdb[0][-1].reason == "the file has a header but no data rows"
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import operator
+import sys
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -362,8 +363,21 @@ def _edged(text: ir.StringValue) -> ir.BooleanValue:
 
 def _raw_text(table: ir.Table, present: frozenset[str]) -> ir.Table:
     """The input as text, for showing a problem's value; read only for rows with problems."""
-    text = {_RAW + c: as_text(table[c]) for c in _INPUT_COLUMNS if c in present}
+    text = {_RAW + c: _shown(table[c]) for c in _INPUT_COLUMNS if c in present}
     return table.select(_source=table._source, _row=table._row, **text)
+
+
+def _shown(value: ir.Column) -> ir.StringColumn:
+    """`as_text`, with NaN and infinity written as DuckDB writes them on every backend
+    (Spark writes NaN and Infinity)."""
+    if not value.type().is_floating():
+        return as_text(value)
+    return ibis.cases(
+        (value.isnan(), "nan"),
+        (value == float("inf"), "inf"),
+        (value == float("-inf"), "-inf"),
+        else_=as_text(value),
+    )
 
 
 def _plain_number(dtype: Any) -> bool:
@@ -389,7 +403,7 @@ def _typed(
     if "quantity" in numbers:
         # NaN and infinity print as "nan" and "inf", which are not numbers to the text path.
         number = numbers["quantity"].cast("float64")
-        typed["quantity"] = ibis.ifelse(number.isnan() | number.isinf(), _null("float64"), number)
+        typed["quantity"] = ibis.ifelse(_not_finite(number), _null("float64"), number)
     elif checked and "quantity" in clean:
         typed["quantity"] = clean["quantity"].try_cast("float64")
     else:
@@ -476,11 +490,19 @@ _NOT_A_NUMBER = (
 )
 
 
+def _not_finite(number: ir.FloatingValue) -> ir.BooleanValue:
+    """NaN or infinity. Not Ibis' `isinf`, which Ibis 12 writes as FALSE on Spark: only an
+    infinity is beyond the largest float (and NaN sorts above every number, on Spark
+    as on DuckDB)."""
+    return number.isnan() | (number.abs() > sys.float_info.max)
+
+
 def _number_quantity_reason(number: ir.FloatingColumn) -> ir.StringValue:
     """`_quantity_reason` of a typed float64: what its text would be refused for."""
     return ibis.cases(
+        # NaN first: Ibis on Spark counts NaN as null, where DuckDB does not.
+        (_not_finite(number), _NOT_A_NUMBER),
         (number.isnull(), "quantity is empty"),
-        (number.isnan() | number.isinf(), _NOT_A_NUMBER),
         (number.abs() >= MAX_QUANTITY, "quantity is 1e18 or more: check the unit"),
         else_=_null("string"),
     )
@@ -489,10 +511,10 @@ def _number_quantity_reason(number: ir.FloatingColumn) -> ir.StringValue:
 def _quantity_reason(text: ir.StringColumn, value: ir.Column) -> ir.StringValue:
     return ibis.cases(
         # A number in range has no reason: said first, so its text is not matched again.
-        (value.notnull() & ~value.isinf() & (value.abs() < MAX_QUANTITY), _null("string")),
+        (value.notnull() & ~_not_finite(value) & (value.abs() < MAX_QUANTITY), _null("string")),
         (text.isnull(), "quantity is empty"),
         (~text.re_search(_NUMBER), _NOT_A_NUMBER),
-        (value.isnull() | value.isinf(), "quantity is too large to be a number"),
+        (value.isnull() | _not_finite(value), "quantity is too large to be a number"),
         # The engine sums quantities exactly as DECIMAL(38, 9); this bound keeps any
         # realistic number of rows far from its limit (1e29).
         (value.abs() >= MAX_QUANTITY, "quantity is 1e18 or more: check the unit"),
