@@ -22,6 +22,7 @@ from neutra.core.engine import Footprint, FootprintOptions, compute_footprint
 from neutra.core.errors import InvalidInputError, Problem
 from neutra.core.gwp import gwp_set
 from neutra.formats.activity_files import read_activities
+from neutra.formats.hashing import file_sha256
 from neutra.formats.spark_activities import read_spark_activities
 from tests.core.test_engine_backends import (
     GENERATED_ENTITIES,
@@ -109,6 +110,16 @@ def test_a_parquet_file_read_by_spark_gives_the_same_figures_flagged_rows_and_ha
     assert list(on_spark.flags) == list(on_duckdb.flags)  # each with its file and row
     assert on_spark.provenance["inputs"] == on_duckdb.provenance["inputs"]
     assert on_spark.provenance["hash"] == on_duckdb.provenance["hash"]
+
+
+def test_a_file_the_driver_cannot_read_is_hashed_on_the_executors_to_the_same_hash(
+    spark: Any, inputs: Inputs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As a file of s3a:// or hdfs:// would be: its bytes stay on the cluster.
+    monkeypatch.setattr("neutra.formats.spark_activities._local_path", lambda file: None)
+    path = inputs.activity_paths[0]
+    data = read_spark_activities(spark, [str(path)])
+    assert data.sources == inputs.data.sources == {str(path): file_sha256(path)}
 
 
 @pytest.mark.parametrize("located_by", ["expressions", "a join"])

@@ -11,8 +11,10 @@ reader for them, so they are read and validated on the driver (by that module)
 and uploaded.
 
 What comes to the driver: the file listing, the header line of each CSV file,
-one row of counts per file, each file's SHA-256 (computed on the executors) and
-the first problems. Provenance gives each named file's content SHA-256, as the
+the footer of each Parquet file (its schema and row count), one row of counts
+per CSV file, each file's SHA-256 and the first problems. A file on the driver's
+own disk is hashed there, streamed as the DuckDB reader hashes it; a file on
+another file system is hashed on the executors. Provenance gives each named file's content SHA-256, as the
 DuckDB reader does (so the output hash is the same); a glob or directory gets
 the SHA-256 of its manifest (one `sha256  path` line per file, sorted, as
 `sha256sum` prints it); a catalog table the manifest of the files behind it.
@@ -32,7 +34,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlparse
 
 import ibis
 
@@ -47,6 +49,7 @@ from neutra.core.activities import (
 )
 from neutra.core.errors import InvalidInputError, Problem
 from neutra.formats.activity_files import read_activities
+from neutra.formats.hashing import file_sha256
 
 __all__ = ["read_spark_activities"]
 
@@ -345,12 +348,20 @@ def _bad(problems: list[Problem]) -> set[str]:
 
 
 def _hash(session: Any, files: list[_File]) -> None:
-    """Each file's content SHA-256, computed on the executors (the bytes stay there)."""
-    if not files:
+    """Each file's content SHA-256: on the driver for a file it reads from its own disk,
+    streamed (as the DuckDB reader hashes), else on the executors (the bytes stay there)."""
+    remote = []
+    for file in files:
+        local = _local_path(file)
+        if local is not None:
+            file.sha256 = file_sha256(local)
+        else:
+            remote.append(file)
+    if not remote:
         return
     from pyspark.sql import functions as F
 
-    paths = [_escaped(file.path) for file in files]
+    paths = [_escaped(file.path) for file in remote]
     hashed = (
         session.read.format("binaryFile")
         .load(paths)
@@ -358,8 +369,19 @@ def _hash(session: Any, files: list[_File]) -> None:
         .collect()
     )
     by_path = {row["path"]: row["sha256"] for row in hashed}
-    for file in files:
+    for file in remote:
         file.sha256 = by_path.get(file.path, "")
+
+
+def _local_path(file: _File) -> Path | None:
+    """The file on the driver's own file system, the same size as listed; else None."""
+    if not file.uri.startswith("file:"):
+        return None
+    local = Path(unquote(urlparse(file.uri).path))
+    try:
+        return local if local.is_file() and local.stat().st_size == file.size else None
+    except OSError:
+        return None
 
 
 def _escaped(path: str) -> str:
@@ -641,10 +663,12 @@ def _parquet(session: Any, files: list[_File], problems: list[Problem]) -> Any:
         by_argument.setdefault(file.argument, []).append(file)
     frames = []
     for members in by_argument.values():
+        schema, counts = _footers(session, members)
+        # With the schema known from the footers, Spark need not run a job to infer it.
+        reader = session.read.option("mergeSchema", "true") if schema is None else None
         try:
-            frame = session.read.option("mergeSchema", "true").parquet(
-                *[_escaped(file.path) for file in members]
-            )
+            reader = reader or session.read.schema(schema)
+            frame = reader.parquet(*[_escaped(file.path) for file in members])
             names = [canonical_name(name) for name in frame.columns]
         except Exception as exc:  # Spark's own errors: a file that is not Parquet
             for file in members:
@@ -666,7 +690,9 @@ def _parquet(session: Any, files: list[_File], problems: list[Problem]) -> Any:
             F.col("_metadata.file_path").alias(_FILE),
             F.col("_metadata.row_index").alias(_ID),
         )
-        counts = _parquet_counts(session, good, renamed)
+        if counts is None:
+            found = renamed.groupBy(_FILE).agg(F.count(F.lit(1)).alias("records")).collect()
+            counts = {row[_FILE]: row["records"] for row in found}
         kept = []
         for file in good:
             if not counts.get(file.uri):
@@ -680,32 +706,41 @@ def _parquet(session: Any, files: list[_File], problems: list[Problem]) -> Any:
     return _union(frames) if frames else None
 
 
-def _parquet_counts(session: Any, files: list[_File], frame: Any) -> dict[str, int]:
-    """Each file's number of rows (by URI): from its footer, or a scan for many files."""
-    from py4j.protocol import Py4JJavaError
-    from pyspark.sql import functions as F
+def _footers(session: Any, files: list[_File]) -> tuple[Any, dict[str, int] | None]:
+    """The files' one Spark schema and their row counts (by URI), from their footers.
 
-    if len(files) <= _FOOTERS_ON_DRIVER:
-        # The footer's count is exact, and reading it on the driver costs a few small
-        # reads per file, where a Spark job costs a scan.
-        jvm = session._jvm
-        conf = session._jsc.hadoopConfiguration()
-        counts: dict[str, int] = {}
-        try:
-            for file in files:
-                source = jvm.org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(
-                    jvm.org.apache.hadoop.fs.Path(file.path), conf
-                )
-                reader = jvm.org.apache.parquet.hadoop.ParquetFileReader.open(source)
-                try:
-                    counts[file.uri] = int(reader.getRecordCount())
-                finally:
-                    reader.close()
-            return counts
-        except Py4JJavaError:
-            pass  # a footer Spark read a moment ago but this reader does not: let Spark count
-    found = frame.groupBy(_FILE).agg(F.count(F.lit(1)).alias("records")).collect()
-    return {row[_FILE]: row["records"] for row in found}
+    Read on the driver for a few files (a few small reads each, where Spark would run
+    a job to infer the schema and a scan to count); the count is the footer's own, exact.
+    The schema is None where the files' schemas differ (Spark merges them), and both
+    are None for many files, or where a footer does not read (Spark then says why).
+    """
+    if len(files) > _FOOTERS_ON_DRIVER:
+        return None, None
+    from py4j.protocol import Py4JJavaError
+    from pyspark.sql.types import _parse_datatype_json_string
+
+    jvm = session._jvm
+    conf = session._jsc.hadoopConfiguration()
+    parquet = jvm.org.apache.spark.sql.execution.datasources.parquet
+    converter = parquet.ParquetToSparkSchemaConverter(session._jsparkSession.sessionState().conf())
+    counts: dict[str, int] = {}
+    schemas = set()
+    try:
+        for file in files:
+            path = jvm.org.apache.hadoop.fs.Path(file.path)
+            source = jvm.org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(path, conf)
+            reader = jvm.org.apache.parquet.hadoop.ParquetFileReader.open(source)
+            try:
+                counts[file.uri] = int(reader.getRecordCount())
+                footer = jvm.org.apache.parquet.hadoop.Footer(path, reader.getFooter())
+            finally:
+                reader.close()
+            # As Spark infers it: the schema Spark wrote in the footer, else the file's own.
+            schemas.add(parquet.ParquetFileFormat.readSchemaFromFooter(footer, converter).json())
+    except Py4JJavaError:
+        return None, None
+    schema = _parse_datatype_json_string(schemas.pop()) if len(schemas) == 1 else None
+    return schema, counts
 
 
 # ---------------------------------------------------------------- catalog tables
