@@ -355,6 +355,21 @@ GROUP BY ALL
 """
 
 
+def baseline_figures(rows: list[Any]) -> dict[str, Any]:
+    """Total, scope totals and per-gas masses of the baseline query's rows
+    (scope, category, gas, entity, t, t CO2e), summed exactly (fsum)."""
+    scopes: dict[str, list[float]] = {"scope1": [], "scope2_location": [], "scope3": []}
+    by_gas: dict[str, list[float]] = {}
+    for scope, _category, gas, _entity, t, t_co2e in rows:
+        scopes[("scope1", "scope2_location", "scope3")[scope - 1]].append(t_co2e)
+        by_gas.setdefault(gas, []).append(t)
+    return {
+        "total_t_co2e": math.fsum(v for values in scopes.values() for v in values),
+        "scopes": {k: math.fsum(v) for k, v in scopes.items()},
+        "by_gas_t": {g: math.fsum(v) for g, v in by_gas.items()},
+    }
+
+
 def run_baseline(directory: Path, path: Path) -> dict[str, Any]:
     import duckdb
 
@@ -367,16 +382,9 @@ def run_baseline(directory: Path, path: Path) -> dict[str, Any]:
     started = time.perf_counter()
     rows = con.execute(BASELINE_SQL, {"path": str(path)}).fetchall()
     elapsed = time.perf_counter() - started
-    scopes: dict[str, list[float]] = {"scope1": [], "scope2_location": [], "scope3": []}
-    by_gas: dict[str, list[float]] = {}
-    for scope, _category, gas, _entity, t, t_co2e in rows:
-        scopes[("scope1", "scope2_location", "scope3")[scope - 1]].append(t_co2e)
-        by_gas.setdefault(gas, []).append(t)
     return {
         "baseline_s": elapsed,
-        "total_t_co2e": math.fsum(v for values in scopes.values() for v in values),
-        "scopes": {k: math.fsum(v) for k, v in scopes.items()},
-        "by_gas_t": {g: math.fsum(v) for g, v in by_gas.items()},
+        **baseline_figures(rows),
         "groups": len(rows),
         "peak_rss_mb": _peak_rss_mb(),
     }

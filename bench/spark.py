@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import platform
 import statistics
@@ -118,17 +117,7 @@ def run_baseline(master: str, directory: Path, path: Path) -> dict[str, Any]:
     rows = session.sql(BASELINE_SQL).collect()
     elapsed = time.perf_counter() - started
     session.stop()
-    scopes: dict[str, list[float]] = {"scope1": [], "scope2_location": [], "scope3": []}
-    by_gas: dict[str, list[float]] = {}
-    for scope, _category, gas, _entity, t, t_co2e in rows:
-        scopes[("scope1", "scope2_location", "scope3")[scope - 1]].append(t_co2e)
-        by_gas.setdefault(gas, []).append(t)
-    return {
-        "baseline_s": elapsed,
-        "total_t_co2e": math.fsum(v for values in scopes.values() for v in values),
-        "scopes": {k: math.fsum(v) for k, v in scopes.items()},
-        "by_gas_t": {g: math.fsum(v) for g, v in by_gas.items()},
-    }
+    return {"baseline_s": elapsed, **engine_bench.baseline_figures(rows)}
 
 
 def _tree_rss_mb(pid: int) -> float:
