@@ -7,6 +7,7 @@ never show a user a traceback for a mistake in their input.
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from enum import StrEnum
@@ -629,8 +630,16 @@ def factors_search(
 
 def main(args: list[str] | None = None) -> None:
     """The installed `neutra` script (and `python -m neutra`): the app, with its errors as exit 2."""
+    # Start-up makes some million objects that live to the end (Ibis, pandas, pint):
+    # collecting the youngest every 50,000 allocations rather than 700 saves a tenth of
+    # a second, as mypy does; cycles are still collected.
+    gc.set_threshold(50_000, 20, 100)
     try:
         app(args=args, prog_name="neutra")
     except NeutraError as exc:  # a mistake outside any one command's handling
         err.print(f"neutra: {exc.message}", markup=False)
         sys.exit(2)
+    finally:
+        # What lives now lives to the end: Python's last collection need not walk it
+        # (about 0.2 s of every command's exit, with Ibis, pandas and pint loaded).
+        gc.freeze()

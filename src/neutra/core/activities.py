@@ -11,6 +11,7 @@ expressions, and unit checks run once per distinct unit.
 
 from __future__ import annotations
 
+import enum
 import functools
 import operator
 import sys
@@ -22,6 +23,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
+import pyarrow.compute as pc
 from ibis.backends import BaseBackend
 
 from neutra.core.errors import MAX_PROBLEMS, InvalidInputError, Problem, UnitError
@@ -30,6 +32,7 @@ from neutra.core.units import parse_unit
 
 __all__ = [
     "CANONICAL_COLUMNS",
+    "SUM_COLUMNS",
     "ActivityData",
     "RowChecks",
     "as_text",
@@ -86,6 +89,18 @@ _EDGE = "__neutra_edge__"
 RowChecks = Callable[[ir.Table], tuple[list[Problem], int]]
 
 
+# The typed columns whose distinct combinations the engine sums quantities over.
+SUM_COLUMNS = ("factor", "activity", "unit", "region", "year", "entity", "scope", "category")
+# The input columns checked once per distinct combination of values, where they can be:
+# every rule on them reads only the row's own values in these columns.
+_GROUPED_INPUT = (
+    "entity", "activity", "factor", "unit", "region", "year", "scope", "category",
+    "period_start", "period_end",
+)  # fmt: skip
+_MAX_GROUPS = 500_000  # more distinct combinations than this: checked row by row
+_ROWS, _SUM, _NEGATIVES, _INDEX = (f"__neutra_{n}__" for n in ("rows", "sum", "neg", "index"))
+
+
 @dataclass(frozen=True, slots=True)
 class ActivityData:
     """Validated activities, ready for the engine."""
@@ -93,6 +108,10 @@ class ActivityData:
     table: ir.Table  # CANONICAL_COLUMNS first, then pass-through columns as strings
     sources: dict[str, str]  # file label -> sha256 of its content, for provenance
     passthrough: tuple[str, ...] = field(default=())  # unknown columns kept, in file order
+    # The quantities of `table` summed per distinct SUM_COLUMNS, where validation found
+    # them on its way (the engine then need not scan the rows again): those columns,
+    # then `quantity` (exact, DECIMAL(38, 9)), `rows` and `negatives`.
+    sums: pa.Table | None = None
 
 
 def canonical_name(header: str) -> str:
@@ -178,14 +197,21 @@ def validate_activities(
     passthrough = tuple(c for c in table.columns if c not in _INPUT_COLUMNS and c not in _RESERVED)
     # Building the expressions costs Python time on a wide table: built once, for both paths.
     checked = _checked(table, present, passthrough, edges=lazy)
-    edged = _all_rows_pass(checked, backend, present) if lazy and not problems else None
+    edged: frozenset[str] | None = None
+    sums = None
+    if lazy and not problems:
+        grouped = _grouped_pass(table, present, passthrough, backend)
+        if grouped is _UNDECIDED:
+            edged = _all_rows_pass(checked, backend, present)
+        elif grouped is not None:
+            edged, sums = grouped
     if edged is not None:
         typed = _output(_trusted(table, present, passthrough, edged), passthrough)
         if checks is not None:
             found, more = checks(typed)
             if found or more:
                 raise InvalidInputError(found, omitted=more)
-        return ActivityData(typed, dict(sources), passthrough)
+        return ActivityData(typed, dict(sources), passthrough, sums)
     # Materialised once: the problem queries then read typed columns and reasons.
     name = f"neutra_activities_{uuid.uuid4().hex}"
     stored = backend.create_table(name, checked, temp=True)
@@ -232,6 +258,95 @@ def _all_rows_pass(
         if len(values) > _MAX_DISTINCT_VALUES or any(reason_for(v) is not None for v in values):
             return None
     return frozenset(c[len(_EDGE) :] for c in edges if found[c])
+
+
+class _Undecided(enum.Enum):
+    """`_grouped_pass` cannot tell: the one aggregate pass decides."""
+
+    UNDECIDED = enum.auto()
+
+
+_UNDECIDED = _Undecided.UNDECIDED
+
+
+def _grouped_pass(
+    table: ir.Table, present: frozenset[str], passthrough: Sequence[str], backend: BaseBackend
+) -> tuple[frozenset[str], pa.Table] | _Undecided | None:
+    """`_all_rows_pass` and the engine's sums in one grouped pass over the rows.
+
+    Every rule but the quantity's and the id's reads only a row's values in the
+    `_GROUPED_INPUT` columns, so rows with the same values there pass or fail
+    together: the pass groups the rows by those values as given, checks each row's
+    quantity, and sums the quantities of each group. The groups, a few thousand
+    where the rows are millions, then go through every other check as rows of
+    their own (`_all_rows_pass`), and are typed and summed again per distinct
+    typed `SUM_COLUMNS` (" kWh" and "kWh" are one unit) for the engine.
+
+    (edged columns, sums) when every row passes; None when some row does not;
+    `_UNDECIDED` where this pass does not apply (ids to count, another backend than
+    DuckDB, too many distinct combinations).
+    """
+    if "id" in present or "quantity" not in present or backend.name != "duckdb":
+        return _UNDECIDED
+    keys = [c for c in _GROUPED_INPUT if c in present]
+    quantity = table.quantity
+    # The columns read row by row: whether a value has a space at an edge, counted.
+    row_text = [c for c in ("quantity", "description", *passthrough) if c in table.columns]
+    row_text = [c for c in row_text if table[c].type().is_string()]
+    number = _plain_number(quantity.type())
+    staged = table.select(
+        *keys,
+        **{
+            (_NUM if number else _CLEAN) + "quantity": quantity
+            if number
+            else _clean(as_text(quantity))
+        },
+        **{_EDGE + c: _edged(table[c]) for c in row_text},
+    )
+    numbers = {"quantity": staged[_NUM + "quantity"]} if number else {}
+    clean = {} if number else {"quantity": staged[_CLEAN + "quantity"]}
+    staged = staged.mutate(**{_TYPED + "quantity": _typed_quantity(clean, numbers, checked=False)})
+    numbers = {"quantity": staged[_NUM + "quantity"]} if number else {}
+    clean = {} if number else {"quantity": staged[_CLEAN + "quantity"]}
+    value = staged[_TYPED + "quantity"]
+    reason = _quantity_problem(clean, numbers, value)
+    assert reason is not None
+    aggregated = staged.group_by(keys).aggregate(
+        **{
+            _ROWS: staged.count(),
+            _ERR + "quantity": staged.count(where=reason.notnull()),
+            _SUM: value.cast("decimal(38, 9)").sum(),
+            _NEGATIVES: staged.count(where=value < 0),
+        },
+        **{_EDGE + c: staged[_EDGE + c].sum() for c in row_text},
+    )
+    found = backend.to_pyarrow(aggregated.limit(_MAX_GROUPS + 1))
+    if found.num_rows > _MAX_GROUPS:
+        return _UNDECIDED
+    if _total(found[_ERR + "quantity"]):
+        return None
+    row_edged = {c for c in row_text if _total(found[_EDGE + c])}
+    # The groups, one row each, through every other check.
+    found = found.append_column(_INDEX, pa.array(range(found.num_rows), pa.int64()))
+    groups = ibis.memtable(found)
+    rows = groups.select(*keys, _source=ibis.literal("groups"), _row=groups[_INDEX])
+    in_groups = frozenset([*keys, "_source", "_row"])
+    edged = _all_rows_pass(_checked(rows, in_groups, (), edges=True), backend, in_groups)
+    if edged is None:
+        return None
+    typed = _trusted(rows, in_groups, (), edged)
+    joined = typed.join(groups, typed._row == groups[_INDEX])
+    sums = joined.group_by([joined[c].cast(CANONICAL_COLUMNS[c]).name(c) for c in SUM_COLUMNS])
+    summed = sums.aggregate(
+        quantity=joined[_SUM].sum().cast("decimal(38, 9)"),
+        rows=joined[_ROWS].sum().cast("int64"),
+        negatives=joined[_NEGATIVES].sum().cast("int64"),
+    )
+    return edged | row_edged, backend.to_pyarrow(summed)
+
+
+def _total(column: pa.ChunkedArray) -> int:
+    return int(pc.sum(column).as_py() or 0)
 
 
 def quiet_duckdb() -> BaseBackend:
@@ -400,14 +515,7 @@ def _typed(
     for name in ("entity", "activity", "factor", "unit", "description"):
         typed[name] = clean.get(name, _null("string"))
     typed["id"] = clean["id"].fill_null(row.cast("string")) if "id" in clean else row.cast("string")
-    if "quantity" in numbers:
-        # NaN and infinity print as "nan" and "inf", which are not numbers to the text path.
-        number = numbers["quantity"].cast("float64")
-        typed["quantity"] = ibis.ifelse(_not_finite(number), _null("float64"), number)
-    elif checked and "quantity" in clean:
-        typed["quantity"] = clean["quantity"].try_cast("float64")
-    else:
-        typed["quantity"] = _parsed(clean.get("quantity"), _NUMBER, "float64")
+    typed["quantity"] = _typed_quantity(clean, numbers, checked=checked)
     for name in ("scope", "category", "year"):
         whole = _whole_number(numbers[name]) if name in numbers else _whole(clean.get(name))
         typed["year_given" if name == "year" else name] = whole
@@ -417,6 +525,18 @@ def _typed(
     period_year = typed["period_start"].year().cast("int64")
     typed["year"] = typed["year_given"].fill_null(period_year)
     return typed
+
+
+def _typed_quantity(
+    clean: Mapping[str, ir.StringColumn], numbers: Mapping[str, ir.Column], *, checked: bool
+) -> ir.Column:
+    if "quantity" in numbers:
+        # NaN and infinity print as "nan" and "inf", which are not numbers to the text path.
+        number = numbers["quantity"].cast("float64")
+        return ibis.ifelse(_not_finite(number), _null("float64"), number)
+    if checked and "quantity" in clean:
+        return clean["quantity"].try_cast("float64")
+    return _parsed(clean.get("quantity"), _NUMBER, "float64")
 
 
 def _null(dtype: str) -> ir.Column:
@@ -461,10 +581,9 @@ def _reasons(
 ) -> dict[str, ir.StringValue]:
     """Column -> reason the row's value is wrong, or null. One reason per cell."""
     reasons: dict[str, ir.StringValue] = {}
-    if "quantity" in numbers:
-        reasons["quantity"] = _number_quantity_reason(numbers["quantity"].cast("float64"))
-    elif "quantity" in clean:
-        reasons["quantity"] = _quantity_reason(clean["quantity"], typed["quantity"])
+    quantity = _quantity_problem(clean, numbers, typed["quantity"])
+    if quantity is not None:
+        reasons["quantity"] = quantity
     if "unit" in clean:
         reasons["unit"] = ibis.ifelse(clean["unit"].isnull(), "unit is empty", _null("string"))
     reasons |= _period_reasons(clean, typed)
@@ -478,6 +597,17 @@ def _reasons(
         neither = typed["activity"].isnull() & typed["factor"].isnull()
         reasons["activity"] = _when(neither, "the row has neither an activity nor a factor")
     return reasons
+
+
+def _quantity_problem(
+    clean: Mapping[str, ir.StringColumn], numbers: Mapping[str, ir.Column], typed: ir.Column
+) -> ir.StringValue | None:
+    """The quantity's reason, from its cleaned text or typed number and its typed value."""
+    if "quantity" in numbers:
+        return _number_quantity_reason(numbers["quantity"].cast("float64"))
+    if "quantity" in clean:
+        return _quantity_reason(clean["quantity"], typed)
+    return None
 
 
 def _when(condition: ir.BooleanValue, reason: str | ir.StringValue) -> ir.StringValue:

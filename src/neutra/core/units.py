@@ -61,9 +61,14 @@ _GLUED_EXPONENT = re.compile(r"(?<=[A-Za-z])([23])\b")
 
 
 def _make_registry() -> pint.UnitRegistry[Any]:
-    ureg: pint.UnitRegistry[Any] = pint.UnitRegistry(
-        autoconvert_offset_to_baseunit=True, cache_folder=None
-    )
+    """pint's registry with ours added. pint keeps its parsed definition files in the
+    user's cache folder (a tenth of a second saved on every start); where that
+    folder cannot be written, it parses them each time."""
+    ureg: pint.UnitRegistry[Any]
+    try:
+        ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=":auto:")
+    except OSError:
+        ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=None)
     for definition in _DEFINITIONS:
         ureg.define(definition)
     return ureg

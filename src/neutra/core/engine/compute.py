@@ -89,7 +89,7 @@ def compute_footprint(
     options = options or FootprintOptions()
     table = data.table
     run = _runner(backend if backend is not None else ibis.get_backend(table))
-    keys, groups = scan_groups(run, table)
+    keys, groups = scan_groups(run, table, data.sums)
     index = FactorIndex(factor_sets)
     selections = [_note_gwp_set(select_factor(index, key), gwp) for key in keys]
     coefficients = Coefficients.of(selections, gwp)

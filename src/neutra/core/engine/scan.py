@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from neutra.core.activities import SUM_COLUMNS
 from neutra.core.engine.selection import (
     ActivityKey,
 )
@@ -37,7 +38,7 @@ __all__ = [
     "scan_groups",
 ]
 
-KEY_COLUMNS = ("factor", "activity", "unit", "region", "year")
+KEY_COLUMNS = SUM_COLUMNS[:5]  # ("factor", "activity", "unit", "region", "year")
 GROUP_COLUMNS = ("_key", "entity", "scope", "category")
 NO_ENTITY = ""  # by_entity key of rows without an entity
 # Decimal digits for exact products: 38 digits of a sum x 17 of a scale, never rounded
@@ -61,23 +62,27 @@ class Groups:
         return len(self.key)
 
 
-def scan_groups(run: Any, table: ir.Table) -> tuple[list[ActivityKey], Groups]:
+def scan_groups(
+    run: Any, table: ir.Table, sums: pa.Table | None = None
+) -> tuple[list[ActivityKey], Groups]:
     """The one scan of the activities: sums per (key, entity, scope, category).
 
     Quantities are summed as DECIMAL(38, 9): exact, so the sum does not depend
     on the order a parallel backend adds rows in, and the same inputs give the
     same figures (and hash) every time. Validation bounds each quantity so the
     sum cannot overflow. The sums stay exact (Python Decimals) until `in_units`
-    converts them to the factor's unit.
+    converts them to the factor's unit. `sums`: the same sums, where validation
+    found them on its way (`ActivityData.sums`); the rows are then not read.
     """
-    exact = table.quantity.cast(dt.Decimal(38, 9))
-    grouped = table.group_by([*KEY_COLUMNS, "entity", "scope", "category"]).aggregate(
-        quantity=exact.sum(),
-        rows=table.count(),
-        negatives=table.count(where=table.quantity < 0),
-    )
-    # The backend numbers the distinct keys, so Python only ever sees them once.
-    found = run(grouped)
+    if sums is None:
+        exact = table.quantity.cast(dt.Decimal(38, 9))
+        grouped = table.group_by(list(SUM_COLUMNS)).aggregate(
+            quantity=exact.sum(),
+            rows=table.count(),
+            negatives=table.count(where=table.quantity < 0),
+        )
+        sums = run(grouped)
+    found = sums
     key = _dense_rank(found, KEY_COLUMNS)
     _, first = np.unique(key, return_index=True)
     distinct = found.take(pa.array(first))
