@@ -322,3 +322,22 @@ def test_a_parquet_file_damaged_inside_its_data_is_a_problem_not_a_traceback(tmp
     (problem,) = _problems(path)
     assert (problem.file, problem.row) == (str(path), None)
     assert problem.reason.startswith("cannot read the file as Parquet")
+
+
+def test_row_numbers_hold_in_a_csv_big_enough_for_duckdb_to_read_in_parallel(tmp_path):
+    # DuckDB reads a CSV of many megabytes in parallel chunks, and numbers the rows as
+    # they come. Each row's quantity here is its own row number: none may differ, and
+    # a problem deep in the file names its own line.
+    rows = 2_500_000  # about 55 MB
+    path = tmp_path / "big.csv"
+    with path.open("w") as handle:
+        handle.write("year,activity,quantity,unit\n")
+        handle.writelines(f"2024,diesel,{row},L\n" for row in range(2, rows + 2))
+    data = read_activities([path])
+    table = data.table
+    wrong = table.filter(table.quantity != table._row.cast("float64")).count()
+    assert (wrong.to_pyarrow().as_py(), table.count().to_pyarrow().as_py()) == (0, rows)
+
+    text = path.read_text().replace("\n2024,diesel,2000000,L\n", "\n2024,diesel,2;0,L\n")
+    path.write_text(text)
+    assert [(p.row, p.column, p.value) for p in _problems(path)] == [(2_000_000, "quantity", "2;0")]

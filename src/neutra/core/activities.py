@@ -195,13 +195,13 @@ def validate_activities(
     table = _with_locators(table, label)
     present = frozenset(table.columns)
     passthrough = tuple(c for c in table.columns if c not in _INPUT_COLUMNS and c not in _RESERVED)
-    # Building the expressions costs Python time on a wide table: built once, for both paths.
-    checked = _checked(table, present, passthrough, edges=lazy)
+    checked: ir.Table | None = None  # built once, where needed: Python time on a wide table
     edged: frozenset[str] | None = None
     sums = None
     if lazy and not problems:
         grouped = _grouped_pass(table, present, passthrough, backend)
         if grouped is _UNDECIDED:
+            checked = _checked(table, present, passthrough, edges=True)
             edged = _all_rows_pass(checked, backend, present)
         elif grouped is not None:
             edged, sums = grouped
@@ -213,6 +213,8 @@ def validate_activities(
                 raise InvalidInputError(found, omitted=more)
         return ActivityData(typed, dict(sources), passthrough, sums)
     # Materialised once: the problem queries then read typed columns and reasons.
+    if checked is None:
+        checked = _checked(table, present, passthrough, edges=lazy)
     name = f"neutra_activities_{uuid.uuid4().hex}"
     stored = backend.create_table(name, checked, temp=True)
     found, omitted = _row_problems(stored, _raw_text(table, present), list(sources), backend)

@@ -1,19 +1,22 @@
 """Activity files (CSV, XLSX first sheet, Parquet) read into validated `ActivityData`.
 
-Each file becomes an embedded DuckDB table of text (Parquet keeps its types),
-with `_source` (the file name as the user gave it) and `_row` (the spreadsheet
+Each file becomes an embedded DuckDB table or view of text (Parquet keeps its
+types), with `_source` (the file name as the user gave it) and `_row` (the spreadsheet
 row: header 1, first data row 2); the files are then concatenated and handed
 to `neutra.core.activities.validate_activities`.
 
-CSV and Parquet are read by DuckDB's own readers, straight from the file, while
-a thread hashes the file's bytes. A CSV that DuckDB's strict reader refuses, or
-that it could read differently from the careful reader (a space beside a
-quote, a header over two lines, one column), is read again by the careful
-reader: pyarrow's parser with a handler that names every ragged line.
+CSV and Parquet are read by DuckDB's own readers through views, straight from
+the file, while a thread hashes the file's bytes; validation is the first read
+of every row and every column. A CSV that DuckDB's strict reader refuses (a
+line with too few or too many values stops any query that reads it), or that it
+could read differently from the careful reader (a space beside a quote, a
+header over two lines, one column), is read again by the careful reader:
+pyarrow's parser with a handler that names every ragged line; then the files
+are validated again.
 
-The validated rows stay where they were read (the CSV's table of text, the
-Parquet file behind its view): validation returns them as expressions over
-those, for the connection's lifetime.
+The validated rows stay where they were read (the files behind their views):
+validation returns them as expressions over those, for the connection's
+lifetime.
 
 It must never let a malformed file surface as a traceback: every unreadable
 file, bad header or ragged line is a `Problem` in one `InvalidInputError`,
@@ -28,7 +31,7 @@ import hashlib
 import io
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -86,10 +89,22 @@ class _Loaded:
     name: str  # its DuckDB table
     table: ir.Table  # columns c0..cN, `_source`, `_row`
     names: list[str]  # canonical header name of each cN
-    sha256: str  # content hash, for provenance
+    sha256: str  # content hash, for provenance ("" while `hashing` runs)
     problems: tuple[Problem, ...] = ()  # lines skipped while reading (ragged lines)
     parquet_view: bool = False  # read through a view of the file: read only when validated
     rows: int | None = None  # data rows, where the reader counted them (else a query counts)
+    hashing: _FileHash | None = None  # hashing the file while validation reads it
+    # A CSV read by DuckDB through a view (`{name}_text`), to be trusted only once
+    # validation has read it whole and the hash thread found nothing DuckDB may read
+    # differently from the careful reader.
+    csv_path: Path | None = None
+
+    def digest(self) -> str:
+        """The SHA-256 of the file, once its thread is done."""
+        if self.hashing is None:
+            return self.sha256
+        self.hashing.join()
+        return self.hashing.sha256
 
 
 def read_activities(
@@ -137,23 +152,91 @@ def _validated(
         raise InvalidInputError(_sorted(problems, labels))
     if progress:
         progress("validating", 0, 1)
-    sources = {file.label: file.sha256 for file in loaded}
+    unhashed = {file.label: "" for file in loaded}  # the hashes come when their threads end
+    failure: InvalidInputError | duckdb.Error | None = None
     try:
-        data = validate_activities(_concatenated(loaded), sources, backend=con, checks=checks)
-    except InvalidInputError as exc:
-        found = _sorted([*problems, *exc.problems], labels)
-        raise InvalidInputError(found, omitted=exc.omitted) from None
-    except duckdb.Error:
+        data = validate_activities(_concatenated(loaded), unhashed, backend=con, checks=checks)
+    except (InvalidInputError, duckdb.Error) as exc:
+        failure = exc
+    again = _read_again(con, loaded, problems, isinstance(failure, duckdb.Error), progress)
+    if again is not None:
+        return _validated(con, again, problems, labels, progress, checks)
+    sources = {file.label: file.digest() for file in loaded}
+    if isinstance(failure, InvalidInputError):
+        found = _sorted([*problems, *failure.problems], labels)
+        raise InvalidInputError(found, omitted=failure.omitted) from None
+    if isinstance(failure, duckdb.Error):
         # A Parquet file is read only now (a view): a damaged page surfaces here.
         unreadable = _unreadable_parquet(con, loaded)
         if not unreadable:
-            raise
+            raise failure
         raise InvalidInputError(_sorted([*problems, *unreadable], labels)) from None
     if problems:
         raise InvalidInputError(_sorted(problems, labels))
     if progress:
         progress("validating", 1, 1)
-    return data
+    return replace(data, sources=sources)
+
+
+def _read_again(
+    con: Any,
+    loaded: list[_Loaded],
+    problems: list[Problem],
+    failed: bool,
+    progress: Progress | None,
+) -> list[_Loaded] | None:
+    """The files again, where a CSV that DuckDB read is not to be trusted; else None.
+
+    Not where the hash thread found bytes DuckDB may read differently; and, where
+    validation `failed` inside DuckDB, not where the file cannot be read whole (a
+    line with too few or too many values, a quoted line break that only the
+    single-threaded reader takes, which it then reads). Those are read by the careful
+    reader, which names what is wrong; a file it cannot read at all leaves the list
+    with its problems.
+    """
+    again: list[_Loaded] = []
+    changed = False
+    for file in loaded:
+        if file.csv_path is None:
+            again.append(file)
+            continue
+        file.digest()  # its thread is done
+        ambiguous = bool(file.hashing and file.hashing.ambiguous)
+        raw, width = f"{file.name}_text", len(file.names)
+        if not ambiguous and (not failed or _reads_whole(con, raw, width)):
+            again.append(file)
+            continue
+        changed = True
+        # Only the single-threaded reader takes a quoted line break.
+        if (
+            not ambiguous
+            and _duckdb_csv(con, file.csv_path, raw, width, parallel=False)
+            and _reads_whole(con, raw, width)
+        ):
+            again.append(file)
+            continue
+        con.con.execute(f"DROP VIEW IF EXISTS {file.name}")
+        con.con.execute(f"DROP VIEW IF EXISTS {raw}")
+        try:
+            careful = _with_rows(
+                _read_csv_carefully(con, file.csv_path, file.label, file.name, file.names, progress)
+            )
+        except _FileError as exc:
+            problems += exc.problems
+            continue
+        problems += careful.problems
+        again.append(careful)
+    return again if changed else None
+
+
+def _reads_whole(con: Any, raw: str, width: int) -> bool:
+    """Whether DuckDB reads every value of the CSV behind view `raw`."""
+    values = ", ".join(f"count(c{index})" for index in range(width))
+    try:
+        con.con.execute(f"SELECT {values} FROM {raw}").fetchall()
+    except duckdb.Error:
+        return False
+    return True
 
 
 def _unreadable_parquet(con: Any, loaded: list[_Loaded]) -> list[Problem]:
@@ -207,11 +290,17 @@ def _load(con: Any, path: Path, label: str, name: str, progress: Progress | None
     if path.stat().st_size == 0:
         raise _FileError([Problem(label, None, None, None, "the file is empty")])
     reader = {".csv": _load_csv, ".parquet": _load_parquet}.get(suffix, _load_xlsx)
-    file = reader(con, path, label, name, progress)
+    return _with_rows(reader(con, path, label, name, progress))
+
+
+def _with_rows(file: _Loaded) -> _Loaded:
+    """The file, if it has a data row (a CSV read by DuckDB has: it was looked at)."""
+    if file.csv_path is not None:
+        return file
     rows = file.rows if file.rows is not None else file.table.count().to_pyarrow().as_py()
     if rows == 0:
         raise _FileError(
-            [Problem(label, None, None, None, "the file has a header but no data rows")]
+            [Problem(file.label, None, None, None, "the file has a header but no data rows")]
         )
     return file
 
@@ -318,57 +407,63 @@ def _read_csv_with_duckdb(
     size = path.stat().st_size
     if progress:
         progress(f"reading {label}", 0, size)
+    raw = f"{name}_text"
+    width = len(names)
+    # Only the single-threaded reader takes a quoted line break (see `_read_again`).
+    if not (
+        _duckdb_csv(con, path, raw, width, parallel=True)
+        or _duckdb_csv(con, path, raw, width, parallel=False)
+    ):
+        # (no row at all: the careful reader says why)
+        con.con.execute(f"DROP VIEW IF EXISTS {raw}")
+        return None
     hashing = _FileHash(path)
     hashing.start()
-    raw = f"{name}_text"
-    rows = _duckdb_csv(con, path, raw, len(names))
-    hashing.join()
-    if not rows or hashing.ambiguous:  # (no row at all: the careful reader says why)
-        con.con.execute(f"DROP TABLE IF EXISTS {raw}")
-        return None
-    # A table's rowid is its insertion order, the order of the file's records.
+    # The file is read again by each query, where it lies. DuckDB keeps the order of the
+    # file's records (preserve_insertion_order), so a row's number is its record's; it
+    # is computed only by the queries that read it (problems, flags and lines).
     con.con.execute(
-        f"CREATE TEMP VIEW {name} AS SELECT * EXCLUDE ({_SPARE}), {_sql_text(label)} AS _source, "
-        f"CAST(rowid + 2 AS BIGINT) AS _row FROM {raw}"
+        f"CREATE TEMP VIEW {name} AS SELECT *, {_sql_text(label)} AS _source, "
+        f"CAST(row_number() OVER () + 1 AS BIGINT) AS _row FROM {raw}"
     )
     if progress:
         progress(f"reading {label}", size, size)
-    return _Loaded(label, name, con.table(name), names, hashing.sha256, rows=rows)
+    return _Loaded(label, name, con.table(name), names, "", hashing=hashing, csv_path=path)
 
 
-def _duckdb_csv(con: Any, path: Path, raw: str, width: int) -> int:
-    """Read the CSV into table `raw` (columns c0..c{width-1} and a spare); its rows, or 0
-    where it did not take it.
+def _duckdb_csv(con: Any, path: Path, raw: str, width: int, *, parallel: bool) -> bool:
+    """The CSV as view `raw` (columns c0..c{width-1}); whether DuckDB takes its first
+    line. Queries read the file again where it lies.
 
     A line with fewer values than the header comes out padded with nulls, and one
-    with more fills the spare column: both leave the file to the careful reader,
-    which names each such line. (Without a spare column, DuckDB would quietly drop
-    empty values at the end of a too-long line.) Empty cells are "", never null.
+    with more fills a spare column: reading any value of such a line stops the query
+    with an error, and the careful reader then names each such line. (Without a spare
+    column, DuckDB would quietly drop empty values at the end of a too-long line.)
+    Empty cells are "", never null.
     """
     columns = ", ".join(
         [f"'c{index}': 'VARCHAR'" for index in range(width)] + [f"'{_SPARE}': 'VARCHAR'"]
     )
-    for parallel in ("true", "false"):  # only the single-threaded reader takes quoted line breaks
-        try:
-            con.con.execute(
-                f"CREATE OR REPLACE TABLE {raw} AS SELECT * FROM read_csv($path, header = true, "
-                f"auto_detect = false, columns = {{{columns}}}, delim = ',', quote = '\"', "
-                f"escape = '\"', strict_mode = true, null_padding = true, "
-                f"nullstr = '\x01', parallel = {parallel})",
-                {"path": str(path)},
-            )
-            break
-        except duckdb.Error:
-            continue
-    else:
-        return 0
     padded = " OR ".join(
         [f"c{index} IS NULL" for index in range(width)] + [f"{_SPARE} IS NOT NULL"]
     )
-    irregular, rows = con.con.execute(
-        f"SELECT count(*) FILTER (WHERE {padded}), count(*) FROM {raw}"
-    ).fetchone()
-    return int(rows) if irregular == 0 else 0
+    checked = ", ".join(
+        f"CASE WHEN {padded} THEN error('neutra: a line of irregular length') "
+        f"ELSE c{index} END AS c{index}"
+        for index in range(width)
+    )
+    try:
+        con.con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {raw} AS SELECT {checked} FROM read_csv("
+            f"{_sql_text(str(path))}, header = true, "
+            f"auto_detect = false, columns = {{{columns}}}, delim = ',', quote = '\"', "
+            f"escape = '\"', strict_mode = true, null_padding = true, "
+            f"nullstr = '\x01', parallel = {str(parallel).lower()})"
+        )
+        first = con.con.execute(f"SELECT c0 FROM {raw} LIMIT 1").fetchall()
+    except duckdb.Error:
+        return False
+    return bool(first)
 
 
 def _sql_text(text: str) -> str:
@@ -510,16 +605,13 @@ def _load_parquet(
     if progress:
         progress(f"reading {label}", 0, total)
     hashing = _FileHash(path, text=False)
-    hashing.start()
-    try:
-        loaded = _read_parquet_with_duckdb(con, path, label, name, names)
-    finally:
-        hashing.join()
+    hashing.start()  # while validation reads the file (`_Loaded.digest`)
+    loaded = _read_parquet_with_duckdb(con, path, label, name, names)
     if loaded is None:
         return _read_parquet_by_batches(con, file, label, name, names, total, progress, hashing)
     if progress:
         progress(f"reading {label}", total, total)
-    return _Loaded(label, name, loaded, names, hashing.sha256, parquet_view=True, rows=total)
+    return _Loaded(label, name, loaded, names, "", parquet_view=True, rows=total, hashing=hashing)
 
 
 def _read_parquet_with_duckdb(
@@ -569,7 +661,7 @@ def _read_parquet_by_batches(
         table = _stream_into(con, name, label, batches, [])
     except (pa.ArrowException, OSError) as exc:
         raise _problem(label, f"cannot read the file as Parquet: {str(exc)[:200]}") from None
-    return _Loaded(label, name, table, names, hashing.sha256)
+    return _Loaded(label, name, table, names, "", hashing=hashing)
 
 
 def _reported(

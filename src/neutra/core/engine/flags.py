@@ -189,12 +189,19 @@ def flag_list(
             if rows is None:
                 rows = run(first(only_keys(joined, keys).select("_source", *columns)))
             parts.append(_keyed_flags(rows, notes))
-        negative = run(
-            first(
-                table.filter(table.quantity < 0).select("_source", "_row", "id", "quantity", "unit")
+        # Read only where the sums counted some: another read of every row otherwise.
+        negative = (
+            run(
+                first(
+                    table.filter(table.quantity < 0).select(
+                        "_source", "_row", "id", "quantity", "unit"
+                    )
+                )
             )
+            if negatives
+            else None
         )
-        if negative.num_rows:
+        if negative is not None and negative.num_rows:
             # Corrections are few: their detail is formatted per row, as Python's `g` does.
             details = [
                 f"negative quantity {q:g} {u} (a correction)"
