@@ -341,3 +341,34 @@ def test_row_numbers_hold_in_a_csv_big_enough_for_duckdb_to_read_in_parallel(tmp
     text = path.read_text().replace("\n2024,diesel,2000000,L\n", "\n2024,diesel,2;0,L\n")
     path.write_text(text)
     assert [(p.row, p.column, p.value) for p in _problems(path)] == [(2_000_000, "quantity", "2;0")]
+
+
+def test_a_csv_and_a_parquet_file_read_together_as_each_reads_alone(tmp_path):
+    # The Parquet file's typed quantity and the CSV's text meet in one column: read as
+    # text in both, they give the same rows as each file read alone; and the problems
+    # of both, each in its own file's words.
+    parquet = tmp_path / "b.parquet"
+    pq.write_table(
+        pa.table(
+            {"year": [2024, 2024], "activity": ["diesel"] * 2, "quantity": [1.5, 1e-7],
+             "unit": ["L"] * 2}
+        ),
+        parquet,
+    )  # fmt: skip
+    text = "year,activity,quantity,unit\n2024,diesel,2.5,L\n2024,petrol, 7 ,L\n"
+    csv_path = _csv(tmp_path, "a.csv", text)
+
+    def rows(*paths: Path) -> list[tuple[object, ...]]:
+        data = read_activities(list(paths))
+        assert data.sums is not None  # checked and summed in the grouped pass
+        return [
+            (r["_source"], r["_row"], r["activity"], r["quantity"])
+            for r in data.table.to_pyarrow().to_pylist()
+        ]
+
+    assert sorted(rows(csv_path, parquet)) == sorted(rows(csv_path) + rows(parquet))
+    bad = tmp_path / "c.parquet"
+    pq.write_table(pa.table({"year": [2024], "activity": ["x"], "quantity": [float("nan")],
+                             "unit": ["bananas"]}), bad)  # fmt: skip
+    found = [(Path(p.file).name, p.row, p.column) for p in _problems(csv_path, bad)]
+    assert found == [("c.parquet", 2, "quantity"), ("c.parquet", 2, "unit")]

@@ -261,19 +261,29 @@ def _sorted(problems: list[Problem], labels: list[str]) -> list[Problem]:
 
 
 def _concatenated(loaded: list[_Loaded]) -> ir.Table:
-    """All files as one table of text columns: canonical names first seen first."""
+    """All files as one table: canonical names first seen first.
+
+    A column keeps its type where every file that has it gives it the same type (a
+    Parquet file's numbers are checked as numbers, never written out as text and
+    parsed again); otherwise it is text in every file.
+    """
     columns: list[str] = []
+    types: dict[str, set[Any]] = {}
     for file in loaded:
         columns += [name for name in file.names if name not in columns]
+        for name, column in zip(file.names, file.table.columns, strict=False):
+            types.setdefault(name, set()).add(file.table[column].type())
     parts = []
     for file in loaded:
         by_name = dict(zip(file.names, file.table.columns, strict=False))
-        values = {
-            name: as_text(file.table[by_name[name]])
-            if name in by_name
-            else ibis.null().cast("string")
-            for name in columns
-        }
+        values = {}
+        for name in columns:
+            (kept,) = types[name] if len(types[name]) == 1 else (None,)
+            if name in by_name:
+                value = file.table[by_name[name]]
+                values[name] = value if kept is not None else as_text(value)
+            else:
+                values[name] = ibis.null().cast(kept if kept is not None else "string")
         parts.append(file.table.select(_source=file.table._source, _row=file.table._row, **values))
     return ibis.union(*parts) if len(parts) > 1 else parts[0]
 
