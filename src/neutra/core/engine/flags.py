@@ -129,10 +129,13 @@ def flag_list(
         return found
 
     counts: dict[tuple[FlagKind, str], int] = defaultdict(int)
-    rows_per_key = np.bincount(groups.key, weights=groups.rows, minlength=len(selections))
+    # As Python ints: indexing a numpy array once per key costs more than the list.
+    rows_per_key = np.bincount(
+        groups.key, weights=groups.rows, minlength=len(selections)
+    ).astype(np.int64).tolist()
     for key, found in by_key.items():
         for flag_and_detail in found:
-            counts[flag_and_detail] += int(rows_per_key[key])
+            counts[flag_and_detail] += rows_per_key[key]
     if by_pair:
         # Rows per (entity, key) among scope 2 groups, counted without a loop over groups.
         in_scope2 = np.flatnonzero(effective_scope(groups, coefficients) == 2)

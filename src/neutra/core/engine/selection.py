@@ -253,14 +253,19 @@ def _pick_year(
     """
     if is_money:
         return _prefer_unit([_nearest_price_year(here, key.year)], key.unit), None
-    exact = [f for f in here if f.year is None or f.year == key.year]
+    exact: list[Factor] = []
+    latest: int | None = None  # the latest earlier year, in the same one pass
+    for factor in here:
+        year = factor.year
+        if year is None or year == key.year:
+            exact.append(factor)
+        elif year < key.year and (latest is None or year > latest):
+            latest = year
     if exact:
         return _prefer_unit(exact, key.unit), None
-    earlier = [f for f in here if f.year is not None and f.year < key.year]
-    if not earlier:
+    if latest is None:
         return None, None
-    latest = max(f.year or 0 for f in earlier)
-    return _prefer_unit([f for f in earlier if f.year == latest], key.unit), latest
+    return _prefer_unit([f for f in here if f.year == latest], key.unit), latest
 
 
 def _year_flag(
