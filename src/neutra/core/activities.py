@@ -179,12 +179,15 @@ def validate_activities(
     typed rows (a value this module refused is null there) and their problems come
     back with the others.
 
-    Clean input, the usual case, costs one aggregate pass: every rule is counted, the
-    distinct units and regions come back, and the typed rows are returned as an
-    expression over `table`, which is read again only by whoever reads them. Input
-    with any problem is checked again with the checked table materialised, to name
-    each problem by file, row, column and value; so is every input when not `lazy`
-    (the validated rows then come from the materialised table).
+    Clean input, the usual case, costs one pass over the rows. On DuckDB, without
+    ids, it is a group-by that also sums the quantities for the engine
+    (`_grouped_pass`, `ActivityData.sums`); otherwise one aggregate: every rule is
+    counted, and the distinct units and regions come back (`_all_rows_pass`). The
+    typed rows are returned as an expression over `table`, read again only by
+    whoever reads them. Input with any problem is checked again with the checked
+    table materialised, to name each problem by file, row, column and value; so is
+    every input when not `lazy` (the validated rows then come from the
+    materialised table).
     """
     backend = backend or quiet_duckdb()
     label = ", ".join(sources) or "input"

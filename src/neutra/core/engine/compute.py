@@ -2,7 +2,8 @@
 
 The heavy work is one scan run where the data lives (DuckDB by default, the
 app database, or Spark): sum the activity quantities exactly per (key, entity,
-scope, category) (`scan`). A factor is chosen once per distinct key
+scope, category) (`scan`), unless validation summed them on its way
+(`ActivityData.sums`). A factor is chosen once per distinct key
 (`selection`); gas amounts and GWP weights per key (`coefficients`), the
 summary (`summary`) and market-based scope 2 (`market`) then work on those
 sums, which is why the engine is about as fast as a hand-written query and

@@ -130,9 +130,11 @@ def flag_list(
 
     counts: dict[tuple[FlagKind, str], int] = defaultdict(int)
     # As Python ints: indexing a numpy array once per key costs more than the list.
-    rows_per_key = np.bincount(
-        groups.key, weights=groups.rows, minlength=len(selections)
-    ).astype(np.int64).tolist()
+    rows_per_key = (
+        np.bincount(groups.key, weights=groups.rows, minlength=len(selections))
+        .astype(np.int64)
+        .tolist()
+    )
     for key, found in by_key.items():
         for flag_and_detail in found:
             counts[flag_and_detail] += rows_per_key[key]
