@@ -285,7 +285,7 @@ def _match(
     dimension = _dimension(key.unit)
     is_money = dimension.startswith("currency ")
     chain = fallback_chain(key.region)
-    unit_mismatch: list[str] = []
+    elsewhere: list[_ByDimension] = []  # candidates of each set, for a unit mismatch's words
     later_only: list[int] = []
     skipped: list[str] = []  # earlier sets with factors here, but only for later years
     outside: list[tuple[FactorSet, str, list[Factor]]] = []  # a set's one region, not the row's
@@ -297,10 +297,7 @@ def _match(
         if not usable and is_money:
             # Spend in another currency: any money factor serves, converted (see select_factor).
             usable = _any_currency(candidates)
-        unit_mismatch += [
-            f.unit for dim, by_region in candidates.items() if dim != dimension
-            for factors in by_region.values() for f in factors
-        ]  # fmt: skip
+        elsewhere.append(candidates)
         # A factor without a region applies anywhere: it is tried last, and is no fallback.
         for region in (*chain, None):
             here = usable.get(region, [])
@@ -347,6 +344,11 @@ def _match(
     what = "residual-mix " if basis is Basis.RESIDUAL_MIX else ""
     if later_only:
         return f"no {what}factor for {key.activity!r} in {key.year} or earlier (the earliest is {min(later_only)})"
+    # Written out only now, for the error: most keys find a factor.
+    unit_mismatch = [
+        f.unit for candidates in elsewhere for dim, by_region in candidates.items()
+        if dim != dimension for factors in by_region.values() for f in factors
+    ]  # fmt: skip
     if unit_mismatch:
         units = ", ".join(sorted(set(unit_mismatch)))
         return (
