@@ -7,11 +7,14 @@ and a few through the installed script itself.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import sys
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from python_calamine import CalamineWorkbook
 
@@ -63,6 +66,26 @@ def test_json_output_follows_the_footprint_schema(files: tuple[Path, Path]) -> N
     ]
     assert document["lines"] == []
     assert set(document["provenance"]) >= {"engine", "inputs", "factor_sets", "hash"}
+
+
+def test_the_inputs_are_recorded_with_the_sha256_of_their_bytes(
+    files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    # The command starts hashing each file before its imports, and validation runs while
+    # the hashes finish: the provenance holds each file's SHA-256 all the same.
+    activities, factors = files
+    parquet = tmp_path / "more.parquet"
+    pq.write_table(
+        pa.table({"year": [2024], "activity": ["fuel.natural_gas"], "quantity": [10.0],
+                  "unit": ["kWh"]}),
+        parquet,
+    )  # fmt: skip
+    done = neutra("footprint", activities, parquet, "--factors", factors, "--format", "json")
+    assert done.returncode == 0, done.stderr
+    inputs = json.loads(done.stdout)["provenance"]["inputs"]
+    assert inputs == {
+        str(path): hashlib.sha256(path.read_bytes()).hexdigest() for path in (activities, parquet)
+    }
 
 
 def test_lines_are_included_only_when_asked(files: tuple[Path, Path]) -> None:

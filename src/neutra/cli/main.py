@@ -204,6 +204,10 @@ def _compute(
     engine: Engine,
     lines: bool,
 ) -> Footprint:
+    from neutra.formats.hashing import hash_in_background
+
+    # The files are hashed on the other core while Python imports what the command needs.
+    hashing = hash_in_background(Path(p) for p in paths) if engine is not Engine.spark else {}
     from neutra.cli import render
     from neutra.core.engine import FootprintOptions, compute_footprint
     from neutra.core.gwp import gwp_set
@@ -235,7 +239,7 @@ def _compute(
             data = _collect(
                 problems,
                 omitted,
-                lambda p: read_activities([Path(x) for x in p], progress=report),
+                lambda p: read_activities([Path(x) for x in p], progress=report, hashing=hashing),
                 paths,
             )
     if problems or data is None:

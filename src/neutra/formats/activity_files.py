@@ -29,8 +29,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -54,7 +53,7 @@ from neutra.core.activities import (
     validate_activities,
 )
 from neutra.core.errors import InvalidInputError, Problem
-from neutra.formats.hashing import file_sha256
+from neutra.formats.hashing import FileHash, file_sha256
 from neutra.formats.workbook import cell_text, first_sheet
 
 __all__ = ["SUFFIXES", "Progress", "read_activities"]
@@ -66,11 +65,7 @@ _BLOCK_BYTES = 16 << 20  # CSV block: big enough that per-block overhead vanishe
 _PARQUET_BATCH_ROWS = 256_000
 _XLSX_PROGRESS_ROWS = 50_000
 _MAX_RAGGED = 100  # past this many ragged lines the file is not the CSV we expect
-_HASH_BLOCK_BYTES = 16 << 20
 _SPARE = "neutra_spare"  # a CSV column past the header's, for lines with too many values
-# Bytes where DuckDB's CSV reader and the careful reader may read a cell
-# differently (DuckDB drops spaces between a quote and its delimiter).
-_AMBIGUOUS = (b' "', b'" ', b'\t"', b'"\t')
 
 
 class _FileError(Exception):
@@ -93,7 +88,7 @@ class _Loaded:
     problems: tuple[Problem, ...] = ()  # lines skipped while reading (ragged lines)
     parquet_view: bool = False  # read through a view of the file: read only when validated
     rows: int | None = None  # data rows, where the reader counted them (else a query counts)
-    hashing: _FileHash | None = None  # hashing the file while validation reads it
+    hashing: FileHash | None = None  # hashing the file while validation reads it
     # A CSV read by DuckDB through a view (`{name}_text`), to be trusted only once
     # validation has read it whole and the hash thread found nothing DuckDB may read
     # differently from the careful reader.
@@ -108,11 +103,16 @@ class _Loaded:
 
 
 def read_activities(
-    paths: Sequence[Path], *, progress: Progress | None = None, checks: RowChecks | None = None
+    paths: Sequence[Path],
+    *,
+    progress: Progress | None = None,
+    checks: RowChecks | None = None,
+    hashing: Mapping[Path, FileHash] | None = None,
 ) -> ActivityData:
     """Read and validate activity files; every problem in all files comes back at once.
 
     `checks` adds the caller's own rules on the typed rows (see `validate_activities`).
+    `hashing`: hashes already started (`neutra.formats.hashing.hash_in_background`).
     """
     # No DuckDB progress bar: the CLI draws its own from `progress`.
     con = quiet_duckdb()
@@ -125,7 +125,8 @@ def read_activities(
             problems.append(Problem(label, None, None, None, "the file is given twice"))
             continue
         try:
-            file = _load(con, Path(path), label, f"neutra_file_{index}", progress)
+            started = (hashing or {}).get(Path(path))
+            file = _load(con, Path(path), label, f"neutra_file_{index}", progress, started)
         except _FileError as exc:
             problems += exc.problems
             continue
@@ -288,7 +289,14 @@ def _concatenated(loaded: list[_Loaded]) -> ir.Table:
     return ibis.union(*parts) if len(parts) > 1 else parts[0]
 
 
-def _load(con: Any, path: Path, label: str, name: str, progress: Progress | None) -> _Loaded:
+def _load(
+    con: Any,
+    path: Path,
+    label: str,
+    name: str,
+    progress: Progress | None,
+    started: FileHash | None = None,
+) -> _Loaded:
     if not path.exists():
         raise _FileError([Problem(label, None, None, None, "the file does not exist")])
     if not path.is_file():
@@ -299,8 +307,11 @@ def _load(con: Any, path: Path, label: str, name: str, progress: Progress | None
         raise _FileError([Problem(label, None, None, None, reason)])
     if path.stat().st_size == 0:
         raise _FileError([Problem(label, None, None, None, "the file is empty")])
-    reader = {".csv": _load_csv, ".parquet": _load_parquet}.get(suffix, _load_xlsx)
-    return _with_rows(reader(con, path, label, name, progress))
+    if suffix == ".csv":
+        return _with_rows(_load_csv(con, path, label, name, progress, started=started))
+    if suffix == ".parquet":
+        return _with_rows(_load_parquet(con, path, label, name, progress, started=started))
+    return _with_rows(_load_xlsx(con, path, label, name, progress))
 
 
 def _with_rows(file: _Loaded) -> _Loaded:
@@ -353,59 +364,31 @@ class _HashingReader(io.RawIOBase):
         return count or 0
 
 
-class _FileHash(threading.Thread):
-    """SHA-256 of a file in big blocks, in a thread while DuckDB reads the same file.
-
-    hashlib lets go of the GIL on big blocks, so both run at once. For a CSV
-    (`text`), it also notes whether the bytes hold anything DuckDB's CSV reader may
-    read differently.
-    """
-
-    def __init__(self, path: Path, *, text: bool = True) -> None:
-        super().__init__(daemon=True)
-        self.path, self.text = path, text
-        self.sha256 = ""
-        self.ambiguous = False
-
-    def run(self) -> None:
-        digest = hashlib.sha256()
-        tail = b""
-        ambiguous = False
-        quotes = 0
-        with self.path.open("rb") as handle:
-            while block := handle.read(_HASH_BLOCK_BYTES):
-                digest.update(block)
-                if not self.text:
-                    continue
-                quotes += block.count(b'"')
-                if not ambiguous:
-                    ambiguous = _ambiguous(tail + block[:1]) or _ambiguous(block)
-                tail = block[-1:]
-        # An odd count of quotes leaves one open: readers differ on where a file so cut ends.
-        self.sha256, self.ambiguous = digest.hexdigest(), ambiguous or quotes % 2 == 1
-
-
-def _ambiguous(block: bytes) -> bool:
-    """Whether a space or tab stands beside a quote (see `_AMBIGUOUS`).
-
-    Looking for a space or a tab at all is a memchr; most blocks of most files
-    have neither beside a quote, and many have none at all.
-    """
-    if block.find(b" ") < 0 and block.find(b"\t") < 0:
-        return False
-    return any(pair in block for pair in _AMBIGUOUS)
-
-
-def _load_csv(con: Any, path: Path, label: str, name: str, progress: Progress | None) -> _Loaded:
+def _load_csv(
+    con: Any,
+    path: Path,
+    label: str,
+    name: str,
+    progress: Progress | None,
+    *,
+    started: FileHash | None = None,
+) -> _Loaded:
     names = _header(label, _csv_header(path, label))
-    fast = _read_csv_with_duckdb(con, path, label, name, names, progress)
+    fast = _read_csv_with_duckdb(con, path, label, name, names, progress, started=started)
     return (
         fast if fast is not None else _read_csv_carefully(con, path, label, name, names, progress)
     )
 
 
 def _read_csv_with_duckdb(
-    con: Any, path: Path, label: str, name: str, names: list[str], progress: Progress | None
+    con: Any,
+    path: Path,
+    label: str,
+    name: str,
+    names: list[str],
+    progress: Progress | None,
+    *,
+    started: FileHash | None = None,
 ) -> _Loaded | None:
     """The CSV read by DuckDB's strict reader; None where only the careful reader will do.
 
@@ -427,8 +410,7 @@ def _read_csv_with_duckdb(
         # (no row at all: the careful reader says why)
         con.con.execute(f"DROP VIEW IF EXISTS {raw}")
         return None
-    hashing = _FileHash(path)
-    hashing.start()
+    hashing = FileHash.of(path, text=True, started=started)
     # The file is read again by each query, where it lies. DuckDB keeps the order of the
     # file's records (preserve_insertion_order), so a row's number is its record's; it
     # is computed only by the queries that read it (problems, flags and lines).
@@ -604,7 +586,13 @@ def _empty_table(con: Any, name: str) -> ir.Table:
 
 
 def _load_parquet(
-    con: Any, path: Path, label: str, name: str, progress: Progress | None
+    con: Any,
+    path: Path,
+    label: str,
+    name: str,
+    progress: Progress | None,
+    *,
+    started: FileHash | None = None,
 ) -> _Loaded:
     try:
         file = pq.ParquetFile(path)
@@ -614,8 +602,8 @@ def _load_parquet(
         raise _problem(label, f"cannot read the file as Parquet: {str(exc)[:200]}") from None
     if progress:
         progress(f"reading {label}", 0, total)
-    hashing = _FileHash(path, text=False)
-    hashing.start()  # while validation reads the file (`_Loaded.digest`)
+    # While validation reads the file (`_Loaded.digest`).
+    hashing = FileHash.of(path, text=False, started=started)
     loaded = _read_parquet_with_duckdb(con, path, label, name, names)
     if loaded is None:
         return _read_parquet_by_batches(con, file, label, name, names, total, progress, hashing)
@@ -660,7 +648,7 @@ def _read_parquet_by_batches(
     names: list[str],
     total: int,
     progress: Progress | None,
-    hashing: _FileHash,
+    hashing: FileHash,
 ) -> _Loaded:
     try:
         columns = [f"c{index}" for index in range(len(names))]
