@@ -80,9 +80,9 @@ def flag_list(
     `sources` are the file labels the rows' `_source` holds, if known: the flagged
     rows then come back with a file number instead of the label on every row.
     """
-    by_key: dict[int, list[tuple[FlagKind, str]]] = defaultdict(list)
-    for i, selection in enumerate(selections):
-        by_key[i] += selection.flags
+    by_key: dict[int, list[tuple[FlagKind, str]]] = {
+        i: list(selection.flags) for i, selection in enumerate(selections) if selection.flags
+    }
     # Market-based notes concern only the scope 2 rows of their (entity, key) pairs.
     by_pair: dict[tuple[str, int], list[tuple[FlagKind, str]]] = defaultdict(list)
     instrument_flags: list[Flag] = []
