@@ -6,6 +6,7 @@ import pickle
 
 import pytest
 
+from neutra.core import units
 from neutra.core.errors import NeutraError, UnitError
 from neutra.core.units import (
     CURRENCIES,
@@ -152,3 +153,16 @@ def test_a_unit_error_is_a_value_error_and_survives_pickling():
     assert type(restored) is UnitError
     assert str(restored) == str(error)
     assert restored.extra == error.extra
+
+
+def test_a_damaged_cache_of_pints_definitions_is_parsed_afresh(tmp_path, monkeypatch):
+    # pint keeps its parsed definition files in the user's cache folder; a file there
+    # that was cut short (another process writing it) must not stop Neutra starting.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    units._make_registry()
+    pickles = list(tmp_path.rglob("*.pickle"))
+    assert pickles  # the cache was written where the environment says
+    for cached in pickles:
+        cached.write_bytes(cached.read_bytes()[:10])
+    registry = units._make_registry()
+    assert registry.Quantity(1, "MWh").to("kWh").magnitude == 1000

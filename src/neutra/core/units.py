@@ -63,11 +63,12 @@ _GLUED_EXPONENT = re.compile(r"(?<=[A-Za-z])([23])\b")
 def _make_registry() -> pint.UnitRegistry[Any]:
     """pint's registry with ours added. pint keeps its parsed definition files in the
     user's cache folder (a tenth of a second saved on every start); where that
-    folder cannot be written, it parses them each time."""
+    folder cannot be written or read back (a file half-written by another process,
+    say), it parses them afresh."""
     ureg: pint.UnitRegistry[Any]
     try:
         ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=":auto:")
-    except OSError:
+    except Exception:  # OSError, or a damaged pickle: any failure of the cache alone
         ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=None)
     for definition in _DEFINITIONS:
         ureg.define(definition)
