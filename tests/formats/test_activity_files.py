@@ -326,19 +326,25 @@ def test_a_parquet_file_damaged_inside_its_data_is_a_problem_not_a_traceback(tmp
 
 def test_row_numbers_hold_in_a_csv_big_enough_for_duckdb_to_read_in_parallel(tmp_path):
     # DuckDB reads a CSV of many megabytes in parallel chunks, and numbers the rows as
-    # they come. Each row's quantity here is its own row number: none may differ, and
-    # a problem deep in the file names its own line.
-    rows = 2_500_000  # about 55 MB
+    # they come. Each row's quantity here is its own row number: none may differ (a
+    # quoted line break deep in the file makes one record of two lines), and a
+    # problem deep in the file names its own row.
+    rows = 2_500_000  # about 60 MB
     path = tmp_path / "big.csv"
     with path.open("w") as handle:
-        handle.write("year,activity,quantity,unit\n")
-        handle.writelines(f"2024,diesel,{row},L\n" for row in range(2, rows + 2))
+        handle.write("year,activity,quantity,unit,description\n")
+        handle.writelines(
+            f'2024,diesel,{row},L,"two\nlines"\n'
+            if row == 1_500_000
+            else f"2024,diesel,{row},L,x\n"
+            for row in range(2, rows + 2)
+        )
     data = read_activities([path])
     table = data.table
     wrong = table.filter(table.quantity != table._row.cast("float64")).count()
     assert (wrong.to_pyarrow().as_py(), table.count().to_pyarrow().as_py()) == (0, rows)
 
-    text = path.read_text().replace("\n2024,diesel,2000000,L\n", "\n2024,diesel,2;0,L\n")
+    text = path.read_text().replace("\n2024,diesel,2000000,L,x\n", "\n2024,diesel,2;0,L,x\n")
     path.write_text(text)
     assert [(p.row, p.column, p.value) for p in _problems(path)] == [(2_000_000, "quantity", "2;0")]
 

@@ -298,21 +298,23 @@ def _grouped_pass(
     # The columns read row by row: whether a value has a space at an edge, counted.
     row_text = [c for c in ("quantity", "description", *passthrough) if c in table.columns]
     row_text = [c for c in row_text if table[c].type().is_string()]
-    number = _plain_number(quantity.type())
+    # The quantity as `_cleaned` gives it: its typed number, or its cleaned text.
+    given = (_NUM if _plain_number(quantity.type()) else _CLEAN) + "quantity"
     staged = table.select(
         *keys,
-        **{
-            (_NUM if number else _CLEAN) + "quantity": quantity
-            if number
-            else _clean(as_text(quantity))
-        },
+        **{given: quantity if given.startswith(_NUM) else _clean(as_text(quantity))},
         **{_EDGE + c: _edged(table[c]) for c in row_text},
     )
-    numbers = {"quantity": staged[_NUM + "quantity"]} if number else {}
-    clean = {} if number else {"quantity": staged[_CLEAN + "quantity"]}
+
+    def stage(t: ir.Table) -> tuple[dict[str, ir.Column], dict[str, ir.StringColumn]]:
+        """(numbers, clean) of `_typed` and `_reasons`, read from a stage."""
+        return (
+            ({"quantity": t[given]}, {}) if given.startswith(_NUM) else ({}, {"quantity": t[given]})
+        )
+
+    numbers, clean = stage(staged)
     staged = staged.mutate(**{_TYPED + "quantity": _typed_quantity(clean, numbers, checked=False)})
-    numbers = {"quantity": staged[_NUM + "quantity"]} if number else {}
-    clean = {} if number else {"quantity": staged[_CLEAN + "quantity"]}
+    numbers, clean = stage(staged)
     value = staged[_TYPED + "quantity"]
     reason = _quantity_problem(clean, numbers, value)
     assert reason is not None

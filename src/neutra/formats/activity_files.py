@@ -279,7 +279,7 @@ def _concatenated(loaded: list[_Loaded]) -> ir.Table:
         by_name = dict(zip(file.names, file.table.columns, strict=False))
         values = {}
         for name in columns:
-            (kept,) = types[name] if len(types[name]) == 1 else (None,)
+            kept = next(iter(types[name])) if len(types[name]) == 1 else None
             if name in by_name:
                 value = file.table[by_name[name]]
                 values[name] = value if kept is not None else as_text(value)
