@@ -322,6 +322,12 @@ def test_a_parquet_file_damaged_inside_its_data_is_a_problem_not_a_traceback(tmp
     (problem,) = _problems(path)
     assert (problem.file, problem.row) == (str(path), None)
     assert problem.reason.startswith("cannot read the file as Parquet")
+    # Beside a sound Parquet file, only the damaged one is named (each is read to its end).
+    sound = tmp_path / "sound.parquet"
+    pq.write_table(table.slice(0, 10), sound)
+    (problem,) = _problems(sound, path)
+    assert (problem.file, problem.row) == (str(path), None)
+    assert problem.reason.startswith("cannot read the file as Parquet")
 
 
 def test_row_numbers_hold_in_a_csv_big_enough_for_duckdb_to_read_in_parallel(tmp_path):

@@ -247,7 +247,7 @@ def _unreadable_parquet(con: Any, loaded: list[_Loaded]) -> list[Problem]:
         if not file.parquet_view:
             continue
         try:
-            for _ in con.con.execute(f"SELECT * FROM {file.name}").fetch_record_batch():
+            for _ in con.con.sql(f"SELECT * FROM {file.name}").to_arrow_reader(_PARQUET_BATCH_ROWS):
                 pass  # read to the end, a batch at a time
         except duckdb.Error as exc:
             reason = f"cannot read the file as Parquet: {str(exc)[:200]}"
