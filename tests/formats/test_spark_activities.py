@@ -257,6 +257,24 @@ def test_bad_files_give_the_same_problems_in_the_same_words_on_duckdb_and_spark(
     assert "year is not a whole number" in reasons
 
 
+def test_a_unit_column_of_free_text_gives_the_same_problems_on_duckdb_and_spark(
+    spark: Any, tmp_path: Path
+) -> None:
+    # Tens of thousands of distinct units (a column of notes read as units): their texts
+    # would overrun the driver's 1 MB result cap in one result. Read a page at a time,
+    # every row is named or counted, as on DuckDB.
+    path = tmp_path / "notes_as_units.csv"
+    lines = [f"2024,fuel.diesel,1,delivered to depot {i:06d} by road,GB" for i in range(40_000)]
+    path.write_text("year,activity,quantity,unit,region\n" + "\n".join(lines) + "\n")
+    on_duckdb = _problems(lambda: read_activities([path]))
+    on_spark = _problems(lambda: read_spark_activities(spark, [str(path)]))
+    assert on_spark == on_duckdb
+    problems, omitted = on_duckdb
+    assert len(problems) + omitted == 40_000
+    assert (problems[0].row, problems[0].column) == (2, "unit")
+    assert problems[0].reason == "cannot read unit 'delivered to depot 000000 by road'"
+
+
 def _parquet_files(folder: Path) -> list[Path]:
     good = {
         "id": ["A1", "A2", "A3"],

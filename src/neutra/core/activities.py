@@ -16,7 +16,7 @@ import functools
 import operator
 import sys
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,6 +69,11 @@ _RESERVED = ("_source", "_row")
 MAX_QUANTITY = 1e18  # larger magnitudes are refused (see _quantity_reason)
 MAX_VALUE_CHARS = 80  # a problem shows this much of the offending value
 _MAX_DISTINCT_VALUES = 100_000  # units or regions: more distinct ones is not real data
+# Distinct units or regions that one result brings back: the clean-input pass collects
+# them only up to this many (more is never clean data), and the problem path reads them
+# a page of this many at a time. A cluster's driver caps what a result may hold
+# (Spark's spark.driver.maxResultSize): what comes back never grows with the rows.
+_VALUES_PER_RESULT = 5_000
 
 # Patterns run in the backend (RE2 / POSIX-compatible syntax). A number has `.` as
 # decimal point and no thousands separators, so "1,000" is refused, not misread.
@@ -237,19 +242,19 @@ def _all_rows_pass(
     """Whether no row breaks a rule, in one aggregate pass over the checked expressions.
 
     It counts the rows with any reason, collects the distinct units and regions (their
-    Python checks run once per value) and, where ids are given, counts the distinct
-    ones. Any doubt is a no (None): the materialising path then names each problem.
+    Python checks run once per value; more than `_VALUES_PER_RESULT` of either is a
+    no) and, where ids are given, counts the distinct ones. Any doubt is a no (None): the materialising path then names each problem.
     When every row passes, the text columns with a value to trim (a space at an
     edge): the others need no TRIM when they are read again.
     """
     reasons = [checked[c].notnull() for c in checked.columns if c.startswith(_ERR)]
     failing = functools.reduce(operator.or_, reasons) if reasons else ibis.literal(False)
-    measures: dict[str, Any] = {
-        "rows": checked.count(),
-        "failing": checked.count(where=failing),
-        "units": checked.unit.collect(distinct=True),
-        "regions": checked.region.collect(distinct=True),
-    }
+    measures: dict[str, Any] = {"rows": checked.count(), "failing": checked.count(where=failing)}
+    for name, column in (("units", checked.unit), ("regions", checked.region)):
+        values = column.collect(distinct=True)  # one aggregate, asked for thrice, made once
+        beyond = values.length() > _VALUES_PER_RESULT  # null where there is no value at all
+        measures[name] = ibis.ifelse(beyond, ibis.null(), values)
+        measures[name + "_beyond"] = beyond
     edges = [c for c in checked.columns if c.startswith(_EDGE)]
     measures |= {c: checked[c].sum() for c in edges}
     if "id" in present:
@@ -259,8 +264,9 @@ def _all_rows_pass(
     if found["failing"] or ("ids" in found and found["ids"] != found["rows"]):
         return None
     for column, reason_for in (("units", _unit_reason), ("regions", _region_reason)):
-        values = found[column] or []
-        if len(values) > _MAX_DISTINCT_VALUES or any(reason_for(v) is not None for v in values):
+        if found[column + "_beyond"]:
+            return None  # too many to bring back: the problem path reads them a page at a time
+        if any(reason_for(v) is not None for v in found[column] or []):
             return None
     return frozenset(c[len(_EDGE) :] for c in edges if found[c])
 
@@ -827,10 +833,8 @@ def _distinct_value_branch(
     stored: ir.Table, column: str, reason_for: Callable[[str], str | None], backend: BaseBackend
 ) -> list[ir.Table]:
     """Rows whose value fails a Python check, run once per distinct value, never per row."""
-    distinct = stored.select(column).filter(stored[column].notnull()).distinct()
-    values = backend.to_pyarrow(distinct.limit(_MAX_DISTINCT_VALUES)).column(column).to_pylist()
     bad: dict[str, list[str]] = {"bad_value": [], "reason": []}
-    for value in values:
+    for value in _distinct_values(stored, column, backend):
         reason = reason_for(value)
         if reason is not None:
             bad["bad_value"].append(value)
@@ -842,6 +846,22 @@ def _distinct_value_branch(
     )
     joined = stored.inner_join(reasons, stored[column] == reasons.bad_value)
     return [_branch(joined, column, joined.reason)]
+
+
+def _distinct_values(stored: ir.Table, column: str, backend: BaseBackend) -> Iterator[str]:
+    """The first `_MAX_DISTINCT_VALUES` distinct values of a column, in order, read a page
+    of `_VALUES_PER_RESULT` at a time (each page starts past the last value of the one
+    before)."""
+    distinct = stored.select(column).filter(stored[column].notnull()).distinct()
+    last: str | None = None
+    for start in range(0, _MAX_DISTINCT_VALUES, _VALUES_PER_RESULT):
+        after = distinct if last is None else distinct.filter(distinct[column] > last)
+        size = min(_VALUES_PER_RESULT, _MAX_DISTINCT_VALUES - start)
+        page = backend.to_pyarrow(after.order_by(column).limit(size)).column(column).to_pylist()
+        yield from page
+        if len(page) < size:
+            return
+        last = page[-1]
 
 
 def _duplicate_id_branch(stored: ir.Table) -> ir.Table:
