@@ -14,6 +14,7 @@ import pytest
 from neutra.core.activities import CANONICAL_COLUMNS
 from neutra.core.errors import InvalidInputError, Problem
 from neutra.formats.activity_files import read_activities
+from neutra.formats.hashing import FileHash
 
 HEADER = "id,year,activity,quantity,unit,region,description"
 
@@ -384,3 +385,20 @@ def test_a_csv_and_a_parquet_file_read_together_as_each_reads_alone(tmp_path):
                              "unit": ["bananas"]}), bad)  # fmt: skip
     found = [(Path(p.file).name, p.row, p.column) for p in _problems(csv_path, bad)]
     assert found == [("c.parquet", 2, "quantity"), ("c.parquet", 2, "unit")]
+
+
+def test_a_file_that_cannot_be_read_for_its_hash_is_a_problem_not_an_empty_hash(tmp_path):
+    # The hash is read on its own (a thread, started early): here it fails, as on a share
+    # that drops mid-read; DuckDB's read of the file then succeeds.
+    path = tmp_path / "a.csv"
+    hashing = FileHash(path)
+    hashing.start()
+    hashing.join()
+    path.write_text("year,activity,quantity,unit\n2024,diesel,1,L\n", encoding="utf-8")
+    with pytest.raises(InvalidInputError) as caught:
+        read_activities([path], hashing={path: hashing})
+    (problem,) = caught.value.problems
+    assert (problem.file, problem.row) == (str(path), None)
+    assert problem.reason == (
+        "cannot read the file to its end for its hash: No such file or directory"
+    )

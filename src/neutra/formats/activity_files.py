@@ -101,6 +101,13 @@ class _Loaded:
         self.hashing.join()
         return self.hashing.sha256
 
+    def hash_problem(self) -> Problem | None:
+        """Why the file could not be hashed (read again for its hash, it failed), if so."""
+        if self.hashing is None or self.hashing.error is None:
+            return None
+        reason = f"cannot read the file to its end for its hash: {self.hashing.error}"
+        return Problem(self.label, None, None, None, reason)
+
 
 def read_activities(
     paths: Sequence[Path],
@@ -163,6 +170,8 @@ def _validated(
     if again is not None:
         return _validated(con, again, problems, labels, progress, checks)
     sources = {file.label: file.digest() for file in loaded}
+    # Provenance names every file by its hash: a file that could not be hashed is a problem.
+    problems += [p for p in (file.hash_problem() for file in loaded) if p is not None]
     if isinstance(failure, InvalidInputError):
         found = _sorted([*problems, *failure.problems], labels)
         raise InvalidInputError(found, omitted=failure.omitted) from None

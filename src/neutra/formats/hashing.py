@@ -34,7 +34,8 @@ class FileHash(threading.Thread):
     hashlib lets go of the GIL on big blocks, so both run at once. For a CSV
     (`text`), it also notes whether the bytes hold anything DuckDB's CSV reader may
     read differently from the careful reader. `join()`, then read `sha256` and
-    `ambiguous`.
+    `ambiguous`; `error` says why a file could not be read to its end (the hash is
+    then "").
     """
 
     def __init__(self, path: Path, *, text: bool = True) -> None:
@@ -42,6 +43,7 @@ class FileHash(threading.Thread):
         self.path, self.text = path, text
         self.sha256 = ""
         self.ambiguous = False
+        self.error: str | None = None
 
     @classmethod
     def of(cls, path: Path, *, text: bool, started: FileHash | None = None) -> FileHash:
@@ -67,8 +69,9 @@ class FileHash(threading.Thread):
                     if not ambiguous:
                         ambiguous = _ambiguous(tail + block[:1]) or _ambiguous(block)
                     tail = block[-1:]
-        except OSError:
-            return  # unreadable: the reader that opens the file says why
+        except OSError as exc:
+            self.error = exc.strerror or type(exc).__name__
+            return
         # An odd count of quotes leaves one open: readers differ on where a file so cut ends.
         self.sha256, self.ambiguous = digest.hexdigest(), ambiguous or quotes % 2 == 1
 
