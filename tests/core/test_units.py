@@ -166,3 +166,7 @@ def test_a_damaged_cache_of_pints_definitions_is_parsed_afresh(tmp_path, monkeyp
         cached.write_bytes(cached.read_bytes()[:10])
     registry = units._make_registry()
     assert registry.Quantity(1, "MWh").to("kWh").magnitude == 1000
+    # ... and cached again, whole: the next start reads the cache instead of parsing.
+    again = list(tmp_path.rglob("*.pickle"))
+    assert sorted(again) == sorted(pickles)
+    assert all(len(cached.read_bytes()) > 10 for cached in again)

@@ -12,12 +12,15 @@ It must never hold per-row state, and never guess a unit it does not know.
 
 from __future__ import annotations
 
+import pickle
 import re
 from functools import lru_cache
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 import pint
+import platformdirs
 
 from neutra.core.errors import UnitError
 
@@ -62,17 +65,32 @@ _GLUED_EXPONENT = re.compile(r"(?<=[A-Za-z])([23])\b")
 
 def _make_registry() -> pint.UnitRegistry[Any]:
     """pint's registry with ours added. pint keeps its parsed definition files in the
-    user's cache folder (a tenth of a second saved on every start); where that
-    folder cannot be written or read back (a file half-written by another process,
-    say), it parses them afresh."""
+    user's cache folder (a tenth of a second saved on every start). A cached file
+    that does not load (half-written by another process, say) is removed, and the
+    definitions are parsed afresh and cached again; where the folder cannot be
+    written at all, they are parsed on every start."""
     ureg: pint.UnitRegistry[Any]
     try:
         ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=":auto:")
     except Exception:  # OSError, or a damaged pickle: any failure of the cache alone
-        ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=None)
+        _remove_damaged(platformdirs.user_cache_path(appname="pint", appauthor=False))
+        try:
+            ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=":auto:")
+        except Exception:
+            ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=None)
     for definition in _DEFINITIONS:
         ureg.define(definition)
     return ureg
+
+
+def _remove_damaged(folder: Path) -> None:
+    """Remove the cached files in `folder` that do not load: pint then writes them anew."""
+    for cached in folder.glob("*.pickle"):
+        try:
+            with cached.open("rb") as handle:
+                pickle.load(handle)
+        except Exception:  # cut short, or not a pickle at all
+            cached.unlink(missing_ok=True)
 
 
 registry = _make_registry()
