@@ -636,7 +636,8 @@ def main(args: list[str] | None = None) -> None:
     """The installed `neutra` script (and `python -m neutra`): the app, with its errors as exit 2."""
     # Start-up makes some million objects that live to the end (Ibis, pandas, pint):
     # collecting the youngest every 50,000 allocations rather than 700 saves a tenth of
-    # a second, as mypy does; cycles are still collected.
+    # a second, as mypy does; cycles are still collected. (`neutra serve` and `neutra
+    # worker`, which run for days, go back to Python's own: cli.web._as_a_service.)
     gc.set_threshold(50_000, 20, 100)
     try:
         app(args=args, prog_name="neutra")

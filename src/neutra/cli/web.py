@@ -10,6 +10,7 @@ footprint commands stay fast.
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
@@ -86,9 +87,20 @@ def worker_process() -> Iterator[subprocess.Popen[bytes] | None]:
             child.kill()
 
 
+def _as_a_service() -> None:
+    """Python's own garbage collection thresholds for a process that runs for days.
+
+    `neutra.cli.main.main` raises them for a command's short life; a server or worker
+    that makes and drops objects on every request goes back to collecting as usual.
+    """
+    gc.set_threshold(700, 10, 10)
+
+
 def serve_forever(host: str, port: int, threads: int) -> None:
     """Serve the app through waitress with its worker process, until interrupted."""
     from waitress import serve as waitress_serve
+
+    _as_a_service()
 
     from neutra.web.config.wsgi import application
 
@@ -123,6 +135,7 @@ def run_worker() -> None:
 
     from neutra.web.activities.services import upload_folders_prune
 
+    _as_a_service()
     pruned = upload_folders_prune()
     if pruned:
         err.print(f"Removed {pruned} uploaded file(s) whose task never ran (older than a week).")
