@@ -319,9 +319,11 @@ def _emit(result: Footprint, output_format: OutputFormat, output: Path | None, l
         console = Console(file=output.open("w"), width=120) if output else out
         render.footprint(console, result, lines=lines)
     elif output_format is OutputFormat.json:
-        result.read()  # every flagged row, before a byte is written
-        if output:
-            with output.open("w") as handle:
+        flagged = len(result.flags)
+        with render.working(err, f"Reading the {flagged:,} flagged row(s)"):
+            result.read()  # every flagged row, before a byte is written
+        if output:  # (a spinner beside the document on the screen would garble it)
+            with render.working(err, f"Writing {output}"), output.open("w") as handle:
                 write_json(result, handle)
                 handle.write("\n")
         else:
