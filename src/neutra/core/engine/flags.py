@@ -193,7 +193,7 @@ def flag_list(
             rows = _by_source_number(run, only_keys(joined, keys), columns, sources, limit)
             if rows is None:
                 rows = run(first(only_keys(joined, keys).select("_source", *columns)))
-            parts.append(_keyed_flags(rows, notes))
+            parts.append(_keyed_flags(rows, notes, coefficients.scope))
         # Read only where the sums counted some: another read of every row otherwise.
         negative = (
             run(
@@ -278,6 +278,20 @@ def _by_source_number(
     return found.drop_columns(["_file"]).append_column("_source", source)
 
 
+def _first_and_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values numbered in order of first appearance: (the row of each one's
+    first appearance, each row's number). A hash pass (Arrow's dictionary encoding, which
+    numbers them so), not the sort of `np.unique`: millions of flagged rows."""
+    where = pa.array(values).dictionary_encode().indices.to_numpy().astype(np.int64)
+    # A row is a first appearance where its number exceeds every number before it.
+    highest = np.maximum.accumulate(where)
+    first = np.ones(len(where), dtype=bool)
+    first[1:] = highest[1:] > highest[:-1]
+    first_row = np.flatnonzero(first)
+    assert np.array_equal(where[first_row], np.arange(len(first_row)))  # Arrow's numbering
+    return first_row, where
+
+
 def _flag_table(row: Any, flag: Any, detail: Any, source: Any, line: Any) -> pa.Table:
     """Flags as columns (FLAG_SCHEMA): one row per flag, texts as plain strings."""
     columns = [row, flag, detail, source, line]
@@ -297,11 +311,14 @@ def _dictionary(column: pa.ChunkedArray) -> pa.DictionaryArray:
 def _keyed_flags(
     rows: pa.Table,
     notes: Callable[[int, str | None, int | None, int | None], list[tuple[FlagKind, str]]],
+    factor_scope: np.ndarray,
 ) -> pa.Table:
     """The flags of the rows read back, in their order, each row's notes sorted by flag.
 
-    Notes are worked out once per distinct (key, entity, scope, category), then
-    repeated per row by index arrays: no Python object per flagged row.
+    Notes are worked out once per distinct (key, entity, scope, category), the
+    entity only on scope 2 rows (`factor_scope`: each key's factor's scope, for rows
+    without their own), then repeated per row by index arrays: no Python object
+    per flagged row.
     """
     if rows.num_rows == 0:
         return _flag_table([], [], [], [], [])
@@ -312,9 +329,13 @@ def _keyed_flags(
     scope_column = rows["scope"].cast(pa.int64())
     scope = scope_column.fill_null(-1).to_numpy(zero_copy_only=False)
     category = rows["category"].cast(pa.int64()).fill_null(-1).to_numpy(zero_copy_only=False)
+    # Outside scope 2 the notes do not depend on the entity (`notes`): rows of all entities
+    # share them, and one call serves them all.
+    in_scope2 = np.where(scope > 0, scope, factor_scope[key]) == 2
+    entity_code = np.where(in_scope2, entity_code, -1)
     # scope is -1 (not given) to 3, category -1 to 15: 5 and 17 values.
     combo = ((key * (len(names) + 1) + entity_code + 1) * 5 + (scope + 1)) * 17 + (category + 1)
-    _, first_row, where = np.unique(combo, return_index=True, return_inverse=True)
+    first_row, where = _first_and_inverse(combo)
     per_combo: list[list[tuple[FlagKind, str]]] = []
     for row in first_row.tolist():
         code = int(entity_code[row])
