@@ -27,12 +27,14 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import multiprocessing
 import os
 import statistics
 import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pyarrow.csv as pacsv
@@ -158,7 +160,11 @@ def main(argv: list[str] | None = None) -> int:
 def measure(args: argparse.Namespace) -> int:
     """One size and kind of file: every side, interleaved, then the table of medians."""
     cap_mb = args.memory_cap_gb * 1024
-    path = generate(args.dir, args.rows, args.parquet, args)
+    # Generated in a process of its own: a child's peak RSS (ru_maxrss) counts its parent's
+    # size when it was forked, so millions of rows made here would raise every side's peak.
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+        path = pool.submit(generate, args.dir, args.rows, args.parquet, args).result()
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # a user's Python keeps its compiled modules
     out = args.dir / "out"
