@@ -96,6 +96,33 @@ def test_lines_are_included_only_when_asked(files: tuple[Path, Path]) -> None:
     assert lines[0]["factor"] == "factors:gas"
 
 
+def test_unknown_columns_pass_through_to_the_lines(tmp_path: Path) -> None:
+    # DESIGN §3.1: a column the contract does not know is kept, and comes out with its row;
+    # one named like a line's own column comes out as "<name>_input".
+    activities = tmp_path / "activities.csv"
+    activities.write_text(
+        "id,year,activity,quantity,unit,cost_centre,flags\n"
+        "a,2024,fuel.natural_gas,1000,kWh,=SUM(A1),site note\n"
+        "b,2024,travel.air,2000,passenger_km,CC-7,\n"
+    )
+    factors = tmp_path / "factors.csv"
+    factors.write_text(FACTORS)
+    done = neutra("footprint", activities, "--factors", factors, "--format", "json", "--lines")
+    lines = json.loads(done.stdout)["lines"]
+    assert [(x["cost_centre"], x["flags_input"]) for x in lines] == [
+        ("=SUM(A1)", "site note"),
+        ("CC-7", None),
+    ]
+    assert list(lines[0])[-2:] == ["cost_centre", "flags_input"]
+    done = neutra("footprint", activities, "--factors", factors, "--format", "csv", "--lines")
+    rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    # In CSV behind the formula guard, as every text cell.
+    assert [(r["cost_centre"], r["flags_input"]) for r in rows] == [
+        ("'=SUM(A1)", "site note"),
+        ("CC-7", ""),
+    ]
+
+
 def test_a_file_with_mistakes_lists_every_mistake_and_exits_2(
     tmp_path: Path, files: tuple[Path, Path]
 ) -> None:

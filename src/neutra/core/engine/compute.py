@@ -114,9 +114,12 @@ def compute_footprint(
     provenance = _provenance(data, factor_sets, gwp, options, inputs, boundary, instruments)
     lines = query = None
     if options.lines and options.lines_as_query:
+        # (The web keeps a row's unknown columns with the row itself, not in its lines.)
         query = line_query(joined, selections, coefficients, shares, market, gwp)
     elif options.lines:
-        lines = line_table(run, joined, selections, coefficients, shares, market, gwp)
+        lines = line_table(
+            run, joined, selections, coefficients, shares, market, gwp, data.passthrough
+        )
     draft = Footprint(
         gwp_set=gwp.name,
         flags=flags,

@@ -7,6 +7,7 @@ factor unit, after the row's quantity is scaled to the factor's unit), same shar
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 import ibis
@@ -36,9 +37,11 @@ def line_table(
     shares: dict[str, float] | None,
     market: MarketBased,
     gwp: GWPSet,
+    passthrough: Sequence[str] = (),
 ) -> pa.Table:
-    """One line per activity row: its factor, source, GWP set, flags, gas masses and CO2e."""
-    return run(line_query(joined, selections, coefficients, shares, market, gwp))
+    """One line per activity row: its factor, source, GWP set, flags, gas masses and CO2e,
+    then the row's own `passthrough` columns (DESIGN §3.1: unknown columns pass through)."""
+    return run(line_query(joined, selections, coefficients, shares, market, gwp, passthrough))
 
 
 def line_query(
@@ -48,11 +51,14 @@ def line_query(
     shares: dict[str, float] | None,
     market: MarketBased,
     gwp: GWPSet,
+    passthrough: Sequence[str] = (),
 ) -> ir.Table:
     """The lines as a query on the backend, in (file, row) order, not yet run.
 
     Its small tables (coefficients, pairs, shares, rates) are in-memory tables
-    the backend registers when the query runs.
+    the backend registers when the query runs. The `passthrough` columns come last,
+    each under its own name, or with `_input` after it where a line's own column
+    has that name (a column "flags" in the file: "flags_input").
     """
     gases = coefficients.gases
     columns: dict[str, Any] = {
@@ -190,6 +196,8 @@ def line_query(
         "biogenic_co2_t": in_factor_units * j.c_biogenic,
         **{f"{gas}_t": in_factor_units * j[f"gas_{gas}"] for gas in gases},
     }
+    for name in passthrough:
+        selected[name if name not in selected else f"{name}_input"] = j[name]
     return j.select(**selected).order_by(["file", "row"])
 
 
