@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
+import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from neutra.core.engine import FootprintOptions, compute_footprint
 from neutra.core.gwp import gwp_set
 from neutra.formats.activity_files import read_activities
 from neutra.formats.factor_csv import read_factor_csv
-from neutra.formats.footprint_output import write_json
+from neutra.formats.footprint_output import _write_lines, as_text, write_csv, write_json
 
 FACTORS = """factor_id,activity,gas,value,unit,gwp_set,year,scope,category
 gas,fuel.natural_gas,CO2e,0.2,kg/kWh,AR5,2023,1,
@@ -123,3 +128,55 @@ def test_energy_read_from_a_footprints_lines_takes_their_inclusion_share(tmp_pat
     with pytest.raises(InvalidInputError) as refused:
         read_footprint_json(path)
     assert [(p.column, p.value) for p in refused.value.problems] == [("lines[1].quantity", "lots")]
+
+
+# -- lines: built by Arrow, the same bytes as the csv module and the JSON encoder -------
+
+_TEXT = st.one_of(
+    st.none(),
+    st.text(max_size=12),
+    st.sampled_from(["=SUM(A1)", "+1", "-x", "@y", "\tA", "\rB", 'say "hi"', "a,b", "a\nb", ""]),
+)
+_FLOAT = st.one_of(st.none(), st.floats(), st.floats(min_value=-1e-3, max_value=1e-3))
+
+
+@st.composite
+def _line_tables(draw: st.DrawFn) -> pa.Table:
+    rows = draw(st.integers(min_value=1, max_value=8))
+    column = st.lists  # one draw per column, each its own length-`rows` list
+    text = draw(column(_TEXT, min_size=rows, max_size=rows))
+    return pa.table(
+        {
+            "file": pa.array(text, pa.string()),
+            "row": pa.array(draw(column(st.none() | st.integers(-(2**62), 2**62), min_size=rows, max_size=rows)), pa.int64()),
+            "flags": pa.array(draw(column(_TEXT, min_size=rows, max_size=rows)), pa.string()).dictionary_encode(),
+            "quantity": pa.array(draw(column(_FLOAT, min_size=rows, max_size=rows)), pa.float64()),
+            "share": pa.array(draw(column(st.none() | st.floats(width=32), min_size=rows, max_size=rows)), pa.float32()),
+            "kept": pa.array(draw(column(st.none() | st.booleans(), min_size=rows, max_size=rows)), pa.bool_()),
+            "nothing": pa.nulls(rows),
+            "Zürich \"β\"": pa.array(text[::-1], pa.large_string()),
+        }
+    )  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(_line_tables())
+def test_lines_written_by_arrow_are_the_bytes_of_the_csv_module_and_the_json_encoder(
+    lines: pa.Table,
+) -> None:
+    result = SimpleNamespace(lines=lines)
+    rows = lines.to_pylist()
+    written = io.StringIO()
+    write_csv(result, written, lines=True)  # type: ignore[arg-type]
+    expected = io.StringIO()
+    writer = csv.writer(expected, lineterminator="\n")
+    writer.writerow(lines.column_names)
+    for row in rows:
+        writer.writerow(["" if v is None else as_text(v) for v in row.values()])
+    assert written.getvalue() == expected.getvalue()
+
+    written = io.StringIO()
+    _write_lines(result, written)  # type: ignore[arg-type]
+    assert written.getvalue() == json.dumps(rows, indent=2, ensure_ascii=False).replace(
+        "\n", "\n  "
+    )

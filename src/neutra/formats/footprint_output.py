@@ -26,6 +26,7 @@ from json.encoder import encode_basestring
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -222,6 +223,17 @@ def _write_lines(result: Footprint, handle: IO[str]) -> None:
     if lines is None or lines.num_rows == 0:
         handle.write("[]")
         return
+    if _by_arrow(lines.schema):
+        handle.write("[\n")
+        write = _byte_writer(handle)
+        with _FloatTexts(json=True) as floats:
+            batches = _batches(lines)
+            for number, batch in enumerate(batches):
+                data = _utf8(_json_lines(batch, floats))
+                last = number == len(batches) - 1
+                write(data[: len(data) - len(_NEXT_LINE)] if last else data)
+        handle.write("\n  ]")
+        return
     # Scalar columns: each line is one C-encoder call; nested ones take the indenting encoder.
     flat = not any(pa.types.is_nested(t) or pa.types.is_dictionary(t) for t in lines.schema.types)
 
@@ -247,12 +259,139 @@ def write_csv(result: FootprintTables, handle: IO[str], *, lines: bool = False) 
     writer = csv.writer(handle, lineterminator="\n")
     if lines and result.lines is not None:
         writer.writerow(result.lines.column_names)
-        for row in result.lines.to_pylist():
-            writer.writerow(["" if v is None else as_text(v) for v in row.values()])
+        if result.lines.num_columns > 1 and _by_arrow(result.lines.schema):
+            write = _byte_writer(handle)
+            with _FloatTexts(json=False) as floats:
+                for batch in _batches(result.lines):
+                    write(_utf8(_csv_lines(batch, floats)))
+            return
+        for batch in _batches(result.lines):
+            cells = [_guarded(column).to_pylist() for column in batch.columns]
+            writer.writerows(zip(*cells, strict=True))  # csv writes None as ""
         return
     writer.writerow(["section", "key", "metric", "value"])
     for section, key, metric, value in summary_rows(result):
         writer.writerow([as_text(section), as_text(key), metric, repr(value)])
+
+
+# The lines, a batch at a time, as text built by Arrow: each line one string, the same
+# bytes as the csv module or the JSON encoder would write, without a Python object per
+# row or value. Columns of other types than these take the per-row writers.
+_LINE_CHUNK = 50_000
+_NEXT_LINE = ",\n"
+# What makes csv.writer quote a cell (minimal quoting, "\n" line ends).
+_CSV_QUOTED = '[,"\n]'
+_FORMULA = "^[" + "".join("\\" + c if c in "-\\^]" else c for c in _FORMULA_START) + "]"
+
+
+def _by_arrow(schema: pa.Schema) -> bool:
+    return all(
+        pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_integer(t)
+        or pa.types.is_floating(t) or pa.types.is_boolean(t) or pa.types.is_null(t)
+        or (pa.types.is_dictionary(t) and pa.types.is_string(t.value_type))
+        for t in schema.types
+    )  # fmt: skip
+
+
+def _batches(lines: pa.Table) -> list[pa.RecordBatch]:
+    return [b for b in lines.to_batches(max_chunksize=_LINE_CHUNK) if b.num_rows]
+
+
+class _FloatTexts:
+    """Floats as Python's `repr` writes them (and so json and csv), made by DuckDB.
+
+    DuckDB writes a double as the shortest text that reads back to it, laid out as
+    `repr` lays it out (`1.0`, `1e+16`, `7.5e-06`); a property test holds it to
+    that. JSON takes NaN and the infinities as Python's encoder writes them.
+    """
+
+    def __init__(self, *, json: bool) -> None:
+        self.json = json
+
+    def __enter__(self) -> _FloatTexts:
+        self.con = duckdb.connect()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.con.close()
+
+    def __call__(self, column: pa.Array) -> pa.Array:
+        self.con.register("neutra_floats", pa.table({"x": column.cast(pa.float64())}))
+        # (A NaN is "nan" to repr whatever its sign bit; DuckDB writes "-nan" for some.)
+        text = "CASE WHEN isnan(x) THEN 'nan' ELSE CAST(x AS VARCHAR) END"
+        if self.json:
+            text = (
+                "CASE WHEN x IS NULL THEN 'null' WHEN isnan(x) THEN 'NaN' "
+                "WHEN x = 'inf'::DOUBLE THEN 'Infinity' "
+                "WHEN x = '-inf'::DOUBLE THEN '-Infinity' ELSE CAST(x AS VARCHAR) END"
+            )
+        found = self.con.sql(f"SELECT {text} AS x FROM neutra_floats").to_arrow_table()
+        self.con.unregister("neutra_floats")
+        return found["x"].combine_chunks().cast(pa.string())
+
+
+def _decoded(column: pa.Array) -> pa.Array:
+    """Text, dictionary-encoded or large, as plain text (a batch of lines is small)."""
+    if pa.types.is_dictionary(column.type) or pa.types.is_large_string(column.type):
+        return column.cast(pa.string())
+    return column
+
+
+def _guarded(column: pa.Array) -> pa.Array:
+    """Text that a spreadsheet would take for a formula behind a `'` (`as_text`)."""
+    column = _decoded(column)
+    if not pa.types.is_string(column.type):
+        return column
+    formula = pc.fill_null(pc.match_substring_regex(column, _FORMULA), False)
+    return pc.if_else(formula, pc.binary_join_element_wise("'", column, ""), column)
+
+
+def _csv_cell(column: pa.Array, floats: _FloatTexts) -> pa.Array:
+    """Each value as csv.writer writes it: text guarded and quoted where needed, "" for null."""
+    column = _decoded(column)
+    if pa.types.is_floating(column.type):
+        text = floats(column)
+    elif pa.types.is_boolean(column.type):
+        text = pc.if_else(column, "True", "False")
+    elif pa.types.is_integer(column.type) or pa.types.is_null(column.type):
+        text = column.cast(pa.string())
+    else:
+        # Each distinct text once (a few hundred entities, units, regions over many lines).
+        encoded = column.dictionary_encode()
+        text = _guarded(encoded.dictionary)
+        quoted = pc.match_substring_regex(text, _CSV_QUOTED)
+        escaped = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
+        text = pc.if_else(quoted, escaped, text).take(encoded.indices)
+    return pc.fill_null(text, "")
+
+
+def _csv_lines(batch: pa.RecordBatch, floats: _FloatTexts) -> pa.Array:
+    cells = [_csv_cell(column, floats) for column in batch.columns]
+    return pc.binary_join_element_wise(pc.binary_join_element_wise(*cells, ","), "\n", "")
+
+
+def _json_value(column: pa.Array, floats: _FloatTexts) -> pa.Array:
+    """Each value as the JSON encoder writes it."""
+    column = _decoded(column)
+    if pa.types.is_floating(column.type):
+        return floats(column)
+    if pa.types.is_boolean(column.type):
+        text = pc.if_else(column, "true", "false")
+    elif pa.types.is_integer(column.type) or pa.types.is_null(column.type):
+        text = column.cast(pa.string())
+    else:
+        text = _json_strings(column.dictionary_encode())  # each distinct text once
+    return pc.fill_null(text, "null")
+
+
+def _json_lines(batch: pa.RecordBatch, floats: _FloatTexts) -> pa.Array:
+    """Each line as an object of the document's list, followed by `_NEXT_LINE`."""
+    pieces: list[Any] = []
+    for number, (name, column) in enumerate(zip(batch.schema.names, batch.columns, strict=True)):
+        start = "    {\n      " if number == 0 else ",\n      "
+        pieces += [start + encode_basestring(name) + ": ", _json_value(column, floats)]
+    pieces.append("\n    }" + _NEXT_LINE)
+    return pc.binary_join_element_wise(*pieces, "")
 
 
 def write_xlsx(result: FootprintTables, path: Path | IO[bytes]) -> None:
