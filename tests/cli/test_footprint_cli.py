@@ -192,6 +192,30 @@ def test_the_table_shows_both_scope_2_figures_and_the_flags(files: tuple[Path, P
     assert "negative_quantity" in done.stdout
 
 
+def test_more_lines_than_an_xlsx_sheet_holds_are_refused_before_a_byte_is_written(
+    files: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from neutra.formats import footprint_output
+
+    monkeypatch.setattr(footprint_output, "_XLSX_ROWS", 2)  # 1,048,575; the 3 lines here
+    activities, factors = files
+    out = tmp_path / "out.xlsx"
+    done = neutra(
+        "footprint",
+        activities,
+        "--factors",
+        factors,
+        "--format",
+        "xlsx",
+        "--output",
+        out,
+        "--lines",
+    )
+    assert done.returncode == 2
+    assert "an XLSX sheet holds 2 rows and this footprint has 3 lines" in done.stderr
+    assert not out.exists()
+
+
 def test_approach_without_entities_is_refused(files: tuple[Path, Path]) -> None:
     activities, factors = files
     done = neutra("footprint", activities, "--factors", factors, "--approach", "equity")

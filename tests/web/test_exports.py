@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 from django.test import Client
 
+from neutra.formats import footprint_output
 from neutra.web.inventories.models import Inventory
 from neutra.web.inventories.services import inventory_create
 from neutra.web.tenancy.models import Role
@@ -100,3 +101,19 @@ def test_the_dashboard_and_the_inventory_page_link_the_exports(
     url = f"/inventories/{inventory.pk}/export/lines.xlsx"
     assert url in client.get(f"/inventories/{inventory.pk}/dashboard/").content.decode()
     assert url in client.get(f"/inventories/{inventory.pk}/calculation/").content.decode()
+
+
+def test_more_than_an_xlsx_sheet_holds_is_refused_not_cut_short(
+    client: Client, world: dict[str, Any], inventory: Inventory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A sheet holds 1,048,575 rows; here one, so that the two lines are too many.
+    monkeypatch.setattr(footprint_output, "_XLSX_ROWS", 1)
+    client.force_login(world["bob"])
+    page = client.get(f"/inventories/{inventory.pk}/export/lines.xlsx")
+    assert page.status_code == 400
+    assert "an XLSX sheet holds 1 rows and this footprint has 2 lines" in page.content.decode()
+    api = client.get(f"/api/inventories/{inventory.pk}/export/lines?format=xlsx")
+    assert api.status_code == 400
+    assert "write it as CSV or JSON" in api.content.decode()
+    # CSV has no such limit.
+    assert client.get(f"/inventories/{inventory.pk}/export/lines.csv").status_code == 200

@@ -190,7 +190,10 @@ def footprint(
         fail(exc.problems, omitted=exc.omitted, as_json=as_json)
     except NeutraError as exc:
         fail([Problem(exc.extra.get("file", ""), None, None, None, exc.message)], as_json=as_json)
-    _emit(result, output_format, output, lines)
+    try:
+        _emit(result, output_format, output, lines)
+    except InvalidInputError as exc:  # more than the format holds (XLSX), said before writing
+        fail(exc.problems, omitted=exc.omitted, as_json=as_json)
 
 
 def _compute(

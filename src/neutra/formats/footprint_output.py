@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -33,6 +33,7 @@ import pyarrow.compute as pc
 
 from neutra.core.engine import Footprint
 from neutra.core.engine.result import LazyFlags
+from neutra.core.errors import InvalidInputError, Problem
 
 __all__ = ["FootprintTables", "as_text", "summary_rows", "write_csv", "write_json", "write_xlsx"]
 
@@ -278,6 +279,7 @@ def write_csv(result: FootprintTables, handle: IO[str], *, lines: bool = False) 
 # bytes as the csv module or the JSON encoder would write, without a Python object per
 # row or value. Columns of other types than these take the per-row writers.
 _LINE_CHUNK = 50_000
+_XLSX_ROWS = 1_048_575  # rows of data an XLSX sheet holds (Excel's 1,048,576, less the header)
 _NEXT_LINE = ",\n"
 # What makes csv.writer quote a cell (minimal quoting, "\n" line ends).
 _CSV_QUOTED = '[,"\n]'
@@ -395,8 +397,23 @@ def _json_lines(batch: pa.RecordBatch, floats: _FloatTexts) -> pa.Array:
 
 
 def write_xlsx(result: FootprintTables, path: Path | IO[bytes]) -> None:
-    """The workbook, to a path or a binary file object."""
+    """The workbook, to a path or a binary file object.
+
+    Raises `InvalidInputError`, before anything is written, when the flags or the
+    lines are more than a sheet holds: a workbook cut short would look whole.
+    """
     import xlsxwriter  # only the XLSX output needs it
+
+    lines = 0 if result.lines is None else result.lines.num_rows
+    flags = result.flags
+    counted = len(flags) if isinstance(flags, Sized) else sum(1 for _ in flags)
+    for what, count in (("flagged rows", counted), ("lines", lines)):
+        if count > _XLSX_ROWS:
+            reason = (
+                f"an XLSX sheet holds {_XLSX_ROWS:,} rows and this footprint has {count:,} "
+                f"{what}: write it as CSV or JSON"
+            )
+            raise InvalidInputError([Problem("xlsx", None, None, None, reason)])
 
     target = str(path) if isinstance(path, Path) else path
     # strings_to_formulas off: a text is a string cell, never a formula the reader runs.

@@ -326,3 +326,5 @@ def export(request: AuthenticatedRequest, inventory_id: int, what: str, fmt: str
         return export_response(inventory, what, fmt)
     except NotFoundError:
         raise Http404("nothing to export") from None
+    except InvalidInputError as error:  # more flags or lines than an XLSX sheet holds
+        return _bad_request(request, inventory, error, "Export")
