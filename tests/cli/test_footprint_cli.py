@@ -216,6 +216,18 @@ def test_more_lines_than_an_xlsx_sheet_holds_are_refused_before_a_byte_is_writte
     assert not out.exists()
 
 
+def test_the_table_shows_the_first_lines_and_counts_the_rest(
+    files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from neutra.cli import render
+
+    monkeypatch.setattr(render, "MAX_LINES_SHOWN", 2)  # 1,000; the 3 lines here
+    activities, factors = files
+    done = neutra("footprint", activities, "--factors", factors, "--lines")
+    assert done.returncode == 0, done.stderr
+    assert "... 1 more lines (all of them with --format csv or json)" in done.stdout
+
+
 def test_approach_without_entities_is_refused(files: tuple[Path, Path]) -> None:
     activities, factors = files
     done = neutra("footprint", activities, "--factors", factors, "--approach", "equity")

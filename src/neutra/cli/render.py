@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # types only: each command imports what it runs, and no more
 
 SCOPE3_NAMES = SCOPE3_CATEGORY_NAMES  # the GHG Protocol names, shared with the reports
 MAX_FLAGS_SHOWN = 10
+MAX_LINES_SHOWN = 1_000  # a table on the screen; the files (--format csv, json) hold them all
 
 
 def problems(console: Console, error: InvalidInputError) -> None:
@@ -159,9 +160,15 @@ def footprint(console: Console, result: Footprint, *, lines: bool = False) -> No
         ]
         for column in shown:
             table.add_column(column)
-        for row in result.lines.select(shown).to_pylist():
+        for row in result.lines.select(shown).slice(0, MAX_LINES_SHOWN).to_pylist():
             table.add_row(*("" if v is None else str(v) for v in row.values()))
         console.print(table)
+        if result.lines.num_rows > MAX_LINES_SHOWN:
+            more = result.lines.num_rows - MAX_LINES_SHOWN
+            console.print(
+                f"  ... {more:,} more lines (all of them with --format csv or json)",
+                highlight=False,
+            )
 
     p = result.provenance
     sets = ", ".join(f"{s['name']}@{s['version']}" for s in p["factor_sets"])
