@@ -701,3 +701,27 @@ def test_a_switch_to_a_later_sets_lifecycle_intensity_is_never_silent():
     assert set(flags) == {"set_fallback", "lifecycle_factor", "residual_mix_missing"}
     assert "desnz (earliest 2024)" in flags["set_fallback"]
     assert "used owid" in flags["set_fallback"]
+
+
+def test_without_an_id_column_each_flag_names_its_row_by_its_number():
+    # The flagged rows' ids are then their row numbers, made from `_row`: the same flags
+    # as a file whose ids are those numbers, written out.
+    old = factor(
+        "g2022", "fuel.natural_gas", "kWh", {"CO2e": 0.3}, gwp_set="AR5", scope=Scope.S1, year=2022
+    )
+    rows = [row(str(number), "fuel.natural_gas", quantity, "kWh") for number, quantity in
+            ((2, 10), (3, -1), (4, 5))]  # fmt: skip
+    given = compute_footprint(activities(*rows), [factor_set(old)], AR5)
+    bare = pa.table(
+        {c: pa.array([str(r[c]) for r in rows], pa.string()) for c in ("year", "activity", "quantity", "unit")}
+    )  # fmt: skip
+    data = validate_activities(ibis.memtable(bare), {"test.csv": "0" * 64})
+    assert data.ids_are_row_numbers
+    numbered = compute_footprint(data, [factor_set(old)], AR5)
+    assert [(f.row, f.flag) for f in numbered.flags] == [
+        ("2", "year_fallback"),
+        ("3", "negative_quantity"),
+        ("3", "year_fallback"),
+        ("4", "year_fallback"),
+    ]
+    assert numbered.flags.table().equals(given.flags.table())

@@ -117,6 +117,9 @@ class ActivityData:
     # them on its way (the engine then need not scan the rows again): those columns,
     # then `quantity` (exact, DECIMAL(38, 9)), `rows` and `negatives`.
     sums: pa.Table | None = None
+    # No `id` column was given: each row's id is its row number, as text (DESIGN §3.1), and
+    # a reader may make it from `_row` instead of reading the `id` column.
+    ids_are_row_numbers: bool = False
 
 
 def canonical_name(header: str) -> str:
@@ -219,7 +222,7 @@ def validate_activities(
             found, more = checks(typed)
             if found or more:
                 raise InvalidInputError(found, omitted=more)
-        return ActivityData(typed, dict(sources), passthrough, sums)
+        return ActivityData(typed, dict(sources), passthrough, sums, "id" not in present)
     # Materialised once: the problem queries then read typed columns and reasons.
     if checked is None:
         checked = _checked(table, present, passthrough, edges=lazy)
@@ -233,7 +236,9 @@ def validate_activities(
         omitted += more
     if problems or omitted:
         raise InvalidInputError(problems, omitted=omitted)
-    return ActivityData(_output(stored, passthrough), dict(sources), passthrough)
+    return ActivityData(
+        _output(stored, passthrough), dict(sources), passthrough, None, "id" not in present
+    )
 
 
 def _all_rows_pass(

@@ -841,7 +841,13 @@ def _combined(parts: list[ActivityData], sources: dict[str, str]) -> ActivityDat
         }
         tables.append(part.table.select(**columns))
     table = ibis.union(*tables) if len(tables) > 1 else tables[0]
-    return replace(parts[0], table=table, sources=sources, passthrough=tuple(passthrough))
+    return replace(
+        parts[0],
+        table=table,
+        sources=sources,
+        passthrough=tuple(passthrough),
+        ids_are_row_numbers=all(part.ids_are_row_numbers for part in parts),
+    )
 
 
 def _sorted(problems: list[Problem], labels: list[str]) -> list[Problem]:

@@ -109,7 +109,15 @@ def compute_footprint(
     )
     document_without_hash = summarise(groups, coefficients, share, market.per_entity)
     flags = flag_list(
-        run, joined, table, selections, groups, coefficients, market.flags, list(data.sources)
+        run,
+        joined,
+        table,
+        selections,
+        groups,
+        coefficients,
+        market.flags,
+        list(data.sources),
+        ids_are_row_numbers=data.ids_are_row_numbers,
     )
     provenance = _provenance(data, factor_sets, gwp, options, inputs, boundary, instruments)
     lines = query = None

@@ -74,11 +74,15 @@ def flag_list(
     coefficients: Coefficients,
     market_flags: list[MarketFlag],
     sources: Sequence[str] = (),
+    *,
+    ids_are_row_numbers: bool = False,
 ) -> LazyFlags:
     """Every flag: counted now from the group sums, its rows read on first use.
 
     `sources` are the file labels the rows' `_source` holds, if known: the flagged
     rows then come back with a file number instead of the label on every row.
+    `ids_are_row_numbers`: the rows' ids are their row numbers as text, made here
+    from `_row` rather than read (millions of texts, through the backend's sort).
     """
     by_key: dict[int, list[tuple[FlagKind, str]]] = {
         i: list(selection.flags) for i, selection in enumerate(selections) if selection.flags
@@ -189,7 +193,8 @@ def flag_list(
         parts: list[pa.Table] = []
         keys = {k for k, v in by_key.items() if v} | {key for _, key in by_pair} | overriding_keys
         if keys:
-            columns = ("_row", "id", "_key", "entity", "scope", "category")
+            columns: tuple[str, ...] = ("_row", "_key", "entity", "scope", "category")
+            columns += () if ids_are_row_numbers else ("id",)
             rows = _by_source_number(run, only_keys(joined, keys), columns, sources, limit)
             if rows is None:
                 rows = run(first(only_keys(joined, keys).select("_source", *columns)))
@@ -361,7 +366,7 @@ def _keyed_flags(
     take = pa.array(row_index, pa.int64())
     pick = pa.array(np.array(flat, dtype=np.int32)[note_index], pa.int32())
     return _flag_table(
-        rows["id"].take(take),
+        (rows["id"] if "id" in rows.column_names else rows["_row"].cast(pa.string())).take(take),
         pa.DictionaryArray.from_arrays(pick, pa.array([flag.value for flag, _ in distinct])),
         pa.DictionaryArray.from_arrays(pick, pa.array([detail for _, detail in distinct])),
         _dictionary(rows["_source"]).take(take),
