@@ -19,9 +19,11 @@ import pytest
 from neutra.core.activities import ActivityData
 from neutra.core.boundary import Approach
 from neutra.core.engine import Footprint, FootprintOptions, compute_footprint
+from neutra.core.engine.backends import SparkResultTooLargeError
 from neutra.core.errors import InvalidInputError, Problem
 from neutra.core.gwp import gwp_set
 from neutra.formats.activity_files import read_activities
+from neutra.formats.factor_csv import read_factor_csv
 from neutra.formats.hashing import file_sha256
 from neutra.formats.spark_activities import read_spark_activities
 from tests.core.test_engine_backends import (
@@ -192,6 +194,24 @@ def test_the_rows_stay_on_the_cluster_collecting_them_would_fail(
     footprint = _figures(inputs, data, spark)
     expected = _figures(inputs, inputs.data)
     assert footprint.provenance["hash"] == expected.provenance["hash"]
+
+
+def test_lines_more_than_the_driver_takes_are_a_clear_error_not_a_traceback(
+    spark: Any, tmp_path: Path
+) -> None:
+    # Lines and flagged rows come back to be written: past spark.driver.maxResultSize
+    # (1 MB here) Spark refuses them, and the user is told what to change.
+    path = _write(tmp_path / "big.csv", _generated_activities(rows=40_000))
+    data = read_spark_activities(spark, [str(path)])
+    factors = [read_factor_csv(_write(tmp_path / "gen.csv", GENERATED_FACTORS))]
+    with pytest.raises(SparkResultTooLargeError, match=r"spark.driver.maxResultSize is 1m"):
+        compute_footprint(
+            data, factors, gwp_set("AR5"), options=FootprintOptions(lines=True), backend=spark
+        )
+    footprint = compute_footprint(data, factors, gwp_set("AR5"), backend=spark)
+    assert len(footprint.flags) > 10_000  # counted on the cluster ...
+    with pytest.raises(SparkResultTooLargeError):
+        footprint.read()  # ... but too many to bring back
 
 
 # -- bad input: the same problems in the same words --------------------------------------

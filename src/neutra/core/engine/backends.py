@@ -25,13 +25,17 @@ from neutra.core.activities import ActivityData
 from neutra.core.errors import NeutraError
 from neutra.extras import Extra, require
 
-__all__ = ["SparkStartError", "load_into", "spark_backend"]
+__all__ = ["SparkResultTooLargeError", "SparkStartError", "load_into", "spark_backend"]
 
 DEFAULT_SPARK_MASTER = "local[*]"
 
 
 class SparkStartError(NeutraError, RuntimeError):
     """Spark could not start (no Java, or the cluster cannot be reached)."""
+
+
+class SparkResultTooLargeError(NeutraError, RuntimeError):
+    """A result is more than the Spark driver takes (spark.driver.maxResultSize)."""
 
 
 def load_into(backend: Any, data: ActivityData) -> ActivityData:
@@ -152,7 +156,19 @@ def _arrow_spark_backend() -> Any:
 
             table_expr = expr.as_table()
             self._run_pre_execute_hooks(table_expr)  # registers the expression's memtables
-            arrow = self._session.sql(self.compile(table_expr)).toArrow()
+            try:
+                arrow = self._session.sql(self.compile(table_expr)).toArrow()
+            except Exception as error:  # Py4J's: Spark refused to send it all back
+                if "maxResultSize" not in str(error):
+                    raise
+                cap = self._session.conf.get("spark.driver.maxResultSize", "1g")
+                raise SparkResultTooLargeError(
+                    "the rows asked for are more than the Spark driver takes "
+                    f"(spark.driver.maxResultSize is {cap}): lines and flagged rows come back "
+                    "to be written where Neutra runs; raise spark.driver.maxResultSize, or "
+                    "ask for the figures alone (no lines, no JSON document)",
+                    limit=cap,
+                ) from None
             table = PyArrowData.convert_table(arrow, table_expr.schema())
             return expr.__pyarrow_result__(table)
 
