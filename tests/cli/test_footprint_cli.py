@@ -228,6 +228,46 @@ def test_the_table_shows_the_first_lines_and_counts_the_rest(
     assert "... 1 more lines (all of them with --format csv or json)" in done.stdout
 
 
+def test_an_output_that_cannot_be_written_is_said_before_anything_is_computed(
+    files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    activities, factors = files
+    for output, reason in (
+        (tmp_path / "nowhere" / "out.csv", f"no such folder: {tmp_path / 'nowhere'}"),
+        (tmp_path, "is a folder: give a file name"),
+    ):
+        done = neutra("footprint", activities, "--factors", factors, "--output", output)
+        assert done.returncode == 2
+        assert reason in " ".join(done.stderr.split())  # (the table may wrap it)
+        assert "Traceback" not in done.stderr
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_a_failed_write_leaves_no_half_written_file_and_the_old_one_untouched(
+    files: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from neutra.formats import footprint_output
+
+    activities, factors = files
+    out = tmp_path / "footprint.json"
+    out.write_text("the footprint of last year\n")
+
+    def disk_full(result: object, handle: io.TextIOBase) -> None:
+        handle.write('{\n  "schema": "neutra.footprint/1",')
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(footprint_output, "write_json", disk_full)
+    done = neutra(
+        "footprint", activities, "--factors", factors, "--format", "json", "--output", out
+    )
+    assert done.returncode == 2
+    assert "cannot write the file: No space left on device" in done.stdout  # the JSON problems
+    assert out.read_text() == "the footprint of last year\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["activities.csv", "factors.csv", "footprint.json"]
+    )
+
+
 def test_approach_without_entities_is_refused(files: tuple[Path, Path]) -> None:
     activities, factors = files
     done = neutra("footprint", activities, "--factors", factors, "--approach", "equity")

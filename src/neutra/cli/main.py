@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from importlib.resources import as_file, files
 from pathlib import Path
@@ -174,6 +178,9 @@ def footprint(
             [Problem("--format", None, None, "xlsx", "XLSX needs a file: give --output PATH")],
             as_json=as_json,
         )
+    unwritable = _output_problem(output)
+    if unwritable is not None:
+        fail([unwritable], as_json=as_json)
     try:
         result = _compute(
             activity_files or [],
@@ -194,6 +201,9 @@ def footprint(
         _emit(result, output_format, output, lines)
     except InvalidInputError as exc:  # more than the format holds (XLSX), said before writing
         fail(exc.problems, omitted=exc.omitted, as_json=as_json)
+    except OSError as exc:  # a full disk, a folder gone: nothing half-written is left
+        reason = f"cannot write the file: {exc.strerror or exc}"
+        fail([Problem("--output", None, None, str(output), reason)], as_json=as_json)
 
 
 def _compute(
@@ -314,35 +324,75 @@ def _load_factor_sets(refs: list[str], problems: list[Problem]) -> list[FactorSe
     return sets
 
 
+def _output_problem(output: Path | None) -> Problem | None:
+    """Why `--output` cannot be written, said before anything is computed."""
+    if output is None:
+        return None
+    folder = output.parent
+    if output.is_dir():
+        reason = "is a folder: give a file name"
+    elif not folder.is_dir():
+        reason = f"no such folder: {folder}"
+    elif not os.access(folder, os.W_OK):
+        reason = f"cannot write in the folder {folder}"
+    else:
+        return None
+    return Problem("--output", None, None, str(output), reason)
+
+
+@contextmanager
+def _replacing(output: Path) -> Iterator[Path]:
+    """A path beside `output` to write to; it replaces `output` only once whole, so that a
+    failure (a full disk) leaves no half-written file, and an earlier one untouched."""
+    part = output.with_name(f".{output.name}.{uuid.uuid4().hex[:8]}.part")
+    try:
+        yield part
+        os.replace(part, output)
+    finally:
+        part.unlink(missing_ok=True)
+
+
 def _emit(result: Footprint, output_format: OutputFormat, output: Path | None, lines: bool) -> None:
     from neutra.cli import render
-    from neutra.formats.footprint_output import write_csv, write_json, write_xlsx
 
-    if output_format is OutputFormat.table:
-        console = Console(file=output.open("w"), width=120) if output else out
-        render.footprint(console, result, lines=lines)
-    elif output_format is OutputFormat.json:
+    if output_format is OutputFormat.json:
         flagged = len(result.flags)
         with render.working(err, f"Reading the {flagged:,} flagged row(s)"):
             result.read()  # every flagged row, before a byte is written
-        if output:  # (a spinner beside the document on the screen would garble it)
-            with render.working(err, f"Writing {output}"), output.open("w") as handle:
-                write_json(result, handle)
-                handle.write("\n")
+    if output is None:
+        _write(result, output_format, sys.stdout, lines)
+        return
+    # (On the screen no spinner: it would garble the document beside it.)
+    with render.working(err, f"Writing {output}"), _replacing(output) as part:
+        if output_format is OutputFormat.xlsx:
+            from xlsxwriter.exceptions import FileCreateError
+
+            from neutra.formats.footprint_output import write_xlsx
+
+            try:
+                write_xlsx(result, part)
+            except FileCreateError as exc:
+                raise OSError(str(exc)) from None
         else:
-            write_json(result, sys.stdout)
-            sys.stdout.write("\n")
-    elif output_format is OutputFormat.csv:
-        if output:
-            with output.open("w", newline="") as handle:
-                write_csv(result, handle, lines=lines)
-        else:
-            write_csv(result, sys.stdout, lines=lines)
+            newline = "" if output_format is OutputFormat.csv else None
+            with part.open("w", newline=newline) as handle:
+                _write(result, output_format, handle, lines)
+    err.print(f"Wrote {output}")
+
+
+def _write(result: Footprint, output_format: OutputFormat, handle: Any, lines: bool) -> None:
+    """The footprint as text to an open file (or the screen's standard output)."""
+    from neutra.cli import render
+    from neutra.formats.footprint_output import write_csv, write_json
+
+    if output_format is OutputFormat.table:
+        console = out if handle is sys.stdout else Console(file=handle, width=120)
+        render.footprint(console, result, lines=lines)
+    elif output_format is OutputFormat.json:
+        write_json(result, handle)
+        handle.write("\n")
     else:
-        assert output is not None
-        write_xlsx(result, output)
-    if output:
-        err.print(f"Wrote {output}")
+        write_csv(result, handle, lines=lines)
 
 
 @app.command()
