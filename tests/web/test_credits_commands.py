@@ -82,3 +82,20 @@ def test_an_unknown_consultancy_is_a_problem_not_a_traceback(world: dict, tmp_pa
     done = neutra("export", "--output", str(tmp_path / "x.csv"), "--consultancy", "Nobody")
     assert done.exit_code == 2
     assert "no consultancy named 'Nobody'" in done.stderr
+
+
+def test_an_export_that_cannot_be_written_is_a_problem_not_a_traceback(
+    world: dict, tmp_path: Path
+) -> None:
+    credits_book(world)
+    nowhere = tmp_path / "nowhere" / "ledger.csv"
+    done = neutra("export", "--output", str(nowhere), "--consultancy", "Consultancy A")
+    assert done.exit_code == 2
+    assert "no such folder" in done.stderr
+    assert "Traceback" not in done.output
+    # Written whole, beside its place, then moved: the XLSX keeps its format.
+    book = tmp_path / "ledger.xlsx"
+    done = neutra("export", "--output", str(book), "--consultancy", "Consultancy A")
+    assert done.exit_code == 0, done.output
+    assert book.read_bytes()[:2] == b"PK"
+    assert [p.name for p in tmp_path.iterdir()] == ["ledger.xlsx"]

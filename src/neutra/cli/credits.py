@@ -174,7 +174,8 @@ def export_ledger(
     consultancy: ConsultancyOption = None,
 ) -> None:
     """Export a consultancy's ledger from the app database as a ledger file (DESIGN.md §5.1)."""
-    from neutra.cli.main import err
+    from neutra.cli.main import err, fail, output_problem, replacing
+    from neutra.core.errors import Problem
     from neutra.formats.ledger_file import write_ledger_cells
 
     _app()
@@ -182,7 +183,15 @@ def export_ledger(
 
     owner = _consultancy(consultancy)
     rows = ledger_rows(consultancy=owner)
-    write_ledger_cells(rows, output)
+    unwritable = output_problem(output)
+    if unwritable is not None:
+        fail([unwritable])
+    try:
+        with replacing(output) as part:
+            write_ledger_cells(rows, part)
+    except OSError as exc:  # a full disk: no half-written ledger file is left
+        reason = f"cannot write the file: {exc.strerror or exc}"
+        fail([Problem("--output", None, None, str(output), reason)])
     err.print(f"Wrote {len(rows)} transactions to {output}")
 
 

@@ -178,7 +178,7 @@ def footprint(
             [Problem("--format", None, None, "xlsx", "XLSX needs a file: give --output PATH")],
             as_json=as_json,
         )
-    unwritable = _output_problem(output)
+    unwritable = output_problem(output)
     if unwritable is not None:
         fail([unwritable], as_json=as_json)
     try:
@@ -324,7 +324,7 @@ def _load_factor_sets(refs: list[str], problems: list[Problem]) -> list[FactorSe
     return sets
 
 
-def _output_problem(output: Path | None) -> Problem | None:
+def output_problem(output: Path | None) -> Problem | None:
     """Why `--output` cannot be written, said before anything is computed."""
     if output is None:
         return None
@@ -341,10 +341,11 @@ def _output_problem(output: Path | None) -> Problem | None:
 
 
 @contextmanager
-def _replacing(output: Path) -> Iterator[Path]:
+def replacing(output: Path) -> Iterator[Path]:
     """A path beside `output` to write to; it replaces `output` only once whole, so that a
-    failure (a full disk) leaves no half-written file, and an earlier one untouched."""
-    part = output.with_name(f".{output.name}.{uuid.uuid4().hex[:8]}.part")
+    failure (a full disk) leaves no half-written file, and an earlier one untouched.
+    (It ends as `output` does: writers that go by the suffix write the same format.)"""
+    part = output.with_name(f".part-{uuid.uuid4().hex[:8]}-{output.name}")
     try:
         yield part
         os.replace(part, output)
@@ -363,7 +364,7 @@ def _emit(result: Footprint, output_format: OutputFormat, output: Path | None, l
         _write(result, output_format, sys.stdout, lines)
         return
     # (On the screen no spinner: it would garble the document beside it.)
-    with render.working(err, f"Writing {output}"), _replacing(output) as part:
+    with render.working(err, f"Writing {output}"), replacing(output) as part:
         if output_format is OutputFormat.xlsx:
             from xlsxwriter.exceptions import FileCreateError
 
