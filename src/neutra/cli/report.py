@@ -155,14 +155,15 @@ def _read(
 
 def _write(output: Path, data: bytes | str) -> None:
     from neutra.cli.claim import _fail
-    from neutra.cli.main import err
+    from neutra.cli.main import err, replacing
     from neutra.core.errors import Problem
 
     try:
-        if isinstance(data, bytes):
-            output.write_bytes(data)
-        else:
-            output.write_text(data, encoding="utf-8")
+        with replacing(output) as part:  # whole, or not at all
+            if isinstance(data, bytes):
+                part.write_bytes(data)
+            else:
+                part.write_text(data, encoding="utf-8")
     except OSError as exc:
         _fail([Problem(str(output), None, None, None, f"cannot write the file: {exc.strerror}")])
     err.print(f"Wrote {output}")
