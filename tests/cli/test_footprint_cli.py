@@ -195,9 +195,9 @@ def test_the_table_shows_both_scope_2_figures_and_the_flags(files: tuple[Path, P
 def test_more_lines_than_an_xlsx_sheet_holds_are_refused_before_a_byte_is_written(
     files: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from neutra.formats import footprint_output
+    from neutra.formats import workbook
 
-    monkeypatch.setattr(footprint_output, "_XLSX_ROWS", 2)  # 1,048,575; the 3 lines here
+    monkeypatch.setattr(workbook, "SHEET_ROWS", 2)  # 1,048,575; the 3 lines here
     activities, factors = files
     out = tmp_path / "out.xlsx"
     done = neutra(

@@ -99,3 +99,26 @@ def test_an_export_that_cannot_be_written_is_a_problem_not_a_traceback(
     assert done.exit_code == 0, done.output
     assert book.read_bytes()[:2] == b"PK"
     assert [p.name for p in tmp_path.iterdir()] == ["ledger.xlsx"]
+
+
+def test_a_ledger_longer_than_an_xlsx_sheet_is_refused_not_cut_short(
+    world: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from neutra.formats import workbook
+
+    credits_book(world)
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text(LEDGER)
+    assert neutra("import", str(ledger), "--consultancy", "Consultancy A").exit_code == 0
+    monkeypatch.setattr(workbook, "SHEET_ROWS", 2)  # 1,048,575; the 3 transactions here
+    book = tmp_path / "ledger.xlsx"
+    done = neutra("export", "--output", str(book), "--consultancy", "Consultancy A")
+    assert done.exit_code == 2
+    assert "an XLSX sheet holds 2 rows and the ledger has 3 transactions" in done.stderr
+    assert not book.exists()
+    assert (
+        neutra(
+            "export", "--output", str(tmp_path / "x.csv"), "--consultancy", "Consultancy A"
+        ).exit_code
+        == 0
+    )

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from django.test import Client
 
-from neutra.formats import footprint_output
+from neutra.formats import workbook
 from neutra.web.inventories.models import Inventory
 from neutra.web.inventories.services import inventory_create
 from neutra.web.tenancy.models import Role
@@ -107,7 +107,7 @@ def test_more_than_an_xlsx_sheet_holds_is_refused_not_cut_short(
     client: Client, world: dict[str, Any], inventory: Inventory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A sheet holds 1,048,575 rows; here one, so that the two lines are too many.
-    monkeypatch.setattr(footprint_output, "_XLSX_ROWS", 1)
+    monkeypatch.setattr(workbook, "SHEET_ROWS", 1)
     client.force_login(world["bob"])
     page = client.get(f"/inventories/{inventory.pk}/export/lines.xlsx")
     assert page.status_code == 400

@@ -175,7 +175,7 @@ def export_ledger(
 ) -> None:
     """Export a consultancy's ledger from the app database as a ledger file (DESIGN.md §5.1)."""
     from neutra.cli.main import err, fail, output_problem, replacing
-    from neutra.core.errors import Problem
+    from neutra.core.errors import InvalidInputError, Problem
     from neutra.formats.ledger_file import write_ledger_cells
 
     _app()
@@ -189,6 +189,8 @@ def export_ledger(
     try:
         with replacing(output) as part:
             write_ledger_cells(rows, part)
+    except InvalidInputError as exc:  # more than an XLSX sheet holds
+        fail(exc.problems)
     except OSError as exc:  # a full disk: no half-written ledger file is left
         reason = f"cannot write the file: {exc.strerror or exc}"
         fail([Problem("--output", None, None, str(output), reason)])

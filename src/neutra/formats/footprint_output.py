@@ -34,6 +34,7 @@ import pyarrow.compute as pc
 from neutra.core.engine import Footprint
 from neutra.core.engine.result import LazyFlags
 from neutra.core.errors import InvalidInputError, Problem
+from neutra.formats import workbook
 
 __all__ = ["FootprintTables", "as_text", "summary_rows", "write_csv", "write_json", "write_xlsx"]
 
@@ -279,7 +280,6 @@ def write_csv(result: FootprintTables, handle: IO[str], *, lines: bool = False) 
 # bytes as the csv module or the JSON encoder would write, without a Python object per
 # row or value. Columns of other types than these take the per-row writers.
 _LINE_CHUNK = 50_000
-_XLSX_ROWS = 1_048_575  # rows of data an XLSX sheet holds (Excel's 1,048,576, less the header)
 _NEXT_LINE = ",\n"
 # What makes csv.writer quote a cell (minimal quoting, "\n" line ends).
 _CSV_QUOTED = '[,"\n]'
@@ -408,9 +408,9 @@ def write_xlsx(result: FootprintTables, path: Path | IO[bytes]) -> None:
     flags = result.flags
     counted = len(flags) if isinstance(flags, Sized) else sum(1 for _ in flags)
     for what, count in (("flagged rows", counted), ("lines", lines)):
-        if count > _XLSX_ROWS:
+        if count > workbook.SHEET_ROWS:
             reason = (
-                f"an XLSX sheet holds {_XLSX_ROWS:,} rows and this footprint has {count:,} "
+                f"an XLSX sheet holds {workbook.SHEET_ROWS:,} rows and this footprint has {count:,} "
                 f"{what}: write it as CSV or JSON"
             )
             raise InvalidInputError([Problem("xlsx", None, None, None, reason)])

@@ -39,6 +39,7 @@ from neutra.core.credits import (
     parse_period,
 )
 from neutra.core.errors import InvalidInputError, Problem
+from neutra.formats import workbook
 from neutra.formats.csv_records import Record, open_table_records
 
 __all__ = [
@@ -258,6 +259,13 @@ def write_ledger_cells(records: Iterable[dict[str, str]], target: Path | IO[str]
     table = [[record.get(name, "") for name in header] for record in records]
     if isinstance(target, Path) and target.suffix.lower() == ".xlsx":
         import xlsxwriter
+
+        if len(table) > workbook.SHEET_ROWS:  # a book of record is never cut short
+            reason = (
+                f"an XLSX sheet holds {workbook.SHEET_ROWS:,} rows and the ledger has "
+                f"{len(table):,} transactions: write it as CSV"
+            )
+            raise InvalidInputError([Problem("xlsx", None, None, None, reason)])
 
         book = xlsxwriter.Workbook(str(target))
         sheet = book.add_worksheet("ledger")

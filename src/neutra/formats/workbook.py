@@ -12,7 +12,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-__all__ = ["cell_text", "first_sheet"]
+__all__ = ["SHEET_ROWS", "cell_text", "first_sheet"]
+
+SHEET_ROWS = 1_048_575  # rows of data a sheet holds (Excel's 1,048,576, less a header)
 
 
 def first_sheet(path: Path) -> tuple[list[list[Any]], str | None]:
