@@ -178,14 +178,14 @@ def export_ledger(
     from neutra.core.errors import InvalidInputError, Problem
     from neutra.formats.ledger_file import write_ledger_cells
 
+    unwritable = output_problem(output)  # said before the database is opened
+    if unwritable is not None:
+        fail([unwritable])
     _app()
     from neutra.web.credits.selectors import ledger_rows
 
     owner = _consultancy(consultancy)
     rows = ledger_rows(consultancy=owner)
-    unwritable = output_problem(output)
-    if unwritable is not None:
-        fail([unwritable])
     try:
         with replacing(output) as part:
             write_ledger_cells(rows, part)

@@ -248,7 +248,8 @@ def _all_rows_pass(
 
     It counts the rows with any reason, collects the distinct units and regions (their
     Python checks run once per value; more than `_VALUES_PER_RESULT` of either is a
-    no) and, where ids are given, counts the distinct ones. Any doubt is a no (None): the materialising path then names each problem.
+    no) and, where ids are given, counts the distinct ones. Any doubt is a no (None):
+    the materialising path then names each problem.
     When every row passes, the text columns with a value to trim (a space at an
     edge): the others need no TRIM when they are read again.
     """
