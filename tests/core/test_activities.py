@@ -265,6 +265,16 @@ def test_a_quantity_of_1e18_or_more_is_refused_so_exact_sums_cannot_overflow():
     assert "1e18" in problems[0].reason
 
 
+def test_a_quantity_past_what_an_exact_sum_holds_is_a_problem_not_an_error():
+    # DECIMAL(38, 9) holds 29 digits before the point: 1e30 and 1e300 would stop the
+    # summing pass with a conversion error; they are the rows' problems instead.
+    problems = _problems(BASE, BASE | {"quantity": "1e30"}, BASE | {"quantity": "-1e300"})
+    assert [(p.row, p.value, p.reason) for p in problems] == [
+        (3, "1e30", "quantity is 1e18 or more: check the unit"),
+        (4, "-1e300", "quantity is 1e18 or more: check the unit"),
+    ]
+
+
 def _not_2025(rows: ibis.Table) -> tuple[list[Problem], int]:
     """A caller's rule: every row belongs to 2025 (a null year was refused already)."""
     found = rows.filter((rows.year != 2025).fill_null(False)).select("_source", "_row", "year")

@@ -264,6 +264,24 @@ def test_the_progress_callback_hears_reading_and_validating(tmp_path):
     assert calls[-1] == ("validating", 1, 1)
 
 
+def test_a_parquet_quantity_too_large_for_an_exact_sum_is_a_problem(tmp_path):
+    # Without ids, validation sums the quantities on its way (DECIMAL(38, 9)): 1e300
+    # is the row's problem, never a conversion error.
+    table = pa.table(
+        {
+            "year": pa.array([2024, 2024], pa.int64()),
+            "activity": ["x", "x"],
+            "quantity": pa.array([1.0, 1e300]),
+            "unit": ["kg", "kg"],
+        }
+    )
+    parquet = tmp_path / "a.parquet"
+    pq.write_table(table, parquet)
+    assert [(p.row, p.column, p.reason) for p in _problems(parquet)] == [
+        (3, "quantity", "quantity is 1e18 or more: check the unit")
+    ]
+
+
 def test_typed_parquet_numbers_get_the_same_problems_their_text_in_a_csv_gets(tmp_path):
     # Checked as numbers, never as text: NaN and infinity are not numbers, 1e19 is too
     # large, a fractional year or scope is not whole, a missing quantity is empty.

@@ -330,11 +330,14 @@ def _grouped_pass(
     value = staged[_TYPED + "quantity"]
     reason = _quantity_problem(clean, numbers, value)
     assert reason is not None
+    # Only a quantity in range is summed: DECIMAL(38, 9) holds no 1e300, and a group with
+    # a row out of range is refused (its reason is counted) before its sum is read.
+    summed = ibis.ifelse(value.abs() < MAX_QUANTITY, value, _null("float64"))
     aggregated = staged.group_by(keys).aggregate(
         **{
             _ROWS: staged.count(),
             _ERR + "quantity": staged.count(where=reason.notnull()),
-            _SUM: value.cast("decimal(38, 9)").sum(),
+            _SUM: summed.cast("decimal(38, 9)").sum(),
             _NEGATIVES: staged.count(where=value < 0),
         },
         **{_EDGE + c: staged[_EDGE + c].sum() for c in row_text},
