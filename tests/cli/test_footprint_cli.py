@@ -433,3 +433,33 @@ def test_past_a_thousand_problems_the_rest_are_counted_not_listed(
     assert (len(document["problems"]), document["omitted"]) == (1000, 3)
     assert "1003 problems: nothing was computed" in done.stderr
     assert "and 3 more problems not listed" in done.stderr
+
+
+def test_json_output_shows_a_spinner_while_it_reads_the_flags_and_writes_its_file(
+    files: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rich.console import Console
+
+    import neutra.cli.main as cli
+
+    activities, factors = files
+    screen = io.StringIO()  # a terminal's standard error, as Rich draws on it
+    monkeypatch.setattr(cli, "err", Console(file=screen, force_terminal=True, width=120))
+    out = tmp_path / "out.json"
+    done = neutra(
+        "footprint", activities, "--factors", factors, "--format", "json", "--output", out
+    )
+    assert done.returncode == 0, done.stderr
+    drawn = screen.getvalue()
+    assert "Calculating the footprint of 1 file(s)" in drawn
+    assert "Reading the 1 flagged row(s)" in drawn  # the negative quantity
+    assert f"Writing {out}" in drawn
+    assert json.loads(out.read_text())["flags"][0]["flag"] == "negative_quantity"
+    # To the screen, no spinner while the document is written beside it.
+    screen.truncate(0)
+    screen.seek(0)
+    done = neutra("footprint", activities, "--factors", factors, "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert "Reading the 1 flagged row(s)" in screen.getvalue()
+    assert "Writing" not in screen.getvalue()
+    assert json.loads(done.stdout)["totals"]["total_location"] == pytest.approx(0.48)
