@@ -123,6 +123,66 @@ def test_unknown_columns_pass_through_to_the_lines(tmp_path: Path) -> None:
     ]
 
 
+def test_unknown_columns_named_like_the_engines_own_change_nothing(tmp_path: Path) -> None:
+    # The engine joins its own small tables (k_unit, factor_ref, c_scale, gas_CO2,
+    # m_rate, ...) to the rows: a file's column of the same name stays the file's.
+    names = ["k_unit", "k_activity", "k_year", "factor_ref", "c_scale", "gas_CO2", "m_rate",
+             "p_flags", "s_entity", "inclusion_share"]  # fmt: skip
+    plain = tmp_path / "plain.csv"
+    plain.write_text("id,year,activity,quantity,unit\na,2024,fuel.natural_gas,1000,kWh\n")
+    named = tmp_path / "named.csv"
+    named.write_text(
+        f"id,year,activity,quantity,unit,{','.join(names)}\n"
+        f"a,2024,fuel.natural_gas,1000,kWh,{','.join(f'v{i}' for i in range(len(names)))}\n"
+    )
+    factors = tmp_path / "factors.csv"
+    factors.write_text(FACTORS)
+    documents = []
+    for path in (plain, named):
+        done = neutra("footprint", path, "--factors", factors, "--format", "json", "--lines")
+        assert done.returncode == 0, done.stderr
+        documents.append(json.loads(done.stdout))
+    assert documents[1]["totals"] == documents[0]["totals"]
+    (line,) = documents[1]["lines"]
+    assert line["emissions_t_co2e"] == pytest.approx(0.2)
+    assert line["factor"] == "factors:gas"
+    given = [*names[:-1], "inclusion_share_input"]
+    assert {k: line[k] for k in given} == {k: f"v{i}" for i, k in enumerate(given)}
+    assert line["inclusion_share"] == 1.0
+
+
+def test_a_column_named_like_neutras_working_columns_is_refused(tmp_path: Path) -> None:
+    # Names starting with "_" are Neutra's own (_source, _row, _key, __neutra_err__scope):
+    # a file's would stand in for them (a scope of 7 passed as valid, totals of 0).
+    factors = tmp_path / "factors.csv"
+    factors.write_text(FACTORS)
+    reason = "a column name starting with '_' is reserved for Neutra's own columns: rename it"
+    for name, value in (
+        ("__neutra_err__scope", ""),
+        ("_source", "x"),
+        ("_Row", "1"),
+        ("_key", "0"),
+    ):
+        path = tmp_path / "a.csv"
+        path.write_text(
+            f"id,year,activity,quantity,unit,scope,{name}\n"
+            f"a,2024,fuel.natural_gas,5,kWh,7,{value}\n"
+        )
+        done = neutra("footprint", path, "--factors", factors, "--format", "json")
+        assert done.returncode == 2, (name, done.stdout)
+        canonical = name.lower() if name.lower() in ("_source", "_row") else name
+        problems = [
+            (p["row"], p["column"], p["reason"]) for p in json.loads(done.stdout)["problems"]
+        ]
+        assert (1, canonical, reason) in problems
+        table = {"year": [2024], "activity": ["fuel.natural_gas"], "quantity": [5.0],
+                 "unit": ["kWh"], name: [value]}  # fmt: skip
+        pq.write_table(pa.table(table), tmp_path / "a.parquet")
+        done = neutra("footprint", tmp_path / "a.parquet", "--factors", factors, "--format", "json")
+        assert done.returncode == 2, (name, done.stdout)
+        assert [p["reason"] for p in json.loads(done.stdout)["problems"]] == [reason]
+
+
 def test_a_file_with_mistakes_lists_every_mistake_and_exits_2(
     tmp_path: Path, files: tuple[Path, Path]
 ) -> None:

@@ -129,10 +129,12 @@ def canonical_name(header: str) -> str:
     return lowered if lowered in _INPUT_COLUMNS or lowered in _RESERVED else name
 
 
-def header_problems(columns: Iterable[str], file: str) -> list[Problem]:
-    """Problems with a file's header alone: duplicates and missing required columns.
+def header_problems(columns: Iterable[str], file: str, *, located: bool = False) -> list[Problem]:
+    """Problems with a file's header alone: duplicates, names of Neutra's own working
+    columns, and missing required columns.
 
-    `columns` are the names after `canonical_name`.
+    `columns` are the names after `canonical_name`; `located`: they include the
+    `_source` and `_row` a reader added.
     """
     names = list(columns)
     problems: list[Problem] = []
@@ -142,6 +144,10 @@ def header_problems(columns: Iterable[str], file: str) -> list[Problem]:
         if key in seen:
             problems.append(Problem(file, 1, name, name, "the column name appears twice"))
         seen.add(key)
+        if name.startswith("_") and not (located and name in _RESERVED):
+            # Validation and the engine work in columns named so (`_row`, `_key`,
+            # `__neutra_err__scope`...): a file's own would stand in for them.
+            problems.append(Problem(file, 1, name, name, _RESERVED_NAME))
     present = set(names)
     for required in ("quantity", "unit"):
         if required not in present:
@@ -155,6 +161,9 @@ def header_problems(columns: Iterable[str], file: str) -> list[Problem]:
         reason = "needs an 'activity' column, a 'factor' column, or both"
         problems.append(Problem(file, 1, "activity", None, reason))
     return problems
+
+
+_RESERVED_NAME = "a column name starting with '_' is reserved for Neutra's own columns: rename it"
 
 
 def as_text(value: ir.Column) -> ir.StringColumn:
@@ -200,8 +209,9 @@ def validate_activities(
     backend = backend or quiet_duckdb()
     label = ", ".join(sources) or "input"
     table, renames = _with_canonical_names(table)
-    problems = header_problems(renames, label)
-    if any(problem.reason == "the column name appears twice" for problem in problems):
+    problems = header_problems(renames, label, located=True)
+    stopping = ("the column name appears twice", _RESERVED_NAME)  # no expression can be built
+    if any(problem.reason in stopping for problem in problems):
         raise InvalidInputError(problems)
     table = _with_locators(table, label)
     present = frozenset(table.columns)

@@ -88,7 +88,10 @@ def compute_footprint(
     provenance.
     """
     options = options or FootprintOptions()
-    table = data.table
+    # The file's own extra columns travel under names no file may use (a name starting
+    # with "_" is refused), so that none stands in for a column of the engine's.
+    carried = {f"_pass_{i}": name for i, name in enumerate(data.passthrough)}
+    table = data.table.rename(carried) if carried else data.table
     run = _runner(backend if backend is not None else ibis.get_backend(table))
     keys, groups = scan_groups(run, table, data.sums)
     index = FactorIndex(factor_sets)
@@ -126,7 +129,7 @@ def compute_footprint(
         query = line_query(joined, selections, coefficients, shares, market, gwp)
     elif options.lines:
         lines = line_table(
-            run, joined, selections, coefficients, shares, market, gwp, data.passthrough
+            run, joined, selections, coefficients, shares, market, gwp, carried
         )
     draft = Footprint(
         gwp_set=gwp.name,

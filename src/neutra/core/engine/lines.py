@@ -7,7 +7,7 @@ factor unit, after the row's quantity is scaled to the factor's unit), same shar
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import ibis
@@ -37,7 +37,7 @@ def line_table(
     shares: dict[str, float] | None,
     market: MarketBased,
     gwp: GWPSet,
-    passthrough: Sequence[str] = (),
+    passthrough: Mapping[str, str] | None = None,
 ) -> pa.Table:
     """One line per activity row: its factor, source, GWP set, flags, gas masses and CO2e,
     then the row's own `passthrough` columns (DESIGN §3.1: unknown columns pass through)."""
@@ -51,14 +51,15 @@ def line_query(
     shares: dict[str, float] | None,
     market: MarketBased,
     gwp: GWPSet,
-    passthrough: Sequence[str] = (),
+    passthrough: Mapping[str, str] | None = None,
 ) -> ir.Table:
     """The lines as a query on the backend, in (file, row) order, not yet run.
 
     Its small tables (coefficients, pairs, shares, rates) are in-memory tables
-    the backend registers when the query runs. The `passthrough` columns come last,
-    each under its own name, or with `_input` after it where a line's own column
-    has that name (a column "flags" in the file: "flags_input").
+    the backend registers when the query runs. The `passthrough` columns (column of
+    `joined` -> the file's name for it) come last, each under the file's name, or with
+    `_input` after it where a line's own column has that name (a column "flags" in
+    the file: "flags_input").
     """
     gases = coefficients.gases
     columns: dict[str, Any] = {
@@ -196,8 +197,8 @@ def line_query(
         "biogenic_co2_t": in_factor_units * j.c_biogenic,
         **{f"{gas}_t": in_factor_units * j[f"gas_{gas}"] for gas in gases},
     }
-    for name in passthrough:
-        selected[name if name not in selected else f"{name}_input"] = j[name]
+    for column, name in (passthrough or {}).items():
+        selected[name if name not in selected else f"{name}_input"] = j[column]
     return j.select(**selected).order_by(["file", "row"])
 
 
