@@ -10,6 +10,8 @@ import csv
 import hashlib
 import io
 import json
+import os
+import stat
 import sys
 from pathlib import Path
 
@@ -286,6 +288,50 @@ def test_the_table_shows_the_first_lines_and_counts_the_rest(
     done = neutra("footprint", activities, "--factors", factors, "--lines")
     assert done.returncode == 0, done.stderr
     assert "... 1 more lines (all of them with --format csv or json)" in done.stdout
+
+
+def test_the_output_never_replaces_an_input_a_device_or_a_pipe(
+    files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    activities, factors = files
+    before = activities.read_bytes(), factors.read_bytes()
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    loop = tmp_path / "loop"
+    loop.symlink_to(tmp_path / "loop2")
+    (tmp_path / "loop2").symlink_to(loop)
+    for output, reason in (
+        (activities, "is one of the files this command reads: give another name"),
+        (factors, "is one of the files this command reads: give another name"),
+        (fifo, "is not a regular file (a device, a pipe): give a file name"),
+        (Path("/dev/null"), "is not a regular file (a device, a pipe): give a file name"),
+        (loop, "is a symbolic link that leads nowhere"),
+    ):
+        done = neutra("footprint", activities, "--factors", factors, "--output", output)
+        assert done.returncode == 2, output
+        assert reason in " ".join(done.stderr.split())
+    assert (activities.read_bytes(), factors.read_bytes()) == before
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert Path("/dev/null").is_char_device()
+
+
+def test_an_output_through_a_symbolic_link_replaces_the_file_and_keeps_the_link(
+    files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    activities, factors = files
+    (tmp_path / "reports").mkdir()
+    real = tmp_path / "reports" / "footprint.csv"
+    real.write_text("old\n")
+    link = tmp_path / "latest.csv"
+    link.symlink_to(real)
+    done = neutra(
+        "footprint", activities, "--factors", factors, "--format", "csv", "--output", link
+    )
+    assert done.returncode == 0, done.stderr
+    assert link.is_symlink()
+    assert link.resolve() == real.resolve()
+    assert real.read_text().startswith("section,key,metric,value")
+    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == ["footprint.csv"]
 
 
 def test_an_output_that_cannot_be_written_is_said_before_anything_is_computed(

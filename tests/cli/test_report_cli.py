@@ -205,3 +205,14 @@ def test_a_footprint_without_lines_says_how_to_get_the_energy(files: Path) -> No
     value, note = rows_of(files / "e.json")["Total energy consumption related to own operations"]
     assert value is None
     assert "neutra footprint --lines" in note
+
+
+def test_a_report_never_replaces_one_of_its_inputs(files: Path) -> None:
+    before = (files / "history.csv").read_bytes()
+    result = neutra(
+        "report", "management", "--footprint", files / "footprint.json", "--client", "Acme",
+        "--period", "2024", "--history", files / "history.csv", "--output", files / "history.csv",
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "is one of the files this command reads: give another name" in result.stderr
+    assert (files / "history.csv").read_bytes() == before

@@ -407,6 +407,7 @@ def issue(
     The claim's serials go into the claims register (--register, default
     claims-register.csv beside the ledger), so no later claim counts them again.
     """
+    from neutra.cli.main import output_problem
     from neutra.core.claims import Verification
     from neutra.core.errors import Problem
     from neutra.formats.claims_register import register_lock
@@ -422,10 +423,14 @@ def issue(
         problems.append(Problem(str(key), None, None, None, exc.message))
     except OSError as exc:
         problems.append(Problem(str(key), None, None, None, f"cannot read the key: {exc.strerror}"))
+    register_path = _register_path(register, ledger)
+    read = [footprint, ledger, plan, history, key, register_path]
+    unwritable = output_problem(output, [path for path in read if path is not None])
+    if unwritable is not None:
+        problems.append(unwritable)
     if problems:
         _fail(problems)
     assert private_key is not None
-    register_path = _register_path(register, ledger)
     with contextlib.ExitStack() as held:
         try:
             held.enter_context(register_lock(register_path))

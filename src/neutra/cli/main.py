@@ -7,12 +7,13 @@ never show a user a traceback for a mistake in their input.
 
 from __future__ import annotations
 
+import errno
 import gc
 import json
 import os
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from importlib.resources import as_file, files
@@ -178,7 +179,8 @@ def footprint(
             [Problem("--format", None, None, "xlsx", "XLSX needs a file: give --output PATH")],
             as_json=as_json,
         )
-    unwritable = output_problem(output)
+    read = [*(activity_files or []), *(factors or []), entities, instruments]
+    unwritable = output_problem(output, [p for p in read if p is not None])
     if unwritable is not None:
         fail([unwritable], as_json=as_json)
     try:
@@ -324,13 +326,24 @@ def _load_factor_sets(refs: list[str], problems: list[Problem]) -> list[FactorSe
     return sets
 
 
-def output_problem(output: Path | None) -> Problem | None:
-    """Why `--output` cannot be written, said before anything is computed."""
+def output_problem(output: Path | None, inputs: Iterable[Path | str] = ()) -> Problem | None:
+    """Why `--output` cannot be written, said before anything is computed.
+
+    `inputs`: the files the command reads, which its output must not replace.
+    """
     if output is None:
         return None
-    folder = output.parent
-    if output.is_dir():
+    try:
+        target = output_target(output)
+    except (OSError, RuntimeError):  # a loop of symbolic links
+        return Problem("--output", None, None, str(output), "is a symbolic link that leads nowhere")
+    folder = target.parent
+    if target.is_dir():
         reason = "is a folder: give a file name"
+    elif target.exists() and not target.is_file():
+        reason = "is not a regular file (a device, a pipe): give a file name"
+    elif any(_same_file(target, Path(path)) for path in inputs):
+        reason = "is one of the files this command reads: give another name"
     elif not folder.is_dir():
         reason = f"no such folder: {folder}"
     elif not os.access(folder, os.W_OK):
@@ -340,15 +353,31 @@ def output_problem(output: Path | None) -> Problem | None:
     return Problem("--output", None, None, str(output), reason)
 
 
+def output_target(output: Path) -> Path:
+    """The file `output` names: a symbolic link's target (the link itself stays)."""
+    return output.resolve() if output.is_symlink() else output
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return one.exists() and other.exists() and os.path.samefile(one, other)
+    except OSError:
+        return False
+
+
 @contextmanager
 def replacing(output: Path) -> Iterator[Path]:
     """A path beside `output` to write to; it replaces `output` only once whole, so that a
     failure (a full disk) leaves no half-written file, and an earlier one untouched.
-    (It ends as `output` does: writers that go by the suffix write the same format.)"""
-    part = output.with_name(f".part-{uuid.uuid4().hex[:8]}-{output.name}")
+    (It ends as `output` does: writers that go by the suffix write the same format.)
+    A symbolic link stays: the file it leads to is replaced."""
+    target = output_target(output)
+    if target.exists() and not target.is_file():  # a device or a pipe is never replaced
+        raise OSError(errno.EINVAL, "not a regular file (a device, a pipe)", str(output))
+    part = target.with_name(f".part-{uuid.uuid4().hex[:8]}-{target.name}")
     try:
         yield part
-        os.replace(part, output)
+        os.replace(part, target)
     finally:
         part.unlink(missing_ok=True)
 

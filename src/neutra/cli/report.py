@@ -100,14 +100,20 @@ def _read(
     history: Path | None,
     ledger: Path | None,
     denominators: Path | None,
-    targets: Path | None = None,
+    targets: Path | None,
+    output: Path,
 ) -> _Inputs:
     from neutra.cli.claim import _fail, _ledger_credits
+    from neutra.cli.main import output_problem
     from neutra.core.claims import ClaimPeriod, ClaimPeriodError
     from neutra.core.errors import InvalidInputError, Problem
     from neutra.formats.footprint_json import read_footprint_json
     from neutra.formats.strategy_files import read_denominators, read_history, read_targets
 
+    read = [footprint, history, ledger, denominators, targets]
+    unwritable = output_problem(output, [path for path in read if path is not None])
+    if unwritable is not None:  # said before anything is read
+        _fail([unwritable])
     problems: list[Problem] = []
     period = None
     try:
@@ -219,7 +225,7 @@ def management(
     currency: CurrencyOption = None,
 ) -> None:
     """The yearly internal management report: scopes, categories, sites, gases, years, intensities, targets, credits."""
-    inputs = _read(footprint, client, period, history, ledger, denominators, targets)
+    inputs = _read(footprint, client, period, history, ledger, denominators, targets, output)
     _climate("management", inputs, currency, output_format, output)
 
 
@@ -237,7 +243,7 @@ def public(
     currency: CurrencyOption = None,
 ) -> None:
     """The public climate report: organisation-level figures, reductions over the years, credits cancelled."""
-    inputs = _read(footprint, client, period, history, ledger, denominators)
+    inputs = _read(footprint, client, period, history, ledger, denominators, None, output)
     _climate("public", inputs, currency, output_format, output)
 
 
@@ -262,7 +268,7 @@ def disclosure(
     from neutra.core.errors import NeutraError, Problem
     from neutra.formats.disclosures import write_disclosure_json, write_disclosure_xlsx
 
-    inputs = _read(footprint, client, period, history, ledger, denominators, targets)
+    inputs = _read(footprint, client, period, history, ledger, denominators, targets, output)
     try:
         table = build_disclosure(
             Framework(framework.value),
