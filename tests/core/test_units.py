@@ -143,6 +143,33 @@ def test_an_empty_unit_is_a_unit_error(text):
         parse_unit(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("9**9**9", "cannot read unit '9**9**9': a power is a number of 1 or 2 digits"),
+        ("kg/9**9**9", "cannot read unit 'kg/9**9**9': a power is a number of 1 or 2 digits"),
+        ("m^2^3", "cannot read unit 'm^2^3': a power is a number of 1 or 2 digits"),
+        ("kg**999", "cannot read unit 'kg**999': a power is a number of 1 or 2 digits"),
+        ("k" * 101, "a unit is at most 100 characters"),
+        ("k" * 30_000, "a unit is at most 100 characters"),
+    ],
+)
+def test_a_unit_pint_would_work_out_for_hours_is_refused_at_once(text, reason):
+    # pint works powers out exactly (9**9**9 has 370 million digits) and parses long
+    # texts in time that grows with the square of their length.
+    with pytest.raises(UnitError) as caught:
+        parse_unit(text)
+    assert caught.value.message == reason
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("kg/m**3", "kg/m3"), ("m^2", "m2"), ("kg**2.5", "kg**2.5"), ("m ** -2", "1/m2")],
+)
+def test_small_powers_still_read(text, expected):
+    assert parse_unit(text) == parse_unit(expected)
+
+
 def test_a_unit_error_is_a_value_error_and_survives_pickling():
     with pytest.raises(UnitError) as caught:
         conversion_factor("EUR", "USD")

@@ -101,11 +101,29 @@ def _normalise(text: str) -> str:
     return _GLUED_EXPONENT.sub(r"**\1", text)
 
 
+MAX_UNIT_CHARS = 100  # "t CO2e / (passenger km)" is 23; pint's parser slows with length
+# Text with every power ("**" or "^") followed by a plain number of 1 or 2 digits (and
+# a decimal of at most 3), never by another power: what pint can work out at once.
+_POWERS = re.compile(
+    r"(?:[^*^]|\*(?!\*))*"
+    r"(?:(?:\*\*|\^)\s*\(?\s*[+-]?\d{1,2}(?:\.\d{1,3})?\s*\)?(?![\d.]|\s*(?:\*\*|\^))"
+    r"(?:[^*^]|\*(?!\*))*)*",
+    re.DOTALL,
+)
+
+
 @lru_cache(maxsize=4096)
 def parse_unit(text: str) -> pint.Unit:
     """The pint unit a user wrote, or a `UnitError` saying why not."""
     if not isinstance(text, str) or not text.strip():
         raise UnitError("no unit given", unit=text)
+    if len(text) > MAX_UNIT_CHARS:
+        raise UnitError(f"a unit is at most {MAX_UNIT_CHARS} characters", unit=text)
+    if not _POWERS.fullmatch(text):
+        # pint works powers out exactly: 9**9**9 would run for hours.
+        raise UnitError(
+            f"cannot read unit {text!r}: a power is a number of 1 or 2 digits", unit=text
+        )
     try:
         parsed = registry.parse_units(_normalise(text))
     except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError) as exc:
