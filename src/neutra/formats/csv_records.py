@@ -40,12 +40,30 @@ def read_records(
         return [], [], [Problem(label, None, None, None, reason)]
     except OSError as exc:
         return [], [], [Problem(label, None, None, None, f"cannot read the file: {exc.strerror}")]
+    # Only real line ends end a record (not the \x1e or \x85 that str.splitlines takes).
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    lines: list[list[str]] = []
+    read = 0  # lines of the records read
     try:
-        # Only real line ends end a record (not the \x1e or \x85 that str.splitlines takes).
-        lines = list(csv.reader(io.StringIO(text, newline="")))
+        for cells in reader:
+            lines.append(cells)
+            read = reader.line_num
     except csv.Error as exc:
-        return [], [], [Problem(label, None, None, None, f"cannot read the file as CSV: {exc}")]
+        return [], [], [_unreadable(label, read + 1, exc)]
     return _records(lines, label, required)
+
+
+def _unreadable(label: str, line: int, exc: csv.Error) -> Problem:
+    """The CSV error of the record that starts on `line`.
+
+    Readers are strict: an opening quote that never closes is an error, not a value
+    that swallows every line after it.
+    """
+    if str(exc) == "unexpected end of data":
+        reason = f"a quoted value on line {line} never closes (check the quotes)"
+    else:
+        reason = f"cannot read the record on line {line} as CSV: {exc} (check the quotes)"
+    return Problem(label, None, None, None, reason)
 
 
 def read_table_records(
@@ -81,7 +99,7 @@ def open_table_records(
         return header, iter(rows)
     try:
         handle = path.open(encoding="utf-8-sig", newline="")
-        reader = csv.reader(handle)
+        reader = csv.reader(handle, strict=True)
         first = next(reader, None)
     except FileNotFoundError:
         problems.append(Problem(label, None, None, None, "the file does not exist"))
@@ -117,9 +135,11 @@ def _stream(
 ) -> Iterator[tuple[int, Record]]:
     with handle:
         number = 1
+        read = reader.line_num  # lines of the records read
         try:
             for cells in reader:
                 number += 1
+                read = reader.line_num
                 if not any(cell.strip() for cell in cells):
                     continue
                 if len(cells) > len(header):
@@ -132,9 +152,7 @@ def _stream(
             reason = "the file is not UTF-8 text: save it as 'CSV UTF-8'"
             problems.append(Problem(label, number, None, None, reason))
         except csv.Error as exc:
-            problems.append(
-                Problem(label, number, None, None, f"cannot read the file as CSV: {exc}")
-            )
+            problems.append(_unreadable(label, read + 1, exc))
 
 
 def _records(
