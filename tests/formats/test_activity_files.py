@@ -264,6 +264,15 @@ def test_the_progress_callback_hears_reading_and_validating(tmp_path):
     assert calls[-1] == ("validating", 1, 1)
 
 
+def test_a_file_whose_every_line_is_ragged_names_each_line(tmp_path):
+    # Not "a header but no data rows": the lines are there, and each says what is wrong.
+    path = _csv(tmp_path, "a.csv", f"{HEADER}\n1,2024,x,1,kg,,,extra\n2,2024,x,1\n")
+    assert [(p.row, p.reason) for p in _problems(path)] == [
+        (2, "the line has 8 values but the header has 7 (check quotes and commas)"),
+        (3, "the line has 4 values but the header has 7 (check quotes and commas)"),
+    ]
+
+
 def test_a_parquet_quantity_too_large_for_an_exact_sum_is_a_problem(tmp_path):
     # Without ids, validation sums the quantities on its way (DECIMAL(38, 9)): 1e300
     # is the row's problem, never a conversion error.

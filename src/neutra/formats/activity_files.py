@@ -329,6 +329,8 @@ def _with_rows(file: _Loaded) -> _Loaded:
         return file
     rows = file.rows if file.rows is not None else file.table.count().to_pyarrow().as_py()
     if rows == 0:
+        if file.problems:  # every line was skipped, and why is said line by line
+            raise _FileError(file.problems)
         raise _FileError(
             [Problem(file.label, None, None, None, "the file has a header but no data rows")]
         )
