@@ -569,3 +569,22 @@ def test_json_output_shows_a_spinner_while_it_reads_the_flags_and_writes_its_fil
     assert "Reading the 1 flagged row(s)" in screen.getvalue()
     assert "Writing" not in screen.getvalue()
     assert json.loads(done.stdout)["totals"]["total_location"] == pytest.approx(0.48)
+
+
+def test_a_file_name_that_is_not_utf8_is_said_not_a_traceback(
+    files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    activities, factors = files
+    name = os.fsdecode(b"bad\xffname.csv")  # as Linux hands Python such a name: "\udcff"
+    (tmp_path / name).write_bytes(activities.read_bytes())
+    for args in (
+        ("footprint", tmp_path / name, "--factors", factors),
+        ("footprint", activities, "--factors", tmp_path / name, "--format", "json"),
+    ):
+        done = neutra(*args)
+        assert done.returncode == 2
+        assert "Traceback" not in done.stderr
+        assert "is not UTF-8 text: rename the file, or give the name in UTF-8" in " ".join(
+            done.stderr.split()
+        )
+        assert done.stdout == ""

@@ -724,6 +724,16 @@ def main(args: list[str] | None = None) -> None:
     # a second, as mypy does; cycles are still collected. (`neutra serve` and `neutra
     # worker`, which run for days, go back to Python's own: cli.web._as_a_service.)
     gc.set_threshold(50_000, 20, 100)
+    for given in sys.argv[1:] if args is None else args:
+        try:
+            given.encode("utf-8")
+        except UnicodeEncodeError:  # a file name in another encoding (Linux keeps its bytes)
+            shown = given.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            err.print(
+                f"neutra: {shown!r} is not UTF-8 text: rename the file, or give the name in UTF-8",
+                markup=False,
+            )
+            sys.exit(2)
     try:
         app(args=args, prog_name="neutra")
     except NeutraError as exc:  # a mistake outside any one command's handling
