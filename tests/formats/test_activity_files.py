@@ -264,6 +264,25 @@ def test_the_progress_callback_hears_reading_and_validating(tmp_path):
     assert calls[-1] == ("validating", 1, 1)
 
 
+def test_a_wide_csv_is_read_by_a_query_that_grows_with_its_columns_not_their_square(tmp_path):
+    # Each column's check for a line of irregular length once wrote the whole test out
+    # again: 1,000 columns made a query of a million terms and took gigabytes.
+    extra = [f"c{i}" for i in range(400)]
+    path = _csv(
+        tmp_path,
+        "wide.csv",
+        f"{HEADER},{','.join(extra)}\n1,2024,x,1,kg,,,{','.join(extra)}\n",
+    )
+    data = read_activities([path])
+    con = data.table._find_backend().con
+    ((sql,),) = con.execute(
+        "SELECT sql FROM duckdb_views() WHERE view_name LIKE '%_text'"
+    ).fetchall()
+    assert len(sql) < 200 * 407  # about 150 characters a column
+    row = data.table.to_pyarrow().to_pylist()[0]
+    assert (row["quantity"], row["c0"], row["c399"]) == (1.0, "c0", "c399")
+
+
 def test_a_file_whose_every_line_is_ragged_names_each_line(tmp_path):
     # Not "a header but no data rows": the lines are there, and each says what is wrong.
     path = _csv(tmp_path, "a.csv", f"{HEADER}\n1,2024,x,1,kg,,,extra\n2,2024,x,1\n")
