@@ -588,3 +588,29 @@ def test_a_file_name_that_is_not_utf8_is_said_not_a_traceback(
             done.stderr.split()
         )
         assert done.stdout == ""
+
+
+def test_an_input_that_is_no_regular_file_is_named_for_what_it_is(
+    files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    activities, factors = files
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)  # read, it would block for ever
+    loop = tmp_path / "loop.csv"
+    loop.symlink_to(tmp_path / "loop2.csv")
+    (tmp_path / "loop2.csv").symlink_to(loop)
+    cases = (
+        (fifo, "this is not a regular file (a device, a pipe): give a file"),
+        (loop, "this is a symbolic link that leads nowhere"),
+        (tmp_path, "this is a directory, not a file"),
+        (tmp_path / "none.csv", "the file does not exist"),
+    )
+    for path, reason in cases:
+        for args in (
+            ("footprint", path, "--factors", factors, "--format", "json"),
+            ("footprint", activities, "--factors", path, "--format", "json"),
+        ):
+            done = neutra(*args)
+            assert done.returncode == 2, args
+            problems = json.loads(done.stdout)["problems"]
+            assert [(p["file"], p["reason"]) for p in problems] == [(str(path), reason)], args

@@ -54,6 +54,7 @@ from neutra.core.activities import (
 )
 from neutra.core.errors import InvalidInputError, Problem
 from neutra.formats.hashing import FileHash, file_sha256
+from neutra.formats.paths import path_problem
 from neutra.formats.workbook import cell_text, first_sheet
 
 __all__ = ["SUFFIXES", "Progress", "read_activities"]
@@ -307,10 +308,9 @@ def _load(
     progress: Progress | None,
     started: FileHash | None = None,
 ) -> _Loaded:
-    if not path.exists():
-        raise _FileError([Problem(label, None, None, None, "the file does not exist")])
-    if not path.is_file():
-        raise _FileError([Problem(label, None, None, None, "this is a directory, not a file")])
+    unreadable = path_problem(path)
+    if unreadable is not None:
+        raise _FileError([Problem(label, None, None, None, unreadable)])
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         reason = f"unsupported file type {suffix or '(none)'!r}: use .csv, .xlsx, .xlsm or .parquet"

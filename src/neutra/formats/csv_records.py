@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from neutra.core.errors import Problem
+from neutra.formats.paths import path_problem
 from neutra.formats.workbook import cell_text, first_sheet
 
 __all__ = ["Record", "open_table_records", "read_records", "read_table_records"]
@@ -29,12 +30,11 @@ def read_records(
 
     Row numbers are spreadsheet rows: the header is row 1.
     """
+    unreadable = path_problem(path)
+    if unreadable is not None:
+        return [], [], [Problem(label, None, None, None, unreadable)]
     try:
         text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        return [], [], [Problem(label, None, None, None, "the file does not exist")]
-    except IsADirectoryError:
-        return [], [], [Problem(label, None, None, None, "this is a directory, not a file")]
     except UnicodeDecodeError:
         reason = "the file is not UTF-8 text: save it as 'CSV UTF-8'"
         return [], [], [Problem(label, None, None, None, reason)]
@@ -72,8 +72,9 @@ def read_table_records(
     """As `read_records`, for a CSV file or the first sheet of an XLSX workbook (by suffix)."""
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         return read_records(path, label, required)
-    if not path.is_file():
-        return [], [], [Problem(label, None, None, None, "the file does not exist")]
+    unreadable = path_problem(path)
+    if unreadable is not None:
+        return [], [], [Problem(label, None, None, None, unreadable)]
     sheet, unreadable = first_sheet(path)
     if unreadable is not None:
         return [], [], [Problem(label, None, None, None, unreadable)]
@@ -97,6 +98,10 @@ def open_table_records(
         if any(p.row is None or p.row == 1 for p in found):
             return header, iter(())
         return header, iter(rows)
+    unreadable = path_problem(path)
+    if unreadable is not None:
+        problems.append(Problem(label, None, None, None, unreadable))
+        return [], iter(())
     try:
         handle = path.open(encoding="utf-8-sig", newline="")
         reader = csv.reader(handle, strict=True)
