@@ -152,6 +152,8 @@ def test_an_empty_unit_is_a_unit_error(text):
         ("kg**999", "cannot read unit 'kg**999': a power is a number of 1 or 2 digits"),
         ("k" * 101, "a unit is at most 100 characters"),
         ("k" * 30_000, "a unit is at most 100 characters"),
+        ("kWh\x00", "unit 'kWh\\x00' holds a control character (a NUL, a tab...)"),
+        ("k\tWh", "unit 'k\\tWh' holds a control character (a NUL, a tab...)"),
     ],
 )
 def test_a_unit_pint_would_work_out_for_hours_is_refused_at_once(text, reason):

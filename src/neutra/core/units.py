@@ -119,6 +119,8 @@ def parse_unit(text: str) -> pint.Unit:
         raise UnitError("no unit given", unit=text)
     if len(text) > MAX_UNIT_CHARS:
         raise UnitError(f"a unit is at most {MAX_UNIT_CHARS} characters", unit=text)
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):  # a NUL would travel to every output
+        raise UnitError(f"unit {text!r} holds a control character (a NUL, a tab...)", unit=text)
     if not _POWERS.fullmatch(text):
         # pint works powers out exactly: 9**9**9 would run for hours.
         raise UnitError(
