@@ -331,7 +331,7 @@ def _with_rows(file: _Loaded) -> _Loaded:
     rows = file.rows if file.rows is not None else file.table.count().to_pyarrow().as_py()
     if rows == 0:
         if file.problems:  # every line was skipped, and why is said line by line
-            raise _FileError(file.problems)
+            raise _FileError(list(file.problems))
         raise _FileError(
             [Problem(file.label, None, None, None, "the file has a header but no data rows")]
         )

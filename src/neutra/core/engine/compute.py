@@ -128,9 +128,7 @@ def compute_footprint(
         # (The web keeps a row's unknown columns with the row itself, not in its lines.)
         query = line_query(joined, selections, coefficients, shares, market, gwp)
     elif options.lines:
-        lines = line_table(
-            run, joined, selections, coefficients, shares, market, gwp, carried
-        )
+        lines = line_table(run, joined, selections, coefficients, shares, market, gwp, carried)
     draft = Footprint(
         gwp_set=gwp.name,
         flags=flags,
