@@ -336,3 +336,122 @@ def test_a_claim_whose_pdf_cannot_be_written_is_not_recorded(
     assert "Traceback" not in result.stderr
     assert "no such folder" in " ".join(result.stderr.split())  # said before any work
     assert not (tmp_path / "claims-register.csv").exists()
+
+
+TOTALS = (
+    '"totals": {"scope1": 1, "scope2_location": 1, "scope2_market": 1, "scope3": 1, '
+    '"total_location": 3, "total_market": 3}'
+)
+TOO_MANY_TONNES = "too large: an emission figure is at most 1e+15 t CO2e"
+
+
+def evaluate_problems(
+    folder: Path, footprint_text: str, period: str = "2024"
+) -> list[dict[str, object]]:
+    """The problems `claim evaluate --format json` lists (exit 2, no traceback)."""
+    (folder / "fp.json").write_text(footprint_text, encoding="utf-8")
+    result = neutra(
+        "claim", "evaluate", "--footprint", folder / "fp.json", "--ledger", ledger(folder / "l.csv", 10),
+        "--client", "Acme", "--period", period, "--format", "json",
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    problems: list[dict[str, object]] = json.loads(result.stdout)["problems"]
+    return problems
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "value", "reason"),
+    [
+        ("{" + TOTALS.replace('"scope1": 1', '"scope1": ' + "9" * 5000) + "}",
+         "totals.scope1", "9" * 80, TOO_MANY_TONNES),
+        ("{" + TOTALS.replace('"total_market": 3', '"total_market": 1' + "0" * 400) + "}",
+         "totals.total_market", "1" + "0" * 79, TOO_MANY_TONNES),
+        ("{" + TOTALS + ', "by_entity": {"A": {"total_location": 1' + "0" * 400 + "}}}",
+         "by_entity.A.total_location", "1" + "0" * 79, TOO_MANY_TONNES),
+        ("{" + TOTALS + ', "scope3_categories": {"²": 1.0}}',
+         "scope3_categories.²", "²", "a scope 3 category is 1 to 15"),
+        ("{" + TOTALS + ', "lines": [{"unit": "kWh", "scope": 1, "quantity": 1' + "0" * 400 + "}]}",
+         "lines[0].quantity", "1" + "0" * 79, "not as neutra footprint writes it"),
+    ],
+    ids=["integer-of-5000-digits", "integer-of-401-digits", "entity-of-401-digits",
+         "category-in-superscript", "line-quantity-of-401-digits"],
+)  # fmt: skip
+def test_a_footprint_number_no_float_can_hold_is_a_problem_at_its_key(
+    tmp_path: Path, text: str, key: str, value: str, reason: str
+) -> None:
+    file = str(tmp_path / "fp.json")
+    assert evaluate_problems(tmp_path, text) == [
+        {"file": file, "row": None, "column": key, "value": value, "reason": reason}
+    ]
+
+
+def test_footprint_totals_beyond_the_bound_are_refused_before_they_are_added(
+    tmp_path: Path,
+) -> None:
+    keys = (
+        "scope1",
+        "scope2_location",
+        "scope2_market",
+        "scope3",
+        "total_location",
+        "total_market",
+    )
+    text = '{"totals": {' + ", ".join(f'"{key}": 1e308' for key in keys) + "}}"
+    problems = evaluate_problems(tmp_path, text)
+    assert [(p["column"], p["value"], p["reason"]) for p in problems] == [
+        (f"totals.{key}", "1e+308", TOO_MANY_TONNES) for key in keys
+    ]
+
+
+def test_a_footprint_nested_too_deep_names_the_line_and_column(tmp_path: Path) -> None:
+    problems = evaluate_problems(tmp_path, '{"totals":\n  ' + "[" * 100_000 + "]" * 100_000 + "}")
+    assert problems == [
+        {
+            "file": str(tmp_path / "fp.json"),
+            "row": None,
+            "column": None,
+            "value": None,
+            "reason": "not JSON as neutra writes it (line 2, column 102: more than 100 arrays or "
+            "objects inside each other); give the output of neutra footprint --format json",
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("period", "reason"),
+    [
+        ("9999", "'9999' is too far ahead: a period ends in 2100 or earlier"),
+        ("2024-01-01/9999-01-01", "'2024-01-01/9999-01-01' is too far ahead: a period ends in 2100 or earlier"),
+        ("0001-01-01/9999-12-31",
+         "'0001-01-01/9999-12-31' is before any GHG accounting: a period starts in 1990 or later"),
+        ("２０٢٤", "'２０٢٤' is not a period: write a year (2024) or YYYY-MM-DD/YYYY-MM-DD"),
+    ],
+)  # fmt: skip
+def test_a_period_outside_1990_to_2100_or_in_other_digits_is_a_problem_on_period(
+    tmp_path: Path, period: str, reason: str
+) -> None:
+    problems = evaluate_problems(tmp_path, "{" + TOTALS + "}", period)
+    assert problems == [
+        {"file": "--period", "row": None, "column": None, "value": period, "reason": reason}
+    ]
+
+
+@pytest.mark.parametrize("serial", ["9" * 5000, "١٠٠٠١٠"])
+def test_a_register_serial_too_long_or_in_other_digits_is_a_problem_on_its_cell(
+    tmp_path: Path, serial: str
+) -> None:
+    (tmp_path / "claims-register.csv").write_text(
+        f"claim_id,client,period,programme,serial_start,serial_end\nabc,Acme,2024,CDM,100001,{serial}\n",
+        encoding="utf-8",
+    )
+    problems = evaluate_problems(tmp_path, "{" + TOTALS + "}")
+    assert problems == [
+        {
+            "file": str(tmp_path / "claims-register.csv"),
+            "row": 2,
+            "column": "serial_end",
+            "value": serial,
+            "reason": "a serial number is a whole number of at most 18 digits",
+        }
+    ]

@@ -207,3 +207,44 @@ def test_a_missing_file_is_a_problem_not_a_traceback(tmp_path: Path) -> None:
     code, _out, err = check(tmp_path / "nope.csv")
     assert code == 2
     assert "does not exist" in err
+
+
+@pytest.mark.parametrize("column", ["serial_start", "serial_end", "quantity"])
+def test_a_number_too_long_for_python_is_a_problem_on_its_cell(tmp_path: Path, column: str) -> None:
+    cells = {"serial_start": "1", "serial_end": "100", "quantity": "", column: "9" * 5000}
+    path = ledger(
+        tmp_path,
+        f"p1,2024-01-10,purchase,CDM,CER,IN,1234,2012,{cells['serial_start']},"
+        f"{cells['serial_end']},{cells['quantity']},CDM,HOLD,,,Acme,,,,,,,,",
+    )
+    code, out, err = check(path, "--format", "json")
+    assert code == 2
+    assert "Traceback" not in err
+    assert json.loads(out)["problems"] == [
+        {
+            "file": str(path),
+            "row": 2,
+            "column": column,
+            "value": "9" * 80,
+            "reason": "too large: a whole number here has at most 18 digits",
+        }
+    ]
+
+
+@pytest.mark.parametrize("serials", [("١", "١٠٠"), ("1_0", "2_0"), ("１", "１００")])
+def test_serials_in_other_digits_or_with_separators_are_not_numbers(
+    tmp_path: Path, serials: tuple[str, str]
+) -> None:
+    start, end = serials
+    path = ledger(
+        tmp_path,
+        f"p1,2024-01-10,purchase,CDM,CER,IN,1234,2012,{start},{end},,CDM,HOLD,,,Acme,,,,,,,,",
+    )
+    code, out, err = check(path, "--format", "json")
+    assert code == 2
+    assert "Traceback" not in err
+    reason = "not a whole number (digits only, no separators)"
+    assert json.loads(out)["problems"] == [
+        {"file": str(path), "row": 2, "column": "serial_end", "value": end, "reason": reason},
+        {"file": str(path), "row": 2, "column": "serial_start", "value": start, "reason": reason},
+    ]

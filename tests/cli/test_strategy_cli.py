@@ -199,3 +199,64 @@ def test_a_threshold_outside_0_to_1_is_refused(tmp_path: Path) -> None:
     code, _, err = run("strategy", "--history", p["history"], "--threshold", "5")
     assert code == 2
     assert "--threshold" in err
+
+
+TOO_MANY_TONNES = "too large: an emission figure is at most 1e+15 t CO2e"
+NOT_A_NUMBER = "give a number with '.' as decimal point and no thousands separators"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("history", f"year,scope1,scope2_location,scope2_market,scope3\n{'9' * 5000},1,1,1,1\n",
+         [(2, "year", "9" * 80, "give a year such as 2024")]),
+        ("targets", f"target_id,kind,scopes,base_year,target_year,reduction\nT,absolute,1+2,2020,{'2' * 5000},0.4\n",
+         [(2, "target_year", "2" * 80, "give a year such as 2024")]),
+        ("history", "year,scope1,scope2_location,scope2_market,scope3\n2020,1e308,1,1,1e999\n",
+         [(2, "scope1", "1e308", TOO_MANY_TONNES), (2, "scope3", "1e999", TOO_MANY_TONNES)]),
+        ("changes", "year,kind,description,base_year_effect_t\n2022,acquisition,x,1e308\n2022,divestment,y,-1e16\n",
+         [(2, "base_year_effect_t", "1e308", TOO_MANY_TONNES), (3, "base_year_effect_t", "-1e16", TOO_MANY_TONNES)]),
+        ("history", "year,scope1,scope2_location,scope2_market,scope3\n٢٠٢٠,١,1_0,１,1\n",
+         [(2, "year", "٢٠٢٠", "give a year such as 2024"), (2, "scope1", "١", NOT_A_NUMBER),
+          (2, "scope2_location", "1_0", NOT_A_NUMBER), (2, "scope2_market", "１", NOT_A_NUMBER)]),
+    ],
+    ids=["year-of-5000-digits", "target-year-of-5000-digits", "emissions-beyond-the-bound",
+         "changes-beyond-the-bound", "digits-of-other-scripts"],
+)  # fmt: skip
+def test_numbers_no_file_of_emissions_can_hold_are_problems_on_their_cells(
+    tmp_path: Path, name: str, text: str, expected: list[tuple[int, str, str, str]]
+) -> None:
+    p = write(tmp_path, **{"history": HISTORY, name: text})
+    code, out, err = run(
+        "strategy", "--history", p["history"], f"--{name}", p[name], "--format", "json"
+    )
+    assert code == 2
+    assert "Traceback" not in err
+    found = [
+        (x["file"], x["row"], x["column"], x["value"], x["reason"])
+        for x in json.loads(out)["problems"]
+    ]
+    assert found == [(str(p[name]), *problem) for problem in expected]
+
+
+def test_a_base_year_too_small_to_restate_names_its_row_of_the_history(tmp_path: Path) -> None:
+    p = write(
+        tmp_path,
+        history="year,scope1,scope2_location,scope2_market,scope3\n2020,1e-320,0,0,0\n2021,5,5,5,5\n",
+        changes="year,kind,description,base_year_effect_t\n2021,acquisition,Bought Beta GmbH,12000\n",
+    )
+    code, out, err = run(
+        "strategy", "--history", p["history"], "--changes", p["changes"], "--format", "json"
+    )
+    assert code == 2
+    assert "Traceback" not in err
+    assert json.loads(out)["problems"] == [
+        {
+            "file": str(p["history"]),
+            "row": 2,
+            "column": "year",
+            "value": "2020",
+            "reason": "2020's emissions as reported (1e-320 t CO2e) are too small to restate "
+            "in proportion to the changes (+12,000.0 t CO2e)",
+        }
+    ]

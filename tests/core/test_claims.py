@@ -326,6 +326,22 @@ def test_periods_parse_as_a_year_or_a_date_range() -> None:
         ClaimPeriod.parse("2024-02-30/2024-12-31")
 
 
+def test_periods_outside_1990_to_2100_or_in_other_digits_are_refused_with_the_reason() -> None:
+    refused = {
+        "9999": "'9999' is too far ahead: a period ends in 2100 or earlier",
+        "2024-01-01/9999-01-01": "'2024-01-01/9999-01-01' is too far ahead: a period ends in "
+        "2100 or earlier",
+        "0000": "'0000' is before any GHG accounting: a period starts in 1990 or later",
+        "１９٩٩": "'１９٩٩' is not a period: write a year (2024) or YYYY-MM-DD/YYYY-MM-DD",
+    }
+    for text, reason in refused.items():
+        with pytest.raises(ClaimPeriodError) as caught:
+            ClaimPeriod.parse(text)
+        assert caught.value.message == reason
+    assert ClaimPeriod.parse("2100").end == date(2100, 12, 31)  # the last year a claim may be for
+    assert add_months(ClaimPeriod.parse("2100").end, 12) == date(2101, 12, 31)
+
+
 def test_the_window_of_a_fiscal_year_ends_twelve_months_after_it() -> None:
     assert add_months(date(2025, 3, 31), 12) == date(2026, 3, 31)
     assert add_months(date(2024, 2, 29), 12) == date(2025, 2, 28)

@@ -159,8 +159,10 @@ def test_a_scope_3_target_by_category_covers_only_those_categories() -> None:
 
 
 def test_credits_cannot_enter_a_target_because_the_history_holds_no_negative_figures() -> None:
-    with pytest.raises(HistoryError):
+    with pytest.raises(HistoryError, match=r"^2024: an emission figure is negative$"):
         year(2024, 100, 10, 10, -50)  # "net of credits" would be a negative figure
+    with pytest.raises(HistoryError, match=r"^2024: an emission figure is not a finite number$"):
+        year(2024, 100, 10, float("inf"), 50)
 
 
 # --- SBTi near-term check -------------------------------------------------------------
@@ -272,6 +274,17 @@ def test_the_threshold_is_a_setting() -> None:
 def test_a_change_in_or_before_the_base_year_is_refused() -> None:
     with pytest.raises(BaseYearError):
         assess_base_year(HISTORY, base_year=2020, changes=[acquisition(12_000, 2020)])
+
+
+def test_a_base_year_too_small_to_restate_in_proportion_is_refused_naming_its_year() -> None:
+    speck = EmissionsHistory((year(2020, 1e-320, 0, 0, 0), year(2021, 5, 5, 5, 5)))
+    with pytest.raises(BaseYearError) as caught:
+        assess_base_year(speck, base_year=2020, changes=[acquisition(12_000, 2021)])
+    assert caught.value.message == (
+        "2020's emissions as reported (1e-320 t CO2e) are too small to restate in proportion "
+        "to the changes (+12,000.0 t CO2e)"
+    )
+    assert caught.value.extra == {"year": 2020}
 
 
 def test_an_accepted_recalculation_stays_and_new_changes_are_weighed_against_the_restated_base() -> (

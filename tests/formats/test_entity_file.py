@@ -71,6 +71,14 @@ def test_a_percentage_is_refused_with_a_hint_to_write_a_fraction(tmp_path: Path)
     assert "looks like a percentage" in problems[1].reason
 
 
+def test_a_share_in_other_digits_or_with_separators_is_not_a_number(tmp_path: Path) -> None:
+    path = write(tmp_path, "Parent,,,,\nA,Parent,٠.٥,full,full\nB,Parent,0.2_5,full,full\n")
+    assert [(p.row, p.column, p.value, p.reason) for p in problems_of(path)] == [
+        (3, "equity_share", "٠.٥", "not a number: give shares as fractions 0-1, e.g. 0.83"),
+        (4, "equity_share", "0.2_5", "not a number: give shares as fractions 0-1, e.g. 0.83"),
+    ]
+
+
 def test_every_problem_in_the_file_is_reported_at_once(tmp_path: Path) -> None:
     body = (
         "Parent,,,,\n"

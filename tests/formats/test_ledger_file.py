@@ -111,3 +111,26 @@ def test_an_xlsx_ledger_replays_like_its_csv(tmp_path: Path) -> None:
     book = tmp_path / "ledger.xlsx"
     write_ledger(read_ledger(path), book)
     assert replay_ledger(read_ledger(book)).blocks == replay_ledger(read_ledger(path)).blocks
+
+
+def test_a_commitment_period_too_long_for_a_number_is_a_problem_on_its_cell(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        f"p1,2024-01-10,purchase,CDM,CER,IN,1234,2012,1,100,,CDM,H,,,,,,,,{'1' * 5000},2,0",
+        header=HEADER + ",original_cp,applicable_cp,lulucf_activity",
+    )
+    with pytest.raises(InvalidInputError) as caught:
+        read_ledger(path)
+    assert [(p.row, p.column, p.value, p.reason) for p in caught.value.problems] == [
+        (2, "original_cp", "1" * 80, "too large: a whole number here has at most 18 digits")
+    ]
+
+
+def test_a_vintage_or_price_in_other_digits_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "p1,2024-01-10,purchase,CDM,CER,IN,1234,٢٠١٢,1,100,,CDM,H,,,,,١.٥,EUR,")
+    with pytest.raises(InvalidInputError) as caught:
+        read_ledger(path)
+    assert [(p.row, p.column, p.value, p.reason) for p in caught.value.problems] == [
+        (2, "vintage", "٢٠١٢", "write a year (2024) or two ISO dates (2024-01-01/2024-06-30)"),
+        (2, "price", "١.٥", "not a price per unit (e.g. 1.25; no currency sign or separators)"),
+    ]

@@ -112,3 +112,15 @@ def test_a_bad_statement_lists_every_problem(tmp_path: Path) -> None:
         (3, "quantity"),
         (5, "serial_start"),
     }
+
+
+def test_a_serial_too_long_or_in_other_digits_is_a_problem_on_its_cell(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, f"CDM,H,CDM,CER,IN,1,2012,1,{'9' * 5000},", "CDM,H,CDM,CER,IN,1,2012,١,10,"
+    )
+    with pytest.raises(InvalidInputError) as caught:
+        read_statement(path)
+    assert [(p.row, p.column, p.value, p.reason) for p in caught.value.problems] == [
+        (2, "serial_end", "9" * 80, "too large: a whole number here has at most 18 digits"),
+        (3, "serial_start", "١", "not a whole number (digits only, no separators)"),
+    ]

@@ -116,3 +116,25 @@ def test_a_missing_column_and_a_file_that_is_not_there_are_problems_not_tracebac
     assert caught.value.problems[0].column == "unit"
     with pytest.raises(InvalidInputError):
         read_changes(tmp_path / "nothing.csv")
+
+
+def test_categories_and_denominators_in_other_digits_are_refused(tmp_path: Path) -> None:
+    targets = tmp_path / "targets.csv"
+    targets.write_text(
+        "target_id,kind,scopes,base_year,target_year,reduction,categories\n"
+        "T,absolute,3,2020,2030,0.4,1;٣\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InvalidInputError) as caught:
+        read_targets(targets)
+    assert [(p.row, p.column, p.value, p.reason) for p in caught.value.problems] == [
+        (2, "categories", "1;٣", "give scope 3 categories 1-15 separated by ';'")
+    ]
+    denominators = tmp_path / "denominators.csv"
+    denominators.write_text("year,indicator,value,unit\n2020,fte,١٢٠٠,FTE\n", encoding="utf-8")
+    with pytest.raises(InvalidInputError) as caught:
+        read_denominators(denominators)
+    reason = "give a number with '.' as decimal point and no thousands separators"
+    assert [(p.row, p.column, p.value, p.reason) for p in caught.value.problems] == [
+        (2, "value", "١٢٠٠", reason)
+    ]

@@ -110,6 +110,9 @@ def strategy(
             changes_path=changes,
             currency=currency,
         )
+    except InvalidInputError as exc:
+        fail(exc.problems, as_json=as_json)
+    try:
         report = strategy_report(
             inputs.history,
             base_year=inputs.base_year,
@@ -120,10 +123,8 @@ def strategy(
             changes=inputs.changes,
             threshold=threshold,
         )
-    except InvalidInputError as exc:
-        fail(exc.problems, as_json=as_json)
     except NeutraError as exc:
-        fail([problem_of(exc, "strategy")], as_json=as_json)
+        fail([problem_of(exc, inputs)], as_json=as_json)
     if as_json:
         print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
         return

@@ -216,12 +216,19 @@ def assess_base_year(
             raise BaseYearError(
                 f"{item.year} has no emissions to restate in proportion", year=item.year
             )
+        ratio = restated / as_reported if adjustment else 1.0
+        if not math.isfinite(ratio):  # a speck as reported (1e-320 t) against tonnes of change
+            raise BaseYearError(
+                f"{item.year}'s emissions as reported ({as_reported:.3g} t CO2e) are too small "
+                f"to restate in proportion to the changes ({adjustment:+,.1f} t CO2e)",
+                year=item.year,
+            )
         series.append(
             RestatedYear(
                 item.year, as_reported, adjustment, restated, tuple(c.reason for c in later)
             )
         )
-        years.append(item.scaled(restated / as_reported) if adjustment else item)
+        years.append(item.scaled(ratio) if adjustment else item)
     base = series[0]
     return BaseYearAssessment(
         year=base_year,

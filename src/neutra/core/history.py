@@ -116,8 +116,10 @@ class EmissionsYear:
     def check_invariants(self) -> None:
         figures = [self.scope1, self.scope2_location, self.scope2_market, self.scope3]
         figures += list(self.categories.values())
-        if any(not math.isfinite(v) or v < 0 for v in figures):
-            raise HistoryError(f"{self.year}: emissions must be finite and not negative")
+        if not all(math.isfinite(v) for v in figures):
+            raise HistoryError(f"{self.year}: an emission figure is not a finite number")
+        if any(v < 0 for v in figures):
+            raise HistoryError(f"{self.year}: an emission figure is negative")
         if any(not 1 <= c <= 15 for c in self.categories):
             raise HistoryError(f"{self.year}: scope 3 categories are 1 to 15")
 

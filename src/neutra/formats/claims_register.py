@@ -33,6 +33,7 @@ from pathlib import Path
 from neutra.core.claims import ClaimedRange, ClaimEvaluation, ClaimPeriod, ClaimPeriodError
 from neutra.core.errors import InvalidInputError, Problem
 from neutra.formats.csv_records import read_records
+from neutra.formats.numbers import MAX_WHOLE_DIGITS, whole_number
 
 __all__ = [
     "COLUMNS",
@@ -127,11 +128,14 @@ def read_claims_register(path: Path, label: str | None = None) -> list[Registere
             bad("period", exc.message)
         serials = []
         for column in ("serial_start", "serial_end"):
-            text = record.get(column, "")
-            if text.isdigit():
-                serials.append(int(text))
+            serial = whole_number(record.get(column, ""))
+            if serial is not None:
+                serials.append(serial)
             else:
-                bad(column, "a serial number is a whole number")
+                bad(
+                    column,
+                    f"a serial number is a whole number of at most {MAX_WHOLE_DIGITS} digits",
+                )
         if len(serials) == 2:
             start, end = serials
             if end < start:

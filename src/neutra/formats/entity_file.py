@@ -13,18 +13,17 @@ problem raised at once as `InvalidInputError`.
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 
 from neutra.core.boundary import Boundary, Control, EntityLink, find_link_issues
 from neutra.core.errors import InvalidInputError, Problem
 from neutra.formats.csv_records import read_records
+from neutra.formats.numbers import is_decimal_number
 
 __all__ = ["COLUMNS", "read_entities"]
 
 COLUMNS = ("entity", "parent", "equity_share", "financial_control", "operational_control")
 
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")  # plain decimal, no "1_000"
 _PERCENT_HINT = "give shares as fractions 0-1, e.g. 0.83"
 _CONTROLS = ", ".join(c.value for c in Control)
 
@@ -83,7 +82,7 @@ def _parse_share(text: str, *, root: bool) -> float | str:
         return 1.0 if root else "no equity share: give the parent's holding as a fraction 0-1"
     if text.endswith("%"):
         return f"percentages are not accepted: {_PERCENT_HINT}"
-    if not _NUMBER.fullmatch(text):
+    if not is_decimal_number(text):
         return f"not a number: {_PERCENT_HINT}"
     value = float(text)
     if not math.isfinite(value) or value < 0:

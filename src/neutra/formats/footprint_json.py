@@ -6,21 +6,24 @@ gases, entities, the biogenic memo and the provenance hash; and, when the
 footprint was made with `--lines`, the energy of scopes 1 and 2 derived from
 the lines (`neutra.core.energy`; ESRS E1-5 and UK SECR need it).
 
-It must never accept a figure that is not a finite number of tonnes, nor
-totals that disagree with their parts; every problem names the file and the
-key, all at once.
+It must never accept a figure that is not a finite number of tonnes (at most
+`MAX_TONNES`), nor totals that disagree with their parts, nor let `json`
+raise on a number or a nesting it cannot hold; every problem names the file
+and the key (or line and column), all at once.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
 from neutra.core.claims import FootprintFigures
 from neutra.core.energy import ActivityAmount, EnergyUse, energy_use
 from neutra.core.errors import MAX_PROBLEMS, InvalidInputError, Problem
+from neutra.formats.numbers import MAX_TONNES, TOO_MANY_TONNES, whole_number
 
 __all__ = ["SCHEMA", "read_footprint_json"]
 
@@ -28,13 +31,26 @@ SCHEMA = "neutra.footprint/1"
 _PARTS = ("scope1", "scope2_location", "scope2_market", "scope3")
 # totals must add up to their parts within this (float sums of many lines differ in the last bits)
 _TOLERANCE = 1e-6
+# int() refuses more than 4,300 digits; a figure of more than 400 is refused as too large anyway.
+_MAX_INTEGER_CHARS = 400
+# neutra.core.activities.MAX_QUANTITY (not imported: it loads the ibis engine): no line of a
+# footprint has a quantity this large, and a sum of lines stays a finite float.
+_MAX_QUANTITY = 1e18
+# A footprint document nests four levels deep; json.loads recurses on each level.
+_MAX_DEPTH = 100
+_BRACKETS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+class _LongInteger(str):
+    """A JSON integer too long to convert, kept as its text: refused as too large."""
 
 
 def read_footprint_json(path: Path, label: str | None = None) -> FootprintFigures:
     """The figures of a footprint JSON file; `InvalidInputError` listing every problem."""
     name = label or str(path)
     try:
-        document = json.loads(path.read_bytes().decode("utf-8-sig"))
+        text = path.read_bytes().decode("utf-8-sig")
+        document = json.loads(text, parse_int=_integer)
     except FileNotFoundError:
         raise InvalidInputError(
             [Problem(name, None, None, None, "the file does not exist")]
@@ -48,11 +64,37 @@ def read_footprint_json(path: Path, label: str | None = None) -> FootprintFigure
     except json.JSONDecodeError as exc:
         reason = f"not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); give the output of neutra footprint --format json"
         raise InvalidInputError([Problem(name, None, None, None, reason)]) from None
+    except RecursionError:
+        line, column = _too_deep(text)
+        reason = (
+            f"not JSON as neutra writes it (line {line}, column {column}: more than {_MAX_DEPTH} "
+            "arrays or objects inside each other); give the output of neutra footprint --format json"
+        )
+        raise InvalidInputError([Problem(name, None, None, None, reason)]) from None
     except OSError as exc:
         raise InvalidInputError(
             [Problem(name, None, None, None, f"cannot read the file: {exc.strerror}")]
         ) from None
     return footprint_from_json(document, name)
+
+
+def _integer(text: str) -> int | str:
+    return _LongInteger(text) if len(text) > _MAX_INTEGER_CHARS else int(text)
+
+
+def _too_deep(text: str) -> tuple[int, int]:
+    """Line and column of the bracket that opens a level deeper than _MAX_DEPTH."""
+    depth = 0
+    for match in _BRACKETS.finditer(text):
+        token = match.group()  # a bracket, or a string (brackets inside it do not count)
+        if token in ("[", "{"):
+            depth += 1
+        elif token in ("]", "}"):
+            depth -= 1
+        if depth > _MAX_DEPTH:
+            start = match.start()
+            return text.count("\n", 0, start) + 1, start - text.rfind("\n", 0, start)
+    return 1, 1
 
 
 def footprint_from_json(document: Any, name: str) -> FootprintFigures:
@@ -97,7 +139,8 @@ def footprint_from_json(document: Any, name: str) -> FootprintFigures:
         )
     else:
         for key, raw in raw_categories.items():
-            if not str(key).isdigit() or not 1 <= int(key) <= 15:
+            category = whole_number(key, max_digits=2)
+            if category is None or not 1 <= category <= 15:
                 problems.append(
                     Problem(
                         name,
@@ -110,7 +153,7 @@ def footprint_from_json(document: Any, name: str) -> FootprintFigures:
                 continue
             value = _tonnes(raw, f"scope3_categories.{key}", name, problems, required=True)
             if value is not None:
-                categories.append((int(key), value))
+                categories.append((category, value))
     gases: list[tuple[str, float, float]] = []
     raw_gases = document.get("by_gas", {})
     if isinstance(raw_gases, dict):
@@ -189,8 +232,8 @@ def _energy(lines: Any, name: str, problems: list[Problem]) -> EnergyUse | None:
             ("factor", factor, factor is None or isinstance(factor, str)),
             ("unit", unit, isinstance(unit, str) and bool(unit)),
             ("scope", scope, scope in (None, 1, 2, 3) and not isinstance(scope, bool)),
-            ("quantity", quantity, _finite(quantity)),
-            ("inclusion_share", share, share is None or _finite(share)),
+            ("quantity", quantity, _within(quantity, _MAX_QUANTITY)),
+            ("inclusion_share", share, share is None or (_within(share, 1.0) and share >= 0)),
         )
         bad = [
             Problem(
@@ -214,8 +257,9 @@ def _energy(lines: Any, name: str, problems: list[Problem]) -> EnergyUse | None:
     )
 
 
-def _finite(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+def _within(value: Any, limit: float) -> bool:
+    """A JSON number no larger than `limit` either way (never nan or inf; any int compares)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and abs(value) <= limit
 
 
 def _tonnes(
@@ -225,11 +269,16 @@ def _tonnes(
         if required:
             problems.append(Problem(name, None, key, None, "missing: a figure in t CO2e"))
         return None
+    if isinstance(raw, _LongInteger):
+        problems.append(Problem(name, None, key, raw[:80], TOO_MANY_TONNES))
+        return None
     if isinstance(raw, bool) or not isinstance(raw, int | float):
         problems.append(Problem(name, None, key, str(raw)[:80], "not a number"))
         return None
-    value = float(raw)
-    if not math.isfinite(value):
+    if isinstance(raw, float) and not math.isfinite(raw):
         problems.append(Problem(name, None, key, str(raw)[:80], "not a finite number"))
         return None
-    return value
+    if abs(raw) > MAX_TONNES:  # before float(): an int of 400 digits does not fit one
+        problems.append(Problem(name, None, key, str(raw)[:80], TOO_MANY_TONNES))
+        return None
+    return float(raw)

@@ -41,6 +41,7 @@ from neutra.core.credits import (
 from neutra.core.errors import InvalidInputError, Problem
 from neutra.formats import workbook
 from neutra.formats.csv_records import Record, open_table_records
+from neutra.formats.numbers import TOO_MANY_DIGITS, is_whole_number, whole_number
 
 __all__ = [
     "KYOTO_COLUMNS",
@@ -54,10 +55,8 @@ __all__ = [
 REQUIRED_COLUMNS = ("txn_id", "date", "action")
 KYOTO_COLUMNS = ("original_cp", "applicable_cp", "lulucf_activity")
 _KNOWN = frozenset(COLUMNS) | frozenset(KYOTO_COLUMNS)
-_INTEGER = re.compile(r"\d+")
 _PARTY = re.compile(r"[A-Z]{2}")
 _CURRENCY = re.compile(r"[A-Z]{3}")
-_PRICE = re.compile(r"\d+(\.\d+)?")
 _ACTIONS = ", ".join(a.value for a in Action)
 _UNIT_TYPES = ", ".join(u.value for u in UnitType)
 _POLICIES = ", ".join(p.value for p in Policy)
@@ -101,10 +100,13 @@ def _parse(
         value = text(column)
         if not value:
             return None
-        if not _INTEGER.fullmatch(value):
+        if not is_whole_number(value):
             bad(column, "not a whole number (digits only, no separators)")
             return None
-        return int(value)
+        number = whole_number(value)
+        if number is None:
+            bad(column, TOO_MANY_DIGITS)
+        return number
 
     date: dt.date | None = None
     if not text("date"):
@@ -146,7 +148,8 @@ def _parse(
         bad("policy", f"unknown policy: write one of {_POLICIES}")
     price: Decimal | None = None
     if text("price"):
-        if _PRICE.fullmatch(text("price")):
+        whole, point, fraction = text("price").partition(".")
+        if is_whole_number(whole) and (not point or is_whole_number(fraction)):
             try:
                 price = Decimal(text("price"))
             except InvalidOperation:
@@ -158,13 +161,11 @@ def _parse(
         bad("currency", "not an ISO 4217 code (e.g. EUR, USD)")
     kyoto = None
     cps = [integer(column) for column in KYOTO_COLUMNS]
-    if cps[0] is not None or cps[1] is not None:
-        if cps[0] is None or cps[1] is None:
-            bad(
-                "original_cp" if cps[0] is None else "applicable_cp", "give both commitment periods"
-            )
-        else:
-            kyoto = KyotoParts(cps[0], cps[1], cps[2] or 0)
+    original, applicable = text("original_cp"), text("applicable_cp")
+    if bool(original) != bool(applicable):  # a bad one is a problem already: not "give both"
+        bad("applicable_cp" if original else "original_cp", "give both commitment periods")
+    elif cps[0] is not None and cps[1] is not None:
+        kyoto = KyotoParts(cps[0], cps[1], cps[2] or 0)
     if len(problems) > before or date is None or action is None:
         return None
     return LedgerRow(

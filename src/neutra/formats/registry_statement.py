@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import re
 from pathlib import Path
 
 from neutra.core.credits import (
@@ -26,6 +25,7 @@ from neutra.core.credits import (
 )
 from neutra.core.errors import InvalidInputError, Problem
 from neutra.formats.csv_records import read_table_records
+from neutra.formats.numbers import TOO_MANY_DIGITS, is_whole_number, whole_number
 
 __all__ = ["REQUIRED_COLUMNS", "read_statement"]
 
@@ -47,7 +47,6 @@ _STATES = {
     "purchase": BlockState.HELD,
     "transfer": BlockState.HELD,
 }
-_INTEGER = re.compile(r"\d+")
 
 
 def read_statement(path: Path, *, label: str | None = None) -> tuple[StatementLine, ...]:
@@ -73,9 +72,11 @@ def read_statement(path: Path, *, label: str | None = None) -> tuple[StatementLi
         ints = {}
         for column in ("serial_start", "serial_end", "quantity"):
             text = record.get(column, "")
-            if text and not _INTEGER.fullmatch(text):
+            ints[column] = whole_number(text) if text else None
+            if text and not is_whole_number(text):
                 bad(column, "not a whole number (digits only, no separators)")
-            ints[column] = int(text) if text and _INTEGER.fullmatch(text) else None
+            elif text and ints[column] is None:
+                bad(column, TOO_MANY_DIGITS)
         for column in ("registry", "programme", "serial_start", "serial_end"):
             if not record[column]:
                 bad(column, f"no {column} given")

@@ -8,7 +8,8 @@ and reason. Writers give the same files back (the web exports a client's
 history this way, as reported and restated).
 
 It must never return part of a file, never guess a percentage for a fraction
-("42" for 0.42 is refused with a hint), and never convert money at another
+("42" for 0.42 is refused with a hint), never accept an emission figure beyond
+`MAX_TONNES` (sums of them could overflow), and never convert money at another
 year's rate.
 """
 
@@ -17,13 +18,13 @@ from __future__ import annotations
 import csv
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, TypeVar
 
-from neutra.core.baseyear import ChangeKind, StructuralChange
+from neutra.core.baseyear import BaseYearError, ChangeKind, StructuralChange
 from neutra.core.errors import InvalidInputError, NeutraError, Problem
 from neutra.core.history import (
     EmissionsHistory,
@@ -37,6 +38,13 @@ from neutra.core.money import exchange_rate
 from neutra.core.targets import Milestone, Target, TargetError, TargetKind, known_criteria
 from neutra.core.units import CURRENCIES
 from neutra.formats.csv_records import Record, read_records
+from neutra.formats.numbers import (
+    MAX_TONNES,
+    TOO_MANY_TONNES,
+    decimal_number,
+    is_decimal_number,
+    whole_number,
+)
 
 __all__ = [
     "CHANGE_COLUMNS",
@@ -77,32 +85,29 @@ CHANGE_COLUMNS = ("year", "kind", "description", "base_year_effect_t")
 
 E = TypeVar("E", bound=StrEnum)
 
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")  # plain decimal, no "1,000"
 INDICATOR_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")  # fte, revenue, tonnes_produced
 YEARS = range(1900, 2101)
-
-
-def _number(text: str) -> float | None:
-    if not _NUMBER.fullmatch(text):
-        return None
-    value = float(text)
-    return value if math.isfinite(value) else None
+_NOT_A_NUMBER = "give a number with '.' as decimal point and no thousands separators"
 
 
 def _year(label: str, row: int, column: str, text: str, problems: list[Problem]) -> int | None:
-    if not text.isdigit() or int(text) not in YEARS:
-        problems.append(Problem(label, row, column, text, "give a year such as 2024"))
+    year = whole_number(text, max_digits=4)
+    if year is None or year not in YEARS:
+        problems.append(Problem(label, row, column, text[:80], "give a year such as 2024"))
         return None
-    return int(text)
+    return year
 
 
 def _amount(
     label: str, row: int, column: str, text: str, problems: list[Problem], *, signed: bool = False
 ) -> float | None:
-    value = _number(text)
-    if value is None:
-        reason = "give a number with '.' as decimal point and no thousands separators"
-        problems.append(Problem(label, row, column, text[:80], reason))
+    """An emission figure in t CO2e, at most MAX_TONNES either way."""
+    if not is_decimal_number(text):
+        problems.append(Problem(label, row, column, text[:80], _NOT_A_NUMBER))
+        return None
+    value = float(text)
+    if not abs(value) <= MAX_TONNES:  # also inf, from "1e999"
+        problems.append(Problem(label, row, column, text[:80], TOO_MANY_TONNES))
         return None
     if not signed and value < 0:
         problems.append(Problem(label, row, column, text, "must not be negative"))
@@ -192,10 +197,9 @@ def read_denominators(path: Path) -> list[tuple[int, Denominator]]:
             )
             problems.append(Problem(label, row, "indicator", record["indicator"], reason))
             ok = False
-        value = _number(record["value"])
+        value = decimal_number(record["value"])
         if value is None:
-            reason = "give a number with '.' as decimal point and no thousands separators"
-            problems.append(Problem(label, row, "value", record["value"][:80], reason))
+            problems.append(Problem(label, row, "value", record["value"][:80], _NOT_A_NUMBER))
             ok = False
         elif value <= 0:
             what = "a headcount" if indicator == FTE else "a denominator"
@@ -250,7 +254,7 @@ def _enum_cell(
 def _fraction(
     label: str, row: int, column: str, text: str, problems: list[Problem]
 ) -> float | None:
-    value = _number(text)
+    value = decimal_number(text)
     if value is None:
         problems.append(
             Problem(label, row, column, text[:80], "give a fraction of the base, e.g. 0.42")
@@ -310,7 +314,8 @@ def _target_row(label: str, row: int, r: Record, problems: list[Problem]) -> Tar
         )
     categories: list[int] = []
     for part in filter(None, (p.strip() for p in r.get("categories", "").split(";"))):
-        if not part.isdigit() or not 1 <= int(part) <= 15:
+        category = whole_number(part, max_digits=2)
+        if category is None or not 1 <= category <= 15:
             problems.append(
                 Problem(
                     label,
@@ -321,7 +326,7 @@ def _target_row(label: str, row: int, r: Record, problems: list[Problem]) -> Tar
                 )
             )
             break
-        categories.append(int(part))
+        categories.append(category)
     milestones: list[Milestone] = []
     for part in filter(None, (p.strip() for p in r.get("milestones", "").split(";"))):
         year_text, _, share_text = part.partition(":")
@@ -453,6 +458,8 @@ class StrategyInputs:
     currency: str | None  # revenue intensities are per million of this currency
     targets: tuple[Target, ...]
     changes: tuple[StructuralChange, ...]
+    history_file: str  # the history file as named to the user
+    history_rows: Mapping[int, int]  # the row of each year in the history file
 
 
 def _collect(problems: list[Problem], reader, path):  # type: ignore[no-untyped-def]
@@ -490,7 +497,7 @@ def read_strategy_inputs(
         )
     if read is None or problems:
         raise InvalidInputError(problems)
-    history, _ = read
+    history, history_rows = read
     year = history.first_year if base_year is None else base_year
     if year not in history:
         problems.append(
@@ -536,9 +543,19 @@ def read_strategy_inputs(
         chosen,
         tuple(t for _, t in targets),
         tuple(c for _, c in changes),
+        str(history_path),
+        history_rows,
     )
 
 
-def problem_of(error: NeutraError, label: str) -> Problem:
-    """A core error met after the files were checked, as a problem (never a traceback)."""
-    return Problem(label, None, error.extra.get("field"), None, error.message)
+def problem_of(error: NeutraError, inputs: StrategyInputs) -> Problem:
+    """A core error met after the files were checked, as a problem (never a traceback).
+
+    A base year that cannot be restated names the history's row of the year at fault;
+    any other error names the command.
+    """
+    year = error.extra.get("year")
+    row = inputs.history_rows.get(year) if isinstance(year, int) else None
+    if isinstance(error, BaseYearError) and row is not None:
+        return Problem(inputs.history_file, row, "year", str(year), error.message)
+    return Problem("strategy", None, error.extra.get("field"), None, error.message)

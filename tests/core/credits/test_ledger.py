@@ -268,7 +268,7 @@ def test_lineage_leads_back_to_the_purchase_and_find_locates_a_serial() -> None:
 def test_periods_are_years_or_two_dates() -> None:
     assert parse_period("2024").end == D(2024, 12, 31)
     assert parse_period("2012-01-01/2012-06-30").start == D(2012, 1, 1)
-    for bad in ("24", "2012-06-30/2012-01-01", "2012-02-30/2012-03-01"):
+    for bad in ("24", "2012-06-30/2012-01-01", "2012-02-30/2012-03-01", "٢٠١٢", "２０１２"):
         with pytest.raises(ValueError, match=r"\w"):
             parse_period(bad)
 

@@ -126,7 +126,10 @@ class ClaimPeriodError(NeutraError, ValueError):
     """A claim period that is neither a year nor an ISO date range."""
 
 
-_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})/(\d{4}-\d{2}-\d{2})$")
+_RANGE = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})/([0-9]{4}-[0-9]{2}-[0-9]{2})$")
+# Claims begin with GHG accounting (1990) and end by 2100: a period outside is a typo, and its
+# window's end (months after the period) stays a real date.
+FIRST_YEAR, LAST_YEAR = 1990, 2100
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -145,21 +148,30 @@ class ClaimPeriod:
 
     @classmethod
     def parse(cls, text: str) -> ClaimPeriod:
-        """A year (`2024`) or `YYYY-MM-DD/YYYY-MM-DD`, as the ledger's `for_period` writes it."""
+        """A year (`2024`) or `YYYY-MM-DD/YYYY-MM-DD`, as the ledger's `for_period` writes it,
+        from 1990 to 2100; ASCII digits only."""
         text = text.strip()
-        if re.fullmatch(r"\d{4}", text):
-            year = int(text)
-            if year < 1990:
-                raise ClaimPeriodError(f"{text!r} is before any GHG accounting", value=text)
-            return cls(date(year, 1, 1), date(year, 12, 31))
         match = _RANGE.match(text)
-        if not match:
+        if re.fullmatch(r"[0-9]{4}", text):
+            parts = [f"{text}-01-01", f"{text}-12-31"]
+        elif match:
+            parts = [match[1], match[2]]
+        else:
             raise ClaimPeriodError(
                 f"{text!r} is not a period: write a year (2024) or YYYY-MM-DD/YYYY-MM-DD",
                 value=text,
             )
+        if int(parts[0][:4]) < FIRST_YEAR:
+            raise ClaimPeriodError(
+                f"{text!r} is before any GHG accounting: a period starts in {FIRST_YEAR} or later",
+                value=text,
+            )
+        if int(parts[1][:4]) > LAST_YEAR:
+            raise ClaimPeriodError(
+                f"{text!r} is too far ahead: a period ends in {LAST_YEAR} or earlier", value=text
+            )
         try:
-            start, end = (date.fromisoformat(part) for part in match.groups())
+            start, end = (date.fromisoformat(part) for part in parts)
         except ValueError:
             raise ClaimPeriodError(
                 f"{text!r} holds a date that does not exist", value=text

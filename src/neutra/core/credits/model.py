@@ -197,8 +197,8 @@ def serial_space(programme: str, unit_type: str, host_party: str, project_id: st
     return SerialSpace(programme, "", "", project_id)
 
 
-_YEAR = re.compile(r"\d{4}")
-_RANGE = re.compile(r"(\d{4}-\d{2}-\d{2})/(\d{4}-\d{2}-\d{2})")
+_YEAR = re.compile(r"[0-9]{4}")  # ASCII: int() would also read "٢٠١٢"
+_RANGE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})/([0-9]{4}-[0-9]{2}-[0-9]{2})")
 
 
 @dataclass(frozen=True, slots=True, order=True)
