@@ -113,3 +113,24 @@ def test_a_missing_required_column_or_a_bad_file_is_a_clear_problem(tmp_path):
     latin.write_bytes("factor_id,gas,value,unit\nHeizöl,CO2,1,kg/L\n".encode("latin-1"))
     assert "UTF-8" in problems(latin)[0].reason
     assert "does not exist" in problems(tmp_path / "nope.csv")[0].reason
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("1e308", "too large: a factor is below 1e+12 (check the unit)"),
+        ("1_0", "not a number (use . as decimal point, no thousands separators)"),
+        ("١", "not a number (use . as decimal point, no thousands separators)"),
+        ("1e999", "not a number (use . as decimal point, no thousands separators)"),
+        ("nan", "not a number (use . as decimal point, no thousands separators)"),
+    ],
+)
+def test_a_factor_value_is_a_plain_number_of_sensible_size(tmp_path, value, reason):
+    # float() takes "1_0" and Arabic-Indic digits; 1e308 made the output hash's JSON infinite.
+    path = write(tmp_path, f"F1,my.gas,CO2,{value},kg/kWh,,GB,2025,1,,,,me")
+    assert [(p.row, p.column, p.reason) for p in problems(path)] == [(2, "value", reason)]
+
+
+def test_a_factor_year_in_other_digits_is_refused(tmp_path):
+    path = write(tmp_path, "F1,my.gas,CO2,0.2,kg/kWh,,GB,٢٠٢٥,1,,,,me")
+    assert [(p.row, p.column) for p in problems(path)] == [(2, "year")]

@@ -215,3 +215,24 @@ def test_a_certificate_named_by_its_scheme_is_a_certificate_whose_scheme_decides
         "I": (InstrumentType.CERTIFICATE, CertificateScheme.I_REC),
         "C": (InstrumentType.CERTIFICATE, None),
     }
+
+
+def test_years_numbers_and_sizes_outside_what_a_file_means_are_refused(tmp_path: Path) -> None:
+    # Python's int() and float() take "٢٠٢٥" and "1_0"; 1e308 MWh was an infinite kWh.
+    path = write(
+        tmp_path,
+        "GO-1,certificate,A,DE,٢٠٢٥,1,kWh,0,kg/kWh,CO2e",
+        "GO-2,certificate,A,DE,-2025,1,kWh,0,kg/kWh,CO2e",
+        "GO-3,certificate,A,DE,99999999999999999999999,1,kWh,0,kg/kWh,CO2e",
+        "GO-4,certificate,A,DE,2024,1e308,MWh,0,kg/kWh,CO2e",
+        "GO-5,certificate,A,DE,2024,1,MWh,1e308,Mt/kWh,CO2e",
+        "GO-6,certificate,A,DE,2024,١,MWh,0,kg/kWh,CO2e",
+    )
+    assert [(p.row, p.column, p.reason) for p in problems_of(path)] == [
+        (2, "year", "not a year from 1990 to 2100, e.g. 2024"),
+        (3, "year", "not a year from 1990 to 2100, e.g. 2024"),
+        (4, "year", "not a year from 1990 to 2100, e.g. 2024"),
+        (5, "quantity", "too large: at most 1e+12 (check the unit)"),
+        (6, "value", "too large: at most 1e+12 (check the unit)"),
+        (7, "quantity", "not a number (write e.g. 600000 or 0.45, no separators)"),
+    ]

@@ -9,7 +9,6 @@ It must never return a partly read set.
 
 from __future__ import annotations
 
-import math
 import re
 from collections import defaultdict
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from neutra.core.gwp import GWP_SET_NAMES, canonical_gas
 from neutra.core.regions import is_known_region
 from neutra.core.units import conversion_factor, dimension_name, parse_unit
 from neutra.formats.csv_records import Record, read_records
+from neutra.formats.numbers import MAX_FACTOR, decimal_number
 
 __all__ = ["read_factor_csv"]
 
@@ -202,16 +202,15 @@ def _same_gas(text: str) -> str | None:
 
 
 def _number(row: int, column: str, text: str, bad: Bad) -> float | None:
-    try:
-        value = float(text)
-    except ValueError:
+    value = decimal_number(text)
+    if value is None:
         bad(row, column, text, "not a number (use . as decimal point, no thousands separators)")
-        return None
-    if not math.isfinite(value):
-        bad(row, column, text, "not a finite number")
         return None
     if value < 0:
         bad(row, column, text, "a factor cannot be negative")
+        return None
+    if value >= MAX_FACTOR:
+        bad(row, column, text, f"too large: a factor is below {MAX_FACTOR:.0e} (check the unit)")
         return None
     return value
 
@@ -246,11 +245,8 @@ def _factor_attributes(row: int, record: dict[str, str], bad: Bad) -> dict[str, 
 def _small_int(row: int, column: str, text: str, low: int, high: int, bad: Bad) -> int | None:
     if not text:
         return None
-    try:
-        number = float(text)
-    except ValueError:
-        number = math.nan
-    if not number.is_integer() or not low <= number <= high:
+    number = decimal_number(text)
+    if number is None or not number.is_integer() or not low <= number <= high:
         bad(row, column, text, f"expected a whole number from {low} to {high}")
         return None
     return int(number)

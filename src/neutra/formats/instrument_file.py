@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +36,7 @@ from neutra.core.errors import InvalidInputError, Problem
 from neutra.core.scope2 import CertificateScheme, Instrument, InstrumentType
 from neutra.core.units import UnitError, conversion_factor, dimension_name
 from neutra.formats.csv_records import Record, read_table_records
+from neutra.formats.numbers import MAX_FACTOR, decimal_number, whole_number
 
 __all__ = [
     "QUALITY_COLUMNS",
@@ -63,8 +62,6 @@ REQUIRED_COLUMNS = (
 )
 QUALITY_COLUMNS = ("tracking_id", "cancelled_for", "vintage", "market")
 
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")  # plain decimal, no "1_000"
-_INTEGER = re.compile(r"[+-]?\d+")
 _TYPES = ", ".join(t.value for t in InstrumentType)
 # Certificates named by their scheme: type certificate, and the scheme decides the market.
 _SCHEMES = {
@@ -186,11 +183,15 @@ class _Row:
         text = self.required(column)
         if text is None:
             return None
-        if not _NUMBER.fullmatch(text) or not math.isfinite(value := float(text)):
+        value = decimal_number(text)
+        if value is None:
             self.problem(column, "not a number (write e.g. 600000 or 0.45, no separators)")
             return None
         if value < 0:
             self.problem(column, "must not be negative")
+            return None
+        if value >= MAX_FACTOR:  # a quantity of 1e308 MWh was infinite kWh
+            self.problem(column, f"too large: at most {MAX_FACTOR:.0e} (check the unit)")
             return None
         return value
 
@@ -198,10 +199,11 @@ class _Row:
         text = self.text(column) if optional else self.required(column)
         if not text:
             return None
-        if not _INTEGER.fullmatch(text):
-            self.problem(column, "not a whole year, e.g. 2024")
+        year = whole_number(text, max_digits=4)
+        if year is None or not 1990 <= year <= 2100:
+            self.problem(column, "not a year from 1990 to 2100, e.g. 2024")
             return None
-        return int(text)
+        return year
 
     def factor(self, column: str, target: str, meaning: str) -> float | None:
         """How many `target` one unit of `column` is, or None after a problem."""

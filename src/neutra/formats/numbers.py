@@ -7,9 +7,10 @@ Readers call these helpers instead, so that a number is ASCII digits with at
 most one sign, one decimal point and an exponent, and anything else is a
 problem on its cell, in the reader's own words.
 
-`MAX_WHOLE_DIGITS` bounds whole numbers (serials, quantities) and
-`MAX_TONNES` the emission figures a file may give, so that no sum of them can
-overflow; `TOO_MANY_DIGITS` and `TOO_MANY_TONNES` are the problems' words.
+`MAX_WHOLE_DIGITS` bounds whole numbers (serials, quantities), `MAX_TONNES`
+the emission figures a file may give and `MAX_FACTOR` its factors and
+instrument figures, so that no product or sum of them can overflow;
+`TOO_MANY_DIGITS` and `TOO_MANY_TONNES` are the problems' words.
 
 It must never accept a non-ASCII digit or a separator, and never hand
 `int()` text it cannot convert.
@@ -21,6 +22,7 @@ import math
 import re
 
 __all__ = [
+    "MAX_FACTOR",
     "MAX_TONNES",
     "MAX_WHOLE_DIGITS",
     "TOO_MANY_DIGITS",
@@ -38,6 +40,10 @@ TOO_MANY_DIGITS = f"too large: a whole number here has at most {MAX_WHOLE_DIGITS
 # emissions (about 5e10 t). Sums of figures this size stay far from float overflow (1.8e308).
 MAX_TONNES = 1e15
 TOO_MANY_TONNES = f"too large: an emission figure is at most {MAX_TONNES:.0e} t CO2e"
+# The largest factor value or instrument figure a file may give, in its own unit: SF6 is
+# 2.35e7 kg CO2e per tonne; times an activity's largest quantity (1e18) and any unit's
+# scale, products and their sums stay far from float overflow.
+MAX_FACTOR = 1e12
 
 _WHOLE = re.compile(r"[0-9]+")
 # "[0-9]+(\.[0-9]*)?", not "[0-9]+\.?[0-9]*": the latter backtracks in quadratic time on a
