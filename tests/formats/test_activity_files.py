@@ -292,6 +292,24 @@ def test_a_file_whose_every_line_is_ragged_names_each_line(tmp_path):
     ]
 
 
+def test_a_parquet_duration_is_no_quantity(tmp_path):
+    # DuckDB reads a duration as its count of seconds: 5 s would be 5 kWh.
+    table = pa.table(
+        {
+            "year": pa.array([2024], pa.int64()),
+            "activity": ["x"],
+            "quantity": pa.array([5], pa.duration("s")),
+            "unit": ["kWh"],
+            "note": pa.array([7], pa.duration("ms")),  # not the contract's: passes through
+        }
+    )
+    parquet = tmp_path / "a.parquet"
+    pq.write_table(table, parquet)
+    assert [(p.row, p.column, p.value, p.reason) for p in _problems(parquet)] == [
+        (1, "quantity", "duration[s]", "holds durations: give plain numbers")
+    ]
+
+
 def test_a_parquet_quantity_too_large_for_an_exact_sum_is_a_problem(tmp_path):
     # Without ids, validation sums the quantities on its way (DECIMAL(38, 9)): 1e300
     # is the row's problem, never a conversion error.

@@ -43,6 +43,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from neutra.core.activities import (
+    CANONICAL_COLUMNS,
     MAX_VALUE_CHARS,
     ActivityData,
     RowChecks,
@@ -615,6 +616,14 @@ def _load_parquet(
         total = file.metadata.num_rows
     except (pa.ArrowException, OSError) as exc:
         raise _problem(label, f"cannot read the file as Parquet: {str(exc)[:200]}") from None
+    # DuckDB reads a duration as its count of seconds (or ms...), a number like any other.
+    durations = [
+        Problem(label, 1, name, str(field.type), "holds durations: give plain numbers")
+        for name, field in zip(names, file.schema_arrow, strict=True)
+        if name in CANONICAL_COLUMNS and pa.types.is_duration(field.type)
+    ]
+    if durations:
+        raise _FileError(durations)
     if progress:
         progress(f"reading {label}", 0, total)
     # While validation reads the file (`_Loaded.digest`).
