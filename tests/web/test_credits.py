@@ -521,3 +521,31 @@ def test_the_consultancys_credits_page_names_each_client_with_its_units(
     assert "Stock (the consultancy's own)" in rows[0][0]
     assert ">B1 " in table.split("<tr><td>")[2]
     assert ">B2 " in table.split("<tr><td>")[3]
+
+
+@pytest.mark.parametrize("serial", ["²", "٣", "1_000"])
+def test_finding_a_serial_written_in_other_digits_is_a_message_not_a_server_error(
+    world: dict[str, Any], book: Book, serial: str
+) -> None:
+    # str.isdigit() passes "²", which int() refuses: the page was a server error.
+    buy(world, book, 1, 100)
+    client = Client()
+    client.force_login(world["alice"])
+    page = client.get("/credits/find", {"serial": serial})
+    assert page.status_code == 200
+    assert "serial: write the unit&#x27;s serial number (digits only)" in page.content.decode()
+
+
+def test_a_purchase_form_with_serials_in_fullwidth_digits_names_the_field_and_buys_nothing(
+    world: dict[str, Any], book: Book
+) -> None:
+    # int() read "１" and "１００" as 1 and 100: the page bought units nobody typed in ASCII.
+    client = Client()
+    client.force_login(world["alice"])
+    before = state()
+    page = client.post("/credits/purchase", {"account": str(book.cdm.pk), "project": str(book.wind.pk),
+                       "unit_type": "CER", "vintage": "2012", "serial_start": "１", "serial_end": "１００",
+                       "date": "2025-01-01"}, follow=True)  # fmt: skip
+    assert page.status_code == 200
+    assert "serial_start: give a whole number in digits 0-9" in page.content.decode()
+    assert state() == before

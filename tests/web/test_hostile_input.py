@@ -206,3 +206,19 @@ def test_an_upload_with_a_thousand_character_file_name_is_a_4xx(
     assert answer.status_code < 500
     if answer.status_code >= 400:
         _shape(answer, "upload")
+
+
+def test_a_number_of_five_thousand_digits_is_refused_in_the_clients_words(api: Any) -> None:
+    # int() refused it with advice for programmers ("use sys.set_int_max_str_digits()").
+    client, ids, _ = api
+    answer = client.post(
+        f"/api/organisations/{ids['organisation_id']}/strategy/denominators",
+        '{"year": ' + "9" * 5000 + ', "indicator": "fte", "value": 1}',
+        content_type="application/json",
+    )
+    _shape(answer, "five thousand digits")
+    assert answer.status_code == 400
+    message = answer.json()["message"]
+    assert message.startswith("body: the number 9999")
+    assert message.endswith("has 5000 digits: too large")
+    assert "sys." not in message

@@ -492,3 +492,27 @@ def test_instruments_that_no_longer_read_are_shown_with_the_problem_not_a_server
     refused = calculation_start(inventory=berlin, by=people["alice"])
     assert refused.status == JobStatus.FAILED
     assert {p["column"] for p in refused.problems} == {"unit"}
+
+
+@pytest.mark.parametrize(
+    ("year", "reason"),
+    [
+        ("²", "not a year from 1990 to 2100, e.g. 2024"),
+        ("+²", "not a year from 1990 to 2100, e.g. 2024"),
+        ("9" * 5000, "the value is longer than 255 characters"),
+    ],
+    ids=["superscript-two", "signed-superscript-two", "five-thousand-digits"],
+)
+def test_an_instrument_year_that_int_cannot_read_is_named_not_a_server_error(
+    client: Client, berlin: Inventory, people: dict[str, Any], year: str, reason: str
+) -> None:
+    # str.isdigit() passes "²" and 5,000 nines; int() refuses both: a server error.
+    client.force_login(people["erin"])
+    payload = {"instrument_id": "GO-1", "type": "certificate", "region": "DE", "year": year,
+               "quantity": "100", "unit": "kWh", "value": "0", "value_unit": "kg/kWh"}  # fmt: skip
+    refused = client.post(
+        f"/api/inventories/{berlin.pk}/instruments", payload, content_type="application/json"
+    )
+    assert refused.status_code == 400
+    assert refused.json()["message"] == f"year: {reason}"
+    assert ContractualInstrument.objects.count() == 0

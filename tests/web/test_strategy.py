@@ -553,3 +553,113 @@ def test_intensities_and_denominators_read_as_numbers_never_in_exponent_form(
     from neutra.web.strategy.templatetags.strategy_figures import intensity
 
     assert intensity(value) == shown
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("changes", {"year": 2025, "kind": "acquisition", "description": "Plant",
+                     "base_year_effect_t": 1e308}, "base_year_effect_t"),
+        ("measures", {"name": "Huge", "abatement_t_per_year": 1e308, "cost_per_year": 1,
+                      "currency": "GBP", "start_year": 2027, "owner": "Facilities"},
+         "abatement_t_per_year"),
+        ("targets", {"code": "T1", "kind": "absolute", "scopes": "1+2", "base_year": 2024,
+                     "base_value": 1e308, "target_year": 2030, "reduction": 0.4}, "base_value"),
+    ],
+    ids=["change", "measure", "target-base-value"],
+)  # fmt: skip
+def test_an_emission_figure_of_1e308_tonnes_is_refused_and_the_strategy_still_reads(
+    b1: dict[str, Any], path: str, body: dict[str, Any], field: str
+) -> None:
+    # Two changes of 1e308 t overflowed the base year's sum: every read of the strategy
+    # (the API, the page, the exports) was a server error from then on.
+    client = Client()
+    client.force_login(b1["alice"])
+    url = f"/api/organisations/{b1['B1'].pk}/strategy"
+    client.put(f"{url}/base-year", json.dumps({"year": 2024}), content_type="application/json")
+    for _ in range(2):
+        response = client.post(f"{url}/{path}", json.dumps(body), content_type="application/json")
+        assert response.status_code == 400
+        assert response.json()["message"] == (
+            f"{field}: too large: an emission figure is at most 1e+15 t CO2e"
+        )
+    assert not StructuralChange.objects.exists()
+    assert not Target.objects.exists()
+    assert client.get(url).status_code == 200
+    assert client.get(f"/organisations/{b1['B1'].pk}/strategy/").status_code == 200
+
+
+@pytest.mark.parametrize("value", [1e-320, 1e308])
+def test_a_denominator_so_small_or_large_that_intensities_are_not_finite_is_refused(
+    b1: dict[str, Any], value: float
+) -> None:
+    # 1e-320 FTE made every intensity of 2024 infinite: the API answered `Infinity`,
+    # which is not JSON.
+    client = Client()
+    client.force_login(b1["bob"])
+    url = f"/api/organisations/{b1['B1'].pk}/strategy"
+    response = client.post(
+        f"{url}/denominators",
+        json.dumps({"year": 2024, "indicator": "fte", "value": value}),
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert (
+        response.json()["message"] == "value: a denominator is between 1e-06 and 1e+18 in its unit"
+    )
+    assert not Denominator.objects.exists()
+    json.loads(client.get(url).content, parse_constant=pytest.fail)  # strict JSON: no Infinity
+
+
+def test_a_measure_whose_cost_per_tonne_is_infinite_is_refused_and_the_page_still_draws(
+    b1: dict[str, Any],
+) -> None:
+    # 5 GBP over 1e-320 t is an infinite cost per tonne: the MAC curve could not be drawn
+    # and the strategy page and its chart were server errors.
+    with pytest.raises(InvalidInputError) as caught:
+        measure_create(
+            organisation=b1["B1"], name="Tiny", abatement_t_per_year=1e-320, cost_per_year=5,
+            currency="GBP", start_year=2027, owner="Facilities", by=b1["alice"],
+        )  # fmt: skip
+    assert caught.value.problems[0].column == "abatement_t_per_year"
+    assert "the cost per t CO2e would not be a finite figure" in caught.value.message
+    client = Client()
+    client.force_login(b1["bob"])
+    assert client.get(f"/organisations/{b1['B1'].pk}/strategy/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"categories": "²"}, "categories: give scope 3 categories 1-15 separated by &#x27;;&#x27;"),
+        ({"categories": "٣"}, "categories: give scope 3 categories 1-15 separated by &#x27;;&#x27;"),
+        ({"milestones": "٢٠٢٦:10"}, "milestones: give year:percent pairs, e.g. 2025:21;2027:30"),
+        ({"milestones": "2026:1_0"}, "milestones: give year:percent pairs, e.g. 2025:21;2027:30"),
+        ({"base_year": "２０２４"}, "base_year: give a whole number in digits 0-9"),
+        ({"reduction_percent": "4_0"}, "reduction_percent: give a number with &#x27;.&#x27; as decimal point"),
+    ],
+    ids=["superscript-two", "arabic-indic-category", "arabic-indic-year", "underscore-percent",
+         "fullwidth-year", "underscore-reduction"],
+)  # fmt: skip
+def test_the_target_form_takes_only_ascii_digits_and_names_the_field(
+    b1: dict[str, Any], fields: dict[str, str], message: str
+) -> None:
+    # int() took "٣" and "２０２４" and "1_0", and failed on "²" (which str.isdigit() passes):
+    # a server error.
+    client = Client()
+    client.force_login(b1["alice"])
+    form = {"code": "T1", "kind": "absolute", "scopes": "3", "scope2": "market",
+            "base_year": "2024", "target_year": "2030", "reduction_percent": "40", **fields}  # fmt: skip
+    page = client.post(f"/organisations/{b1['B1'].pk}/strategy/targets", form, follow=True)
+    assert page.status_code == 200
+    assert message in page.content.decode()
+    assert not Target.objects.exists()
+
+
+def test_the_denominator_form_refuses_a_figure_in_other_digits(b1: dict[str, Any]) -> None:
+    client = Client()
+    client.force_login(b1["bob"])
+    form = {"year": "2024", "indicator": "fte", "value": "١٢٠", "unit": "FTE"}
+    page = client.post(f"/organisations/{b1['B1'].pk}/strategy/denominators", form, follow=True)
+    assert "value: give a number with &#x27;.&#x27; as decimal point" in page.content.decode()
+    assert not Denominator.objects.exists()

@@ -2,6 +2,7 @@
 
 Refuses, naming where and why: bytes that are not UTF-8, text that is not
 JSON, numbers JSON does not have (NaN, Infinity, or too large to be finite),
+whole numbers of more digits than Python converts,
 nesting deeper than MAX_DEPTH (deeper input exhausts recursion in parsers
 and validators: a server error), a NUL character (PostgreSQL cannot store or
 even compare one) and a lone UTF-16 surrogate (JSON may escape one, but no
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from typing import Any
 
 __all__ = ["MAX_DEPTH", "UnreadableBodyError", "read_json"]
@@ -36,7 +38,9 @@ def read_json(raw: bytes) -> Any:
     except UnicodeDecodeError as error:
         raise UnreadableBodyError("body", f"byte {error.start} is not UTF-8 text") from None
     try:
-        document = json.loads(text, parse_constant=_no_constant, parse_float=_finite)
+        document = json.loads(
+            text, parse_constant=_no_constant, parse_float=_finite, parse_int=_whole
+        )
     except RecursionError:
         raise UnreadableBodyError("body", f"it nests deeper than {MAX_DEPTH} levels") from None
     except UnreadableBodyError:
@@ -56,6 +60,18 @@ def _finite(text: str) -> float:
     if not math.isfinite(value):
         raise UnreadableBodyError("body", f"the number {text[:40]} is too large")
     return value
+
+
+def _whole(text: str) -> int:
+    # int() refuses more digits than Python's limit with advice for programmers
+    # ("use sys.set_int_max_str_digits()"): say it in the client's terms instead.
+    digits = len(text.lstrip("-"))
+    limit = sys.get_int_max_str_digits()
+    if limit and digits > limit:
+        raise UnreadableBodyError(
+            "body", f"the number {text[:40]}... has {digits} digits: too large"
+        )
+    return int(text)
 
 
 def _check_tree(document: object) -> None:

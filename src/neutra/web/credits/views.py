@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from neutra.core.credits import Match, Policy, UnitType, reconcile
 from neutra.core.errors import InvalidInputError, NeutraError
+from neutra.formats.numbers import whole_number
 from neutra.reports.charts import BarChart, Series, render_svg
 from neutra.web.accounts.requests import AuthenticatedRequest
 from neutra.web.credits import selectors
@@ -45,6 +46,7 @@ from neutra.web.credits.services import (
     registry_create,
 )
 from neutra.web.errors import NotFoundError, error_text
+from neutra.web.fields import WholeNumberField
 from neutra.web.tenancy.forms import form_error_text
 from neutra.web.tenancy.models import Consultancy, Organisation
 from neutra.web.tenancy.selectors import organisations_visible_to
@@ -55,14 +57,14 @@ BLOCK_ROWS = 500  # the pages show this many blocks; the API and the export have
 
 
 class UnitsForm(forms.Form):
-    organisation = forms.IntegerField(required=False)
-    account = forms.IntegerField(required=False)
-    project = forms.IntegerField(required=False)
+    organisation = WholeNumberField(required=False)
+    account = WholeNumberField(required=False)
+    project = WholeNumberField(required=False)
     unit_type = forms.CharField(required=False, max_length=8)
     vintage = forms.CharField(required=False, max_length=21)
-    serial_start = forms.IntegerField(required=False, min_value=0, max_value=2**62)
-    serial_end = forms.IntegerField(required=False, min_value=0, max_value=2**62)
-    quantity = forms.IntegerField(required=False, min_value=1, max_value=2**62)
+    serial_start = WholeNumberField(required=False, min_value=0, max_value=2**62)
+    serial_end = WholeNumberField(required=False, min_value=0, max_value=2**62)
+    quantity = WholeNumberField(required=False, min_value=1, max_value=2**62)
     policy = forms.ChoiceField(choices=[(p.value, p.value) for p in Policy], required=False)
 
 
@@ -71,8 +73,8 @@ class OperationForm(UnitsForm):
         choices=[("transfer", "transfer"), ("cancel", "cancel"), ("sale", "sale")]
     )
     date = forms.DateField()
-    to_account = forms.IntegerField(required=False)
-    to_organisation = forms.IntegerField(required=False)
+    to_account = WholeNumberField(required=False)
+    to_organisation = WholeNumberField(required=False)
     beneficiary = forms.CharField(required=False, max_length=200)
     purpose = forms.CharField(required=False, max_length=300)
     for_period = forms.CharField(required=False, max_length=21)
@@ -83,14 +85,14 @@ class OperationForm(UnitsForm):
 
 
 class PurchaseForm(forms.Form):
-    account = forms.IntegerField()
-    project = forms.IntegerField()
+    account = WholeNumberField()
+    project = WholeNumberField()
     unit_type = forms.ChoiceField(choices=[(u.value, u.value) for u in UnitType])
     vintage = forms.CharField(max_length=21)
-    serial_start = forms.IntegerField(min_value=0, max_value=2**62)
-    serial_end = forms.IntegerField(min_value=0, max_value=2**62)
-    quantity = forms.IntegerField(required=False, min_value=1, max_value=2**62)
-    organisation = forms.IntegerField(required=False)
+    serial_start = WholeNumberField(min_value=0, max_value=2**62)
+    serial_end = WholeNumberField(min_value=0, max_value=2**62)
+    quantity = WholeNumberField(required=False, min_value=1, max_value=2**62)
+    organisation = WholeNumberField(required=False)
     date = forms.DateField()
     seller = forms.CharField(required=False, max_length=200)
     price = forms.DecimalField(required=False, min_value=0, max_digits=14, decimal_places=4)
@@ -115,7 +117,7 @@ class AccountForm(forms.Form):
     number = forms.CharField(max_length=64)
     label = forms.CharField(required=False, max_length=200)
     kind = forms.ChoiceField(choices=AccountKind.choices)
-    organisation = forms.IntegerField(required=False)
+    organisation = WholeNumberField(required=False)
 
 
 def _consultancy(request: AuthenticatedRequest) -> Consultancy:
@@ -603,12 +605,13 @@ def find(request: AuthenticatedRequest) -> HttpResponse:
     results: list[dict[str, Any]] = []
     error = ""
     if text:
-        if not text.isdigit() or len(text) > 18:
+        serial = whole_number(text)  # not `int()`: "²" is a digit to `str.isdigit()` only
+        if serial is None:
             error = "serial: write the unit's serial number (digits only)"
         else:
             results = [
                 {"block": b, "label": selectors.label_of(b)}
-                for b in selectors.find_serial(request.user, int(text), now=timezone.now())
+                for b in selectors.find_serial(request.user, serial, now=timezone.now())
             ]
     return render(
         request,

@@ -37,6 +37,7 @@ from neutra.formats.instrument_file import (
     instruments_of,
     read_instrument_rows,
 )
+from neutra.formats.numbers import whole_number
 from neutra.web.instruments.models import ContractualInstrument
 from neutra.web.instruments.selectors import instrument_refusal
 from neutra.web.inventories.models import Inventory
@@ -221,7 +222,10 @@ def _inventory_problems(
     )
     for row, record in rows:
         year = record.get("year", "")
-        if year.lstrip("+-").isdigit() and int(year) != inventory.year:
+        # Not `str.isdigit()` and `int()`: "²" passes the one and breaks the other (a server
+        # error), as does a year of 5,000 digits. A year that is no number is the reader's problem.
+        number = whole_number(year, max_digits=4)
+        if number is not None and number != inventory.year:
             reason = f"the instrument's year {year} is not the inventory's year {inventory.year}"
             problems.append(Problem(label, row, "year", year, reason))
         entity = record.get("entity", "")

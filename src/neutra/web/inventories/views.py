@@ -23,6 +23,7 @@ from neutra.core import workflow
 from neutra.core.errors import NeutraError
 from neutra.web.accounts.requests import AuthenticatedRequest
 from neutra.web.errors import NotFoundError, error_text
+from neutra.web.fields import WholeNumberField
 from neutra.web.inventories.models import LAST_YEAR, Inventory
 from neutra.web.inventories.selectors import (
     factor_set_choices,
@@ -45,7 +46,7 @@ AUDIT_ROWS = 200  # the page shows the newest entries; the API pages through all
 
 
 class InventoryForm(forms.Form):
-    year = forms.IntegerField(min_value=1990, max_value=2100)
+    year = WholeNumberField(min_value=1990, max_value=2100)
     gwp_set = forms.ChoiceField(choices=[("AR4", "AR4"), ("AR5", "AR5"), ("AR6", "AR6")])
     approach = forms.ChoiceField(
         choices=[("operational", "operational"), ("financial", "financial"), ("equity", "equity")]

@@ -35,6 +35,7 @@ from neutra.core.money import exchange_rate
 from neutra.core.targets import Milestone, TargetError, TargetKind, known_criteria
 from neutra.core.targets import Target as CoreTarget
 from neutra.core.units import CURRENCIES
+from neutra.formats.numbers import MAX_TONNES, MAX_WHOLE_DIGITS, TOO_MANY_TONNES
 from neutra.formats.strategy_files import INDICATOR_NAME
 from neutra.web.errors import NotAllowedError, invalid
 from neutra.web.inventories.models import FIRST_YEAR, LAST_YEAR
@@ -63,6 +64,13 @@ __all__ = [
 
 TARGET_CODE = re.compile(r"[A-Za-z0-9_-]{1,40}")
 _EDITORS = frozenset({*STAFF_ROLES, Role.CLIENT_ADMIN})
+# An intensity divides a year's emissions by its denominator: 1e-320 FTE made every
+# intensity of the year infinite (the API's JSON said `Infinity`, which JSON does not
+# have), and 1e308 of a revenue overflowed when converted to another currency. A
+# millionth of a unit is below any real headcount, revenue or output; the largest is
+# the largest quantity a file may give (18 digits).
+MIN_DENOMINATOR = 1e-6
+MAX_DENOMINATOR = 10.0**MAX_WHOLE_DIGITS
 _DATA = _EDITORS | {Role.CONTRIBUTOR}
 
 
@@ -95,6 +103,15 @@ def _number(subject: str, field: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise invalid(subject, field, value, "give a finite number")
     return float(value)
+
+
+def _tonnes(subject: str, field: str, value: object) -> float:
+    # Emission figures stay within the bound files have: two changes of 1e308 t overflowed
+    # the base year's sum, and every read of the strategy was a server error after.
+    number = _number(subject, field, value)
+    if abs(number) > MAX_TONNES:
+        raise invalid(subject, field, value, TOO_MANY_TONNES)
+    return number
 
 
 def _text(subject: str, field: str, value: object, limit: int, *, required: bool = True) -> str:
@@ -176,7 +193,7 @@ def structural_change_record(
     year = _year("change", "year", year)
     kind = _choice("change", "kind", kind, ChangeKind)
     description = _text("change", "description", description, 500)
-    effect = _number("change", "base_year_effect_t", base_year_effect_t)
+    effect = _tonnes("change", "base_year_effect_t", base_year_effect_t)
     with transaction.atomic():
         _lock(organisation)
         setting = BaseYear.objects.filter(organisation=organisation).first()
@@ -292,6 +309,11 @@ def denominator_set(
     if value <= 0:
         what = "a headcount" if indicator == FTE else "a denominator"
         raise invalid("denominator", "value", value, f"{what} must be more than zero")
+    if not MIN_DENOMINATOR <= value <= MAX_DENOMINATOR:
+        raise invalid(
+            "denominator", "value", value,
+            f"a denominator is between {MIN_DENOMINATOR:g} and {MAX_DENOMINATOR:g} in its unit",
+        )  # fmt: skip
     unit = _text("denominator", "unit", unit, 32, required=indicator != FTE)
     if indicator == FTE:
         if unit.lower() not in ("", "fte"):
@@ -383,7 +405,7 @@ def target_set(
     target_year = _year("target", "target_year", target_year)
     reduction = _number("target", "reduction", reduction)
     if base_value is not None:
-        base_value = _number("target", "base_value", base_value)
+        base_value = _tonnes("target", "base_value", base_value)
     denominator = _text("target", "denominator", denominator, 64, required=False).lower()
     criteria = _text("target", "criteria", criteria, 64, required=False)
     if criteria and criteria not in known_criteria():
@@ -462,7 +484,7 @@ def measure_create(
     """Add a reduction measure to the client's plan."""
     _require(by, organisation, _EDITORS, "plan measures")
     name = _text("measure", "name", name, 200)
-    abatement = _number("measure", "abatement_t_per_year", abatement_t_per_year)
+    abatement = _tonnes("measure", "abatement_t_per_year", abatement_t_per_year)
     if abatement <= 0:
         raise invalid(
             "measure",
@@ -481,7 +503,14 @@ def measure_create(
         raise invalid(
             "measure", "scope", scope, "the scope it abates: 1, 2 or 3 (or empty: not said)"
         )
-    CoreMeasure(name, abatement, cost, currency, start_year, owner, MeasureStatus(status))
+    core = CoreMeasure(name, abatement, cost, currency, start_year, owner, MeasureStatus(status))
+    if not math.isfinite(core.cost_per_tonne):
+        # A cost over an abatement of 1e-320 t is infinite per tonne: the MAC curve could not
+        # be drawn, and the strategy page was a server error.
+        raise invalid(
+            "measure", "abatement_t_per_year", abatement,
+            "too small for its cost: the cost per t CO2e would not be a finite figure",
+        )  # fmt: skip
     with transaction.atomic():
         _lock(organisation)
         if Measure.objects.filter(organisation=organisation, name=name).exists():

@@ -30,6 +30,7 @@ from neutra.core.history import EMISSION_KEYS, EmissionsHistory, Scope2Basis, Sc
 from neutra.core.money import has_currency
 from neutra.core.targets import TargetKind, known_criteria
 from neutra.core.units import CURRENCIES
+from neutra.formats.numbers import decimal_number, whole_number
 from neutra.formats.strategy_files import (
     write_changes,
     write_denominators,
@@ -39,6 +40,7 @@ from neutra.formats.strategy_files import (
 from neutra.reports import render_svg
 from neutra.web.accounts.requests import AuthenticatedRequest
 from neutra.web.errors import NotFoundError, error_text, invalid
+from neutra.web.fields import DecimalNumberField, WholeNumberField
 from neutra.web.strategy import services
 from neutra.web.strategy.models import Measure
 from neutra.web.strategy.presentation import (
@@ -67,23 +69,23 @@ def _choices(kind: type[StrEnum]) -> list[tuple[str, str]]:
 
 
 class BaseYearForm(forms.Form):
-    year = forms.IntegerField()
+    year = WholeNumberField()
     scope2 = forms.ChoiceField(choices=_choices(Scope2Basis))
-    threshold_percent = forms.FloatField(initial=5.0)  # shown in %, stored as a fraction
+    threshold_percent = DecimalNumberField(initial=5.0)  # shown in %, stored as a fraction
     policy = forms.CharField(required=False, max_length=5000)
 
 
 class ChangeForm(forms.Form):
-    year = forms.IntegerField()
+    year = WholeNumberField()
     kind = forms.ChoiceField(choices=_choices(ChangeKind))
     description = forms.CharField(max_length=500)
-    base_year_effect_t = forms.FloatField()
+    base_year_effect_t = DecimalNumberField()
 
 
 class DenominatorForm(forms.Form):
-    year = forms.IntegerField()
+    year = WholeNumberField()
     indicator = forms.CharField(max_length=64)
-    value = forms.FloatField()
+    value = DecimalNumberField()
     unit = forms.CharField(max_length=32, required=False)
     source = forms.CharField(max_length=300, required=False)
 
@@ -93,10 +95,10 @@ class TargetForm(forms.Form):
     kind = forms.ChoiceField(choices=_choices(TargetKind))
     scopes = forms.ChoiceField(choices=_choices(ScopeCoverage))
     scope2 = forms.ChoiceField(choices=_choices(Scope2Basis))
-    base_year = forms.IntegerField()
-    base_value = forms.FloatField(required=False)
-    target_year = forms.IntegerField()
-    reduction_percent = forms.FloatField()  # shown in %, stored as a fraction
+    base_year = WholeNumberField()
+    base_value = DecimalNumberField(required=False)
+    target_year = WholeNumberField()
+    reduction_percent = DecimalNumberField()  # shown in %, stored as a fraction
     denominator = forms.CharField(max_length=64, required=False)
     criteria = forms.CharField(max_length=64, required=False)
     categories = forms.CharField(max_length=100, required=False)  # "1;6;7"
@@ -105,10 +107,10 @@ class TargetForm(forms.Form):
 
 class MeasureForm(forms.Form):
     name = forms.CharField(max_length=200)
-    abatement_t_per_year = forms.FloatField()
-    cost_per_year = forms.FloatField()
+    abatement_t_per_year = DecimalNumberField()
+    cost_per_year = DecimalNumberField()
     currency = forms.CharField(max_length=3)
-    start_year = forms.IntegerField()
+    start_year = WholeNumberField()
     owner = forms.CharField(max_length=200)
     status = forms.ChoiceField(choices=_choices(MeasureStatus))
     scope = forms.ChoiceField(
@@ -301,24 +303,27 @@ def denominator_post(request: AuthenticatedRequest, organisation_id: int) -> Htt
 def _milestone_text(text: str) -> list[dict[str, Any]]:
     points = []
     for part in filter(None, (p.strip() for p in text.split(";"))):
-        year, _, percent = part.partition(":")
-        try:
-            points.append({"year": int(year), "reduction": float(percent) / 100})
-        except ValueError:
+        year_text, _, percent_text = part.partition(":")
+        year = whole_number(year_text.strip())
+        percent = decimal_number(percent_text.strip())
+        if year is None or percent is None:
             raise invalid(
                 "target", "milestones", part, "give year:percent pairs, e.g. 2025:21;2027:30"
-            ) from None
+            )
+        points.append({"year": year, "reduction": percent / 100})
     return points
 
 
 def _category_text(text: str) -> list[int]:
     found = []
     for part in filter(None, (p.strip() for p in text.split(";"))):
-        if not part.isdigit():
+        # Not `str.isdigit()`: it says yes to "²", which `int()` refuses (a server error).
+        category = whole_number(part, max_digits=2)
+        if category is None:
             raise invalid(
                 "target", "categories", part, "give scope 3 categories 1-15 separated by ';'"
             )
-        found.append(int(part))
+        found.append(category)
     return found
 
 

@@ -8,19 +8,20 @@ from __future__ import annotations
 
 from django import forms
 
+from neutra.web.fields import DecimalNumberField, WholeNumberField
 from neutra.web.tenancy.models import Control, Role
 
 
 class OrganisationForm(forms.Form):
-    consultancy = forms.IntegerField(widget=forms.HiddenInput)
+    consultancy = WholeNumberField(widget=forms.HiddenInput)
     name = forms.CharField(max_length=200)
     country = forms.CharField(max_length=2, help_text="ISO 3166-1 alpha-2, e.g. GB")
 
 
 class EntityForm(forms.Form):
     name = forms.CharField(max_length=200)
-    parent = forms.IntegerField(required=False)
-    equity_share = forms.FloatField(min_value=0.0, max_value=1.0, initial=1.0)
+    parent = WholeNumberField(required=False)
+    equity_share = DecimalNumberField(min_value=0.0, max_value=1.0, initial=1.0)
     financial_control = forms.ChoiceField(choices=Control.choices, initial=Control.FULL)
     operational_control = forms.ChoiceField(choices=Control.choices, initial=Control.FULL)
 
