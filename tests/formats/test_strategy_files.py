@@ -138,3 +138,21 @@ def test_categories_and_denominators_in_other_digits_are_refused(tmp_path: Path)
     assert [(p.row, p.column, p.value, p.reason) for p in caught.value.problems] == [
         (2, "value", "١٢٠٠", reason)
     ]
+
+
+def test_a_denominator_too_small_or_too_large_for_finite_intensities_is_refused(
+    tmp_path: Path,
+) -> None:
+    # 1e-320 FTE made every intensity of the year infinite (JSON has no Infinity), and
+    # 1e308 of a revenue overflowed when changed into another currency.
+    denominators = tmp_path / "denominators.csv"
+    denominators.write_text(
+        "year,indicator,value,unit\n2020,fte,1e-320,FTE\n2021,revenue,1e308,EUR\n2022,fte,120,FTE\n"
+    )
+    with pytest.raises(InvalidInputError) as caught:
+        read_denominators(denominators)
+    reason = "a denominator is between 1e-06 and 1e+18 in its unit"
+    assert [(p.row, p.column, p.value, p.reason) for p in caught.value.problems] == [
+        (2, "value", "1e-320", reason),
+        (3, "value", "1e308", reason),
+    ]

@@ -52,6 +52,14 @@ class DenominatorKind(StrEnum):
     CUSTOM = "custom"  # a physical unit named by the user (tonnes_produced, m2, passengers)
 
 
+# A denominator's value lies within these, in its unit: a smaller one makes intensities
+# infinite (1e-320 FTE), a larger one overflows when revenue changes currency.
+MIN_DENOMINATOR, MAX_DENOMINATOR = 1e-6, 1e18
+DENOMINATOR_RANGE = (
+    f"a denominator is between {MIN_DENOMINATOR:g} and {MAX_DENOMINATOR:g} in its unit"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Denominator:
     """One year's figure of one indicator's denominator, as reported."""
@@ -66,6 +74,12 @@ class Denominator:
         if not math.isfinite(self.value) or self.value <= 0:
             raise IntensityError(
                 f"{self.year} {self.indicator}: the value {self.value!r} must be more than zero",
+                year=self.year,
+                indicator=self.indicator,
+            )
+        if not MIN_DENOMINATOR <= self.value <= MAX_DENOMINATOR:
+            raise IntensityError(
+                f"{self.year} {self.indicator}: {DENOMINATOR_RANGE} ({self.value!r})",
                 year=self.year,
                 indicator=self.indicator,
             )

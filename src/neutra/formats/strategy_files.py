@@ -33,7 +33,15 @@ from neutra.core.history import (
     Scope2Basis,
     ScopeCoverage,
 )
-from neutra.core.indicators import FTE, REVENUE, Denominator, choose_currency
+from neutra.core.indicators import (
+    DENOMINATOR_RANGE,
+    FTE,
+    MAX_DENOMINATOR,
+    MIN_DENOMINATOR,
+    REVENUE,
+    Denominator,
+    choose_currency,
+)
 from neutra.core.money import exchange_rate
 from neutra.core.targets import Milestone, Target, TargetError, TargetKind, known_criteria
 from neutra.core.units import CURRENCIES
@@ -206,6 +214,9 @@ def read_denominators(path: Path) -> list[tuple[int, Denominator]]:
             problems.append(
                 Problem(label, row, "value", record["value"], f"{what} must be more than zero")
             )
+            ok = False
+        elif not MIN_DENOMINATOR <= value <= MAX_DENOMINATOR:
+            problems.append(Problem(label, row, "value", record["value"], DENOMINATOR_RANGE))
             ok = False
         if indicator == REVENUE and unit not in CURRENCIES:
             reason = "revenue needs its currency as an ISO 4217 code, e.g. EUR"

@@ -30,12 +30,18 @@ from neutra.core.abatement import MeasureStatus
 from neutra.core.baseyear import ChangeKind, assess_base_year
 from neutra.core.errors import InvalidInputError, NeutraError, Problem
 from neutra.core.history import Scope2Basis, ScopeCoverage
-from neutra.core.indicators import FTE, REVENUE
+from neutra.core.indicators import (
+    DENOMINATOR_RANGE,
+    FTE,
+    MAX_DENOMINATOR,
+    MIN_DENOMINATOR,
+    REVENUE,
+)
 from neutra.core.money import exchange_rate
 from neutra.core.targets import Milestone, TargetError, TargetKind, known_criteria
 from neutra.core.targets import Target as CoreTarget
 from neutra.core.units import CURRENCIES
-from neutra.formats.numbers import MAX_TONNES, MAX_WHOLE_DIGITS, TOO_MANY_TONNES
+from neutra.formats.numbers import MAX_TONNES, TOO_MANY_TONNES
 from neutra.formats.strategy_files import INDICATOR_NAME
 from neutra.web.errors import NotAllowedError, invalid
 from neutra.web.inventories.models import FIRST_YEAR, LAST_YEAR
@@ -64,13 +70,6 @@ __all__ = [
 
 TARGET_CODE = re.compile(r"[A-Za-z0-9_-]{1,40}")
 _EDITORS = frozenset({*STAFF_ROLES, Role.CLIENT_ADMIN})
-# An intensity divides a year's emissions by its denominator: 1e-320 FTE made every
-# intensity of the year infinite (the API's JSON said `Infinity`, which JSON does not
-# have), and 1e308 of a revenue overflowed when converted to another currency. A
-# millionth of a unit is below any real headcount, revenue or output; the largest is
-# the largest quantity a file may give (18 digits).
-MIN_DENOMINATOR = 1e-6
-MAX_DENOMINATOR = 10.0**MAX_WHOLE_DIGITS
 _DATA = _EDITORS | {Role.CONTRIBUTOR}
 
 
@@ -310,10 +309,7 @@ def denominator_set(
         what = "a headcount" if indicator == FTE else "a denominator"
         raise invalid("denominator", "value", value, f"{what} must be more than zero")
     if not MIN_DENOMINATOR <= value <= MAX_DENOMINATOR:
-        raise invalid(
-            "denominator", "value", value,
-            f"a denominator is between {MIN_DENOMINATOR:g} and {MAX_DENOMINATOR:g} in its unit",
-        )  # fmt: skip
+        raise invalid("denominator", "value", value, DENOMINATOR_RANGE)
     unit = _text("denominator", "unit", unit, 32, required=indicator != FTE)
     if indicator == FTE:
         if unit.lower() not in ("", "fte"):
