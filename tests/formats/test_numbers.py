@@ -56,3 +56,10 @@ def test_whole_numbers_are_ascii_digits_of_at_most_the_digits_allowed() -> None:
     assert whole_number("20240", max_digits=4) is None
     for text in ("", "-1", "+1", "1.0", "1_0", "١٠٠", "２０２４", "²"):
         assert whole_number(text) is None
+
+
+def test_a_negative_zero_is_zero() -> None:
+    for text in ("-0", "-0.0", "-0e5"):
+        value = decimal_number(text)
+        assert value == 0.0
+        assert str(value) == "0.0"  # not "-0.0"

@@ -70,8 +70,9 @@ def is_decimal_number(text: str) -> bool:
 
 
 def decimal_number(text: str) -> float | None:
-    """The finite float a plain ASCII decimal writes; None for anything else (`1e999` too)."""
+    """The finite float a plain ASCII decimal writes; None for anything else (`1e999` too).
+    "-0" is 0.0: a negative zero would be stored and printed as "-0.0"."""
     if not is_decimal_number(text):
         return None
-    value = float(text)
+    value = float(text) + 0.0
     return value if math.isfinite(value) else None
