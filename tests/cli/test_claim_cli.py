@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from neutra.core.engine.result import SCOPE_KEYS
 from neutra.core.rounding import format_tonnes
 from tests.cli_run import neutra
 
@@ -389,18 +390,10 @@ def test_a_footprint_number_no_float_can_hold_is_a_problem_at_its_key(
 def test_footprint_totals_beyond_the_bound_are_refused_before_they_are_added(
     tmp_path: Path,
 ) -> None:
-    keys = (
-        "scope1",
-        "scope2_location",
-        "scope2_market",
-        "scope3",
-        "total_location",
-        "total_market",
-    )
-    text = '{"totals": {' + ", ".join(f'"{key}": 1e308' for key in keys) + "}}"
+    text = '{"totals": {' + ", ".join(f'"{key}": 1e308' for key in SCOPE_KEYS) + "}}"
     problems = evaluate_problems(tmp_path, text)
     assert [(p["column"], p["value"], p["reason"]) for p in problems] == [
-        (f"totals.{key}", "1e+308", TOO_MANY_TONNES) for key in keys
+        (f"totals.{key}", "1e+308", TOO_MANY_TONNES) for key in SCOPE_KEYS
     ]
 
 
