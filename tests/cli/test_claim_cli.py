@@ -339,6 +339,23 @@ def test_a_claim_whose_pdf_cannot_be_written_is_not_recorded(
     assert not (tmp_path / "claims-register.csv").exists()
 
 
+def test_a_claim_through_a_symbolic_link_replaces_the_file_it_leads_to_and_keeps_the_link(
+    tmp_path: Path, footprint: tuple[Path, dict[str, float]], keys: Path
+) -> None:
+    path, totals = footprint
+    ledger(tmp_path / "l.csv", math.ceil(totals["total_market"]))
+    (tmp_path / "plan.md").write_text("plan")
+    (tmp_path / "claims").mkdir()
+    real = tmp_path / "claims" / "acme-2024.pdf"
+    real.write_bytes(b"an earlier draft")
+    (tmp_path / "latest.pdf").symlink_to(real)
+    result = issue_claim(tmp_path, path, keys, "latest.pdf")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "latest.pdf").is_symlink()  # as footprint, report and credits export do
+    assert real.read_bytes().startswith(b"%PDF-")
+    assert not list((tmp_path / "claims").glob(".*part"))  # no temporary file left
+
+
 TOTALS = (
     '"totals": {"scope1": 1, "scope2_location": 1, "scope2_market": 1, "scope3": 1, '
     '"total_location": 3, "total_market": 3}'

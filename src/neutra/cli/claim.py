@@ -467,7 +467,7 @@ def _issue_locked(
     import hashlib
     import tempfile
 
-    from neutra.cli.main import err
+    from neutra.cli.main import err, output_target
     from neutra.core.errors import Problem
     from neutra.formats.claims_register import record_claim
     from neutra.reports.claim_report import (
@@ -513,10 +513,12 @@ def _issue_locked(
     pdf = claim_pdf(report, private_key)
     # The PDF goes to a temporary file first and takes its name only once the
     # register holds the claim: no claim PDF exists whose serials are not recorded,
-    # and no claim is recorded whose PDF could not be written.
+    # and no claim is recorded whose PDF could not be written. Through a symbolic
+    # link, the file it leads to is replaced and the link stays (as `replacing` does).
+    target = output_target(output)
     try:
         with tempfile.NamedTemporaryFile(
-            dir=output.parent, prefix=f".{output.name}.", suffix=".part", delete=False
+            dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False
         ) as handle:
             temporary = Path(handle.name)
             handle.write(pdf)
@@ -537,7 +539,7 @@ def _issue_locked(
         reason = f"cannot record the claim: {exc.strerror or exc}; no claim was issued"
         _fail([Problem(str(register_path), None, None, None, reason)])
     try:
-        os.replace(temporary, output)
+        os.replace(temporary, target)
     except OSError as exc:
         # Take the claim back out of the register: its PDF does not exist.
         temporary.unlink(missing_ok=True)

@@ -263,10 +263,12 @@ def disclosure(
     currency: CurrencyOption = None,
 ) -> None:
     """A disclosure table: GHG Protocol, ESRS E1 (E1-4, E1-6, E1-7), CDP climate or UK SECR, as XLSX or JSON."""
+    import io
+
     from neutra.cli.claim import _fail
     from neutra.core.disclosures import DisclosureInputs, Framework, build_disclosure
     from neutra.core.errors import NeutraError, Problem
-    from neutra.formats.disclosures import write_disclosure_json, write_disclosure_xlsx
+    from neutra.formats.disclosures import disclosure_json_text, write_disclosure_xlsx
 
     inputs = _read(footprint, client, period, history, ledger, denominators, targets, output)
     try:
@@ -285,13 +287,9 @@ def disclosure(
         )
     except NeutraError as exc:
         _fail([Problem("--denominators/--targets", None, None, None, exc.message)])
-    try:
-        if output_format is DisclosureFormat.json:
-            write_disclosure_json(table, output)
-        else:
-            write_disclosure_xlsx(table, output)
-    except OSError as exc:
-        _fail([Problem(str(output), None, None, None, f"cannot write the file: {exc.strerror}")])
-    from neutra.cli.main import err
-
-    err.print(f"Wrote {output}")
+    if output_format is DisclosureFormat.json:
+        _write(output, disclosure_json_text(table))
+    else:
+        book = io.BytesIO()  # a table of a few dozen rows
+        write_disclosure_xlsx(table, book)
+        _write(output, book.getvalue())

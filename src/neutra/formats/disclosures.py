@@ -10,14 +10,13 @@ It must never round a figure: cells hold the unrounded float64.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import BinaryIO
 
 import xlsxwriter
 
 from neutra.core.disclosures import Disclosure
 
-__all__ = ["disclosure_json_text", "write_disclosure_json", "write_disclosure_xlsx"]
+__all__ = ["disclosure_json_text", "write_disclosure_xlsx"]
 
 
 def disclosure_json_text(disclosure: Disclosure) -> str:
@@ -25,15 +24,10 @@ def disclosure_json_text(disclosure: Disclosure) -> str:
     return json.dumps(disclosure.as_json(), indent=2, ensure_ascii=False) + "\n"
 
 
-def write_disclosure_json(disclosure: Disclosure, path: Path) -> None:
-    path.write_text(disclosure_json_text(disclosure), encoding="utf-8")
-
-
-def write_disclosure_xlsx(disclosure: Disclosure, target: Path | BinaryIO) -> None:
-    """The table as an XLSX workbook, into a file or a binary stream."""
-    where: str | BinaryIO = str(target) if isinstance(target, Path) else target
-    options = {"nan_inf_to_errors": True, "in_memory": not isinstance(target, Path)}
-    with xlsxwriter.Workbook(where, options) as book:
+def write_disclosure_xlsx(disclosure: Disclosure, stream: BinaryIO) -> None:
+    """The table as an XLSX workbook, into a binary stream (a table of a few dozen rows)."""
+    options = {"nan_inf_to_errors": True, "in_memory": True}
+    with xlsxwriter.Workbook(stream, options) as book:
         bold = book.add_format({"bold": True})
         sheet = book.add_worksheet(disclosure.framework.value.upper())
         sheet.write(0, 0, disclosure.title, bold)
