@@ -345,6 +345,26 @@ def test_bad_parquet_files_give_the_same_problems_on_duckdb_and_spark_named_or_g
     assert on_duckdb[0][-1].reason == "the file has a header but no data rows"
 
 
+
+def test_a_parquet_duration_is_refused_on_spark_as_on_duckdb(spark: Any, tmp_path: Path) -> None:
+    # Spark reads Arrow's durations as plain integers: 5 s would have been 5 L of diesel.
+    good = {"entity": ["UK"], "year": [2024], "activity": ["fuel.diesel"], "unit": ["L"],
+            "region": ["GB"]}  # fmt: skip
+    pq.write_table(pa.table({**good, "quantity": [5.0]}), tmp_path / "a.parquet")
+    timed = {**good, "quantity": pa.array([5], pa.duration("s"))}
+    pq.write_table(pa.table({**timed, "Year": pa.array([7], pa.duration("ms"))}).drop(["year"]),
+                   tmp_path / "b.parquet")  # fmt: skip
+    paths = [tmp_path / "a.parquet", tmp_path / "b.parquet"]
+    on_duckdb = _problems(lambda: read_activities(paths))
+    named = _problems(lambda: read_spark_activities(spark, [str(p) for p in paths]))
+    globbed = _problems(lambda: read_spark_activities(spark, [f"{tmp_path}/*.parquet"]))
+    assert named == globbed == on_duckdb
+    assert [(p.file, p.row, p.column, p.value, p.reason) for p in on_duckdb[0]] == [
+        (str(paths[1]), 1, "quantity", "duration[s]", "holds durations: give plain numbers"),
+        (str(paths[1]), 1, "year", "duration[ms]", "holds durations: give plain numbers"),
+    ]
+
+
 def test_a_glob_names_each_file_by_its_path_and_reads_only_what_matches(
     spark: Any, tmp_path: Path
 ) -> None:

@@ -58,7 +58,7 @@ from neutra.formats.hashing import FileHash, file_sha256
 from neutra.formats.paths import path_problem
 from neutra.formats.workbook import cell_text, first_sheet
 
-__all__ = ["SUFFIXES", "Progress", "read_activities"]
+__all__ = ["SUFFIXES", "Progress", "duration_problems", "read_activities"]
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -343,6 +343,17 @@ def _problem(label: str, reason: str, row: int | None = None) -> _FileError:
     return _FileError([Problem(label, row, None, None, reason)])
 
 
+def duration_problems(label: str, names: Sequence[str], schema: pa.Schema) -> list[Problem]:
+    """A contract column that holds Arrow durations (a pandas timedelta): refused, on every
+    engine. DuckDB reads a duration as its count of seconds (or ms...), Spark as a plain
+    integer: 5 s would be 5 kWh. `names`: the file's columns, canonical, in schema order."""
+    return [
+        Problem(label, 1, name, str(field.type), "holds durations: give plain numbers")
+        for name, field in zip(names, schema, strict=True)
+        if name in CANONICAL_COLUMNS and pa.types.is_duration(field.type)
+    ]
+
+
 def _header(label: str, cells: Sequence[object]) -> list[str]:
     names = [canonical_name(str(cell)) for cell in cells]
     # A column without a header still gets a name, so its values are not lost.
@@ -616,12 +627,7 @@ def _load_parquet(
         total = file.metadata.num_rows
     except (pa.ArrowException, OSError) as exc:
         raise _problem(label, f"cannot read the file as Parquet: {str(exc)[:200]}") from None
-    # DuckDB reads a duration as its count of seconds (or ms...), a number like any other.
-    durations = [
-        Problem(label, 1, name, str(field.type), "holds durations: give plain numbers")
-        for name, field in zip(names, file.schema_arrow, strict=True)
-        if name in CANONICAL_COLUMNS and pa.types.is_duration(field.type)
-    ]
+    durations = duration_problems(label, names, file.schema_arrow)
     if durations:
         raise _FileError(durations)
     if progress:

@@ -24,6 +24,7 @@ It must never collect the activity rows to the driver, and never run Python per 
 
 from __future__ import annotations
 
+import base64
 import csv
 import hashlib
 import io
@@ -48,7 +49,7 @@ from neutra.core.activities import (
     validate_activities,
 )
 from neutra.core.errors import InvalidInputError, Problem
-from neutra.formats.activity_files import read_activities
+from neutra.formats.activity_files import duration_problems, read_activities
 from neutra.formats.hashing import file_sha256
 
 __all__ = ["read_spark_activities"]
@@ -61,6 +62,7 @@ _FILE = "__neutra_file"
 _ID = "__neutra_id"
 _NO_PARTITION = "__HIVE_DEFAULT_PARTITION__"  # Spark's and Hive's directory name for a null
 _FILES_AS_CASES = 32  # up to this many files, each row finds its file by a CASE, not a join
+_ARROW = "ARROW:schema"  # the key under which Arrow's writers keep its schema
 _FOOTERS_ON_DRIVER = 64  # up to this many Parquet files, row counts come from their footers
 
 
@@ -662,8 +664,11 @@ def _parquet(session: Any, files: list[_File], problems: list[Problem]) -> Any:
     for file in files:
         by_argument.setdefault(file.argument, []).append(file)
     frames = []
-    for members in by_argument.values():
-        schema, counts = _footers(session, members)
+    for listed in by_argument.values():
+        schema, counts, refused = _footers(session, listed, problems)
+        members = [file for file in listed if file.uri not in refused]
+        if not members:
+            continue
         # With the schema known from the footers, Spark need not run a job to infer it.
         reader = session.read.option("mergeSchema", "true") if schema is None else None
         try:
@@ -706,16 +711,22 @@ def _parquet(session: Any, files: list[_File], problems: list[Problem]) -> Any:
     return _union(frames) if frames else None
 
 
-def _footers(session: Any, files: list[_File]) -> tuple[Any, dict[str, int] | None]:
-    """The files' one Spark schema and their row counts (by URI), from their footers.
+def _footers(
+    session: Any, files: list[_File], problems: list[Problem]
+) -> tuple[Any, dict[str, int] | None, set[str]]:
+    """The files' one Spark schema and their row counts (by URI), from their footers,
+    and the URIs of the files refused for what their footers say (in `problems`).
 
     Read on the driver for a few files (a few small reads each, where Spark would run
     a job to infer the schema and a scan to count); the count is the footer's own, exact.
     The schema is None where the files' schemas differ (Spark merges them), and both
     are None for many files, or where a footer does not read (Spark then says why).
+    A contract column of Arrow durations is refused as on DuckDB: Spark would read it
+    as plain integers. Only the Arrow schema in the footer tells (for up to
+    `_FOOTERS_ON_DRIVER` files: past that, none of their footers is read here).
     """
     if len(files) > _FOOTERS_ON_DRIVER:
-        return None, None
+        return None, None, set()
     from py4j.protocol import Py4JJavaError
     from pyspark.sql.types import _parse_datatype_json_string
 
@@ -725,6 +736,7 @@ def _footers(session: Any, files: list[_File]) -> tuple[Any, dict[str, int] | No
     converter = parquet.ParquetToSparkSchemaConverter(session._jsparkSession.sessionState().conf())
     counts: dict[str, int] = {}
     schemas = set()
+    refused: set[str] = set()
     try:
         for file in files:
             path = jvm.org.apache.hadoop.fs.Path(file.path)
@@ -733,14 +745,33 @@ def _footers(session: Any, files: list[_File]) -> tuple[Any, dict[str, int] | No
             try:
                 counts[file.uri] = int(reader.getRecordCount())
                 footer = jvm.org.apache.parquet.hadoop.Footer(path, reader.getFooter())
+                arrow = reader.getFooter().getFileMetaData().getKeyValueMetaData().get(_ARROW)
             finally:
                 reader.close()
+            found = _durations(file.label, arrow)
+            if found:
+                problems += found
+                refused.add(file.uri)
+                continue
             # As Spark infers it: the schema Spark wrote in the footer, else the file's own.
             schemas.add(parquet.ParquetFileFormat.readSchemaFromFooter(footer, converter).json())
     except Py4JJavaError:
-        return None, None
+        return None, None, refused
     schema = _parse_datatype_json_string(schemas.pop()) if len(schemas) == 1 else None
-    return schema, counts
+    return schema, counts, refused
+
+
+def _durations(label: str, arrow: str | None) -> list[Problem]:
+    """`duration_problems` of the Arrow schema a Parquet writer kept in the footer (base64)."""
+    if not arrow:
+        return []
+    import pyarrow as pa
+
+    try:
+        schema = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(arrow)))
+    except (ValueError, pa.ArrowException):  # not Arrow's: Spark reads the file as it is
+        return []
+    return duration_problems(label, [canonical_name(name) for name in schema.names], schema)
 
 
 # ---------------------------------------------------------------- catalog tables
