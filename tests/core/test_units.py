@@ -199,3 +199,16 @@ def test_a_damaged_cache_of_pints_definitions_is_parsed_afresh(tmp_path, monkeyp
     again = list(tmp_path.rglob("*.pickle"))
     assert sorted(again) == sorted(pickles)
     assert all(len(cached.read_bytes()) > 10 for cached in again)
+
+
+@pytest.mark.parametrize(("text", "number"), [("t/1e3 kWh", "1e3"), ("kg/1000 kWh", "1000"),
+                                              ("USD/1e6", "1e6"), ("10 kg", "10")])  # fmt: skip
+def test_a_number_in_a_unit_is_named_not_read_as_a_unit(text: str, number: str) -> None:
+    # Was read as the elementary charge cubed: "1e3" became "1e**3", and t/MWh did not fit.
+    with pytest.raises(UnitError, match=rf"holds no number \({number}\)"):
+        parse_unit(text)
+
+
+@pytest.mark.parametrize("text", ["1/km", "1 / kWh", "m3", "m^ 2", "kg/(m**2.5)", "m**-2"])
+def test_a_one_per_unit_and_powers_are_no_scale(text: str) -> None:
+    assert parse_unit(text)

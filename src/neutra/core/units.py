@@ -111,6 +111,10 @@ _POWERS = re.compile(
     re.DOTALL,
 )
 
+_POWER = re.compile(r"(?:\*\*|\^)\s*\(?\s*[+-]?[\d.]+\s*\)?")
+# A number not glued to a name (m3 is m**3; 1/km is per km): a scale, as in 1000 kWh.
+_SCALE = re.compile(r"(?<![A-Za-z_\d.])\.?\d[\d.]*(?:[eE][+-]?\d+)?")
+
 
 @lru_cache(maxsize=4096)
 def parse_unit(text: str) -> pint.Unit:
@@ -125,6 +129,14 @@ def parse_unit(text: str) -> pint.Unit:
         # pint works powers out exactly: 9**9**9 would run for hours.
         raise UnitError(
             f"cannot read unit {text!r}: a power is a number of 1 or 2 digits", unit=text
+        )
+    scale = _SCALE.search(_POWER.sub(" ", text))
+    if scale and scale.group() != "1":
+        # pint would read 1e3 as the elementary charge cubed, and refuse 1000 unexplained.
+        raise UnitError(
+            f"cannot read unit {text!r}: a unit holds no number ({scale.group()}): "
+            "write t/MWh, not t/1000 kWh",
+            unit=text,
         )
     try:
         parsed = registry.parse_units(_normalise(text))
