@@ -5,7 +5,7 @@
    allocated to a client, two cancellations and a sale of parts of it, dates
    never going back. Times, interleaved A B A B ...:
      A  what `neutra credits check --format json` does: stream and validate the
-        rows (`iter_ledger`), replay them (`replay_ledger`), build `neutra.ledger/1`;
+        rows (`iter_ledger`), replay them (`replay_ledger`), build `neutra.ledger/1` and its text;
      B  the baseline: DuckDB reading the same CSV and summing units per action.
    Prints rows per second of each and the ratio.
 
@@ -100,13 +100,15 @@ def check_once(path: Path) -> tuple[float, int]:
     from neutra.core.credits import replay_ledger
     from neutra.core.errors import Problem
     from neutra.formats.hashing import file_sha256
-    from neutra.formats.ledger_file import iter_ledger, ledger_json
+    from neutra.formats.ledger_file import iter_ledger, ledger_json, ledger_json_text
 
     started = time.perf_counter()
     problems: list[Problem] = []
     ledger = replay_ledger(iter_ledger(path, problems), source=str(path), keep_history=False)
     assert not problems, problems[:3]
     document = ledger_json(ledger, file_sha256(path))
+    written = sum(len(piece) for piece in ledger_json_text(document))  # the text it prints
+    assert written
     return time.perf_counter() - started, len(document["blocks"])
 
 

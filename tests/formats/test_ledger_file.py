@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from neutra.core.credits import Action, KyotoParts, Policy, UnitType, replay_ledger
 from neutra.core.errors import InvalidInputError
-from neutra.formats.ledger_file import read_ledger, write_ledger
+from neutra.formats.ledger_file import ledger_json_text, read_ledger, write_ledger
 
 HEADER = "txn_id,date,action,programme,unit_type,host_party,project_id,vintage,serial_start,serial_end,quantity,registry,account,client,beneficiary,for_period,counterparty,price,currency,reference"
 
@@ -134,3 +137,22 @@ def test_a_vintage_or_price_in_other_digits_is_refused(tmp_path: Path) -> None:
         (2, "vintage", "٢٠١٢", "write a year (2024) or two ISO dates (2024-01-01/2024-06-30)"),
         (2, "price", "١.٥", "not a price per unit (e.g. 1.25; no currency sign or separators)"),
     ]
+
+
+_SCALARS = st.one_of(st.text(), st.integers(), st.floats(allow_nan=False), st.booleans(), st.none())
+
+
+@given(
+    blocks=st.lists(st.dictionaries(st.text(), _SCALARS, min_size=1, max_size=6), max_size=5),
+    client=st.text(),
+)
+def test_the_ledger_json_text_is_byte_for_byte_what_json_dumps_writes(
+    blocks: list[dict[str, object]], client: str
+) -> None:
+    document = {
+        "schema": "neutra.ledger/1",
+        "blocks": blocks,
+        "totals": {"held": 1, "by_client": {client: {"held": 1, "cancelled": 0}}},
+        "provenance": {"input": "0" * 64, "hash": '"blocks": []'},
+    }
+    assert "".join(ledger_json_text(document)) == json.dumps(document, indent=2, ensure_ascii=False)

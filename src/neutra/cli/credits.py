@@ -10,6 +10,7 @@ app database (DATABASE_URL or NEUTRA_HOME, as `neutra serve`).
 from __future__ import annotations
 
 import json
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -51,7 +52,7 @@ def check(
     from neutra.core.credits import replay_ledger
     from neutra.core.errors import InvalidInputError, Problem
     from neutra.formats.hashing import file_sha256
-    from neutra.formats.ledger_file import iter_ledger, ledger_json
+    from neutra.formats.ledger_file import iter_ledger, ledger_json, ledger_json_text
 
     as_json = output_format is CheckFormat.json
     problems: list[Problem] = []
@@ -67,7 +68,8 @@ def check(
         fail(sorted(problems, key=lambda p: (p.row or 0, p.column or "")), as_json=as_json)
     if as_json:
         document = ledger_json(ledger, file_sha256(ledger_file))
-        print(json.dumps(document, indent=2, ensure_ascii=False))
+        sys.stdout.writelines(ledger_json_text(document))
+        sys.stdout.write("\n")
         return
     _table(out, ledger)
 
