@@ -180,11 +180,15 @@ def test_a_gas_without_a_value_in_the_set_is_an_error_naming_gas_and_set():
     assert gwp_set("AR5").gwp("HFC-161") == 4
 
 
-def test_propylene_is_a_known_gas_without_a_gwp_in_any_set():
-    assert canonical_gas("propylene") == "R1270"
+@pytest.mark.parametrize(
+    ("gas", "gwp"),
+    [("propane", 3), ("butane", 4), ("isobutane", 3), ("propylene", 2), ("isopentane", 5)],
+)
+def test_hydrocarbons_take_the_f_gas_annex_iv_values_in_every_set(gas: str, gwp: float) -> None:
+    # Regulation (EU) No 517/2014 Annex IV: R-290 3, R-600 4, R-600a 3, R-1270 2, R-601a 5.
     for name in GWP_SET_NAMES:
-        with pytest.raises(GWPError, match="R1270"):
-            gwp_set(name).gwp("R1270")
+        assert gwp_set(name).gwp(gas) == gwp
+    assert canonical_gas("propene") == canonical_gas("propylene") == "R1270"
 
 
 def test_co2e_is_never_weighted_again():
