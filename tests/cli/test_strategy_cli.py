@@ -201,6 +201,23 @@ def test_a_threshold_outside_0_to_1_is_refused(tmp_path: Path) -> None:
     assert "--threshold" in err
 
 
+@pytest.mark.parametrize(
+    ("option", "text"),
+    [("--base-year", "٢٠٢٠"), ("--base-year", "2_020"), ("--base-year", "20200"),
+     ("--base-year", "abc"), ("--threshold", "0.0_5"), ("--threshold", "٠.٠٥"),
+     ("--threshold", "nan"), ("--threshold", "")],
+)  # fmt: skip
+def test_options_are_read_as_files_are_in_ascii_digits_and_listed_as_problems(
+    tmp_path: Path, option: str, text: str
+) -> None:
+    # Python's int() and float() took "٢٠٢٠" and "0.0_5"; a file's reader refuses both.
+    p = write(tmp_path, history=HISTORY)
+    code, out, _ = run("strategy", "--history", p["history"], option, text, "--format", "json")
+    assert code == 2
+    (problem,) = json.loads(out)["problems"]
+    assert (problem["file"], problem["value"]) == (option, text)
+
+
 TOO_MANY_TONNES = "too large: an emission figure is at most 1e+15 t CO2e"
 NOT_A_NUMBER = "give a number with '.' as decimal point and no thousands separators"
 

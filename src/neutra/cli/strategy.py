@@ -42,8 +42,11 @@ def strategy(
             "[, cat1..cat15] (t CO2e).",
         ),
     ],
-    base_year: Annotated[
-        int | None, typer.Option("--base-year", help="Base year (default: the history's first).")
+    base_year_text: Annotated[
+        str | None,
+        typer.Option(
+            "--base-year", metavar="YEAR", help="Base year (default: the history's first)."
+        ),
     ] = None,
     scope2: Annotated[
         Scope2Basis,
@@ -64,12 +67,14 @@ def strategy(
         Path | None,
         typer.Option(help="Structural changes CSV: year, kind, description, base_year_effect_t."),
     ] = None,
-    threshold: Annotated[
-        float,
+    threshold_text: Annotated[
+        str,
         typer.Option(
-            help="Significance threshold of the cumulative change (fraction of the base year)."
+            "--threshold",
+            metavar="FRACTION",
+            help="Significance threshold of the cumulative change (fraction of the base year).",
         ),
-    ] = 0.05,
+    ] = "0.05",
     currency: Annotated[
         str | None,
         typer.Option(
@@ -85,22 +90,23 @@ def strategy(
     from neutra.cli.main import fail, out
     from neutra.core.errors import InvalidInputError, NeutraError, Problem
     from neutra.core.strategy import strategy_report
+    from neutra.formats.numbers import decimal_number, whole_number
     from neutra.formats.strategy_files import problem_of, read_strategy_inputs
 
     as_json = output_format is StrategyFormat.json
-    if not 0 < threshold < 1:
-        fail(
-            [
-                Problem(
-                    "--threshold",
-                    None,
-                    None,
-                    str(threshold),
-                    "give a fraction between 0 and 1, e.g. 0.05",
-                )
-            ],
-            as_json=as_json,
-        )
+    # Read as files are (formats.numbers): ASCII digits only, so "٢٠٢٠" or "0.0_5" is
+    # refused rather than taken the way Python's int() and float() would take it.
+    threshold = decimal_number(threshold_text.strip())
+    base_year = None if base_year_text is None else whole_number(base_year_text.strip(), 4)
+    options = []
+    if threshold is None or not 0 < threshold < 1:
+        reason = "give a fraction between 0 and 1, e.g. 0.05"
+        options.append(Problem("--threshold", None, None, threshold_text, reason))
+    if base_year_text is not None and base_year is None:
+        reason = "give a year in digits, e.g. 2019"
+        options.append(Problem("--base-year", None, None, base_year_text, reason))
+    if options or threshold is None:
+        fail(options, as_json=as_json)
     try:
         inputs = read_strategy_inputs(
             history,
