@@ -558,6 +558,50 @@ def test_lines_share_the_market_based_figure_by_quantity_and_add_up_to_it():
     assert result.totals["scope2_market"] == pytest.approx(180)
 
 
+DE_GRID = factor(
+    "grid", "electricity.grid", "kWh", {"CO2e": 0.2}, gwp_set="AR5", scope=Scope.S2, region="DE"
+)
+DE_RESIDUAL = factor(
+    "rm", "electricity.grid", "kWh", {"CO2e": 0.45}, gwp_set="AR5", scope=Scope.S2, region="DE",
+    basis=Basis.RESIDUAL_MIX,
+)  # fmt: skip
+
+
+def _site_market(*rows: tuple[str, str, Any], instrument_kwh: float) -> Any:
+    go = Instrument("GO-1", InstrumentType.CERTIFICATE, "Site", "DE", 2024, instrument_kwh, 0.0)
+    data = activities(
+        *(row(i, "electricity.grid", q, unit, region="DE", entity="Site") for i, unit, q in rows)
+    )
+    return compute_footprint(
+        data, [factor_set(DE_GRID, DE_RESIDUAL)], AR5, instruments=[go],
+        options=FootprintOptions(lines=True),
+    )  # fmt: skip
+
+
+def test_a_correction_in_mwh_nets_the_kwh_it_corrects_before_instruments_apply():
+    # 2,000 kWh less a correction of 1 MWh is 1,000 kWh, which the 1,500 kWh GO covers: 0 t.
+    # As two consumption groups (one per unit) the GO went to the 2,000 kWh and the
+    # correction took none: 500 kWh x 0.45 kg - 1,000 kWh x 0.45 kg = -0.225 t.
+    in_kwh = _site_market(("1", "kWh", 2000), ("2", "kWh", -1000), instrument_kwh=1500)
+    mixed = _site_market(("1", "kWh", 2000), ("2", "MWh", "-1"), instrument_kwh=1500)
+    assert in_kwh.totals["scope2_market"] == mixed.totals["scope2_market"] == 0.0
+    assert mixed.totals == in_kwh.totals  # every figure, to the last bit
+
+
+def test_rows_in_kwh_and_mwh_are_one_consumption_and_their_lines_add_up_to_it():
+    # 600,000 kWh + 0.4 GWh... as 400 MWh: 1,000,000 kWh, GO of 600,000 kWh, 180 t.
+    result = _site_market(("1", "kWh", 600_000), ("2", "MWh", 400), instrument_kwh=600_000)
+    assert result.totals["scope2_market"] == pytest.approx(180)
+    lines = {line["id"]: line for line in result.lines.to_pylist()}
+    assert lines["1"]["emissions_market_t_co2e"] == pytest.approx(108.0)  # 60% of the site
+    assert lines["2"]["emissions_market_t_co2e"] == pytest.approx(72.0)  # 40%, in MWh
+    second = explain_market_line(lines["2"]["market_detail"], quantity=400, inclusion_share=1.0)
+    assert second is not None
+    assert second.consumption_kwh == 1_000_000
+    assert second.row_share == pytest.approx(0.4)
+    assert second.market_t_co2e == pytest.approx(72.0)
+
+
 def test_a_lines_market_detail_names_the_certificate_and_its_part_of_the_domain_case():
     grid = factor(
         "grid", "electricity.grid", "kWh", {"CO2e": 0.2}, gwp_set="AR5", scope=Scope.S2, region="DE"

@@ -109,8 +109,6 @@ def market_based(
     # t CO2e per entity, summed with math.fsum: the order of the pairs cannot change a bit
     terms: dict[int, list[float]] = defaultdict(list)
     missing_residual: set[tuple[str, int]] = set()
-    consumption: list[ConsumptionGroup] = []
-    owners: list[tuple[int, int]] = []
     instrument_years = {i.year for i in instruments}
     keys = sorted(set(pair_key.tolist()))
     residuals = {k: select_residual(index, selections[k]) for k in keys}
@@ -127,11 +125,14 @@ def market_based(
     ).tolist()
     residual_notes: dict[tuple[FlagKind, str], set[tuple[str, int]]] = defaultdict(set)
     rates: dict[tuple[str, int], float] = {}
-    quantity: dict[tuple[int, int], float] = {}
+    # The pairs instruments may cover, by consumption: an entity's energy of one factor and
+    # residual mix, whatever unit each row wrote it in (-1 MWh nets 2,000 kWh as -1,000
+    # kWh does: as two groups, the correction took no instrument and went below zero).
+    covered: dict[tuple[Any, ...], list[tuple[int, float]]] = {}
     for p, (entity, key) in enumerate(zip(pair_entity.tolist(), pair_key.tolist(), strict=True)):
         selection = selections[key]
         name = groups.entities[entity]
-        total = quantity[(entity, key)] = totals[p]
+        total = totals[p]
         location = locations[p]
         found = residuals[key]
         residual_rate = residual_rates[key]
@@ -139,19 +140,9 @@ def market_based(
             residual_notes[note].add((name, key))
         kwh_per_unit = kwh_per_unit_of[key]
         if kwh_per_unit is not None and selection.key.year in instrument_years:
-            consumption.append(
-                ConsumptionGroup(
-                    entity=name or None,
-                    region=selection.key.region,
-                    year=selection.key.year,
-                    consumption_kwh=float(kwh[p]),
-                    location_t_co2e=location,
-                    residual_rate_t_co2e_per_kwh=None
-                    if residual_rate is None or found is None
-                    else residual_rate * _ratio(found.scale, kwh_per_unit),
-                )
-            )
-            owners.append((entity, key))
+            k, residual = selection.key, (found.factor, found.flags) if found else None
+            same = (entity, k.factor, k.activity, k.region, k.year, selection.factor, residual)
+            covered.setdefault(same, []).append((p, kwh_per_unit))
             continue
         # No instrument for this year: the residual mix, else the grid average.
         if residual_rate is None or found is None:
@@ -162,16 +153,46 @@ def market_based(
         terms[entity].append(pair_t_co2e * entity_share[entity])
         rates[(name, key)] = pair_t_co2e / total if total else 0.0
 
+    consumption: list[ConsumptionGroup] = []
+    owners: list[list[tuple[int, float]]] = []  # (key, the group's quantity in its unit)
+    for members in covered.values():
+        p, kwh_per_unit = members[0]
+        key = int(pair_key[p])
+        found, residual_rate = residuals[key], residual_rates[key]
+        if len(members) == 1:
+            group_kwh, location, quantities = float(kwh[p]), locations[p], [totals[p]]
+        else:
+            group_kwh, location, quantities = _merged(
+                [(exact[m].as_py(), per, coefficients.scale[pair_key[m]]) for m, per in members],
+                float(coefficients.co2e[key]),
+            )
+        consumption.append(
+            ConsumptionGroup(
+                entity=groups.entities[int(pair_entity[p])] or None,
+                region=selections[key].key.region,
+                year=selections[key].key.year,
+                consumption_kwh=group_kwh,
+                location_t_co2e=location,
+                residual_rate_t_co2e_per_kwh=None
+                if residual_rate is None or found is None
+                else residual_rate * _ratio(found.scale, kwh_per_unit),
+            )
+        )
+        owners.append(
+            [(int(pair_key[m]), q) for (m, _), q in zip(members, quantities, strict=True)]
+        )
+
     result = allocate_market_based(consumption, instruments, rules)
     by_id = {i.instrument_id: i for i in instruments}
     details: dict[tuple[str, int], str] = {}
-    for (entity, key), group in zip(owners, result.groups, strict=True):
+    for (entity, *_), members, group in zip(covered, owners, result.groups, strict=True):
         terms[entity].append(group.market_t_co2e * entity_share[entity])
-        total = quantity[(entity, key)]
-        rates[(groups.entities[entity], key)] = group.market_t_co2e / total if total else 0.0
-        details[(groups.entities[entity], key)] = _detail(group, total, by_id, rules)
-        if group.uncovered_basis is Basis.LOCATION and group.uncovered_kwh != 0:
-            missing_residual.add((groups.entities[entity], key))
+        name = groups.entities[entity]
+        for key, total in members:
+            rates[(name, key)] = group.market_t_co2e / total if total else 0.0
+            details[(name, key)] = _detail(group, total, by_id, rules)
+            if group.uncovered_basis is Basis.LOCATION and group.uncovered_kwh != 0:
+                missing_residual.add((name, key))
     flags = [
         MarketFlag(note.flag, note.detail, note.subject)
         for note in result.flags
@@ -194,6 +215,25 @@ def _kwh_per_unit(unit: str) -> float | None:
         return conversion_factor(unit, "kWh")
     except UnitError:
         return None  # no instrument can cover it
+
+
+def _merged(
+    members: list[tuple[Decimal, float, float]], co2e: float
+) -> tuple[float, float, list[float]]:
+    """One consumption group of pairs in several units: its kWh and location-based t CO2e,
+    and the group's consumption in each pair's unit, for the pair's rate and lines.
+
+    `members`: each pair's exact sum, kWh per its unit, and factor units per its unit
+    (one factor, `co2e` t per factor unit). Summed exactly and rounded once, as one
+    unit would be: scales are the decimals their floats print as, as `in_units` takes
+    them.
+    """
+    with localcontext() as exactly:
+        exactly.prec = 80
+        group_kwh = sum((q * Decimal(repr(float(k))) for q, k, _ in members), Decimal(0))
+        in_factor_units = sum((q * Decimal(repr(float(s))) for q, _, s in members), Decimal(0))
+        quantities = [float(group_kwh / Decimal(repr(float(k)))) for _, k, _ in members]
+    return float(group_kwh), float(in_factor_units) * co2e, quantities
 
 
 def _ratio(residual_scale: float, kwh_per_unit: float) -> float:
