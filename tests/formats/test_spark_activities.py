@@ -345,7 +345,6 @@ def test_bad_parquet_files_give_the_same_problems_on_duckdb_and_spark_named_or_g
     assert on_duckdb[0][-1].reason == "the file has a header but no data rows"
 
 
-
 def test_a_parquet_duration_is_refused_on_spark_as_on_duckdb(spark: Any, tmp_path: Path) -> None:
     # Spark reads Arrow's durations as plain integers: 5 s would have been 5 L of diesel.
     good = {"entity": ["UK"], "year": [2024], "activity": ["fuel.diesel"], "unit": ["L"],

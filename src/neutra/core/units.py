@@ -131,8 +131,9 @@ def parse_unit(text: str) -> pint.Unit:
             f"cannot read unit {text!r}: a power is a number of 1 or 2 digits", unit=text
         )
     scale = _SCALE.search(_POWER.sub(" ", text))
-    if scale and scale.group() != "1":
-        # pint would read 1e3 as the elementary charge cubed, and refuse 1000 unexplained.
+    if scale and scale.group() != "1" and _readable(_SCALE.sub("1", text)):
+        # A unit but for its number: pint would read 1e3 as the elementary charge cubed,
+        # and refuse 1000 unexplained. (Free text with a number in it is just unreadable.)
         raise UnitError(
             f"cannot read unit {text!r}: a unit holds no number ({scale.group()}): "
             "write t/MWh, not t/1000 kWh",
@@ -145,6 +146,14 @@ def parse_unit(text: str) -> pint.Unit:
     except Exception as exc:  # pint's parser raises assorted errors on garbage
         raise UnitError(f"cannot read unit {text!r}", unit=text) from exc
     return parsed
+
+
+def _readable(text: str) -> bool:
+    try:
+        registry.parse_units(_normalise(text))
+    except Exception:  # pint's parser raises assorted errors on garbage
+        return False
+    return True
 
 
 @lru_cache(maxsize=4096)
