@@ -223,6 +223,49 @@ def test_an_xlsx_mistake_names_its_sheet_row(tmp_path):
     ]
 
 
+def test_an_xlsx_cell_holding_an_excel_error_is_a_problem_not_a_missing_value(tmp_path):
+    path = tmp_path / "a.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["year", "activity", "quantity", "unit", "description"])
+    sheet.append([2024, "diesel", "#DIV/0!", "L", "a"])  # openpyxl writes it as an error
+    sheet.append([2024, "diesel", 1, "L", "#N/A"])  # an optional column is no different
+    sheet.append([2024, "diesel", 2, "L", "c", "#REF!"])  # a column without a header is read
+    sheet.append([2024, "diesel", "", "L", "d"])
+    workbook.save(path)
+    problems = _problems(path)
+    assert [(p.row, p.column, p.value, p.reason) for p in problems] == [
+        (2, "quantity", "#DIV/0!", "the cell holds the Excel error #DIV/0!"),
+        (3, "description", "#N/A", "the cell holds the Excel error #N/A"),
+        (4, "column_6", "#REF!", "the cell holds the Excel error #REF!"),
+        (5, "quantity", "", "quantity is empty"),
+    ]
+
+
+def test_an_xlsx_header_cell_holding_an_excel_error_is_a_problem(tmp_path):
+    path = tmp_path / "a.xlsx"
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["year", "activity", "#NAME?", "unit"])
+    workbook.active.append([2024, "diesel", 1, "L"])
+    workbook.save(path)
+    assert [(p.row, p.column, p.value, p.reason) for p in _problems(path)] == [
+        (1, "C", "#NAME?", "the cell holds the Excel error #NAME?")
+    ]
+
+
+def test_an_xlsx_with_its_data_on_a_later_sheet_says_the_first_sheet_is_empty(tmp_path):
+    path = tmp_path / "a.xlsx"
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Read me"
+    workbook.create_sheet("Activities").append(["year", "activity", "quantity", "unit"])
+    workbook.save(path)
+    (problem,) = _problems(path)
+    assert problem.reason == (
+        "the first sheet, 'Read me', is empty; the data must be on the first sheet, and the"
+        " sheet 'Activities' holds some: move it to the front"
+    )
+
+
 def test_a_corrupt_xlsx_or_parquet_is_a_problem_not_a_traceback(tmp_path):
     xlsx = tmp_path / "bad.xlsx"
     xlsx.write_bytes(b"PK\x03\x04 this is not a workbook")

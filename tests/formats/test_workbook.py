@@ -1,4 +1,5 @@
-"""The first sheet of a workbook: read whole, or refused by its span before calamine lays it out.
+"""The first sheet of a workbook: read whole (its Excel errors as such), or refused by its span
+before calamine lays it out, or said to be empty when another sheet holds the data.
 
 A sheet that calamine would lay out too large aborts the process (a Rust allocation
 failure, past any `except`), so every test of such a sheet reads it in a child process:
@@ -17,7 +18,7 @@ import openpyxl
 import pytest
 
 from neutra.formats import workbook
-from neutra.formats.workbook import first_sheet
+from neutra.formats.workbook import CellError, cell_errors, cell_text, first_sheet
 from tests.cli_run import installed_neutra
 
 HEADER = '<row r="1"><c r="A1" t="inlineStr"><is><t>id</t></is></c><c r="B1"><v>2025</v></c></row>'
@@ -216,3 +217,185 @@ def test_a_far_cell_on_another_sheet_is_refused_too_and_that_sheet_named(tmp_pat
         " most 16,777,216 cells (every sheet is checked before the first is read); delete"
         " the stray cells far from the data, or save a table this large as CSV",
     )
+
+
+# ---------------------------------------------------------------- found in review
+#
+# Each workbook below got past the size check: the far cells aborted the reading process,
+# the deflate stream would have kept the scan busy for as long as it unpacks.
+
+
+def _refused_apart(path: Path) -> str:
+    """The reason `first_sheet` refuses the workbook with, read in a child process."""
+    read, reason = _read_apart(path)
+    assert read == 0
+    assert reason is not None
+    return reason
+
+
+@pytest.mark.parametrize("prefix", ["a=", 'a""', "a/b"], ids=["equals", "quotes", "slash"])
+@pytest.mark.parametrize("first", ["", "<c><v>1</v></c>"], ids=["as-written", "counted-first"])
+def test_a_cell_tag_is_a_cell_whatever_characters_its_prefix_holds(
+    tmp_path: Path, prefix: str, first: str
+) -> None:
+    # quick-xml names an element by everything up to the first space and calamine takes
+    # what follows the first colon: <a=:c> is a cell. Placed by calamine's counters, 16,384
+    # of them in the last row span A1:XFD1048576. With `first`, a cell without r before
+    # them leaves the judging to the scan that follows the counters.
+    header = HEADER.replace("</row>", f"{first}</row>")
+    cells = f"<{prefix}:c><v>1</v></c>" * 16_384
+    path = _workbook(tmp_path / "far.xlsx", f'{header}<row r="1048576">{cells}</row>')
+    assert _refused_apart(path).startswith("the first sheet ")
+
+
+def test_a_cell_ends_only_at_an_end_tag_calamine_takes_for_its_end(tmp_path: Path) -> None:
+    # </a:b:c> is named b:c after its first colon: the cell goes on, and its value follows.
+    far = '<row r="1048576"><c r="XFD1048576"></a:b:c><v>1</v></c></row>'
+    reason = _refused_apart(_workbook(tmp_path / "far.xlsx", HEADER + far))
+    assert reason.startswith("the first sheet may span up to A1:XF")
+
+
+def test_a_second_r_megabytes_of_spaces_after_its_name_is_still_found(tmp_path: Path) -> None:
+    # The spaces between r and = outlast the overlap of the windows the scan reads in.
+    spaces = " " * (3 << 20)
+    far = f'<row r="2"><c r="A2" r{spaces}="XFD1048576"><v>1</v></c></row>'
+    reason = _refused_apart(_workbook(tmp_path / "far.xlsx", HEADER + far))
+    assert reason.startswith("the first sheet may span up to A1:XF")
+
+
+def test_a_sheet_stored_under_a_name_ending_in_a_slash_is_checked_too(tmp_path: Path) -> None:
+    # zipfile takes such a member for a folder; calamine reads it as the sheet it is.
+    far = HEADER + '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+    path = _workbook(tmp_path / "far.xlsx", far, part="xl/worksheets/sheet1.xml/")
+    assert _refused_apart(path) == FAR
+
+
+def _with_filler(path: Path, size: int, *, stated: int | None = None) -> Path:
+    """The workbook at `path` with a part of `size` zero bytes, stated as `stated` bytes."""
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as parts:
+        parts.writestr("xl/media/filler.bin", bytes(size))
+    if stated is not None:
+        with zipfile.ZipFile(path) as parts:
+            local = parts.getinfo("xl/media/filler.bin").header_offset
+        data = bytearray(path.read_bytes())
+        central = data.rindex(b"PK\x01\x02")  # the directory's last entry: the filler's
+        data[local + 22 : local + 26] = stated.to_bytes(4, "little")
+        data[central + 24 : central + 28] = stated.to_bytes(4, "little")
+        path.write_bytes(bytes(data))
+    return path
+
+
+def test_a_workbook_that_unpacks_past_the_limit_is_refused_before_it_is_unpacked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A deflate stream unpacks to a thousand times its size: 200 MB of upload, 200 GB to
+    # read. What the parts say they hold is summed first.
+    monkeypatch.setattr(workbook, "MAX_UNPACKED_BYTES", 1 << 20)  # 2 GiB; the 2 MiB here
+    path = _with_filler(_workbook(tmp_path / "a.xlsx", HEADER), 2 << 20)
+    with zipfile.ZipFile(path) as parts:
+        unpacked = sum(info.file_size for info in parts.infolist())  # the filler and 1 KB
+    assert first_sheet(path) == (
+        [],
+        f"the workbook's parts unpack to {unpacked:,} bytes: at most 1,048,576 are read;"
+        " save a table this large as CSV",
+    )
+
+
+def test_a_part_is_read_only_as_far_as_its_stated_size_as_calamine_reads_it(
+    tmp_path: Path,
+) -> None:
+    # Its deflate stream holds 4 MiB; calamine stops at the 1,000 bytes stated.
+    path = _with_filler(_workbook(tmp_path / "a.xlsx", HEADER), 4 << 20, stated=1000)
+    with path.open("rb") as raw, zipfile.ZipFile(raw) as archive:
+        info = archive.getinfo("xl/media/filler.bin")
+        assert info.file_size == 1000
+        assert sum(map(len, workbook._member_chunks(raw, info))) == 1000
+
+
+# ---------------------------------------------------------------- Excel errors, empty sheets
+
+ERRORS = ["#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!"]
+
+
+def test_a_cell_holding_an_excel_error_reads_as_that_error_not_as_an_empty_cell(
+    tmp_path: Path,
+) -> None:
+    book = openpyxl.Workbook()
+    book.active.append(["id", "quantity"])
+    for number, error in enumerate(ERRORS, start=1):
+        book.active.append([f"r{number}", error])  # openpyxl writes these as errors: t="e"
+    book.active.append(["r8", "#DIV/0 is text"])
+    book.save(tmp_path / "a.xlsx")
+    rows, reason = first_sheet(tmp_path / "a.xlsx")
+    assert reason is None
+    assert [row[1] for row in rows[1:]] == [*map(CellError, ERRORS), "#DIV/0 is text"]
+    assert [cell_text(row[1]) for row in rows[1:8]] == ERRORS
+    assert CellError("#N/A").reason == "the cell holds the Excel error #N/A"
+
+
+def test_an_error_cell_without_r_is_found_where_calamine_counts_it(tmp_path: Path) -> None:
+    rows = (
+        HEADER
+        + '<row><c><v>1</v></c><c t="e"><f>1/0</f><v>#DIV/0!</v></c></row>'
+        + '<row r="5"><c r="C5" t="e"><v>#N/A</v></c><c t="e"><v>#REF!</v></c></row>'
+        # The last value read wins: an error followed by a formula is no error.
+        + '<row><c t="e"><v>#NUM!</v><f>1</f></c></row>'
+        # Of two cells in one place, calamine keeps the last.
+        + '<row r="7"><c r="A7" t="e"><v>#N/A</v></c><c r="A7" t="e"><v>#NUM!</v></c></row>'
+    )
+    read, reason = first_sheet(_workbook(tmp_path / "a.xlsx", rows))
+    assert reason is None
+    assert read == [
+        ["id", 2025, "", ""],
+        [1, CellError("#DIV/0!"), "", ""],
+        ["", "", "", ""],
+        ["", "", "", ""],
+        ["", "", CellError("#N/A"), CellError("#REF!")],
+        ["", "", "", ""],
+        [CellError("#NUM!"), "", "", ""],
+    ]
+
+
+def test_errors_in_xml_too_odd_to_place_them_by_refuse_the_sheet(tmp_path: Path) -> None:
+    # calamine reads past a DOCTYPE among the rows; the scan does not follow it.
+    rows = HEADER + '<!DOCTYPE x><row r="2"><c r="A2" t="e"><v>#N/A</v></c></row>'
+    rows, reason = first_sheet(_workbook(tmp_path / "a.xlsx", rows))
+    assert rows == []
+    assert reason is not None
+    assert reason.startswith("the first sheet may hold Excel errors (such as #DIV/0! or #N/A)")
+
+
+def test_each_error_is_named_by_its_row_and_column(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    book.active.append(["id", "#REF!"])
+    book.active.append(["r1", 5, "#N/A"])
+    book.active.append(["r2", "#DIV/0!"])
+    book.save(tmp_path / "a.xlsx")
+    rows, _ = first_sheet(tmp_path / "a.xlsx")
+    found = [(row, column, error.code) for row, column, error in cell_errors(rows, ["id", ""])]
+    # The header's own cells, and those past it, by their letters.
+    assert found == [(1, "B", "#REF!"), (2, "C", "#N/A"), (3, "B", "#DIV/0!")]
+    found = [(row, column) for row, column, _ in cell_errors(rows, ["id", "quantity"], width=2)]
+    assert found == [(1, "B"), (3, "quantity")]
+
+
+def test_an_empty_first_sheet_says_the_data_must_be_on_it_and_names_the_sheet_holding_it(
+    tmp_path: Path,
+) -> None:
+    book = openpyxl.Workbook()
+    book.active.title = "Notes"
+    book.create_sheet("Empty too")
+    book.create_sheet("Data").append(["id", "year"])
+    book.save(tmp_path / "a.xlsx")
+    assert first_sheet(tmp_path / "a.xlsx") == (
+        [],
+        "the first sheet, 'Notes', is empty; the data must be on the first sheet, and the"
+        " sheet 'Data' holds some: move it to the front",
+    )
+
+
+def test_a_workbook_whose_sheets_are_all_empty_reads_as_no_rows(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    book.create_sheet("Other")
+    book.save(tmp_path / "a.xlsx")
+    assert first_sheet(tmp_path / "a.xlsx") == ([], None)

@@ -56,7 +56,7 @@ from neutra.core.activities import (
 from neutra.core.errors import InvalidInputError, Problem
 from neutra.formats.hashing import FileHash, file_sha256
 from neutra.formats.paths import path_problem
-from neutra.formats.workbook import cell_text, first_sheet
+from neutra.formats.workbook import cell_errors, cell_text, first_sheet
 
 __all__ = ["SUFFIXES", "Progress", "duration_problems", "read_activities"]
 
@@ -710,15 +710,28 @@ def _load_xlsx(con: Any, path: Path, label: str, name: str, progress: Progress |
     rows = _sheet_rows(path, label)
     if not rows:
         raise _problem(label, "the file is empty")
+    wrong_header = [
+        Problem(label, number, column, error.code, error.reason)
+        for number, column, error in cell_errors(rows[:1], [])
+    ]
+    if wrong_header:
+        raise _FileError(wrong_header)
     names = _header(label, [cell_text(cell) for cell in rows[0]])
     width = len(names)
+    # A row with an Excel error in a column read is skipped, and said why, as a ragged
+    # line is: its error would be taken for a missing value.
+    errors = tuple(
+        Problem(label, number, column, error.code, error.reason)
+        for number, column, error in cell_errors(rows, names, width)
+    )
+    wrong = {problem.row for problem in errors}
     texts: list[list[str]] = [[] for _ in range(width)]
     numbers: list[int] = []
     # Per-row Python is fine here: a sheet holds at most ~1M rows.
     for index, row in enumerate(rows[1:]):
         cells = [cell_text(cell) for cell in row[:width]]
-        if not any(cells):
-            continue  # a blank spreadsheet row is not an activity
+        if not any(cells) or index + 2 in wrong:
+            continue  # a blank spreadsheet row is not an activity; a wrong one is said
         cells += [""] * (width - len(cells))
         for column, text in zip(texts, cells, strict=True):
             column.append(text)
@@ -728,7 +741,8 @@ def _load_xlsx(con: Any, path: Path, label: str, name: str, progress: Progress |
     if progress:
         progress(f"reading {label}", len(rows) - 1, len(rows) - 1)
     if not numbers:
-        return _Loaded(label, name, _empty_table(con, name), names, file_sha256(path))
+        table = _empty_table(con, name)
+        return _Loaded(label, name, table, names, file_sha256(path), problems=errors)
     batch = pa.record_batch(
         [pa.array(column, pa.string()) for column in texts],
         names=[f"c{index}" for index in range(width)],
@@ -736,7 +750,7 @@ def _load_xlsx(con: Any, path: Path, label: str, name: str, progress: Progress |
     # Blank rows were dropped, so the sheet's own row numbers are given, not counted.
     _insert(con, name, _located(batch, label, numbers), first=True)
     table = con.table(name)
-    return _Loaded(label, name, table, names, file_sha256(path))
+    return _Loaded(label, name, table, names, file_sha256(path), problems=errors)
 
 
 def _sheet_rows(path: Path, label: str) -> list[list[Any]]:

@@ -1,6 +1,7 @@
 """Small CSV files (factors, entities, instruments, ledgers) read whole into records, with every problem.
 
-`read_table_records` also takes the first sheet of an XLSX workbook.
+`read_table_records` also takes the first sheet of an XLSX workbook (a cell holding an
+Excel error is a problem of its row, which is not read).
 
 It must never raise on a bad file: what is wrong comes back as problems with
 their row, so callers can list everything at once.
@@ -16,7 +17,7 @@ from typing import Any
 
 from neutra.core.errors import Problem
 from neutra.formats.paths import path_problem
-from neutra.formats.workbook import cell_text, first_sheet
+from neutra.formats.workbook import cell_errors, cell_text, first_sheet
 
 __all__ = ["Record", "open_table_records", "read_records", "read_table_records"]
 
@@ -81,7 +82,17 @@ def read_table_records(
     lines = [[cell_text(cell) for cell in row] for row in sheet]
     while lines and lines[-1] and not any(lines[-1]):
         lines.pop()
-    return _records(lines, label, required)
+    header, rows, problems = _records(lines, label, required)
+    errors = [
+        Problem(label, number, column, error.code, error.reason)
+        for number, column, error in cell_errors(sheet, header)
+    ]
+    if not errors:
+        return header, rows, problems
+    # A row with an error is not read: its error would be taken for a value.
+    wrong = {problem.row for problem in errors}
+    rows = [(number, record) for number, record in rows if number not in wrong]
+    return header, rows, sorted([*problems, *errors], key=lambda problem: problem.row or 0)
 
 
 def open_table_records(

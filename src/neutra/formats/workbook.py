@@ -1,9 +1,12 @@
 """The first sheet of an XLSX workbook, read one way for every kind of file.
 
 A cell reads as the text the user sees (`cell_text`: no ".0" that Excel adds
-to whole numbers, dates as ISO). It must never let calamine's own errors (nor
-its Rust panics) escape: a workbook that cannot be read comes back as the
-reason, for the caller's `Problem`.
+to whole numbers, dates as ISO). A cell holding an Excel error (#DIV/0!, #N/A...),
+which calamine reads as empty, is a `CellError`, found in the sheet's XML, so that
+every reader can say where it is (`cell_errors`) instead of taking it for a missing
+value. It must never let calamine's own errors (nor its Rust panics) escape: a
+workbook that cannot be read comes back as the reason, for the caller's `Problem`;
+so does an empty first sheet when another sheet holds the data.
 
 Nor may it let calamine lay out a sheet too large to hold. Calamine builds the
 sheet densely, every row by every column from A1 to the farthest cell, before
@@ -13,11 +16,14 @@ billion cells, and the failed Rust allocation aborts the process, past any
 could be made to lay cells out from it, and a sheet past `MAX_SHEET_COLUMNS` or
 `MAX_SHEET_CELLS` comes back as the reason, naming its span. Neither the
 `<dimension>` element nor a guess at which part calamine reads as the first
-sheet is trusted. The zip is read as calamine's reader reads it, and each part
-is judged cheapest first: by its r attributes alone (`_fits_quickly`), by its
-cells when each carries r (`_explicit_extent`), by following calamine's
-counters (`_exact_extent`), or by a bound that holds for any bytes
-(`_crude_extent`).
+sheet is trusted. The zip is read as calamine's reader reads it (every member,
+to its stated size at most), a package that unpacks past `MAX_UNPACKED_BYTES`
+is refused unread, and each part is judged cheapest first: by its r attributes
+alone (`_fits_quickly`), by its cells when each carries r (`_explicit_extent`),
+by following calamine's counters (`_exact_extent`), or by a bound that holds
+for any bytes (`_crude_extent`). The XML is read as quick-xml reads it, which is
+not as an XML parser would: a tag's name runs to the first space whatever it
+holds (<a=:c> is a cell), so every pattern errs on the side of a larger sheet.
 """
 
 from __future__ import annotations
@@ -31,12 +37,21 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["MAX_SHEET_CELLS", "MAX_SHEET_COLUMNS", "SHEET_ROWS", "cell_text", "first_sheet"]
+__all__ = [
+    "MAX_SHEET_CELLS",
+    "MAX_SHEET_COLUMNS",
+    "MAX_UNPACKED_BYTES",
+    "SHEET_ROWS",
+    "CellError",
+    "cell_errors",
+    "cell_text",
+    "first_sheet",
+]
 
 SHEET_ROWS = 1_048_575  # rows of data a sheet holds (Excel's 1,048,576, less a header)
 # A to IV (Excel's old limit). The widest contract, the activity file, has 13 columns; the
@@ -47,26 +62,66 @@ MAX_SHEET_COLUMNS = 256
 # once calamine and Python hold it filled, 0.7 GB and 5 s when a stray cell's empty span.
 # A larger table streams as CSV or Parquet.
 MAX_SHEET_CELLS = 16 * 1_048_576
+# What the parts of a workbook may hold unpacked, all told: three times the XML of a sheet
+# filled to MAX_SHEET_CELLS. Each byte is scanned before calamine reads it, and a deflate
+# stream unpacks to a thousand times its size (a 200 MB upload, 200 GB to scan).
+MAX_UNPACKED_BYTES = 2 << 30
+
+
+@dataclass(frozen=True, slots=True)
+class CellError:
+    """A cell holding an Excel error value, as a broken formula leaves it (calamine reads
+    it as an empty cell, so `first_sheet` puts this in its place)."""
+
+    code: str  # as Excel shows it: #DIV/0!, #N/A, #VALUE!, #REF!, #NAME?, #NUM! or #NULL!
+
+    @property
+    def reason(self) -> str:
+        return f"the cell holds the Excel error {self.code}"
+
+
+_FATAL = (KeyboardInterrupt, SystemExit, MemoryError)  # never a file that cannot be read
 
 
 def first_sheet(path: Path) -> tuple[list[list[Any]], str | None]:
-    """The first sheet's rows as calamine reads them ([] for a workbook without sheets),
-    or no rows and why the file cannot be read as a workbook."""
+    """The first sheet's rows as calamine reads them, a `CellError` in each cell holding an
+    Excel error ([] for a workbook without sheets or with only empty ones); or no rows and
+    why the file cannot be read as a workbook, or why its empty first sheet is not read
+    for the data on another."""
     from python_calamine import CalamineWorkbook
 
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        if not workbook.sheet_names:
-            return [], None
+        # Before calamine reads a part: it reads the shared strings when it opens the file.
         too_large = _too_large(path)
         if too_large is not None:
             return [], too_large
-        return workbook.get_sheet_by_index(0).to_python(skip_empty_area=False), None
+        workbook = CalamineWorkbook.from_path(str(path))
+        if not workbook.sheet_names:
+            return [], None
+        rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        unplaced = _mark_errors(path, rows)
+        if unplaced is not None:
+            return [], unplaced
+        if _holds_data(rows):
+            return rows, None
+        for index, name in enumerate(workbook.sheet_names[1:], start=1):
+            try:
+                other = workbook.get_sheet_by_index(index).to_python()
+            except BaseException as exc:  # a sheet calamine cannot read holds no data for us
+                if isinstance(exc, _FATAL):
+                    raise
+                continue
+            if _holds_data(other):
+                return [], (
+                    f"the first sheet, {workbook.sheet_names[0]!r}, is empty; the data must be"
+                    f" on the first sheet, and the sheet {name!r} holds some: move it to the front"
+                )
+        return [], None
     except BaseException as exc:
         # calamine raises its own errors, zip errors, and (from Rust) PanicException,
         # which is a BaseException: all mean the workbook cannot be read. A scan that
         # fails leaves the sheet unloaded too.
-        if isinstance(exc, KeyboardInterrupt | SystemExit | MemoryError):
+        if isinstance(exc, _FATAL):
             raise
         return [], f"cannot read the file as a workbook: {str(exc)[:200]}"
 
@@ -81,7 +136,66 @@ def cell_text(cell: Any) -> str:
         return cell.date().isoformat() if cell.time() == dt.time() else cell.isoformat(" ")
     if isinstance(cell, dt.date | dt.time):
         return cell.isoformat()
+    if isinstance(cell, CellError):
+        return cell.code
     return str(cell).strip() if cell is not None else ""
+
+
+def cell_errors(
+    rows: Sequence[Sequence[Any]], names: Sequence[str], width: int | None = None
+) -> Iterator[tuple[int, str, CellError]]:
+    """Each cell of `rows` (from `first_sheet`) that holds an Excel error, in its first
+    `width` columns (the ones the caller reads; all by default): its row in the sheet (the
+    header is row 1), its column, and the error. A column is named by `names` (the
+    header's), or by its letters in the header row and past the named columns."""
+    for index, row in enumerate(rows):
+        for column, cell in enumerate(row[:width]):
+            if isinstance(cell, CellError):
+                named = index > 0 and column < len(names) and names[column]
+                yield index + 1, names[column] if named else _column_name(column + 1), cell
+
+
+def _holds_data(rows: Sequence[Sequence[Any]]) -> bool:
+    return any(cell_text(cell) for row in rows for cell in row)
+
+
+# ---------------------------------------------------------------- Excel errors
+
+# A cell type attribute of e, however spelled (after `_windows` squeezed the spaces).
+_ERROR_TYPE = re.compile(rb"t ?= ?[\"']e[\"']")
+
+
+def _mark_errors(path: Path, rows: list[list[Any]]) -> str | None:
+    """Put a `CellError` in each cell of the first sheet's `rows` that holds an Excel
+    error, found in the sheet's XML where calamine places it; or why they cannot be placed.
+
+    Only a cell that calamine read as empty is marked (as it reads an error), so that a
+    part misjudged for the first sheet marks nothing that holds a value.
+    """
+    with path.open("rb") as raw, zipfile.ZipFile(raw) as archive:
+        sheets = _sheet_parts(archive)
+        members = {_part_name(info.filename): info for info in archive.infolist()}
+        info = members.get(sheets[0][1]) if sheets else None
+        if info is None:
+            return None
+        windows = _windows(_member_chunks(raw, info), squeeze=True)
+        if not any(_ERROR_TYPE.search(window) for window, _ in windows):
+            return None  # the common case: one pass at the speed of a regular expression
+        for cell in _placed_cells(_member_chunks(raw, info)):
+            if cell is None:
+                # Its XML is too odd to follow (no spreadsheet program writes it so).
+                return (
+                    "the first sheet may hold Excel errors (such as #DIV/0! or #N/A) in cells"
+                    " whose place cannot be told: correct the formulas that give them, or"
+                    " save the workbook again from a spreadsheet program"
+                )
+            row, column, code = cell
+            if code is None or row >= len(rows) or column >= len(rows[row]):
+                continue
+            # Of two cells placed alike, calamine keeps the last.
+            if rows[row][column] == "" or isinstance(rows[row][column], CellError):
+                rows[row][column] = CellError(code)
+    return None
 
 
 # ---------------------------------------------------------------- the size check
@@ -113,10 +227,17 @@ def _too_large(path: Path) -> str | None:
     (for every part when they cannot be followed); other sheets may be wide.
     """
     with path.open("rb") as raw, zipfile.ZipFile(raw) as archive:
+        # A name ending in / is a folder to zipfile, not to calamine: every member is read.
+        parts = archive.infolist()
+        unpacked = sum(info.file_size for info in parts)
+        if unpacked > MAX_UNPACKED_BYTES:
+            return (
+                f"the workbook's parts unpack to {unpacked:,} bytes: at most"
+                f" {MAX_UNPACKED_BYTES:,} are read; save a table this large as CSV"
+            )
         sheets = _sheet_parts(archive)
         first = sheets[0][1] if sheets else None
         names = {part: name for name, part in reversed(sheets)}
-        parts = [info for info in archive.infolist() if not info.is_dir()]
         parts.sort(key=lambda info: _part_name(info.filename) != first)  # the likely one first
         for info in parts:
             part = _part_name(info.filename)
@@ -163,9 +284,15 @@ _ENCRYPTED = 0x1  # general purpose flag bit: the part needs a password
 
 
 def _member_chunks(raw: IO[bytes], info: zipfile.ZipInfo) -> Iterator[bytes]:
-    """A part's bytes as calamine's zip reader inflates them: to the end of the deflate
-    stream, whatever size and checksum the directory states (zipfile would stop at the
-    stated size and drop the last bytes read on a bad CRC; the scan must not see less)."""
+    """A part's bytes as calamine's zip reader reads them: the compressed size the directory
+    states, inflated to the end of the deflate stream or the stated size, whichever comes
+    first, whatever the checksum (calamine stops at the end of the sheet's data, before
+    its zip reader checks it; zipfile would drop the last bytes read on a bad one).
+
+    Past the stated size calamine's reader fails, so a deflate bomb that understates it is
+    read no further than calamine would read it; one that states it is refused by
+    `MAX_UNPACKED_BYTES` first. A bounded output keeps memory to a chunk at a time.
+    """
     if info.flag_bits & _ENCRYPTED:
         return  # calamine cannot read it either
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
@@ -180,21 +307,29 @@ def _member_chunks(raw: IO[bytes], info: zipfile.ZipInfo) -> Iterator[bytes]:
     name_length, extra_length = struct.unpack("<HH", header[26:30])
     raw.seek(info.header_offset + 30 + name_length + extra_length)
     inflate = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
-    left = info.compress_size
-    while left > 0:
+    left = info.compress_size  # compressed bytes still to read
+    wanted = info.file_size  # bytes still to give
+    while left > 0 and wanted > 0:
         block = raw.read(min(left, _CHUNK))
         if not block:
             return
         left -= len(block)
         if inflate is None:
-            yield block
+            yield block[:wanted]
+            wanted -= len(block)
             continue
         try:
-            # A bounded output keeps a deflate bomb to a chunk at a time.
-            data = inflate.decompress(block, _CHUNK)
+            data = inflate.decompress(block, min(wanted, _CHUNK))
             while data:
+                wanted -= len(data)
                 yield data
-                data = inflate.decompress(inflate.unconsumed_tail, _CHUNK)
+                # (a max_length of 0 would mean no bound at all)
+                more = wanted > 0 and inflate.unconsumed_tail
+                data = (
+                    inflate.decompress(inflate.unconsumed_tail, min(wanted, _CHUNK))
+                    if more
+                    else b""
+                )
         except zlib.error:
             return  # calamine's inflater stops here too
         if inflate.eof:
@@ -220,7 +355,7 @@ def _windows(chunks: Iterable[bytes], *, squeeze: bool) -> Iterator[tuple[bytes,
     for chunk in itertools.chain(chunks, (None,)):
         if pending is not None:
             window = carry + pending
-            if squeeze:
+            if squeeze and b"  " in window:
                 window = _LONG_SPACES.sub(b" ", window)
             yield window, chunk is None
             carry = window[-_OVERLAP:]
@@ -230,13 +365,14 @@ def _windows(chunks: Iterable[bytes], *, squeeze: bool) -> Iterator[tuple[bytes,
 # ---------------------------------------------------------------- the quick scan
 
 # A cell tag whose first attribute is not r, or a prefixed one: calamine may place it by
-# its counters, which only the exact scan follows.
+# its counters, which only the exact scan follows. quick-xml names an element by all up
+# to the first space (<a"=/b:c> too) and calamine takes what follows the first colon, so
+# any ":c" before a space, / or > may be a cell's tag (or its end tag).
 _ODD_CELL = re.compile(rb'<c(?! r=")[ />]')
 _ODD_CELL_SPACED = re.compile(rb"<c(?! +r *=)[ />]")
 _PREFIXED = re.compile(rb":c[ />]")
 # An r attribute spelled otherwise than r="...: r = "...", r= "..." or r='...'.
 _RESPELLED = re.compile(rb"r(?: +=|= *'|= +\")")
-_PREFIXED_CELL = re.compile(rb"(?:<[^ <>/!?:\"'=]{1,32}|[^ <>/!?:\"'=]{33}):c[ />]")
 _VALUE = re.compile(rb"([A-Za-z]*)([0-9]*)")
 _COLUMN_LETTERS = re.compile(rb"r *= *[\"']([A-Za-z]{1,63})[0-9]")
 
@@ -257,25 +393,17 @@ def _fits_quickly(chunks: Iterable[bytes], column_cap: int | None) -> bool:
     rows = 0  # the farthest row among values at or past their window's threshold
     below = 0  # rows below the threshold in the windows done: at most threshold - 1 there
     spaced = False  # whether an r attribute was spelled with spaces or quotes other than r="
-    carry = b""
-    stream = iter(chunks)
-    pending = next(stream, None)
-    while pending is not None:
-        following = next(stream, None)
-        last = following is None
-        window = carry + _spaced(pending)
-        if spaced:
-            window = _LONG_SPACES.sub(b" ", window)
+    # Runs of spaces squeezed: `r`, a megabyte of spaces and `="XFD1"` lie in one window.
+    for window, last in _windows(chunks, squeeze=True):
         position = -1  # -1: the window's cell tags are still to be checked
         while True:
             if position < 0:
                 if not spaced and _RESPELLED.search(window):
-                    spaced = True  # from here on: spaces squeezed, patterns for any spelling
-                    window = _LONG_SPACES.sub(b" ", window)
+                    spaced = True  # from here on: patterns for any spelling
                 odd = (_ODD_CELL_SPACED if spaced else _ODD_CELL).search(window)
                 if odd is not None and (last or odd.start() < len(window) - _OVERLAP):
                     return False  # past the limit, the next window sees the tag whole
-                if _PREFIXED.search(window) and _PREFIXED_CELL.search(window):
+                if _PREFIXED.search(window):
                     return False
                 position = 0
             match = _values_past(columns, threshold, spaced).search(window, position)
@@ -299,8 +427,6 @@ def _fits_quickly(chunks: Iterable[bytes], column_cap: int | None) -> bool:
             if max(rows, below, 1) * columns > MAX_SHEET_CELLS:
                 return False  # earlier windows were only checked against a higher threshold
         below = max(below, threshold - 1)
-        carry = window[-_OVERLAP:]
-        pending = following
     return max(rows, below) * max(columns, 1) <= MAX_SHEET_CELLS
 
 
@@ -363,10 +489,12 @@ def _value(window: bytes, start: int) -> tuple[bytes, bytes]:
 # ---------------------------------------------------------------- the explicit scan
 
 # A cell tag with r first and something other than its end tag next: calamine ends a cell
-# at its first end tag named c, so one with nothing but text before it is empty.
+# at its first end tag named c, so one with nothing but text before it is empty. (A part
+# with a prefixed end tag, </x:c>, or one calamine does not take for a cell's, </x:y:c>,
+# is left to the exact scan by `_PREFIXED`.)
 _FILLED_CELL = re.compile(
     rb'<c r="([A-Za-z]{1,3})([0-9]{1,7})"((?:[^<>"\']|"[^"]*"|\'[^\']*\')*)(?<!/)>'
-    rb"(?![^<]*</(?:[^ <>/!?]*:)?c *>)"
+    rb"(?![^<]*</c *>)"
 )
 _R_KEY = re.compile(rb"(?<=[ \"'])r *=")
 # A cell tag whose r is not a plain reference (calamine wraps long numbers around), or not
@@ -391,7 +519,7 @@ def _explicit_extent(chunks: Iterable[bytes]) -> _Extent | None:
         odd = _ODD_CELL.search(window)
         if _RESPELLED.search(window) or (odd is not None and odd.start() < limit):
             return None
-        if _PREFIXED.search(window) and _PREFIXED_CELL.search(window):
+        if _PREFIXED.search(window):
             return None
         unread = _UNREAD_CELL.search(window)
         if unread is not None and unread.start() < limit:
@@ -409,9 +537,11 @@ def _explicit_extent(chunks: Iterable[bytes]) -> _Extent | None:
 
 # ---------------------------------------------------------------- the exact scan
 
+# A tag's name runs, for quick-xml, to the first space (or the / of <c/>), whatever it
+# holds: one that does not end at a space, / or > (<a=:c>, <a/b:c>) is not followed.
 _TOKEN = re.compile(
     rb"<(?:!--.*?-->|!\[CDATA\[.*?]]>|\?.*?\?>"
-    rb"|(/?)([A-Za-z_][^ />\"'<=]*)((?:[^<>\"']|\"[^\"]*\"|'[^']*')*)>)",
+    rb"|(/?)([A-Za-z_][^ />\"'<=]*)((?: (?:[^<>\"']|\"[^\"]*\"|'[^']*')*)?/?)>)",
     re.DOTALL,
 )
 # quick-xml also takes an attribute straight after the quote that ends another (s="1"r="A1").
@@ -422,45 +552,72 @@ _ATTRIBUTE = re.compile(rb" *([^ =/>\"'<]+) *= *(?:\"([^\"]*)\"|'([^']*)')")
 _ROW = re.compile(rb"[A-Za-z]*([0-9]+)")
 _CELL = re.compile(rb"([A-Za-z]+)([0-9]+)")
 _MAX_TOKEN = 1 << 20
+_TEXT_AHEAD = 16  # bytes after a token that the scan may read with it: an error's code and <
+# The text of a <v> that calamine reads as an Excel error (any other fails the read).
+_ERROR_CODE = re.compile(rb"#(?:DIV/0!|N/A|NAME\?|NULL!|NUM!|REF!|VALUE!)(?=<)")
 
 
 def _exact_extent(chunks: Iterable[bytes]) -> _Extent | None:
     """The farthest cell with content that calamine would place, following the XML the
-    way calamine does (its row and column counters for cells without r, empty cells left
-    out); None when the XML is not plain enough to be sure of that.
+    way calamine does (`_placed_cells`); None when the XML is not plain enough to be sure
+    of that."""
+    rows = columns = 0
+    for cell in _placed_cells(chunks):
+        if cell is None:
+            return None
+        rows, columns = max(rows, cell[0] + 1), max(columns, cell[1] + 1)
+    return _Extent(rows, columns, exact=True)
+
+
+def _placed_cells(chunks: Iterable[bytes]) -> Iterator[tuple[int, int, str | None] | None]:
+    """Each cell with content, as calamine places it: (row, column, both 0-based, and the
+    Excel error it holds, if so), by calamine's row and column counters for cells without
+    r, empty cells left out. None, and the end, where the XML is not plain enough to be
+    sure of where calamine places the cells after it.
 
     Calamine reads a cell's value with readers that run to the value's end tag, so inside
     a cell only balanced elements other than c and row are followed; anything else could
-    make calamine read on past where this scan thinks the cell ends.
+    make calamine read on past where this scan thinks the cell ends. Each element straight
+    inside a cell is read as its value, the last one read wins: an error is a <v> holding
+    one of the codes, in a cell of type e.
     """
     row = column = 0  # calamine's counters, 0-based
-    rows = columns = 0  # the farthest cell with content, 1-based
     cell: tuple[int, int] | None = None  # (row, column) of the cell open, 0-based
+    error_typed = False  # whether the open cell is of type e
     filled = False  # whether the open cell holds an element (a value, maybe)
+    error: str | None = None  # the Excel error its last value holds
     inside: list[bytes] = []  # elements open within the cell
     for token in _tokens(chunks):
         if token is None:
-            return None
-        closing, name, rest = token.groups()
+            yield None
+            return
+        closing, name, rest = token.group(1, 2, 3)
         if name is None:
             continue  # a comment, CDATA or a processing instruction
         local = name[name.find(b":") + 1 :]
         empty = rest.endswith(b"/")
         attributes = rest[:-1] if empty else rest
         if closing and rest.strip(b" "):
-            return None
+            yield None
+            return
         if cell is not None:
             if local in (b"c", b"row"):
                 if not (closing and local == b"c" and not inside):
-                    return None
+                    yield None
+                    return
                 column = cell[1] + 1
                 if filled:
-                    rows, columns = max(rows, cell[0] + 1), max(columns, cell[1] + 1)
+                    yield cell[0], cell[1], error
                 cell = None
             elif closing:
                 if not inside or inside.pop() != name:
-                    return None
+                    yield None
+                    return
             else:
+                if not inside:  # the cell's value, in calamine's reading
+                    valued = error_typed and local == b"v" and not empty
+                    code = _ERROR_CODE.match(token.string, token.end()) if valued else None
+                    error = code.group().decode() if code else None
                 filled = True
                 if not empty:
                     inside.append(name)
@@ -469,41 +626,48 @@ def _exact_extent(chunks: Iterable[bytes]) -> _Extent | None:
             if not closing:
                 values = _r_values(attributes)
                 if values is None:
-                    return None
+                    yield None
+                    return
                 if values:  # the first r, as calamine takes a row's
                     number = _ROW.fullmatch(values[0])
                     if number is None or int(number.group(1)) < 1:
-                        return None
+                        yield None
+                        return
                     row = int(number.group(1)) - 1
             if closing or empty:
                 row, column = row + 1, 0
         elif local == b"c" and not closing:
-            values = _r_values(attributes)
-            if values is None:
-                return None
+            found = _attributes(attributes)
+            if found is None:
+                yield None
+                return
             place = (row, column)
+            values = [value for key, value in found if key == b"r"]
             if values:  # the last r, as calamine takes a cell's
                 reference = _CELL.fullmatch(values[-1])
                 if reference is None or int(reference.group(2)) < 1:
-                    return None
+                    yield None
+                    return
                 place = (int(reference.group(2)) - 1, _column_number(reference.group(1)) - 1)
             if empty:
                 column = place[1] + 1
             else:
-                cell, filled, inside = place, False, []
-    return _Extent(rows, columns, exact=True)
+                types = [value for key, value in found if key == b"t"]
+                cell, filled, error, inside = place, False, None, []
+                error_typed = bool(types) and types[-1] == b"e"  # the last t, as calamine
 
 
 def _tokens(chunks: Iterable[bytes]) -> Iterator[re.Match[bytes] | None]:
-    """The markup of a part in order, each token whole; None (and the end) where the
-    bytes are not XML that this scan reads the way calamine does."""
+    """The markup of a part in order, each token whole and followed by at least
+    `_TEXT_AHEAD` bytes of the part, or its end (room for an error's code); None (and the
+    end) where the bytes are not XML that this scan reads the way calamine does."""
     pending = b""
     for chunk in itertools.chain(chunks, (None,)):
         buffer = pending + (b"" if chunk is None else chunk.translate(_SPACES))
         position = 0
         while (start := buffer.find(b"<", position)) >= 0:
             token = _TOKEN.match(buffer, start)
-            if token is None:
+            if token is None or (chunk is not None and len(buffer) - token.end() < _TEXT_AHEAD):
                 if chunk is None or len(buffer) - start > _MAX_TOKEN:
                     yield None
                     return
@@ -515,14 +679,19 @@ def _tokens(chunks: Iterable[bytes]) -> Iterator[re.Match[bytes] | None]:
         pending = buffer[start:]
 
 
+def _attributes(attributes: bytes) -> list[tuple[bytes, bytes]] | None:
+    """The (name, value) of each attribute, in order; None when the attributes do not
+    parse (calamine stops on those)."""
+    if _ATTRIBUTES.fullmatch(attributes) is None:
+        return None
+    return [(key, double or single) for key, double, single in _ATTRIBUTE.findall(attributes)]
+
+
 def _r_values(attributes: bytes) -> list[bytes] | None:
     """The values of the attributes named exactly r, in order; None when the attributes
     do not parse (calamine stops on those)."""
-    if _ATTRIBUTES.fullmatch(attributes) is None:
-        return None
-    return [
-        double or single for key, double, single in _ATTRIBUTE.findall(attributes) if key == b"r"
-    ]
+    found = _attributes(attributes)
+    return None if found is None else [value for key, value in found if key == b"r"]
 
 
 # ---------------------------------------------------------------- the crude bound
