@@ -9,7 +9,10 @@ less the measures starting after it.
 
 It must never count a dropped measure, nor a measure twice (one already
 started is in the actual figures), nor rank measures whose costs are in
-different currencies.
+different currencies, nor carry an infinite or nan figure: a measure whose
+cost per tonne is past float's range (a large cost over a tiny abatement), and
+abatement adding up past it, are a `MeasureError` naming the measure, so no
+caller needs its own check.
 """
 
 from __future__ import annotations
@@ -74,10 +77,23 @@ class Measure:
             raise MeasureError(
                 f"measure {self.name!r}: the expected abatement must be more than 0 t CO2e per year",
                 field="abatement_t_per_year",
+                measure=self.name,
             )
         if not math.isfinite(self.cost_per_year):
             raise MeasureError(
-                f"measure {self.name!r}: the cost is not a finite figure", field="cost_per_year"
+                f"measure {self.name!r}: the cost is not a finite figure",
+                field="cost_per_year",
+                measure=self.name,
+            )
+        # A float division past 1.8e308 is inf without a word (5 over 1e-320 t): the MAC
+        # curve would rank, draw and send it as inf. The abatement is what is too small.
+        if not math.isfinite(self.cost_per_year / self.abatement_t_per_year):
+            raise MeasureError(
+                f"measure {self.name!r}: {self.abatement_t_per_year:g} t CO2e a year is too small "
+                f"for a cost of {self.cost_per_year:g} {self.currency}: the cost per t CO2e "
+                "would not be a finite figure",
+                field="abatement_t_per_year",
+                measure=self.name,
             )
 
     @property
@@ -108,8 +124,16 @@ def mac_curve(measures: Iterable[Measure]) -> tuple[MacBar, ...]:
     bars = []
     reached = 0.0
     for m in sorted(counted, key=lambda m: (m.cost_per_tonne, m.name)):
-        bars.append(MacBar(m, m.cost_per_tonne, reached, reached + m.abatement_t_per_year))
-        reached += m.abatement_t_per_year
+        after = reached + m.abatement_t_per_year
+        if not math.isfinite(after):
+            raise MeasureError(
+                f"measure {m.name!r}: the abatement of the measures adds up past what a figure "
+                f"can hold ({m.abatement_t_per_year:g} t CO2e a year on top of the others)",
+                field="abatement_t_per_year",
+                measure=m.name,
+            )
+        bars.append(MacBar(m, m.cost_per_tonne, reached, after))
+        reached = after
     return tuple(bars)
 
 
@@ -133,7 +157,18 @@ def plan_path(
     ]
     path = {}
     for year in range(anchor, max(until_year, anchor) + 1):
-        abated = math.fsum(m.abatement_t_per_year for m in counted if anchor < m.start_year <= year)
+        started = [m for m in counted if anchor < m.start_year <= year]
+        try:
+            abated = math.fsum(m.abatement_t_per_year for m in started)
+        except OverflowError:  # fsum's "intermediate overflow": a sum past 1.8e308
+            abated = math.inf
+        if not math.isfinite(abated):
+            raise MeasureError(
+                f"the abatement of the measures started by {year} adds up past what a figure "
+                f"can hold ({', '.join(repr(m.name) for m in started)})",
+                field="abatement_t_per_year",
+                year=year,
+            )
         path[year] = max(actual[anchor] - abated, 0.0)
     return path
 

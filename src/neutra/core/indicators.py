@@ -8,8 +8,10 @@ cover the same organisational boundary and the numerator's scopes are named
 beside every figure.
 
 It must never divide by a year's denominator when that year has no emissions
-(or the other way round), never convert money at another year's rate, and
-never show an intensity without its scopes and boundary.
+(or the other way round), never convert money at another year's rate, never
+show an intensity without its scopes and boundary, and never give an infinite
+or nan intensity: a denominator to divide by is a positive finite amount, and
+an intensity past float's range is an `IntensityError` naming its year.
 """
 
 from __future__ import annotations
@@ -53,7 +55,12 @@ class DenominatorKind(StrEnum):
 
 
 # A denominator's value lies within these, in its unit: a smaller one makes intensities
-# infinite (1e-320 FTE), a larger one overflows when revenue changes currency.
+# infinite (1e-320 FTE), a larger one overflows when revenue changes currency. Within
+# them, revenue in millions of another currency is 1e-6 x (3.9e-5 to 2.6e4, the cross
+# rates of core.money's table) / 1e6, at least about 4e-17; emission figures within the
+# bound files and pages keep to (1e15 t a scope) give intensities below 1e32. Only a
+# larger figure given to core directly (above about 7e291 t) overflows: `intensities`
+# refuses it.
 MIN_DENOMINATOR, MAX_DENOMINATOR = 1e-6, 1e18
 DENOMINATOR_RANGE = (
     f"a denominator is between {MIN_DENOMINATOR:g} and {MAX_DENOMINATOR:g} in its unit"
@@ -103,6 +110,16 @@ class ResolvedDenominator:
     per: str  # what one intensity is per: "FTE", "million USD", "tonnes_produced"
     basis: str  # how the amount was made (the exchange rate, or "as reported")
     source: str  # the denominator's source
+
+    def __post_init__(self) -> None:
+        # 0 made each intensity a ZeroDivisionError, nan or inf made them nan or 0.
+        if not math.isfinite(self.amount) or self.amount <= 0:
+            raise IntensityError(
+                f"{self.year} {self.indicator}: the amount to divide by ({self.amount!r} "
+                f"{self.per}) must be a finite figure more than zero",
+                year=self.year,
+                indicator=self.indicator,
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +200,9 @@ def intensities(
 ) -> tuple[Intensity, ...]:
     """The intensity of every scope combination per every denominator, year by year.
 
-    Only years with both emissions and a denominator have an intensity.
+    Only years with both emissions and a denominator have an intensity. Raises
+    `IntensityError` naming the year and indicator when one would be past float's
+    range (an emission figure above about 7e291 t: core takes any finite figure).
     """
     wanted = tuple(keys)
     found = []
@@ -194,15 +213,14 @@ def intensities(
             emissions = history.year(year)
             for key in wanted:
                 figure = emissions.figure(key)
-                found.append(
-                    Intensity(
-                        year,
-                        indicator,
-                        key,
-                        figure,
-                        denominator,
-                        boundary,
-                        figure / denominator.amount,
+                value = figure / denominator.amount  # past 1.8e308 this is inf, silently
+                if not math.isfinite(value):
+                    raise IntensityError(
+                        f"{year} {indicator}: {figure:g} t CO2e ({key.label}) per "
+                        f"{denominator.amount:g} {denominator.per} is not a finite figure: "
+                        "check the emissions and the denominator of the year",
+                        year=year,
+                        indicator=indicator,
                     )
-                )
+                found.append(Intensity(year, indicator, key, figure, denominator, boundary, value))
     return tuple(found)

@@ -11,6 +11,12 @@ rates and indices are versioned reference data files with their sources
 
 It must never convert without saying so, and never guess a missing rate: the
 latest earlier year is used and named, or the conversion is refused.
+
+It is also the one home of the bounds of an amount of money Neutra takes, in a
+currency's own units: `MAX_MONEY` for any one amount (a measure's net yearly
+cost), and `MAX_UNIT_PRICE` with `UNIT_PRICE_PLACES` for an exact price per unit
+(a credit's), checked by `unit_price_problem` and written by `plain_unit_price`.
+Forms, the API and files read the text; these say what amount may be taken.
 """
 
 from __future__ import annotations
@@ -18,22 +24,73 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from importlib.resources import files
 
 from neutra.core.units import conversion_factor, dimension_name
 
 __all__ = [
+    "MAX_MONEY",
+    "MAX_UNIT_PRICE",
+    "TOO_MUCH_MONEY",
+    "UNIT_PRICE_PLACES",
     "ExchangeRate",
     "MoneyConversion",
     "convert_money",
     "currency_of",
     "exchange_rate",
     "has_currency",
+    "plain_unit_price",
+    "unit_price_problem",
 ]
 
 EXCHANGE_RATES = "ecb-eur-annual"  # names of the reference data, for the flag's detail
 PRICE_INDEX = "bls-cpi-u-annual"
+
+# The largest amount of money (either sign) Neutra takes in one figure, in the currency's
+# own units, whichever currency: the currencies of the smallest units take up to about
+# 1e6 to the US dollar (IRR), so even there it is 1e12 USD, more than any organisation's
+# yearly revenue; and a million such amounts summed, or one over an abatement of 1e-6 t,
+# stay far from float overflow (1.8e308).
+MAX_MONEY = 1e18
+TOO_MUCH_MONEY = f"too large: an amount of money is at most {MAX_MONEY:.0e} in its currency"
+# A price per unit (of a credit) is exact: a Decimal from 0 to below MAX_UNIT_PRICE with
+# at most UNIT_PRICE_PLACES decimals, the 14 digits the credits ledger keeps (10 before
+# the point, 4 after). It leaves room for the dearest credits (removals at about 1,000 USD
+# a unit) even in the currencies of the smallest units (about 1e9 IRR).
+MAX_UNIT_PRICE = Decimal(10) ** 10
+UNIT_PRICE_PLACES = 4
+_UNIT_PRICE_STEP = Decimal(1).scaleb(-UNIT_PRICE_PLACES)
+
+
+def unit_price_problem(price: Decimal) -> str:
+    """Why a price per unit cannot be recorded, in words; "" when it can.
+
+    Trailing zeros are not places of value: 1.50000 is 1.5 and may be recorded.
+    """
+    if not price.is_finite():
+        return "not a number"
+    if price < 0:
+        return "a price per unit is not negative"
+    if price >= MAX_UNIT_PRICE:
+        return f"too large: a price per unit is below {float(MAX_UNIT_PRICE):.0e} in its currency"
+    # Below 1e10 the quantized price has at most 14 digits: no context rounding.
+    if price != price.quantize(_UNIT_PRICE_STEP):
+        return f"at most {UNIT_PRICE_PLACES} decimal places"
+    return ""
+
+
+def plain_unit_price(price: Decimal) -> Decimal:
+    """A price `unit_price_problem` accepts, as the ledger writes it: the same value
+    without an exponent (1.5E+2 is 150, which a ledger file can give back), at most
+    UNIT_PRICE_PLACES places written (1.50000 is 1.5000), and 0 never -0."""
+    exponent = price.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > 0:
+        price = price.quantize(Decimal(1))
+    elif isinstance(exponent, int) and exponent < -UNIT_PRICE_PLACES:
+        price = price.quantize(_UNIT_PRICE_STEP)
+    return price.copy_abs() if price.is_zero() else price
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,9 @@ Readers call these helpers instead, so that a number is ASCII digits with at
 most one sign, one decimal point and an exponent, and anything else is a
 problem on its cell, in the reader's own words.
 
+`exact_decimal` reads the same text as a `Decimal`, for money that must stay
+exact (a price of 0.1 is 0.1, never 0.1000000000000000055...).
+
 `MAX_WHOLE_DIGITS` bounds whole numbers (serials, quantities), `MAX_TONNES`
 the emission figures a file may give and `MAX_FACTOR` its factors and
 instrument figures, so that no product or sum of them can overflow;
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import math
 import re
+from decimal import Decimal, InvalidOperation
 
 __all__ = [
     "MAX_FACTOR",
@@ -28,6 +32,7 @@ __all__ = [
     "TOO_MANY_DIGITS",
     "TOO_MANY_TONNES",
     "decimal_number",
+    "exact_decimal",
     "is_decimal_number",
     "is_whole_number",
     "whole_number",
@@ -76,3 +81,17 @@ def decimal_number(text: str) -> float | None:
         return None
     value = float(text) + 0.0
     return value if math.isfinite(value) else None
+
+
+def exact_decimal(text: str) -> Decimal | None:
+    """The exact `Decimal` a plain ASCII decimal writes; None for anything else.
+
+    Bounds are the caller's (core.money's for money). "-0" is 0, as in `decimal_number`.
+    """
+    if not is_decimal_number(text):
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:  # an exponent past Decimal's own limit: "1e99999999999999999999"
+        return None
+    return value.copy_abs() if value.is_zero() else value

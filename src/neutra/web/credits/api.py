@@ -9,7 +9,6 @@ consultancy's staff its stock and every client's; anything else is a 404.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -27,6 +26,7 @@ from neutra.web.credits.services import (
     credits_transfer,
 )
 from neutra.web.errors import invalid
+from neutra.web.fields import Money, WholeNumber
 from neutra.web.schemas import InputSchema
 from neutra.web.tenancy.models import Consultancy, Organisation
 from neutra.web.tenancy.selectors import organisation_for
@@ -167,7 +167,7 @@ def block(request: AuthenticatedRequest, block_id: int) -> HistoryOut:
 
 
 class FindIn(InputSchema):
-    serial: int
+    serial: WholeNumber
 
 
 @router.get("/credits/find", response=list[BlockOut])
@@ -187,16 +187,18 @@ def consultancy_blocks(request: AuthenticatedRequest) -> list[BlockOut]:
     return [_block(b) for b in selectors.blocks_of_consultancy(consultancy=consultancy)]
 
 
+# Numbers are `WholeNumber` and `Money` (web.fields): pydantic's own int and Decimal took
+# "1_0", "١٠" and `true`.
 class UnitsIn(InputSchema):
-    consultancy_id: int | None = None  # default: the consultancy you staff
-    organisation_id: int | None = None  # whose units; None: the stock
-    account_id: int | None = None  # where the units must be
-    project_id: int | None = None  # with serials: fixes their serial space
+    consultancy_id: WholeNumber | None = None  # default: the consultancy you staff
+    organisation_id: WholeNumber | None = None  # whose units; None: the stock
+    account_id: WholeNumber | None = None  # where the units must be
+    project_id: WholeNumber | None = None  # with serials: fixes their serial space
     unit_type: str = ""
     vintage: str = ""
-    serial_start: int | None = None
-    serial_end: int | None = None
-    quantity: int | None = None  # a check with serials; otherwise how many to choose
+    serial_start: WholeNumber | None = None
+    serial_end: WholeNumber | None = None
+    quantity: WholeNumber | None = None  # a check with serials; otherwise how many to choose
     policy: str = "fifo"  # fifo, one_project or cheapest
 
 
@@ -247,18 +249,18 @@ def preview(request: AuthenticatedRequest, payload: UnitsIn) -> list[ChosenOut]:
 
 
 class PurchaseIn(InputSchema):
-    consultancy_id: int | None = None
-    account_id: int
-    project_id: int
+    consultancy_id: WholeNumber | None = None
+    account_id: WholeNumber
+    project_id: WholeNumber
     unit_type: str
     vintage: str
-    serial_start: int
-    serial_end: int
-    quantity: int | None = None
-    organisation_id: int | None = None  # bought on behalf of this client; None: into stock
+    serial_start: WholeNumber
+    serial_end: WholeNumber
+    quantity: WholeNumber | None = None
+    organisation_id: WholeNumber | None = None  # bought on behalf of this client; None: into stock
     date: dt.date
     seller: str = ""
-    price: Decimal | None = None  # per unit
+    price: Money | None = None  # per unit, exact: 0 to below 1e10, at most 4 decimals
     currency: str = ""
     reference: str = ""  # the contract
 
@@ -285,8 +287,8 @@ def purchase(request: AuthenticatedRequest, payload: PurchaseIn) -> Status[Trans
 
 class TransferIn(UnitsIn):
     date: dt.date
-    to_account_id: int | None = None
-    to_organisation_id: int | None = None  # allocate from stock to this client
+    to_account_id: WholeNumber | None = None
+    to_organisation_id: WholeNumber | None = None  # allocate from stock to this client
 
 
 @router.post("/credits/transfers", response={201: TransactionOut})
@@ -327,7 +329,7 @@ def cancel(request: AuthenticatedRequest, payload: CancelIn) -> Status[Transacti
 class SaleIn(UnitsIn):
     date: dt.date
     buyer: str = ""
-    price: Decimal | None = None
+    price: Money | None = None  # per unit, as a purchase's
     currency: str = ""
     reference: str = ""
 

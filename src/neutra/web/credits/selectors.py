@@ -18,6 +18,7 @@ from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 
 from neutra.core.credits import Block, Ledger, Totals, UnitsSpec, ledger_totals, serial_label
+from neutra.formats.numbers import whole_number
 from neutra.web.credits.models import (
     CreditBlock,
     CreditProject,
@@ -57,15 +58,21 @@ def staff_consultancies(user: User) -> QuerySet[Consultancy]:
     return Consultancy.objects.filter(staff__user=user).order_by("name").distinct()
 
 
+def _key(value: object) -> int | None:
+    """A row id as given (an int, or ASCII digits: `int()` read "١" as 1); None otherwise."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        key: int | None = value
+    else:
+        key = whole_number(str(value))
+    return key if key is not None and 0 < key < 2**63 else None
+
+
 def consultancy_for_staff(user: User, consultancy_id: object = None) -> Consultancy:
     """The consultancy whose ledger `user` keeps (the first they staff, or the one named)."""
     staffed = staff_consultancies(user)
     if consultancy_id not in (None, ""):
-        try:
-            key = int(str(consultancy_id))
-        except ValueError:
-            key = None
-        found = None if key is None or not 0 < key < 2**63 else staffed.filter(pk=key).first()
+        key = _key(consultancy_id)
+        found = None if key is None else staffed.filter(pk=key).first()
     else:
         found = staffed.first()
     if found is None:
@@ -107,11 +114,8 @@ def _visible_blocks(user: User, *, now: datetime) -> QuerySet[CreditBlock]:
 
 def block_for(user: User, block_id: object, *, now: datetime) -> CreditBlock:
     """One block (current or history) the user may see; `NotFoundError` otherwise."""
-    try:
-        key = int(str(block_id))
-    except ValueError:
-        key = None
-    if not (user.is_authenticated and user.is_active) or key is None or not 0 < key < 2**63:
+    key = _key(block_id)
+    if not (user.is_authenticated and user.is_active) or key is None:
         raise NotFoundError("block not found", block_id=str(block_id))
     found = _visible_blocks(user, now=now).filter(pk=key).select_related(*_RELATED).first()
     if found is None:
@@ -138,11 +142,8 @@ def block_history(*, block: CreditBlock) -> History:
 
 def attestation_for(user: User, transaction_id: object, *, now: datetime) -> CreditTransaction:
     """A cancellation the user may see (its client's people, or the consultancy's staff)."""
-    try:
-        key = int(str(transaction_id))
-    except ValueError:
-        key = None
-    if not (user.is_authenticated and user.is_active) or key is None or not 0 < key < 2**63:
+    key = _key(transaction_id)
+    if not (user.is_authenticated and user.is_active) or key is None:
         raise NotFoundError("transaction not found", transaction_id=str(transaction_id))
     staffed = ConsultancyMembership.objects.filter(user=user).values("consultancy_id")
     clients = organisations_visible_to(user, now=now).values("id")

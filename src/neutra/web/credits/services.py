@@ -51,8 +51,10 @@ from neutra.core.credits import (
     serial_space,
 )
 from neutra.core.errors import InvalidInputError, Problem
+from neutra.core.money import plain_unit_price, unit_price_problem
 from neutra.core.regions import is_country
 from neutra.formats.ledger_file import row_cells
+from neutra.formats.numbers import exact_decimal
 from neutra.web.credits.journal import journal_append
 from neutra.web.credits.models import (
     AccountKind,
@@ -738,15 +740,33 @@ def _date(value: object, field: str = "date") -> dt.date:
 
 
 def _price(value: object) -> Decimal | None:
-    if value in (None, ""):
+    """The exact price per unit of a purchase or sale; None when not given.
+
+    Text is read by the one rule for outside numbers (`Decimal()` took "١٠" and
+    "1_0"), a float by its shortest text (0.1 is 0.1); the bounds are core.money's.
+    """
+    if value is None or value == "":
         return None
-    try:
-        price = Decimal(str(value))
-    except ArithmeticError:
-        raise invalid(SUBJECT, "price", value, "not a price per unit (e.g. 1.25)") from None
-    if not price.is_finite() or price < 0 or price >= Decimal(10) ** 10:
-        raise invalid(SUBJECT, "price", value, "not a price per unit (e.g. 1.25)")
-    return price
+    if isinstance(value, Decimal):
+        price: Decimal | None = value
+    elif isinstance(value, str):
+        price = exact_decimal(value.strip())
+    elif isinstance(value, int) and not isinstance(value, bool):
+        price = Decimal(value)
+    elif isinstance(value, float):
+        price = Decimal(repr(value))
+    else:
+        price = None
+    if price is None:
+        raise invalid(
+            SUBJECT, "price", value,
+            "not a price per unit: digits 0-9 with '.' as decimal point (e.g. 1.25), "
+            "without currency sign or separators",
+        )  # fmt: skip
+    problem = unit_price_problem(price)
+    if problem:
+        raise invalid(SUBJECT, "price", value, problem)
+    return plain_unit_price(price)
 
 
 def _currency(value: str) -> str:
@@ -1002,6 +1022,12 @@ def ledger_import(
             problems.append(
                 Problem(source, row.row, "registry", row.registry, "not a registry code")
             )
+        # The file's reader takes a price of any length; the ledger keeps one within
+        # core.money's bounds. A 24-digit price was written, and every read of its row
+        # after was a decimal.InvalidOperation (the column holds 14 digits).
+        problem = "" if row.price is None else unit_price_problem(row.price)
+        if problem:
+            problems.append(Problem(source, row.row, "price", str(row.price), problem))
         if CreditTransaction.objects.filter(consultancy=consultancy, txn_id=row.txn_id).exists():
             problems.append(
                 Problem(

@@ -46,7 +46,7 @@ from neutra.web.credits.services import (
     registry_create,
 )
 from neutra.web.errors import NotFoundError, error_text
-from neutra.web.fields import WholeNumberField
+from neutra.web.fields import MoneyField, WholeNumberField
 from neutra.web.tenancy.forms import form_error_text
 from neutra.web.tenancy.models import Consultancy, Organisation
 from neutra.web.tenancy.selectors import organisations_visible_to
@@ -79,7 +79,7 @@ class OperationForm(UnitsForm):
     purpose = forms.CharField(required=False, max_length=300)
     for_period = forms.CharField(required=False, max_length=21)
     counterparty = forms.CharField(required=False, max_length=200)
-    price = forms.DecimalField(required=False, min_value=0, max_digits=14, decimal_places=4)
+    price = MoneyField(required=False)  # per unit; its bounds are the service's
     currency = forms.CharField(required=False, max_length=3)
     reference = forms.CharField(required=False, max_length=200)
 
@@ -95,7 +95,7 @@ class PurchaseForm(forms.Form):
     organisation = WholeNumberField(required=False)
     date = forms.DateField()
     seller = forms.CharField(required=False, max_length=200)
-    price = forms.DecimalField(required=False, min_value=0, max_digits=14, decimal_places=4)
+    price = MoneyField(required=False)  # per unit; its bounds are the service's
     currency = forms.CharField(required=False, max_length=3)
     reference = forms.CharField(required=False, max_length=200)
 

@@ -15,6 +15,7 @@ from ninja import Router, Schema, Status
 
 from neutra.web.accounts.auth import require_scope
 from neutra.web.accounts.requests import AuthenticatedRequest
+from neutra.web.fields import DecimalNumber, WholeNumber
 from neutra.web.schemas import InputSchema
 from neutra.web.strategy import services
 from neutra.web.strategy.selectors import strategy_view
@@ -24,31 +25,35 @@ from neutra.web.tenancy.selectors import organisation_for
 router = Router(tags=["strategy"])
 
 
+# Numbers are `WholeNumber` and `DecimalNumber` (web.fields): pydantic's own int and float
+# took "1_000" and `true`. Their bounds are the services'.
 class BaseYearIn(InputSchema):
-    year: int  # the base year
+    year: WholeNumber  # the base year
     scope2: str = "market"  # market or location: the basis of the base year's emissions
-    threshold: float = 0.05  # significance threshold, a fraction of the base year's emissions
+    threshold: DecimalNumber = (
+        0.05  # significance threshold, a fraction of the base year's emissions
+    )
     policy: str = ""  # the written recalculation policy
 
 
 class ChangeIn(InputSchema):
-    year: int  # the year the change took effect
+    year: WholeNumber  # the year the change took effect
     kind: str  # acquisition, divestment, outsourcing, insourcing, method, error or organic
     description: str
-    base_year_effect_t: float  # signed effect on the base year's emissions, t CO2e
+    base_year_effect_t: DecimalNumber  # signed effect on the base year's emissions, t CO2e
 
 
 class DenominatorIn(InputSchema):
-    year: int
+    year: WholeNumber
     indicator: str  # fte, revenue or a custom name (tonnes_produced, m2)
-    value: float  # more than zero
+    value: DecimalNumber  # more than zero
     unit: str = ""  # FTE, an ISO 4217 code for revenue, or the custom unit
     source: str = ""
 
 
 class MilestoneIn(InputSchema):
-    year: int
-    reduction: float  # fraction of the base value
+    year: WholeNumber
+    reduction: DecimalNumber  # fraction of the base value
 
 
 class TargetIn(InputSchema):
@@ -56,22 +61,22 @@ class TargetIn(InputSchema):
     kind: str  # absolute or intensity
     scopes: str  # 1+2, 3 or 1+2+3
     scope2: str = "market"
-    base_year: int
-    base_value: float | None = None  # empty: from the history
-    target_year: int
-    reduction: float  # fraction of the base value, 0 < r <= 1
+    base_year: WholeNumber
+    base_value: DecimalNumber | None = None  # empty: from the history
+    target_year: WholeNumber
+    reduction: DecimalNumber  # fraction of the base value, 0 < r <= 1
     denominator: str = ""  # for intensity targets
     criteria: str = ""  # e.g. sbti-near-term-1.5c
-    categories: list[int] = []  # scope 3 categories covered (empty: all)  # noqa: RUF012
+    categories: list[WholeNumber] = []  # scope 3 categories covered (empty: all)  # noqa: RUF012
     milestones: list[MilestoneIn] = []  # noqa: RUF012
 
 
 class MeasureIn(InputSchema):
     name: str
-    abatement_t_per_year: float
-    cost_per_year: float  # net annual cost; negative saves money
+    abatement_t_per_year: DecimalNumber
+    cost_per_year: DecimalNumber  # net annual cost; negative saves money; at most 1e18
     currency: str  # ISO 4217
-    start_year: int
+    start_year: WholeNumber
     owner: str
     status: str = "planned"  # planned, in_progress, done or dropped
     scope: str = ""  # the scope it abates: 1, 2 or 3; empty: not said (counts for 1+2+3 targets)

@@ -260,17 +260,27 @@ def strategy_view(*, organisation: Organisation, currency: str | None = None) ->
             )
         except NeutraError as exc:
             error = exc.message
-    core_plan = core_measures(measures)
     trajectories: tuple[tuple[str, Trajectory], ...] = ()
-    if report is not None:
-        trajectories = tuple(
-            (t.target.target_id, report.trajectory(t.target.target_id, core_plan))
-            for t in report.absolute_targets()
-        )
+    mac: tuple[MacBar, ...] = ()
     try:
-        mac, mac_error = mac_curve(core_plan), ""
+        # A stored measure core refuses (written before a rule, or around the services)
+        # is said on the page: no plan is drawn rather than one without it.
+        core_plan = core_measures(measures)
     except MeasureError as exc:
-        mac, mac_error = (), exc.message
+        mac_error = exc.message
+    else:
+        try:
+            mac, mac_error = mac_curve(core_plan), ""
+        except MeasureError as exc:
+            mac_error = exc.message  # costs in two currencies: the trajectories still hold
+        if report is not None:
+            try:
+                trajectories = tuple(
+                    (t.target.target_id, report.trajectory(t.target.target_id, core_plan))
+                    for t in report.absolute_targets()
+                )
+            except MeasureError as exc:  # abatement adding up past a float's range
+                mac, mac_error = (), exc.message
     return StrategyView(
         organisation=organisation,
         history=history,

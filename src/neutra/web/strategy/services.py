@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from neutra.core.abatement import Measure as CoreMeasure
-from neutra.core.abatement import MeasureStatus
+from neutra.core.abatement import MeasureError, MeasureStatus
 from neutra.core.baseyear import ChangeKind, assess_base_year
 from neutra.core.errors import InvalidInputError, NeutraError, Problem
 from neutra.core.history import Scope2Basis, ScopeCoverage
@@ -37,7 +37,7 @@ from neutra.core.indicators import (
     MIN_DENOMINATOR,
     REVENUE,
 )
-from neutra.core.money import exchange_rate
+from neutra.core.money import MAX_MONEY, TOO_MUCH_MONEY, exchange_rate
 from neutra.core.targets import Milestone, TargetError, TargetKind, known_criteria
 from neutra.core.targets import Target as CoreTarget
 from neutra.core.units import CURRENCIES
@@ -110,6 +110,13 @@ def _tonnes(subject: str, field: str, value: object) -> float:
     number = _number(subject, field, value)
     if abs(number) > MAX_TONNES:
         raise invalid(subject, field, value, TOO_MANY_TONNES)
+    return number
+
+
+def _money(subject: str, field: str, value: object) -> float:
+    number = _number(subject, field, value)
+    if abs(number) > MAX_MONEY:
+        raise invalid(subject, field, value, TOO_MUCH_MONEY)
     return number
 
 
@@ -488,7 +495,7 @@ def measure_create(
             abatement,
             "the expected abatement must be more than 0 t CO2e a year",
         )
-    cost = _number("measure", "cost_per_year", cost_per_year)
+    cost = _money("measure", "cost_per_year", cost_per_year)
     currency = _text("measure", "currency", currency, 3)
     if currency not in CURRENCIES:
         raise invalid("measure", "currency", currency, "an ISO 4217 code, e.g. EUR")
@@ -499,14 +506,13 @@ def measure_create(
         raise invalid(
             "measure", "scope", scope, "the scope it abates: 1, 2 or 3 (or empty: not said)"
         )
-    core = CoreMeasure(name, abatement, cost, currency, start_year, owner, MeasureStatus(status))
-    if not math.isfinite(core.cost_per_tonne):
-        # A cost over an abatement of 1e-320 t is infinite per tonne: the MAC curve could not
-        # be drawn, and the strategy page was a server error.
-        raise invalid(
-            "measure", "abatement_t_per_year", abatement,
-            "too small for its cost: the cost per t CO2e would not be a finite figure",
-        )  # fmt: skip
+    try:
+        # Core refuses a measure it could not rank (a cost over 1e-320 t is infinite per t).
+        CoreMeasure(name, abatement, cost, currency, start_year, owner, MeasureStatus(status))
+    except MeasureError as exc:
+        field = str(exc.extra.get("field", "measure"))
+        given = {"abatement_t_per_year": abatement, "cost_per_year": cost}.get(field)
+        raise invalid("measure", field, given, exc.message) from None
     with transaction.atomic():
         _lock(organisation)
         if Measure.objects.filter(organisation=organisation, name=name).exists():
