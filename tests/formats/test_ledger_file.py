@@ -156,3 +156,26 @@ def test_the_ledger_json_text_is_byte_for_byte_what_json_dumps_writes(
         "provenance": {"input": "0" * 64, "hash": '"blocks": []'},
     }
     assert "".join(ledger_json_text(document)) == json.dumps(document, indent=2, ensure_ascii=False)
+
+
+@pytest.mark.parametrize(
+    ("price", "reason"),
+    [("1" + "0" * 24, "too large: a price per unit is below 1e+10 in its currency"),
+     ("1.23456", "at most 4 decimal places"),
+     ("1e400", "not a price per unit (e.g. 1.25; no currency sign or separators)")],
+)  # fmt: skip
+def test_a_price_the_ledger_cannot_keep_is_a_problem_on_its_row(
+    tmp_path: Path, price: str, reason: str
+) -> None:
+    # As the web's ledger refuses it (core.money): a 25-digit price was read, and the web
+    # stored it and then failed on every read of the row.
+    path = tmp_path / "ledger.csv"
+    path.write_text(
+        HEADER
+        + "\nP1,2025-01-10,purchase,CDM,CER,IN,1234,2012,1,10,,CDM,HOLD-1,,,,Seller,"
+        + price
+        + ",EUR,\n"
+    )
+    with pytest.raises(InvalidInputError) as caught:
+        read_ledger(path)
+    assert [(p.row, p.column, p.reason) for p in caught.value.problems] == [(2, "price", reason)]

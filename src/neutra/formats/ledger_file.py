@@ -23,7 +23,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
@@ -39,9 +39,15 @@ from neutra.core.credits import (
     parse_period,
 )
 from neutra.core.errors import InvalidInputError, Problem
+from neutra.core.money import plain_unit_price, unit_price_problem
 from neutra.formats import workbook
 from neutra.formats.csv_records import Record, open_table_records
-from neutra.formats.numbers import TOO_MANY_DIGITS, is_whole_number, whole_number
+from neutra.formats.numbers import (
+    TOO_MANY_DIGITS,
+    exact_decimal,
+    is_whole_number,
+    whole_number,
+)
 
 __all__ = [
     "KYOTO_COLUMNS",
@@ -151,10 +157,14 @@ def _parse(
     if text("price"):
         whole, point, fraction = text("price").partition(".")
         if is_whole_number(whole) and (not point or is_whole_number(fraction)):
-            try:
-                price = Decimal(text("price"))
-            except InvalidOperation:
-                bad("price", "not a price per unit (e.g. 1.25)")
+            price = exact_decimal(text("price"))
+            # The bound the web's ledger keeps (core.money), said on the row.
+            wrong = "not a number" if price is None else unit_price_problem(price)
+            if price is None or wrong:
+                bad("price", wrong)
+                price = None
+            else:
+                price = plain_unit_price(price)
         else:
             bad("price", "not a price per unit (e.g. 1.25; no currency sign or separators)")
     currency = text("currency").upper()
