@@ -14,7 +14,13 @@ from decimal import Decimal
 import pytest
 
 from neutra.core.abatement import Measure, MeasureError, mac_curve, plan_path
-from neutra.core.history import EmissionKey, EmissionsHistory, EmissionsYear
+from neutra.core.history import (
+    MAX_FIGURE,
+    EmissionKey,
+    EmissionsHistory,
+    EmissionsYear,
+    HistoryError,
+)
 from neutra.core.indicators import (
     Denominator,
     IntensityError,
@@ -74,15 +80,18 @@ def test_the_plan_path_refuses_abatement_adding_up_past_a_float() -> None:
 
 
 def test_an_intensity_too_large_to_be_finite_is_refused_naming_year_and_indicator() -> None:
-    # Denominators are at least 1e-6 (core.indicators), but core takes any finite emission
-    # figure: 1e303 t over 1e-6 FTE is past 1.8e308.
-    history = EmissionsHistory((EmissionsYear(2021, 1e303, 0.0, 0.0, 0.0),))
-    resolved = resolve_denominators([Denominator(2021, "fte", 1e-6, "FTE", "HR")])
+    # Denominators are at least 1e-6 (core.indicators), and core takes figures up to
+    # MAX_FIGURE (1e300 t): over 1e-6 IDR of revenue in millions of GBP (4.6e-17), past
+    # 1.8e308.
+    history = EmissionsHistory((EmissionsYear(2025, MAX_FIGURE, 0.0, 0.0, 0.0),))
+    resolved = resolve_denominators(
+        [Denominator(2025, "revenue", 1e-6, "IDR", "annual report")], currency="GBP"
+    )
     with pytest.raises(IntensityError) as refused:
         intensities(history, resolved, keys=[EmissionKey.SCOPE1])
-    assert refused.value.message.startswith("2021 fte: ")
+    assert refused.value.message.startswith("2025 revenue: ")
     assert "not a finite figure" in refused.value.message
-    assert refused.value.extra == {"year": 2021, "indicator": "fte"}
+    assert refused.value.extra == {"year": 2025, "indicator": "revenue"}
 
 
 def test_within_the_file_bounds_the_largest_intensity_stays_finite() -> None:
@@ -152,3 +161,11 @@ def test_the_money_bounds_leave_room_for_every_sum_and_product() -> None:
     # of units (2**62), stay far from float overflow.
     assert math.isfinite(MAX_MONEY * 1e6 * 2)
     assert math.isfinite(float(MAX_UNIT_PRICE) * 2**62)
+
+
+def test_a_year_of_figures_whose_total_overflows_is_refused_by_core() -> None:
+    # scope 1 and scope 3 of 1e308 t each: the total was a bare OverflowError from fsum.
+    with pytest.raises(HistoryError, match="2024: an emission figure is beyond 1e\\+300"):
+        EmissionsYear(2024, 1e308, 0.0, 0.0, 1e308)
+    at_bound = EmissionsYear(2024, MAX_FIGURE, MAX_FIGURE, MAX_FIGURE, MAX_FIGURE)
+    assert at_bound.figure(EmissionKey.TOTAL_MARKET) == 3 * MAX_FIGURE

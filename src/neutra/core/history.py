@@ -22,6 +22,7 @@ from neutra.core.errors import NeutraError
 
 __all__ = [
     "EMISSION_KEYS",
+    "MAX_FIGURE",
     "EmissionKey",
     "EmissionsHistory",
     "EmissionsYear",
@@ -97,6 +98,12 @@ _LABELS = {
 EMISSION_KEYS: tuple[EmissionKey, ...] = tuple(EmissionKey)
 
 
+# The largest figure core takes: the sums of a year's figures (and of their restatements)
+# stay finite far from float's 1.8e308. Files and forms hold figures to far less
+# (formats.numbers.MAX_TONNES); this bounds what any caller may hand core.
+MAX_FIGURE = 1e300
+
+
 @dataclass(frozen=True, slots=True)
 class EmissionsYear:
     """The gross emissions of one reporting year, per scope (t CO2e)."""
@@ -118,6 +125,8 @@ class EmissionsYear:
         figures += list(self.categories.values())
         if not all(math.isfinite(v) for v in figures):
             raise HistoryError(f"{self.year}: an emission figure is not a finite number")
+        if any(abs(v) > MAX_FIGURE for v in figures):
+            raise HistoryError(f"{self.year}: an emission figure is beyond {MAX_FIGURE:.0e} t CO2e")
         if any(v < 0 for v in figures):
             raise HistoryError(f"{self.year}: an emission figure is negative")
         if any(not 1 <= c <= 15 for c in self.categories):
