@@ -37,7 +37,9 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     name="neutra",
-    help="Count an organisation's greenhouse-gas footprint under the GHG Protocol.",
+    help="The yearly climate-neutrality cycle: count an organisation's greenhouse-gas "
+    "footprint under the GHG Protocol, set its strategy, keep its carbon-credit ledger, "
+    "and issue and report its claims.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -110,6 +112,7 @@ def footprint(
         typer.Argument(
             help="Activity files: CSV, XLSX or Parquet. With --engine spark also globs, "
             "directories and Hadoop file system URLs (s3a://...), read by Spark.",
+            metavar="FILE",
             show_default=False,
         ),
     ] = None,
@@ -118,6 +121,7 @@ def footprint(
         typer.Option(
             "--factors",
             "-f",
+            metavar="SET|FILE",
             help="Factor set as NAME or NAME@VERSION (a starter set such as desnz-2025, "
             "or an imported one), or a custom factor CSV; repeat, in priority order "
             "(default: the whole starter library shipped with Neutra).",
@@ -137,7 +141,10 @@ def footprint(
     engine: Annotated[Engine, typer.Option(help="Where the calculation runs.")] = Engine.duckdb,
     table: Annotated[
         str | None,
-        typer.Option(help="With --engine spark: a table of Spark's catalog (db.activities)."),
+        typer.Option(
+            metavar="DB.TABLE",
+            help="With --engine spark: a table of Spark's catalog (db.activities).",
+        ),
     ] = None,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", help="Output format.")
