@@ -9,6 +9,7 @@ import shutil
 import stat
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -465,3 +466,35 @@ def test_a_register_serial_too_long_or_in_other_digits_is_a_problem_on_its_cell(
             "reason": "a serial number is a whole number of at most 18 digits",
         }
     ]
+
+
+def test_a_pas_2060_claim_for_a_period_after_its_withdrawal_is_not_met_and_says_why(
+    tmp_path: Path, footprint: tuple[Path, dict[str, float]]
+) -> None:
+    path, totals = footprint
+    (tmp_path / "plan.md").write_text("plan")
+    ledger(tmp_path / "l.csv", math.ceil(totals["total_market"]))
+
+    def evaluate(standard: str, period: str) -> dict[str, Any]:
+        result = neutra(
+            "claim", "evaluate", "--footprint", path, "--ledger", tmp_path / "l.csv",
+            "--client", "Acme", "--period", period, "--standard", standard,
+            "--plan", tmp_path / "plan.md", "--format", "json",
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        claim: dict[str, Any] = json.loads(result.stdout)
+        return claim
+
+    legacy = evaluate("pas-2060", "2024")
+    assert legacy["rule_set"] == "pas-2060:2014/2"
+    assert legacy["met"] is True  # 2024 began before the withdrawal: a legacy claim
+    assert legacy["tier_setting"] == "vcmi-claims-code-2023/1 (check)"
+    in_force = evaluate("pas-2060", "2026")["rules"][0]
+    assert in_force["id"] == "standard_in_force"
+    assert in_force["met"] is False
+    assert "withdrawn on 2025-11-30" in in_force["detail"]
+    assert "check" in in_force["source"]
+    assert "--standard iso-14068-1" in in_force["remedy"]
+    iso = evaluate("iso-14068-1", "2026")
+    assert iso["rule_set"] == "iso-14068-1:2023/2"
+    assert (iso["rules"][0]["id"], iso["rules"][0]["met"]) == ("standard_in_force", True)

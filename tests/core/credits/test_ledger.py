@@ -224,6 +224,29 @@ def test_forwards_from_the_cdm_registry_end_after_31_march_2026_but_cancelling_t
     assert {b.registry for b in ledger.blocks if b.state is BlockState.CANCELLED} == {"CDM"}
 
 
+
+def test_the_national_registry_path_before_the_cut_offs_is_kept_for_a_clients_records() -> None:
+    # DOMAIN.md §6: CERs bought for a client, forwarded from the CDM registry to a national
+    # registry before the ITL stopped, and cancelled there for that client: never resold.
+    ledger = Ledger()
+    buy(ledger, "p1", 1, 2000, client="Kestrel", on=D(2019, 11, 4))
+    ledger.transfer(Transfer("t1", D(2021, 6, 15), serials(1, 1000, "Kestrel"), to_registry="DE"))
+    ledger.cancel(
+        Cancel("c1", D(2022, 3, 10), serials(1, 400, "Kestrel"), "Kestrel", "2021", "2021")
+    )
+    assert [(b.serial_start, b.serial_end, b.registry, b.state) for b in ledger.blocks] == [
+        (1, 400, "DE", BlockState.CANCELLED),
+        (401, 1000, "DE", BlockState.HELD),
+        (1001, 2000, "CDM", BlockState.HELD),
+    ]
+    with pytest.raises(CreditError, match="cancelled on 2022-03-10"):
+        ledger.sell(Sale("s1", D(2022, 4, 1), serials(1, 400, "Kestrel"), buyer="Other"))
+    with pytest.raises(CreditError, match="between national registries ended"):
+        ledger.transfer(
+            Transfer("t2", D(2023, 9, 10), serials(401, 500, "Kestrel"), to_registry="CH")
+        )
+    ledger.check_invariants()
+
 def test_every_rule_names_its_source() -> None:
     assert all(rule.source and rule.reason for rule in REGISTRY_RULES)
     assert broken_rule("CDM", "GS", D(2030, 1, 1)) is None

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from neutra.core.claims.model import (
     CancelledCredit,
@@ -36,7 +36,7 @@ from neutra.core.claims.model import (
     add_months,
     year_total,
 )
-from neutra.core.claims.rules import VCMI_TIERS, RuleSet, rule_set_for
+from neutra.core.claims.rules import VCMI_CLAIMS_CODE_2023, RuleSet, TierScale, rule_set_for
 from neutra.core.history import EmissionsYear
 from neutra.core.rounding import format_tonnes
 
@@ -61,9 +61,9 @@ def required_units(residual_t: float) -> int:
     return max(0, math.ceil(round(residual_t, _NOISE_DECIMALS)))
 
 
-def coverage_tier(coverage: float) -> CoverageTier:
+def coverage_tier(coverage: float, scale: TierScale = VCMI_CLAIMS_CODE_2023) -> CoverageTier:
     """The VCMI tier reached by the share of the residual covered (1.0 = all of it)."""
-    for setting in VCMI_TIERS:
+    for setting in scale.tiers:
         if coverage >= setting.at_least:
             return setting.tier
     return CoverageTier.NONE
@@ -79,12 +79,20 @@ def credit_problems(credit: CancelledCredit, rule_set: RuleSet) -> list[str]:
         problems.append(
             f"programme {credit.programme!r} is not one whose rules were assessed against the criteria"
         )
-    vintage_end = _vintage_end_year(credit.vintage)
-    if vintage_end is not None and vintage_end > credit.cancelled_on.year:
-        problems.append(
-            f"vintage {credit.vintage} is after the cancellation ({credit.cancelled_on}): "
-            "credits are issued ex post, for mitigation that has happened"
-        )
+    period_end = _vintage_period_end(credit.vintage) if rule_set.vintage_period_by_date else None
+    if period_end is not None:
+        if period_end > credit.cancelled_on:
+            problems.append(
+                f"vintage {credit.vintage} ends after the cancellation ({credit.cancelled_on}): "
+                "credits are issued ex post, for mitigation that has happened"
+            )
+    else:
+        vintage_end = _vintage_end_year(credit.vintage)
+        if vintage_end is not None and vintage_end > credit.cancelled_on.year:
+            problems.append(
+                f"vintage {credit.vintage} is after the cancellation ({credit.cancelled_on}): "
+                "credits are issued ex post, for mitigation that has happened"
+            )
     return problems
 
 
@@ -95,6 +103,17 @@ def _vintage_end_year(vintage: str) -> int | None:
     last = text.split("/")[-1]
     try:
         return int(last[:4])
+    except ValueError:
+        return None
+
+
+def _vintage_period_end(vintage: str) -> date | None:
+    """The last day of a monitoring-period vintage (`YYYY-MM-DD/YYYY-MM-DD`); None for a year."""
+    text = vintage.strip()
+    if "/" not in text:
+        return None
+    try:
+        return date.fromisoformat(text.split("/")[-1])
     except ValueError:
         return None
 
@@ -172,14 +191,23 @@ def evaluate_claim(
     eligible_units = counted_units - ineligible_units
     overlap_units = sum(item.credit.quantity for item in overlaps)
 
-    results = (
-        _plan_rule(rules, plan_sha256),
-        _reductions_rule(rules, period, residual, scope2, history, plan_sha256),
-        _boundary_rule(rules, footprint, scope2),
-        _balance_rule(rules, client, period, residual, needed, counted_units, window_end),
-        _used_once_rule(rules, client, period, overlaps, overlap_units),
-        _criteria_rule(rules, ineligible, ineligible_units),
-    )
+    checks: dict[RuleId, Callable[[], RuleResult]] = {
+        RuleId.STANDARD_IN_FORCE: lambda: _in_force_rule(rules, period),
+        RuleId.MANAGEMENT_PLAN: lambda: _plan_rule(rules, plan_sha256),
+        RuleId.REDUCTIONS_FIRST: lambda: _reductions_rule(
+            rules, period, residual, scope2, history, plan_sha256
+        ),
+        RuleId.BOUNDARY_COVERAGE: lambda: _boundary_rule(rules, footprint, scope2),
+        RuleId.RESIDUAL_BALANCED: lambda: _balance_rule(
+            rules, client, period, residual, needed, counted_units, window_end
+        ),
+        RuleId.CREDITS_USED_ONCE: lambda: _used_once_rule(
+            rules, client, period, overlaps, overlap_units
+        ),
+        RuleId.CREDIT_CRITERIA: lambda: _criteria_rule(rules, ineligible, ineligible_units),
+    }
+    # The rule set says which rules it has, in their order (a version may add one).
+    results = tuple(checks[rule_id]() for rule_id in rules.sources)
     coverage = eligible_units / needed if needed else 1.0
     removal = sum(c.quantity for c in counted if c.mitigation is Mitigation.REMOVAL)
     durable = sum(
@@ -202,7 +230,8 @@ def evaluate_claim(
         credits=tuple(counted),
         excluded=tuple(excluded),
         coverage=coverage,
-        tier=coverage_tier(coverage),
+        tier=coverage_tier(coverage, VCMI_CLAIMS_CODE_2023),
+        tier_setting=VCMI_CLAIMS_CODE_2023.version,
         removal_share=removal / counted_units if counted_units else 0.0,
         durable_share=durable / counted_units if counted_units else 0.0,
         plan_sha256=plan_sha256 or "",
@@ -210,7 +239,13 @@ def evaluate_claim(
 
 
 def _window_end(period: ClaimPeriod, rules: RuleSet) -> date:
-    return add_months(period.end, rules.window_months)
+    """The last day a cancellation counts: `window_months` after the period's last day."""
+    end = period.end
+    if rules.window_to_month_end and (end + timedelta(days=1)).day == 1:
+        # A period ending with its month: the window ends with the month `window_months`
+        # later (a fiscal year to 28 Feb 2023 -> by 29 Feb 2024, not 28 Feb).
+        return add_months(end + timedelta(days=1), rules.window_months) - timedelta(days=1)
+    return add_months(end, rules.window_months)
 
 
 def _candidates(
@@ -291,6 +326,31 @@ def _pieces(
 
 def _units(n: int) -> str:
     return f"{n:,} unit{'s' if n != 1 else ''}"
+
+
+def _in_force_rule(rules: RuleSet, period: ClaimPeriod) -> RuleResult:
+    """A withdrawn standard is for legacy claims only: a period that began before its withdrawal."""
+    source = rules.sources[RuleId.STANDARD_IN_FORCE]
+    withdrawn = rules.withdrawn_on
+    if withdrawn is None:
+        return RuleResult(RuleId.STANDARD_IN_FORCE, True, f"{rules.title} is in force", source)
+    said = f"{rules.title} was withdrawn on {withdrawn} ({rules.withdrawn_source})"
+    if period.start < withdrawn:
+        return RuleResult(
+            RuleId.STANDARD_IN_FORCE,
+            True,
+            f"{said}; the period {period.label} began on {period.start}, before that: "
+            "a legacy claim",
+            source,
+        )
+    return RuleResult(
+        RuleId.STANDARD_IN_FORCE,
+        False,
+        f"{said}; the period {period.label} begins on {period.start}, not before that: "
+        "not a legacy claim",
+        source,
+        remedy="claim under ISO 14068-1:2023 (--standard iso-14068-1), which supersedes it",
+    )
 
 
 def _plan_rule(rules: RuleSet, plan_sha256: str | None) -> RuleResult:

@@ -82,8 +82,9 @@ class Storage(StrEnum):
 
 
 class RuleId(StrEnum):
-    """The rules a claim is evaluated against, in the order they are shown."""
+    """The rules a claim is evaluated against (a rule set lists those it has, in its order)."""
 
+    STANDARD_IN_FORCE = "standard_in_force"  # the standard may be claimed against for the period
     MANAGEMENT_PLAN = "management_plan"
     REDUCTIONS_FIRST = "reductions_first"
     BOUNDARY_COVERAGE = "boundary_coverage"
@@ -389,6 +390,7 @@ class ClaimEvaluation:
     removal_share: float  # share of counted units that are removals
     durable_share: float  # share of counted units that are removals with durable storage
     plan_sha256: str = ""  # the management plan's hash ("" when none was given)
+    tier_setting: str = ""  # the version of the VCMI tiers `tier` was read from
 
     @property
     def met(self) -> bool:
@@ -435,6 +437,7 @@ class ClaimEvaluation:
             "window_end": self.window_end.isoformat(),
             "coverage": self.coverage,
             "tier": self.tier.value,
+            "tier_setting": self.tier_setting,
             "removal_share": self.removal_share,
             "durable_share": self.durable_share,
             "plan_sha256": self.plan_sha256,

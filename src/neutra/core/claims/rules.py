@@ -1,18 +1,21 @@
 """The rule sets claims are evaluated against, as versioned data with their sources.
 
-A rule set is one version of one standard's rules: the window after the
-period in which credits must be cancelled, what the boundary must cover,
-which programmes and unit types meet the credit criteria, and the source of
-every rule. Sources marked "(check)" were read in secondary summaries
-(DOMAIN.md §7): confirm them against the standard's text before relying on
-them, and change them here with a new version, never in place.
+A rule set is one version of one standard's rules: the rules it lists (its
+`sources`, in the order they are shown), the window after the period in which
+credits must be cancelled, the standard's withdrawal, what the boundary must
+cover, which programmes and unit types meet the credit criteria, and the
+source of every rule. Sources marked "(check)" were read in secondary
+summaries (DOMAIN.md §7): confirm them against the standard's text before
+relying on them, and change them here with a new version, never in place:
+every version stays in `RULE_SET_VERSIONS`, so a claim evaluated under an
+older one can be evaluated again under it.
 
 It must never hold code that decides: the functions in `evaluate` read this.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from types import MappingProxyType
 
@@ -20,10 +23,17 @@ from neutra.core.claims.model import CoverageTier, RuleId, Standard
 
 __all__ = [
     "ISO_14068_1_2023",
+    "ISO_14068_1_2023_V1",
     "PAS_2060_2014",
+    "PAS_2060_2014_V1",
     "RULE_SETS",
+    "RULE_SET_VERSIONS",
+    "VCMI_CLAIMS_CODE_2023",
     "VCMI_TIERS",
+    "VCMI_TIERS_SOURCE",
+    "VCMI_TIERS_VERSION",
     "RuleSet",
+    "TierScale",
     "TierSetting",
     "rule_set_for",
 ]
@@ -34,12 +44,14 @@ class RuleSet:
     """One version of one standard's claim rules."""
 
     standard: Standard
-    version: str  # changes whenever a figure or a source below changes
+    version: str  # changes whenever a figure, a rule or a source below changes
     title: str  # the standard's name, as printed on a claim
-    withdrawn_on: date | None  # the standard's withdrawal, for legacy claims
+    # The standard's withdrawal: only legacy claims (a period that began before this day)
+    # are made under it. None: in force.
+    withdrawn_on: date | None
     withdrawn_source: str  # where the withdrawal is announced
     window_months: int  # credits count when cancelled by this many months after the period ends
-    # sources of the rules, in the order the evaluation lists them
+    # sources of the rules, in the order the evaluation lists them: the rules this set has
     sources: MappingProxyType[RuleId, str]
     # boundary: the largest share of the total a scope 3 source may have and stay out of it
     # (None: the standard sets no figure; every source of the footprint is covered)
@@ -49,6 +61,14 @@ class RuleSet:
     recognised_programmes: frozenset[str]
     # unit types that cannot meet the criteria, with why
     refused_unit_types: MappingProxyType[str, str]
+    # Issued ex post: a vintage given as a monitoring period must end by the cancellation
+    # date (False: only its end year is compared with the cancellation's year, as version 1
+    # did; a vintage given as a year is always compared by year).
+    vintage_period_by_date: bool = False
+    # A period that ends on the last day of a month has a window ending on the last day of
+    # the month `window_months` later (28 Feb 2023 -> 29 Feb 2024). False: the same day
+    # number, as version 1 did (28 Feb 2023 -> 28 Feb 2024).
+    window_to_month_end: bool = False
 
 
 _REFUSED_UNIT_TYPES = MappingProxyType(
@@ -66,7 +86,7 @@ _RECOGNISED_PROGRAMMES = frozenset(
     {"CDM", "JI", "A6.4", "GS", "VCS", "VERRA", "ACR", "CAR", "PURO", "ISOMETRIC", "PLAN VIVO"}
 )
 
-ISO_14068_1_2023 = RuleSet(
+ISO_14068_1_2023_V1 = RuleSet(
     standard=Standard.ISO_14068_1,
     version="iso-14068-1:2023/1",
     title="ISO 14068-1:2023 Carbon neutrality",
@@ -97,7 +117,7 @@ ISO_14068_1_2023 = RuleSet(
     refused_unit_types=_REFUSED_UNIT_TYPES,
 )
 
-PAS_2060_2014 = RuleSet(
+PAS_2060_2014_V1 = RuleSet(
     standard=Standard.PAS_2060,
     version="pas-2060:2014/1",
     title="PAS 2060:2014 Carbon neutrality (withdrawn; legacy claims)",
@@ -125,8 +145,49 @@ PAS_2060_2014 = RuleSet(
     refused_unit_types=_REFUSED_UNIT_TYPES,
 )
 
+# Version 2 of both sets (DOMAIN.md §7): the standard's own status is a rule (PAS 2060 is
+# for legacy claims only, since its withdrawal), a monitoring-period vintage must have
+# ended by the cancellation (issued ex post), and a window runs to the end of a month when
+# the period ends at one. The other figures and sources are those of version 1.
+ISO_14068_1_2023 = replace(
+    ISO_14068_1_2023_V1,
+    version="iso-14068-1:2023/2",
+    sources=MappingProxyType(
+        {
+            RuleId.STANDARD_IN_FORCE: "ISO 14068-1:2023 Carbon neutrality: in force; it "
+            "supersedes PAS 2060 (DOMAIN.md §7)",
+            **ISO_14068_1_2023_V1.sources,
+        }
+    ),
+    vintage_period_by_date=True,
+    window_to_month_end=True,
+)
+
+PAS_2060_2014 = replace(
+    PAS_2060_2014_V1,
+    version="pas-2060:2014/2",
+    sources=MappingProxyType(
+        {
+            RuleId.STANDARD_IN_FORCE: "BSI: PAS 2060 withdrawn 30 Nov 2025, superseded by "
+            "ISO 14068-1; legacy claims only (DOMAIN.md §7; check)",
+            **PAS_2060_2014_V1.sources,
+        }
+    ),
+    vintage_period_by_date=True,
+    window_to_month_end=True,
+)
+
+# The current version of each standard's rules.
 RULE_SETS = MappingProxyType(
     {ISO_14068_1_2023.standard: ISO_14068_1_2023, PAS_2060_2014.standard: PAS_2060_2014}
+)
+
+# Every version ever shipped, by its version string (a claim records the one it was evaluated under).
+RULE_SET_VERSIONS = MappingProxyType(
+    {
+        rule_set.version: rule_set
+        for rule_set in (ISO_14068_1_2023_V1, PAS_2060_2014_V1, ISO_14068_1_2023, PAS_2060_2014)
+    }
 )
 
 
@@ -143,11 +204,28 @@ class TierSetting:
     at_least: float  # lowest share of the residual covered (fraction, inclusive)
 
 
+@dataclass(frozen=True, slots=True)
+class TierScale:
+    """One version of the VCMI tiers, with its source (DOMAIN.md §7 marks the figures "check")."""
+
+    version: str
+    source: str
+    tiers: tuple[TierSetting, ...]  # highest first
+
+
 # VCMI Claims Code of Practice (2023), tiers (DOMAIN.md §7, check): Silver 20-60 %,
-# Gold 60-100 %, Platinum 100 % or more. Highest first.
-VCMI_TIERS_VERSION = "vcmi-claims-code-2023/1 (check)"
-VCMI_TIERS = (
-    TierSetting(CoverageTier.PLATINUM, 1.0),
-    TierSetting(CoverageTier.GOLD, 0.6),
-    TierSetting(CoverageTier.SILVER, 0.2),
+# Gold 60-100 %, Platinum 100 % or more. A shared bound belongs to the higher tier.
+VCMI_CLAIMS_CODE_2023 = TierScale(
+    version="vcmi-claims-code-2023/1 (check)",
+    source="VCMI Claims Code of Practice (2023): Silver 20-60 %, Gold 60-100 %, Platinum "
+    "100 % or more of remaining emissions covered by high-quality cancelled credits "
+    "(DOMAIN.md §7, as summarised there; check)",
+    tiers=(
+        TierSetting(CoverageTier.PLATINUM, 1.0),
+        TierSetting(CoverageTier.GOLD, 0.6),
+        TierSetting(CoverageTier.SILVER, 0.2),
+    ),
 )
+VCMI_TIERS_VERSION = VCMI_CLAIMS_CODE_2023.version
+VCMI_TIERS_SOURCE = VCMI_CLAIMS_CODE_2023.source
+VCMI_TIERS = VCMI_CLAIMS_CODE_2023.tiers
