@@ -224,7 +224,6 @@ def test_forwards_from_the_cdm_registry_end_after_31_march_2026_but_cancelling_t
     assert {b.registry for b in ledger.blocks if b.state is BlockState.CANCELLED} == {"CDM"}
 
 
-
 def test_the_national_registry_path_before_the_cut_offs_is_kept_for_a_clients_records() -> None:
     # DOMAIN.md §6: CERs bought for a client, forwarded from the CDM registry to a national
     # registry before the ITL stopped, and cancelled there for that client: never resold.
@@ -246,6 +245,7 @@ def test_the_national_registry_path_before_the_cut_offs_is_kept_for_a_clients_re
             Transfer("t2", D(2023, 9, 10), serials(401, 500, "Kestrel"), to_registry="CH")
         )
     ledger.check_invariants()
+
 
 def test_every_rule_names_its_source() -> None:
     assert all(rule.source and rule.reason for rule in REGISTRY_RULES)

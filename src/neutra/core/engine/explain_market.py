@@ -1,9 +1,9 @@
 """How one line's market-based scope 2 figure was made: the instruments applied to it.
 
 The engine allocates instruments to consumption groups (one entity's
-energy of one activity, region, year, factor and residual mix, in any units),
-not to rows, and writes each group's allocation on its lines as
-`market_detail` (canonical JSON, the group's figures at 100% of its entity,
+energy of one region, year, factor and residual mix, in any units, whether or
+not a row named its factor), not to rows, and writes each group's allocation
+on its lines as `market_detail` (canonical JSON, the group's figures at 100% of its entity,
 with its consumption in the line's own unit as `quantity`). `explain_market_line` gives one
 line's part of it: the row's share of the group's consumption, of each
 instrument's covered kWh, and of the uncovered rest at the residual mix or

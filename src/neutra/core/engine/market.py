@@ -125,9 +125,11 @@ def market_based(
     ).tolist()
     residual_notes: dict[tuple[FlagKind, str], set[tuple[str, int]]] = defaultdict(set)
     rates: dict[tuple[str, int], float] = {}
-    # The pairs instruments may cover, by consumption: an entity's energy of one factor and
-    # residual mix, whatever unit each row wrote it in (-1 MWh nets 2,000 kWh as -1,000
-    # kWh does: as two groups, the correction took no instrument and went below zero).
+    # The pairs instruments may cover, by consumption: an entity's energy of one region,
+    # year, factor and residual mix, whatever unit each row wrote it in (-1 MWh nets
+    # 2,000 kWh as -1,000 kWh does: as two groups, the correction took no instrument and
+    # went below zero), and whether or not a row named the factor it takes: the key's
+    # `factor` and `activity` columns are how the row asked, not what it consumed.
     covered: dict[tuple[Any, ...], list[tuple[int, float]]] = {}
     for p, (entity, key) in enumerate(zip(pair_entity.tolist(), pair_key.tolist(), strict=True)):
         selection = selections[key]
@@ -141,7 +143,7 @@ def market_based(
         kwh_per_unit = kwh_per_unit_of[key]
         if kwh_per_unit is not None and selection.key.year in instrument_years:
             k, residual = selection.key, (found.factor, found.flags) if found else None
-            same = (entity, k.factor, k.activity, k.region, k.year, selection.factor, residual)
+            same = (entity, k.region, k.year, selection.factor, residual)
             covered.setdefault(same, []).append((p, kwh_per_unit))
             continue
         # No instrument for this year: the residual mix, else the grid average.
@@ -153,6 +155,14 @@ def market_based(
         terms[entity].append(pair_t_co2e * entity_share[entity])
         rates[(name, key)] = pair_t_co2e / total if total else 0.0
 
+    # Groups of one entity, region and year are served in the order of the factor and the
+    # residual mix they take, never of how their rows were written: in key order, a row
+    # naming its factor ("SET:ID") sorted its group first, and the instruments went there.
+    def served(item: tuple[tuple[Any, ...], list[tuple[int, float]]]) -> tuple[Any, ...]:
+        same, members = item
+        return _served(same, selections[int(pair_key[members[0][0]])])
+
+    covered = dict(sorted(covered.items(), key=served))
     consumption: list[ConsumptionGroup] = []
     owners: list[list[tuple[int, float]]] = []  # (key, the group's quantity in its unit)
     for members in covered.values():
@@ -207,6 +217,19 @@ def market_based(
         flags.append(MarketFlag(flag, detail, rows=frozenset(pairs)))
     market = np.array([math.fsum(terms[e]) for e in range(len(groups.entities))])
     return MarketBased(market, flags, rates, details)
+
+
+def _served(same: tuple[Any, ...], selection: Selection) -> tuple[int, str, int, str, str]:
+    """Where a consumption group goes in the allocation's input: by entity, region, year,
+    then the factor and the residual mix its rows take (`selection`: its first pair's)."""
+    entity, region, year, _, residual = same
+    return (
+        entity,
+        region or "",
+        year,
+        selection.factor_ref,
+        residual[0].factor_id if residual else "",
+    )
 
 
 def _kwh_per_unit(unit: str) -> float | None:
