@@ -75,6 +75,14 @@ def factor_set(*factors: Factor, name: str = "test") -> FactorSet:
 
 
 GAS = factor("gas", "fuel.natural_gas", "kWh", {"CO2e": 0.2}, gwp_set="AR5", scope=Scope.S1)
+# Germany's grid and residual mix of the DOMAIN §2 worked case.
+DE_GRID = factor(
+    "grid", "electricity.grid", "kWh", {"CO2e": 0.2}, gwp_set="AR5", scope=Scope.S2, region="DE"
+)
+DE_RESIDUAL = factor(
+    "rm", "electricity.grid", "kWh", {"CO2e": 0.45}, gwp_set="AR5", scope=Scope.S2, region="DE",
+    basis=Basis.RESIDUAL_MIX,
+)  # fmt: skip
 
 
 def test_a_fuel_row_multiplies_quantity_by_factor_in_tonnes():
@@ -286,16 +294,9 @@ def test_a_negative_quantity_is_kept_and_flagged():
 
 
 def test_the_domain_scope2_case_gives_200_t_location_and_180_t_market():
-    grid = factor(
-        "grid", "electricity.grid", "kWh", {"CO2e": 0.2}, gwp_set="AR5", scope=Scope.S2, region="DE"
-    )
-    residual = factor(
-        "rm", "electricity.grid", "kWh", {"CO2e": 0.45}, gwp_set="AR5", scope=Scope.S2, region="DE",
-        basis=Basis.RESIDUAL_MIX,
-    )  # fmt: skip
     go = Instrument("GO-1", InstrumentType.CERTIFICATE, "Site", "DE", 2024, 600_000, 0.0)
     data = activities(row("1", "electricity.grid", 1_000_000, "kWh", region="DE", entity="Site"))
-    result = compute_footprint(data, [factor_set(grid, residual)], AR5, instruments=[go])
+    result = compute_footprint(data, [factor_set(DE_GRID, DE_RESIDUAL)], AR5, instruments=[go])
     assert result.totals["scope2_location"] == pytest.approx(200)
     assert result.totals["scope2_market"] == pytest.approx(180)
 
@@ -531,13 +532,6 @@ def test_a_lifecycle_grid_intensity_is_flagged_on_scope_2_rows():
 
 
 def test_lines_share_the_market_based_figure_by_quantity_and_add_up_to_it():
-    grid = factor(
-        "grid", "electricity.grid", "kWh", {"CO2e": 0.2}, gwp_set="AR5", scope=Scope.S2, region="DE"
-    )
-    residual = factor(
-        "rm", "electricity.grid", "kWh", {"CO2e": 0.45}, gwp_set="AR5", scope=Scope.S2, region="DE",
-        basis=Basis.RESIDUAL_MIX,
-    )  # fmt: skip
     go = Instrument("GO-1", InstrumentType.CERTIFICATE, "Site", "DE", 2024, 600_000, 0.0)
     data = activities(
         row("1", "electricity.grid", 600_000, "kWh", region="DE", entity="Site"),
@@ -546,7 +540,7 @@ def test_lines_share_the_market_based_figure_by_quantity_and_add_up_to_it():
     )
     result = compute_footprint(
         data,
-        [factor_set(grid, residual, GAS)],
+        [factor_set(DE_GRID, DE_RESIDUAL, GAS)],
         AR5,
         instruments=[go],
         options=FootprintOptions(lines=True),
@@ -556,15 +550,6 @@ def test_lines_share_the_market_based_figure_by_quantity_and_add_up_to_it():
     # 180 t market-based for the site's 1,000,000 kWh, spread 60/40; gas is the same either way.
     assert market == pytest.approx({"1": 108.0, "2": 72.0, "3": 0.2})
     assert result.totals["scope2_market"] == pytest.approx(180)
-
-
-DE_GRID = factor(
-    "grid", "electricity.grid", "kWh", {"CO2e": 0.2}, gwp_set="AR5", scope=Scope.S2, region="DE"
-)
-DE_RESIDUAL = factor(
-    "rm", "electricity.grid", "kWh", {"CO2e": 0.45}, gwp_set="AR5", scope=Scope.S2, region="DE",
-    basis=Basis.RESIDUAL_MIX,
-)  # fmt: skip
 
 
 def _site_market(*rows: tuple[str, str, Any], instrument_kwh: float) -> Any:
@@ -603,13 +588,6 @@ def test_rows_in_kwh_and_mwh_are_one_consumption_and_their_lines_add_up_to_it():
 
 
 def test_a_lines_market_detail_names_the_certificate_and_its_part_of_the_domain_case():
-    grid = factor(
-        "grid", "electricity.grid", "kWh", {"CO2e": 0.2}, gwp_set="AR5", scope=Scope.S2, region="DE"
-    )
-    residual = factor(
-        "rm", "electricity.grid", "kWh", {"CO2e": 0.45}, gwp_set="AR5", scope=Scope.S2, region="DE",
-        basis=Basis.RESIDUAL_MIX,
-    )  # fmt: skip
     go = Instrument("GO-1", InstrumentType.CERTIFICATE, "Site", "DE", 2024, 600_000, 0.0)
     norway = Instrument(
         "GO-NO", InstrumentType.CERTIFICATE, "Site", "DE", 2024, 50_000, 0.0, market="NO"
@@ -621,7 +599,7 @@ def test_a_lines_market_detail_names_the_certificate_and_its_part_of_the_domain_
     )
     result = compute_footprint(
         data,
-        [factor_set(grid, residual, GAS)],
+        [factor_set(DE_GRID, DE_RESIDUAL, GAS)],
         AR5,
         instruments=[go, norway],
         options=FootprintOptions(lines=True),
