@@ -59,8 +59,8 @@ class DenominatorKind(StrEnum):
 # them, revenue in millions of another currency is 1e-6 x (3.9e-5 to 2.6e4, the cross
 # rates of core.money's table) / 1e6, at least about 4e-17; emission figures within the
 # bound files and pages keep to (1e15 t a scope) give intensities below 1e32. Only a
-# larger figure given to core directly (above about 7e291 t) overflows: `intensities`
-# refuses it.
+# larger figure given to core directly (core.history takes up to MAX_FIGURE, 1e300 t)
+# over such a revenue overflows: `intensities` refuses it.
 MIN_DENOMINATOR, MAX_DENOMINATOR = 1e-6, 1e18
 DENOMINATOR_RANGE = (
     f"a denominator is between {MIN_DENOMINATOR:g} and {MAX_DENOMINATOR:g} in its unit"
@@ -202,7 +202,7 @@ def intensities(
 
     Only years with both emissions and a denominator have an intensity. Raises
     `IntensityError` naming the year and indicator when one would be past float's
-    range (an emission figure above about 7e291 t: core takes any finite figure).
+    range (a figure near core.history's MAX_FIGURE over a tiny revenue in millions).
     """
     wanted = tuple(keys)
     found = []
