@@ -243,6 +243,15 @@ def test_every_page_of_the_pdf_renders_as_an_image(issued: Path, tmp_path: Path)
     assert all(page.read_bytes().startswith(b"\x89PNG") for page in pages)
 
 
+def ready_to_issue(folder: Path, footprint: tuple[Path, dict[str, float]]) -> Path:
+    """A ledger cancelling enough units for the footprint's residual (l.csv) and a plan
+    (plan.md) in `folder`; the footprint's path."""
+    path, totals = footprint
+    ledger(folder / "l.csv", math.ceil(totals["total_market"]))
+    (folder / "plan.md").write_text("plan")
+    return path
+
+
 def issue_claim(folder: Path, footprint: Path, keys: Path, output: str, *extra: str | Path):
     return neutra(
         "claim", "issue", "--footprint", footprint, "--ledger", folder / "l.csv",
@@ -295,9 +304,7 @@ def test_a_credit_used_in_one_claim_cannot_be_used_in_another_issued_later(
 def test_a_withdrawn_claim_in_the_register_frees_its_serials(
     tmp_path: Path, footprint: tuple[Path, dict[str, float]], keys: Path
 ) -> None:
-    path, totals = footprint
-    ledger(tmp_path / "l.csv", math.ceil(totals["total_market"]))
-    (tmp_path / "plan.md").write_text("plan")
+    path = ready_to_issue(tmp_path, footprint)
     register = tmp_path / "claims.csv"
     assert issue_claim(tmp_path, path, keys, "a.pdf", "--register", register).returncode == 0
     assert not (tmp_path / "claims-register.csv").exists()  # the register given was used
@@ -330,9 +337,7 @@ def test_a_register_row_that_cannot_be_read_is_listed_with_its_row_and_column(
 def test_a_claim_whose_pdf_cannot_be_written_is_not_recorded(
     tmp_path: Path, footprint: tuple[Path, dict[str, float]], keys: Path
 ) -> None:
-    path, totals = footprint
-    ledger(tmp_path / "l.csv", math.ceil(totals["total_market"]))
-    (tmp_path / "plan.md").write_text("plan")
+    path = ready_to_issue(tmp_path, footprint)
     result = issue_claim(tmp_path, path, keys, "no-such-folder/claim.pdf")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
@@ -343,9 +348,7 @@ def test_a_claim_whose_pdf_cannot_be_written_is_not_recorded(
 def test_a_claim_through_a_symbolic_link_replaces_the_file_it_leads_to_and_keeps_the_link(
     tmp_path: Path, footprint: tuple[Path, dict[str, float]], keys: Path
 ) -> None:
-    path, totals = footprint
-    ledger(tmp_path / "l.csv", math.ceil(totals["total_market"]))
-    (tmp_path / "plan.md").write_text("plan")
+    path = ready_to_issue(tmp_path, footprint)
     (tmp_path / "claims").mkdir()
     real = tmp_path / "claims" / "acme-2024.pdf"
     real.write_bytes(b"an earlier draft")
@@ -471,9 +474,7 @@ def test_a_register_serial_too_long_or_in_other_digits_is_a_problem_on_its_cell(
 def test_a_pas_2060_claim_for_a_period_after_its_withdrawal_is_not_met_and_says_why(
     tmp_path: Path, footprint: tuple[Path, dict[str, float]]
 ) -> None:
-    path, totals = footprint
-    (tmp_path / "plan.md").write_text("plan")
-    ledger(tmp_path / "l.csv", math.ceil(totals["total_market"]))
+    path = ready_to_issue(tmp_path, footprint)
 
     def evaluate(standard: str, period: str) -> dict[str, Any]:
         result = neutra(
